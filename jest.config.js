@@ -1,0 +1,8 @@
+/** Jest runs TypeScript through swc (decorator metadata on) and transforms the ESM-only pg-boss. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
+  transformIgnorePatterns: ['/node_modules/(?!(pg-boss|serialize-error|non-error)/)'],
+  testTimeout: 120000,
+};

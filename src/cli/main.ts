@@ -1,0 +1,22 @@
+/**
+ * The `cardiac-uq` command: one subcommand per file in ./commands, registered here.
+ * Exit codes: 0 success, 1 runtime failure, 2 bad input (usage, unreadable or invalid files).
+ */
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { version } from '../../package.json';
+import { InvalidInputError } from '../engine/errors';
+
+const program = new Command('cardiac-uq')
+  .description('Uncertainty benchmark for cardiac MRI segmentation networks')
+  .version(version);
+
+// Subcommands register themselves: `register(program)` from each module under ./commands.
+const commandModules: Array<{ register(program: Command): void }> = [
+];
+for (const m of commandModules) m.register(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`cardiac-uq: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = error instanceof InvalidInputError ? 2 : 1;
+});

@@ -1,0 +1,22 @@
+/**
+ * Typed errors raised at the boundaries (file formats, shapes, values). Every layer above maps
+ * them: the CLI to exit code 2 with the message, GraphQL to a BAD_USER_INPUT error with `code`.
+ */
+export type InputErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'BAD_FORMAT'
+  | 'BAD_SHAPE'
+  | 'NON_FINITE'
+  | 'BAD_LABEL'
+  | 'TOO_LARGE'
+  | 'BAD_ARGUMENT';
+
+export class InvalidInputError extends Error {
+  constructor(
+    readonly code: InputErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidInputError';
+  }
+}
