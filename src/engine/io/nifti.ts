@@ -1,0 +1,329 @@
+/**
+ * NIfTI-1 (and NIfTI-2 for reading) volumes, gzipped or not (DESIGN.md "Labels and arrays").
+ *
+ * Reading: the header is parsed by the maintained `nifti-reader-js`; we gunzip with `fflate` and
+ * validate everything ourselves before allocating (dimensions, voxel cap, byte length, datatype,
+ * finite values), then apply scl_slope/scl_inter.
+ * Writing: no maintained NIfTI writer exists on npm, so the 348-byte NIfTI-1 header is built here.
+ *
+ * Voxel data stays x-fastest as in the file: voxel (x, y, z, t) is at
+ * x + nx * (y + ny * (z + nz * t)). `sliceOf` transposes one slice to the engine's row-major
+ * layout (rows = x, cols = y, index x * cols + y).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'fflate';
+import type * as NiftiReader from 'nifti-reader-js' with { 'resolution-mode': 'import' };
+import { InvalidInputError } from '../errors';
+
+export interface NiftiVolume {
+  /** [nx, ny, nz] and, for 4-D cine, a 4th entry nt. */
+  dims: number[];
+  /** Voxel size per entry of dims (mm for space; the 4th is the frame time). */
+  spacingMm: number[];
+  /** Voxel values, x-fastest as in the file, scl_slope/scl_inter applied. */
+  data: Float32Array;
+}
+
+export type NiftiWriteDatatype = 'uint8' | 'int16' | 'float32';
+
+export interface Slice2DData {
+  rows: number;
+  cols: number;
+  /** Row-major, index x * cols + y. */
+  data: Float32Array;
+}
+
+/** Refuse headers claiming more voxels than this before allocating (1 GiB of float32). */
+export const MAX_VOXELS = 2 ** 28;
+const HEADER_SIZE_1 = 348;
+const VOX_OFFSET_1 = 352;
+
+// nifti-reader-js is ESM-only with an `import`-only exports map; this project is CommonJS, so we
+// load its entry file by path (Node ≥ 20.19 and tsx load ESM through require) and borrow its types.
+type NiftiReaderModule = typeof NiftiReader;
+let readerModule: NiftiReaderModule | undefined;
+function niftiReader(): NiftiReaderModule {
+  if (readerModule) return readerModule;
+  for (const dir of require.resolve.paths('nifti-reader-js') ?? []) {
+    const entry = join(dir, 'nifti-reader-js', 'dist', 'nifti.js');
+    if (existsSync(entry)) {
+      readerModule = require(entry) as NiftiReaderModule;
+      return readerModule;
+    }
+  }
+  throw new Error('nifti-reader-js is not installed');
+}
+
+interface TypeInfo {
+  bytes: number;
+  read(view: DataView, offset: number, littleEndian: boolean): number;
+}
+const READ_TYPES: Record<number, TypeInfo> = {
+  2: { bytes: 1, read: (v, o) => v.getUint8(o) },
+  4: { bytes: 2, read: (v, o, le) => v.getInt16(o, le) },
+  8: { bytes: 4, read: (v, o, le) => v.getInt32(o, le) },
+  16: { bytes: 4, read: (v, o, le) => v.getFloat32(o, le) },
+  64: { bytes: 8, read: (v, o, le) => v.getFloat64(o, le) },
+  256: { bytes: 1, read: (v, o) => v.getInt8(o) },
+  512: { bytes: 2, read: (v, o, le) => v.getUint16(o, le) },
+  768: { bytes: 4, read: (v, o, le) => v.getUint32(o, le) },
+};
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+function gunzip(bytes: Uint8Array): Uint8Array {
+  // ISIZE (uncompressed size mod 2^32) is the trailer's last 4 bytes: refuse bombs before inflating.
+  if (bytes.length < 18) throw new InvalidInputError('BAD_FORMAT', 'broken gzip stream: too short');
+  const n = bytes.length;
+  const isize = (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16)) + bytes[n - 1] * 2 ** 24;
+  if (isize > MAX_VOXELS * 8 + 65536) {
+    throw new InvalidInputError('TOO_LARGE', `gzip stream claims ${isize} bytes uncompressed`);
+  }
+  try {
+    return gunzipSync(bytes);
+  } catch (error) {
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `broken gzip stream: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const out = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(out).set(bytes);
+  return out;
+}
+
+function spatialUnitScale(xyztUnits: number): number {
+  switch (xyztUnits & 7) {
+    case 1:
+      return 1000; // metres
+    case 3:
+      return 0.001; // microns
+    default:
+      return 1; // mm or unknown (treated as mm, the common convention)
+  }
+}
+
+/** Parse a NIfTI file (`.nii` or `.nii.gz` bytes). Throws InvalidInputError on anything invalid. */
+export function readNifti(bytes: Uint8Array): NiftiVolume {
+  const raw = isGzip(bytes) ? gunzip(bytes) : bytes;
+  const buffer = toArrayBuffer(raw);
+  const reader = niftiReader();
+  if (raw.length < HEADER_SIZE_1 || !reader.isNIFTI(buffer)) {
+    throw new InvalidInputError('BAD_FORMAT', 'not a NIfTI file (bad size or magic "n+1"/"n+2")');
+  }
+  let header: NiftiReader.NIFTI1 | NiftiReader.NIFTI2;
+  try {
+    header = reader.readHeader(buffer);
+  } catch (error) {
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `unreadable NIfTI header: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+
+  const ndim = header.dims[0];
+  if (!Number.isInteger(ndim) || ndim < 1 || ndim > 7) {
+    throw new InvalidInputError('BAD_SHAPE', `NIfTI dim[0] = ${ndim} (must be 1..7)`);
+  }
+  const all: number[] = [];
+  for (let i = 1; i <= ndim; i++) all.push(header.dims[i]);
+  for (const d of all) {
+    if (!Number.isInteger(d) || d < 1) {
+      throw new InvalidInputError('BAD_SHAPE', `NIfTI dimensions [${all.join(', ')}] must be ≥ 1`);
+    }
+  }
+  if (all.slice(4).some((d) => d !== 1)) {
+    throw new InvalidInputError(
+      'BAD_SHAPE',
+      `NIfTI dimensions [${all.join(', ')}]: only up to 4-D (x, y, z, t) is supported`,
+    );
+  }
+  const voxels = all.reduce((a, b) => a * b, 1);
+  if (voxels > MAX_VOXELS) {
+    throw new InvalidInputError(
+      'TOO_LARGE',
+      `NIfTI dimensions [${all.join(', ')}] give ${voxels} voxels (limit ${MAX_VOXELS})`,
+    );
+  }
+  const type = READ_TYPES[header.datatypeCode];
+  if (!type) {
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `unsupported NIfTI datatype code ${header.datatypeCode} (supported: ${Object.keys(READ_TYPES).join(', ')})`,
+    );
+  }
+  const offset = Math.floor(header.vox_offset);
+  if (!Number.isFinite(header.vox_offset) || offset < HEADER_SIZE_1) {
+    throw new InvalidInputError('BAD_FORMAT', `invalid NIfTI vox_offset ${header.vox_offset}`);
+  }
+  const needed = offset + voxels * type.bytes;
+  if (needed > raw.length) {
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `truncated NIfTI: header needs ${needed} bytes, file has ${raw.length}`,
+    );
+  }
+
+  const dims = all.slice(0, 4);
+  while (dims.length < 3) dims.push(1);
+  if (dims.length === 4 && dims[3] === 1) dims.pop();
+  const unit = spatialUnitScale(header.xyzt_units);
+  const spacingMm = dims.map((_, i) => {
+    const p = Math.abs(header.pixDims[i + 1]);
+    if (i >= 3) return Number.isFinite(p) ? p : 0;
+    if (i >= ndim) return Number.isFinite(p) && p > 0 ? p * unit : 1;
+    if (!Number.isFinite(p) || p <= 0) {
+      throw new InvalidInputError('BAD_FORMAT', `invalid NIfTI voxel size pixdim[${i + 1}] = ${p}`);
+    }
+    return p * unit;
+  });
+
+  // scl_slope = 0 means "no scaling" (NIfTI-1 standard).
+  const slope = Number.isFinite(header.scl_slope) && header.scl_slope !== 0 ? header.scl_slope : 1;
+  const inter = Number.isFinite(header.scl_inter) ? header.scl_inter : 0;
+  const view = new DataView(buffer);
+  const le = header.littleEndian;
+  const data = new Float32Array(voxels);
+  for (let i = 0; i < voxels; i++) {
+    data[i] = type.read(view, offset + i * type.bytes, le) * slope + inter;
+    // checked after the float32 store: scaling can overflow float32 even when float64 is finite
+    if (!Number.isFinite(data[i])) {
+      throw new InvalidInputError('NON_FINITE', `NIfTI voxel ${i} is ${data[i]} (NaN/Inf not allowed)`);
+    }
+  }
+  return { dims, spacingMm, data };
+}
+
+const WRITE_TYPES: Record<NiftiWriteDatatype, { code: number; bits: number; min: number; max: number }> =
+  {
+    uint8: { code: 2, bits: 8, min: 0, max: 255 },
+    int16: { code: 4, bits: 16, min: -32768, max: 32767 },
+    float32: { code: 16, bits: 32, min: -3.4028234663852886e38, max: 3.4028234663852886e38 },
+  };
+
+/**
+ * Serialise a volume as a gzipped little-endian NIfTI-1 single file (`.nii.gz`), identity
+ * orientation scaled by the voxel size (qform/sform code 1), units mm and s. Integer datatypes
+ * must receive integer values in range; NaN/Inf are refused. Deterministic bytes (gzip mtime 0).
+ */
+export function writeNifti(vol: NiftiVolume, opts: { datatype?: NiftiWriteDatatype } = {}): Uint8Array {
+  const datatype = opts.datatype ?? 'float32';
+  const t = WRITE_TYPES[datatype];
+  if (!t) throw new InvalidInputError('BAD_ARGUMENT', `unsupported NIfTI write datatype ${datatype}`);
+  const dims = vol.dims;
+  if (dims.length < 1 || dims.length > 4 || dims.some((d) => !Number.isInteger(d) || d < 1 || d > 32767)) {
+    throw new InvalidInputError('BAD_SHAPE', `cannot write NIfTI dimensions [${dims.join(', ')}]`);
+  }
+  const voxels = dims.reduce((a, b) => a * b, 1);
+  if (voxels !== vol.data.length) {
+    throw new InvalidInputError(
+      'BAD_SHAPE',
+      `NIfTI dimensions [${dims.join(', ')}] need ${voxels} voxels, data has ${vol.data.length}`,
+    );
+  }
+  if (vol.spacingMm.length < Math.min(dims.length, 3)) {
+    throw new InvalidInputError('BAD_ARGUMENT', 'spacingMm needs one entry per spatial dimension');
+  }
+  const bytesPer = t.bits / 8;
+  const out = new Uint8Array(VOX_OFFSET_1 + voxels * bytesPer);
+  const v = new DataView(out.buffer);
+  v.setInt32(0, HEADER_SIZE_1, true); // sizeof_hdr
+  out[39] = 0; // dim_info
+  v.setInt16(40, dims.length, true);
+  for (let i = 0; i < 7; i++) v.setInt16(42 + 2 * i, i < dims.length ? dims[i] : 1, true);
+  v.setInt16(70, t.code, true); // datatype
+  v.setInt16(72, t.bits, true); // bitpix
+  v.setFloat32(76, 1, true); // pixdim[0] = qfac
+  for (let i = 0; i < 7; i++) {
+    const s = i < vol.spacingMm.length ? vol.spacingMm[i] : 1;
+    if (i < dims.length && i < 3 && (!Number.isFinite(s) || s <= 0)) {
+      throw new InvalidInputError('BAD_ARGUMENT', `invalid voxel size ${s} mm`);
+    }
+    v.setFloat32(80 + 4 * i, Number.isFinite(s) ? s : 1, true);
+  }
+  v.setFloat32(108, VOX_OFFSET_1, true); // vox_offset
+  v.setFloat32(112, 1, true); // scl_slope
+  v.setFloat32(116, 0, true); // scl_inter
+  out[123] = 2 | 8; // xyzt_units: mm, s
+  const descrip = 'cardiac-uq';
+  for (let i = 0; i < descrip.length; i++) out[148 + i] = descrip.charCodeAt(i);
+  v.setInt16(252, 1, true); // qform_code: scanner
+  v.setInt16(254, 1, true); // sform_code: scanner
+  // quatern b, c, d and offsets stay 0: identity rotation.
+  const sx = vol.spacingMm[0] ?? 1;
+  const sy = vol.spacingMm[1] ?? 1;
+  const sz = vol.spacingMm[2] ?? 1;
+  v.setFloat32(280, sx, true); // srow_x[0]
+  v.setFloat32(296 + 4, sy, true); // srow_y[1]
+  v.setFloat32(312 + 8, sz, true); // srow_z[2]
+  out.set([0x6e, 0x2b, 0x31, 0x00], 344); // magic "n+1\0"
+  // bytes 348..351: extension flag 0 (no extensions)
+
+  const data = vol.data;
+  for (let i = 0; i < voxels; i++) {
+    const x = data[i];
+    if (!Number.isFinite(x)) {
+      throw new InvalidInputError('NON_FINITE', `voxel ${i} is ${x}; NIfTI output must be finite`);
+    }
+    const o = VOX_OFFSET_1 + i * bytesPer;
+    if (datatype === 'float32') {
+      v.setFloat32(o, x, true);
+      continue;
+    }
+    if (!Number.isInteger(x) || x < t.min || x > t.max) {
+      throw new InvalidInputError('BAD_ARGUMENT', `voxel ${i} = ${x} does not fit NIfTI ${datatype}`);
+    }
+    if (datatype === 'uint8') out[o] = x;
+    else v.setInt16(o, x, true);
+  }
+  return gzipSync(out, { level: 6, mtime: 0 });
+}
+
+/** Slice z (frame t for 4-D) in row-major layout, rows = x, cols = y, index x * cols + y. */
+export function sliceOf(vol: NiftiVolume, z: number, t = 0): Slice2DData {
+  const [nx, ny] = vol.dims;
+  const nz = vol.dims[2] ?? 1;
+  const nt = vol.dims[3] ?? 1;
+  if (!Number.isInteger(z) || z < 0 || z >= nz || !Number.isInteger(t) || t < 0 || t >= nt) {
+    throw new InvalidInputError('BAD_ARGUMENT', `slice ${z} frame ${t} outside volume [${vol.dims.join(', ')}]`);
+  }
+  const base = nx * ny * (z + nz * t);
+  const data = new Float32Array(nx * ny);
+  for (let x = 0; x < nx; x++) {
+    for (let y = 0; y < ny; y++) data[x * ny + y] = vol.data[base + x + nx * y];
+  }
+  return { rows: nx, cols: ny, data };
+}
+
+/**
+ * Stack row-major slices (rows = x, cols = y, all the same size) into a 3-D x-fastest volume.
+ * spacingMm = [sx, sy, sz].
+ */
+export function volumeFromSlices(
+  slices: ReadonlyArray<{ rows: number; cols: number; data: ArrayLike<number> }>,
+  spacingMm: readonly number[],
+): NiftiVolume {
+  if (slices.length === 0) throw new InvalidInputError('BAD_SHAPE', 'no slices to stack');
+  const { rows: nx, cols: ny } = slices[0];
+  const nz = slices.length;
+  const data = new Float32Array(nx * ny * nz);
+  slices.forEach((s, z) => {
+    if (s.rows !== nx || s.cols !== ny || s.data.length !== nx * ny) {
+      throw new InvalidInputError(
+        'BAD_SHAPE',
+        `slice ${z} is ${s.rows}×${s.cols} (data ${s.data.length}), expected ${nx}×${ny}`,
+      );
+    }
+    const base = nx * ny * z;
+    for (let x = 0; x < nx; x++) {
+      for (let y = 0; y < ny; y++) data[base + x + nx * y] = s.data[x * ny + y];
+    }
+  });
+  return { dims: [nx, ny, nz], spacingMm: [spacingMm[0], spacingMm[1], spacingMm[2] ?? 1], data };
+}

@@ -1,0 +1,189 @@
+import { gunzipSync, gzipSync } from 'fflate';
+import { InvalidInputError } from '../../../src/engine/errors';
+import { MAX_VOXELS, readNifti, sliceOf, volumeFromSlices, writeNifti } from '../../../src/engine/io/nifti';
+
+/** A NIfTI-1 file built byte by byte from the standard's offsets, independent of writeNifti. */
+function handMadeNifti(opts: {
+  dims: number[];
+  pixdim: number[];
+  datatype: number;
+  bitpix: number;
+  values: number[];
+  slope?: number;
+  inter?: number;
+  littleEndian?: boolean;
+  magic?: string;
+  voxOffset?: number;
+  truncateBy?: number;
+}): Uint8Array {
+  const le = opts.littleEndian ?? true;
+  const voxOffset = opts.voxOffset ?? 352;
+  const bytesPer = opts.bitpix / 8;
+  const buf = new Uint8Array(voxOffset + opts.values.length * bytesPer - (opts.truncateBy ?? 0));
+  const v = new DataView(buf.buffer);
+  v.setInt32(0, 348, le);
+  v.setInt16(40, opts.dims.length, le);
+  for (let i = 0; i < 7; i++) v.setInt16(42 + 2 * i, opts.dims[i] ?? 0, le);
+  v.setInt16(70, opts.datatype, le);
+  v.setInt16(72, opts.bitpix, le);
+  v.setFloat32(76, 1, le);
+  opts.pixdim.forEach((p, i) => v.setFloat32(80 + 4 * i, p, le));
+  v.setFloat32(108, voxOffset, le);
+  v.setFloat32(112, opts.slope ?? 1, le);
+  v.setFloat32(116, opts.inter ?? 0, le);
+  buf[123] = 2;
+  const magic = opts.magic ?? 'n+1\0';
+  for (let i = 0; i < 4; i++) buf[344 + i] = magic.charCodeAt(i);
+  opts.values.forEach((x, i) => {
+    const o = voxOffset + i * bytesPer;
+    if (o + bytesPer > buf.length) return;
+    if (opts.datatype === 2) v.setUint8(o, x);
+    else if (opts.datatype === 4) v.setInt16(o, x, le);
+    else if (opts.datatype === 16) v.setFloat32(o, x, le);
+    else if (opts.datatype === 64) v.setFloat64(o, x, le);
+  });
+  return buf;
+}
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof InvalidInputError) return e.code;
+    throw e;
+  }
+  return 'NO_ERROR';
+}
+
+describe('readNifti on hand-made files', () => {
+  const values = Array.from({ length: 24 }, (_, i) => i * 3 - 7); // 4 × 3 × 2
+  it('reads int16 little-endian with known header values, gzipped or not', () => {
+    const raw = handMadeNifti({ dims: [4, 3, 2], pixdim: [1.25, 1.5, 8], datatype: 4, bitpix: 16, values });
+    for (const bytes of [raw, gzipSync(raw)]) {
+      const vol = readNifti(bytes);
+      expect(vol.dims).toEqual([4, 3, 2]);
+      expect(vol.spacingMm).toEqual([1.25, 1.5, 8]);
+      expect(Array.from(vol.data)).toEqual(values);
+    }
+  });
+  it('reads big-endian float64 and applies scl_slope / scl_inter', () => {
+    const raw = handMadeNifti({
+      dims: [4, 3, 2], pixdim: [2, 2, 10], datatype: 64, bitpix: 64, values,
+      slope: 0.5, inter: 10, littleEndian: false,
+    });
+    const vol = readNifti(raw);
+    expect(Array.from(vol.data)).toEqual(values.map((x) => x * 0.5 + 10));
+  });
+  it('treats scl_slope 0 as no scaling', () => {
+    const raw = handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 2, bitpix: 8, values: [0, 1, 2, 3], slope: 0 });
+    expect(Array.from(readNifti(raw).data)).toEqual([0, 1, 2, 3]);
+  });
+  it('pads a 2-D file to [nx, ny, 1] and keeps a 4-D cine', () => {
+    const two = handMadeNifti({ dims: [2, 3], pixdim: [1, 2], datatype: 2, bitpix: 8, values: [1, 2, 3, 4, 5, 6] });
+    expect(readNifti(two).dims).toEqual([2, 3, 1]);
+    const four = handMadeNifti({ dims: [2, 1, 2, 3], pixdim: [1, 1, 5, 30], datatype: 2, bitpix: 8, values: Array.from({ length: 12 }, (_, i) => i) });
+    const vol = readNifti(four);
+    expect(vol.dims).toEqual([2, 1, 2, 3]);
+    expect(vol.spacingMm).toEqual([1, 1, 5, 30]);
+    // frame 2, slice 1, x 1: index 1 + 2 * (0 + 1 * (1 + 2 * 2)) = 11
+    expect(Array.from(sliceOf(vol, 1, 2).data)).toEqual([10, 11]);
+  });
+  it('sliceOf transposes to row-major rows = x, cols = y', () => {
+    const raw = handMadeNifti({ dims: [4, 3, 2], pixdim: [1, 1, 1], datatype: 4, bitpix: 16, values });
+    const vol = readNifti(raw);
+    const s = sliceOf(vol, 1);
+    expect([s.rows, s.cols]).toEqual([4, 3]);
+    for (let x = 0; x < 4; x++) for (let y = 0; y < 3; y++) {
+      expect(s.data[x * 3 + y]).toBe(values[x + 4 * y + 12]);
+    }
+  });
+});
+
+describe('writeNifti', () => {
+  const vol = volumeFromSlices(
+    [0, 1, 2].map((z) => ({ rows: 5, cols: 4, data: Float32Array.from({ length: 20 }, (_, i) => z * 100 + i) })),
+    [1.8, 1.9, 8],
+  );
+  it('round-trips float32, int16 and uint8', () => {
+    for (const datatype of ['float32', 'int16', 'uint8'] as const) {
+      const back = readNifti(writeNifti(vol, { datatype }));
+      expect(back.dims).toEqual([5, 4, 3]);
+      expect(back.spacingMm[0]).toBeCloseTo(1.8, 6);
+      expect(back.spacingMm[1]).toBeCloseTo(1.9, 6);
+      expect(back.spacingMm[2]).toBe(8);
+      expect(Array.from(back.data)).toEqual(Array.from(vol.data));
+      expect(Array.from(sliceOf(back, 2).data)).toEqual(Array.from({ length: 20 }, (_, i) => 200 + i));
+    }
+  });
+  it('writes the standard header fields at their offsets', () => {
+    const raw = gunzipSync(writeNifti(vol, { datatype: 'int16' }));
+    const v = new DataView(raw.buffer, raw.byteOffset);
+    expect(v.getInt32(0, true)).toBe(348);
+    expect([v.getInt16(40, true), v.getInt16(42, true), v.getInt16(44, true), v.getInt16(46, true)]).toEqual([3, 5, 4, 3]);
+    expect(v.getInt16(70, true)).toBe(4);
+    expect(v.getInt16(72, true)).toBe(16);
+    expect(v.getFloat32(108, true)).toBe(352);
+    expect(String.fromCharCode(...raw.subarray(344, 348))).toBe('n+1\0');
+    expect(raw.length).toBe(352 + 60 * 2);
+    // voxel (x=1, y=2, z=1) = slice 1 row-major index 1*4+2 = 106, stored at x + 5*(y + 4*z)
+    expect(v.getInt16(352 + 2 * (1 + 5 * (2 + 4 * 1)), true)).toBe(106);
+  });
+  it('is byte-deterministic', () => {
+    expect(Buffer.from(writeNifti(vol)).equals(Buffer.from(writeNifti(vol)))).toBe(true);
+  });
+  it('refuses values that do not fit, non-finite values and shape mismatch', () => {
+    const frac = { dims: [2, 1, 1], spacingMm: [1, 1, 1], data: Float32Array.of(0.5, 1) };
+    expect(codeOf(() => writeNifti(frac, { datatype: 'uint8' }))).toBe('BAD_ARGUMENT');
+    expect(codeOf(() => writeNifti({ ...frac, data: Float32Array.of(300, 1) }, { datatype: 'uint8' }))).toBe('BAD_ARGUMENT');
+    expect(codeOf(() => writeNifti({ ...frac, data: Float32Array.of(NaN, 1) }))).toBe('NON_FINITE');
+    expect(codeOf(() => writeNifti({ ...frac, dims: [3, 1, 1] }))).toBe('BAD_SHAPE');
+    expect(codeOf(() => volumeFromSlices([{ rows: 2, cols: 2, data: new Float32Array(4) }, { rows: 2, cols: 3, data: new Float32Array(6) }], [1, 1, 1]))).toBe('BAD_SHAPE');
+  });
+});
+
+describe('readNifti refuses bad input', () => {
+  const good = () => handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4] });
+  it('broken gzip', () => {
+    const gz = gzipSync(good());
+    const broken = gz.slice();
+    for (let i = 12; i < broken.length - 8; i++) broken[i] ^= 0x5a;
+    expect(codeOf(() => readNifti(broken))).toBe('BAD_FORMAT');
+    expect(codeOf(() => readNifti(gz.subarray(0, 15)))).toBe('BAD_FORMAT');
+  });
+  it('wrong magic and too short', () => {
+    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4], magic: 'abc\0' })))).toBe('BAD_FORMAT');
+    expect(codeOf(() => readNifti(new Uint8Array(100)))).toBe('BAD_FORMAT');
+    expect(codeOf(() => readNifti(new TextEncoder().encode('hello world'.repeat(40))))).toBe('BAD_FORMAT');
+  });
+  it('zero, negative and huge dimensions, before allocating', () => {
+    for (const dims of [[0, 2, 1], [2, -3, 1]]) {
+      expect(codeOf(() => readNifti(handMadeNifti({ dims, pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [] })))).toBe('BAD_SHAPE');
+    }
+    // 32767³ float32 ≈ 140 TB claimed by a 352-byte file
+    const huge = handMadeNifti({ dims: [32767, 32767, 32767], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [] });
+    expect(codeOf(() => readNifti(huge))).toBe('TOO_LARGE');
+    expect(codeOf(() => readNifti(gzipSync(huge)))).toBe('TOO_LARGE');
+    expect(32767 ** 3).toBeGreaterThan(MAX_VOXELS);
+    // under the cap but longer than the file: truncated
+    const big = handMadeNifti({ dims: [1000, 1000, 10], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [] });
+    expect(codeOf(() => readNifti(big))).toBe('BAD_FORMAT');
+  });
+  it('truncated voxel data', () => {
+    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4], truncateBy: 3 })))).toBe('BAD_FORMAT');
+  });
+  it('unsupported datatype (complex64, RGB24)', () => {
+    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 32, bitpix: 64, values: [0, 0, 0, 0] })))).toBe('BAD_FORMAT');
+    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 128, bitpix: 24, values: [0, 0, 0, 0] })))).toBe('BAD_FORMAT');
+  });
+  it('NaN / Inf voxels, also produced by scl_slope', () => {
+    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, NaN, 3, 4] })))).toBe('NON_FINITE');
+    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, Infinity, 3, 4] })))).toBe('NON_FINITE');
+    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 3e38, 3, 4], slope: 1e10 })))).toBe('NON_FINITE');
+  });
+  it('zero voxel size', () => {
+    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [0, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4] })))).toBe('BAD_FORMAT');
+  });
+  it('more than 4-D', () => {
+    expect(codeOf(() => readNifti(handMadeNifti({ dims: [1, 1, 1, 1, 2], pixdim: [1, 1, 1, 1, 1], datatype: 2, bitpix: 8, values: [1, 2] })))).toBe('BAD_SHAPE');
+  });
+});
