@@ -1,0 +1,58 @@
+/**
+ * Training presets (paper "Training Details"; DESIGN.md "Models"). Geometry: the data pipeline's
+ * 160×160 centre crop is cropped further to `cropSize` around the centre and averaged down by
+ * `downsample` (an integer factor) to the network input `inputSize = cropSize / downsample`;
+ * predictions are upsampled back and pasted onto the slice's own grid (training/input-grid.ts).
+ *
+ * - `paper`: the paper's network and schedule (160×160, depth 5, 32 → 512 filters, 50 epochs,
+ *   Adam 1e-4 → 1e-5 after epoch 30, batch 8). For a GPU (`tensorflow` backend).
+ * - `quick`: a 2-core CPU study in minutes per method on wasm: 128×128 crop at half resolution
+ *   (64×64 input, ≈3.6 mm pixels on the phantom), depth 4, 8 → 64 filters, a short schedule with
+ *   a higher learning rate, decayed by 10× after 60% of the epochs like the paper.
+ * - `tiny`: tests and CI: 96×96 crop at quarter resolution (24×24 input), depth 3, 4 → 16
+ *   filters; a training run takes seconds on wasm on one core.
+ */
+export type PresetName = 'tiny' | 'quick' | 'paper';
+export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'quick', 'paper'];
+
+export interface Preset {
+  name: PresetName;
+  cropSize: number;
+  downsample: number;
+  depth: number;
+  baseFilters: number;
+  headFilters: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Learning rate after the decay epoch. */
+  decayedLearningRate: number;
+  /** Fraction of the epochs after which the rate decays (paper: 30 of 50 = 0.6). */
+  decayAtFraction: number;
+  /** Augment training slices (rotation, translation, scaling) when the data module provides it. */
+  augment: boolean;
+}
+
+export const PRESETS: Readonly<Record<PresetName, Preset>> = Object.freeze({
+  paper: {
+    name: 'paper', cropSize: 160, downsample: 1, depth: 5, baseFilters: 32, headFilters: 32,
+    epochs: 50, batchSize: 8, learningRate: 1e-4, decayedLearningRate: 1e-5, decayAtFraction: 0.6, augment: true,
+  },
+  quick: {
+    name: 'quick', cropSize: 128, downsample: 2, depth: 4, baseFilters: 8, headFilters: 16,
+    epochs: 12, batchSize: 8, learningRate: 3e-3, decayedLearningRate: 3e-4, decayAtFraction: 0.6, augment: true,
+  },
+  tiny: {
+    name: 'tiny', cropSize: 96, downsample: 4, depth: 3, baseFilters: 4, headFilters: 8,
+    epochs: 3, batchSize: 8, learningRate: 3e-3, decayedLearningRate: 3e-4, decayAtFraction: 0.6, augment: false,
+  },
+});
+
+export function inputSizeOf(p: Pick<Preset, 'cropSize' | 'downsample'>): number {
+  return p.cropSize / p.downsample;
+}
+
+/** Learning rate of an epoch (0-based): base until ⌊decayAtFraction·epochs⌋, then decayed. */
+export function learningRateAt(p: Preset, epoch: number, epochs = p.epochs): number {
+  return epoch < Math.round(p.decayAtFraction * epochs) ? p.learningRate : p.decayedLearningRate;
+}

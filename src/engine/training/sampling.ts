@@ -1,0 +1,148 @@
+/**
+ * Posterior samples of softmax probabilities per slice: the common sampler every method shares
+ * (STYLE.md "torch-uncertainty": thin wrappers, one output shape). Each slice yields a
+ * Float32Array shaped [T, H, W, C] (C-order, H = rows = NIfTI x, W = cols, C = 4) on the slice's
+ * own grid (crop and downsampling undone, training/input-grid.ts), which the uncertainty
+ * measures read.
+ *
+ * What T means per method:
+ * - plain: deterministic, so one sample (T = 1) whatever is asked; its mutual information is 0.
+ * - mcd: T forward passes with fresh dropout masks, batched (the T copies of a slice form the
+ *   batch, chunked by `batchSize`). With dropout on the middle layers only, the deterministic
+ *   encoder prefix runs once per slice and only the rest is sampled (prefix caching).
+ * - bbb: T weight samples w_t ~ q(w); one forward pass per t, batched over slices (all slices of
+ *   a batch share w_t, samples of one slice are independent draws).
+ * - ensemble: one sample per member (T = M), the members' probabilities; their mean is the
+ *   ensemble prediction.
+ * Noise is seeded (`seed`, slice position) so sampling is reproducible on one backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { LoadedCheckpoint, SingleCheckpoint } from '../checkpoint';
+import { NUM_CLASSES } from '../data/types';
+import { setNoiseSeed } from '../models/layers/noise-seed';
+import { forwardUNet, prefixBoundary, runPrefix } from '../models/unet';
+import { imageToInput, probabilitiesToSlice } from './input-grid';
+
+export const DEFAULT_SAMPLES = 50;
+
+export interface SliceImage {
+  image: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+export interface ProbabilitySamples {
+  data: Float32Array;
+  shape: [number, number, number, number];
+}
+
+export interface SampleOptions {
+  seed?: number;
+  /** Largest batch in one forward pass (default 16). */
+  batchSize?: number;
+  /** Prefix caching for middle-layer MC Dropout (default true; false only to measure it). */
+  prefixCache?: boolean;
+}
+
+/** Number of samples `sampleProbabilities` returns for T requested. */
+export function samplesReturned(ckpt: LoadedCheckpoint, T: number): number {
+  if (ckpt.kind === 'ensemble') return ckpt.members.length;
+  return ckpt.meta.unet.variant === 'plain' ? 1 : T;
+}
+
+function inputTensor(member: SingleCheckpoint, slices: SliceImage[]): tf.Tensor4D {
+  const s = member.meta.unet.inputSize;
+  const buf = new Float32Array(slices.length * s * s);
+  slices.forEach((sl, i) =>
+    imageToInput(sl.image, sl.rows, sl.cols, member.meta.geometry, member.meta.intensity, buf.subarray(i * s * s, (i + 1) * s * s)));
+  return tf.tensor4d(buf, [slices.length, s, s, 1]);
+}
+
+/** Deterministic-per-pass forward of a batch: probabilities [B, s, s, C] as a flat array. */
+function forwardOnce(member: SingleCheckpoint, x: tf.Tensor4D): Float32Array {
+  const p = tf.tidy(() => forwardUNet(member.model, member.meta.unet, x));
+  const data = p.dataSync() as Float32Array;
+  p.dispose();
+  return data;
+}
+
+/** MC Dropout samples of one slice: [T, s, s, C] on the input grid. */
+function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, batch: number, cache: boolean): Float32Array {
+  const cfg = member.meta.unet;
+  const s = cfg.inputSize;
+  const per = s * s * NUM_CLASSES;
+  const out = new Float32Array(T * per);
+  const useCache = cache && prefixBoundary(cfg).length > 0;
+  const prefix: Record<string, tf.Tensor> | null = useCache
+    ? tf.tidy(() => Object.fromEntries(runPrefix(member.model, cfg, x1)))
+    : null;
+  try {
+    for (let t0 = 0; t0 < T; t0 += batch) {
+      const n = Math.min(batch, T - t0);
+      const p = tf.tidy(() => {
+        const xb = tf.tile(x1, [n, 1, 1, 1]) as tf.Tensor4D;
+        if (prefix == null) return forwardUNet(member.model, cfg, xb);
+        const cached = new Map<string, tf.Tensor>();
+        for (const [name, t] of Object.entries(prefix)) cached.set(name, tf.tile(t, [n, 1, 1, 1]));
+        return forwardUNet(member.model, cfg, xb, { cached });
+      });
+      out.set(p.dataSync() as Float32Array, t0 * per);
+      p.dispose();
+    }
+  } finally {
+    if (prefix != null) tf.dispose(Object.values(prefix));
+  }
+  return out;
+}
+
+/**
+ * Posterior samples for several slices (batched); element i is [T_i, rows_i, cols_i, C] with
+ * T_i = samplesReturned(ckpt, T).
+ */
+export function sampleSlices(ckpt: LoadedCheckpoint, slices: SliceImage[], T = DEFAULT_SAMPLES, opts: SampleOptions = {}): ProbabilitySamples[] {
+  if (!Number.isInteger(T) || T < 1) throw new Error(`number of samples must be a positive integer, got ${T}`);
+  const seed = opts.seed ?? 0;
+  const batch = opts.batchSize ?? 16;
+  const members = ckpt.kind === 'ensemble' ? ckpt.members : [ckpt];
+  const first = members[0];
+  const s = first.meta.unet.inputSize;
+  const per = s * s * NUM_CLASSES;
+  const Tout = samplesReturned(ckpt, T);
+  // Per slice, samples on the input grid [Tout, s, s, C].
+  const grids: Float32Array[] = slices.map(() => new Float32Array(Tout * per));
+  for (let i0 = 0; i0 < slices.length; i0 += batch) {
+    const chunk = slices.slice(i0, i0 + batch);
+    if (ckpt.kind === 'ensemble' || first.meta.unet.variant === 'plain') {
+      members.forEach((m, k) => {
+        const x = inputTensor(m, chunk);
+        const probs = forwardOnce(m, x);
+        x.dispose();
+        chunk.forEach((_, j) => grids[i0 + j].set(probs.subarray(j * per, (j + 1) * per), k * per));
+      });
+    } else if (first.meta.unet.variant === 'bbb') {
+      const x = inputTensor(first, chunk);
+      for (let t = 0; t < T; t++) {
+        setNoiseSeed(seed, 'bbb', i0, t);
+        const probs = forwardOnce(first, x);
+        chunk.forEach((_, j) => grids[i0 + j].set(probs.subarray(j * per, (j + 1) * per), t * per));
+      }
+      x.dispose();
+    } else {
+      chunk.forEach((sl, j) => {
+        setNoiseSeed(seed, 'mcd', i0 + j);
+        const x1 = inputTensor(first, [sl]);
+        grids[i0 + j] = mcdSamples(first, x1, T, batch, opts.prefixCache ?? true);
+        x1.dispose();
+      });
+    }
+  }
+  return slices.map((sl, i) => ({
+    data: probabilitiesToSlice(grids[i], Tout, sl.rows, sl.cols, first.meta.geometry),
+    shape: [Tout, sl.rows, sl.cols, NUM_CLASSES],
+  }));
+}
+
+/** Posterior samples [T, H, W, C] of one slice on its own grid. */
+export function sampleProbabilities(ckpt: LoadedCheckpoint, slice: SliceImage, T = DEFAULT_SAMPLES, opts: SampleOptions = {}): ProbabilitySamples {
+  return sampleSlices(ckpt, [slice], T, opts)[0];
+}
