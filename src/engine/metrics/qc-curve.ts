@@ -1,0 +1,100 @@
+/**
+ * Segmentation quality-control curves (paper "Uncertainty for Segmentation Quality Control";
+ * DESIGN.md "Definitions"). N segmentations, P of them poor (poor-segmentation.ts), each with an
+ * uncertainty score. Segmentations are flagged for review in descending score; equal scores are
+ * flagged together (one step). After each step the curve has the point
+ *
+ *   (flagged fraction, poor fraction remaining) = (F / N, (P − poor flagged) / N)
+ *
+ * starting at (0, P/N) (nothing flagged) and ending at (1, 0) (all flagged).
+ *   AUC: trapezoid rule over the points (smaller is better).
+ *   Review fraction for a target (default 5 %): flagged fraction of the first point whose poor
+ *   fraction remaining is ≤ target (no interpolation between steps).
+ * Baselines on the same axes:
+ *   - random review: expected remaining (P/N)(1 − f), the straight line (0, P/N) → (1, 0); AUC
+ *     P/(2N); review fraction max(0, 1 − target·N/P).
+ *   - slice position: most basal and most apical slices first, then the second-most, … (paper):
+ *     score = −min(i, n − 1 − i) for slice index i of n (0 = base), fed to the same curve, so the
+ *     k-th slices from both ends of every stack are flagged together.
+ */
+
+export const DEFAULT_REVIEW_TARGET = 0.05;
+
+export interface QcCurve {
+  /** [flagged fraction, poor fraction remaining], from [0, P/N] to [1, 0]. */
+  points: Array<[number, number]>;
+  auc: number;
+  /** Review fraction needed to reach ≤ target poor remaining. */
+  reviewFraction: number;
+  target: number;
+  n: number;
+  poor: number;
+}
+
+/** Trapezoid area under a polyline given as [x, y] points in increasing x. */
+export function trapezoidArea(points: ReadonlyArray<readonly [number, number]>): number {
+  let a = 0;
+  for (let i = 1; i < points.length; i++) {
+    a += ((points[i][0] - points[i - 1][0]) * (points[i][1] + points[i - 1][1])) / 2;
+  }
+  return a;
+}
+
+/** QC curve of uncertainty `scores` (finite) against `poor` flags, same length ≥ 1. */
+export function qcCurve(
+  scores: ArrayLike<number>,
+  poor: ArrayLike<boolean>,
+  target: number = DEFAULT_REVIEW_TARGET,
+): QcCurve {
+  const n = scores.length;
+  if (n === 0 || poor.length !== n) throw new RangeError(`need equal, non-zero numbers of scores and flags (${n}, ${poor.length})`);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  let totalPoor = 0;
+  for (let i = 0; i < n; i++) if (poor[i]) totalPoor++;
+  const slack = 1e-9;
+  const points: Array<[number, number]> = [[0, totalPoor / n]];
+  let reviewFraction = totalPoor <= target * n + slack ? 0 : 1;
+  let found = reviewFraction === 0;
+  let flagged = 0;
+  let remaining = totalPoor;
+  for (let i = 0; i < n; ) {
+    const s = scores[order[i]];
+    while (i < n && scores[order[i]] === s) {
+      if (poor[order[i]]) remaining--;
+      flagged++;
+      i++;
+    }
+    points.push([flagged / n, remaining / n]);
+    if (!found && remaining <= target * n + slack) {
+      reviewFraction = flagged / n;
+      found = true;
+    }
+  }
+  return { points, auc: trapezoidArea(points), reviewFraction, target, n, poor: totalPoor };
+}
+
+/** Expected curve of reviewing in random order. */
+export function randomReviewBaseline(n: number, poorCount: number, target: number = DEFAULT_REVIEW_TARGET): QcCurve {
+  const points: Array<[number, number]> = [
+    [0, poorCount / n],
+    [1, 0],
+  ];
+  const reviewFraction = poorCount <= target * n ? 0 : 1 - (target * n) / poorCount;
+  return { points, auc: poorCount / (2 * n), reviewFraction, target, n, poor: poorCount };
+}
+
+/** Slice-position heuristic score: higher for slices nearer either end of the stack. */
+export function slicePositionScore(sliceIndex: number, sliceCount: number): number {
+  return -Math.min(sliceIndex, sliceCount - 1 - sliceIndex);
+}
+
+/** QC curve of the slice-position heuristic. */
+export function slicePositionBaseline(
+  sliceIndex: ArrayLike<number>,
+  sliceCount: ArrayLike<number>,
+  poor: ArrayLike<boolean>,
+  target: number = DEFAULT_REVIEW_TARGET,
+): QcCurve {
+  const scores = Array.from({ length: sliceIndex.length }, (_, i) => slicePositionScore(sliceIndex[i], sliceCount[i]));
+  return qcCurve(scores, poor, target);
+}
