@@ -48,4 +48,8 @@ export interface Subject {
   group: string;
   split: Split;
   slices: LabeledSlice[];
+  /** Distance between slice centres in mm (thickness + gap), when known. */
+  sliceSpacingMm?: number;
+  /** Extra descriptors (Info.cfg fields such as ED/ES frame, generator facts such as field strength). */
+  info?: Record<string, string | number>;
 }
