@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { version } from '../../package.json';
 import { InvalidInputError } from '../engine/errors';
+import * as serve from './commands/serve';
 
 const program = new Command('cardiac-uq')
   .description('Uncertainty benchmark for cardiac MRI segmentation networks')
@@ -13,6 +14,7 @@ const program = new Command('cardiac-uq')
 
 // Subcommands register themselves: `register(program)` from each module under ./commands.
 const commandModules: Array<{ register(program: Command): void }> = [
+  serve,
 ];
 for (const m of commandModules) m.register(program);
 

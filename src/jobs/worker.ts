@@ -1,0 +1,33 @@
+/**
+ * A worker: consumes the platform's pg-boss queues with the handlers registered in ./handlers.
+ * Many workers, on many machines, may consume the same queues; pg-boss hands each job to one.
+ */
+import type { Job } from 'pg-boss' with { 'resolution-mode': 'import' };
+import type { Config } from '../config';
+import type { Store } from '../db/client';
+import { JOB_HANDLERS } from './handlers';
+import type { Boss } from './queues';
+
+export interface Worker {
+  queues: string[];
+  stop(): Promise<void>;
+}
+
+export async function startWorker(options: { boss: Boss; store: Store; config: Config; backend: string }): Promise<Worker> {
+  const { boss } = options;
+  const queues: string[] = [];
+  for (const [queue, handler] of Object.entries(JOB_HANDLERS)) {
+    await boss.work(
+      queue,
+      { batchSize: 1, localConcurrency: options.config.workerConcurrency },
+      async ([job]) => handler!(job as Job<object>, options),
+    );
+    queues.push(queue);
+  }
+  return {
+    queues,
+    async stop() {
+      for (const queue of queues) await boss.offWork(queue);
+    },
+  };
+}

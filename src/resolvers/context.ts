@@ -1,0 +1,13 @@
+/** What every resolver receives: the store, the queue, who is asking. */
+import type { Config } from '../config';
+import type { Store } from '../db/client';
+import type { Boss } from '../jobs/queues';
+
+export interface ApiContext {
+  store: Store;
+  boss: Boss;
+  config: Config;
+  databaseDescription: string;
+  backend: string;
+  actor: string;
+}
