@@ -77,6 +77,7 @@ export function parseBackend(value: string | undefined): BackendRequest | undefi
  * request returns the active backend; a different explicit request switches.
  */
 export async function initBackend(requested?: BackendRequest): Promise<BackendName> {
+  quietCpuBackend();
   const want = requested ?? parseBackend(process.env.CARDIAC_UQ_BACKEND) ?? 'auto';
   if (want === 'auto') {
     if (active != null) return active;
@@ -90,6 +91,15 @@ export async function initBackend(requested?: BackendRequest): Promise<BackendNa
     throw new InvalidInputError('BAD_ARGUMENT', `backend "${want}" is not available on this machine`);
   }
   return (active = want);
+}
+
+/**
+ * The cpu backend prints a "install tfjs-node" banner on first use; we choose backends on purpose
+ * and record which ran, so silence it.
+ */
+function quietCpuBackend(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu != null) cpu.firstUse = false;
 }
 
 /** The backend started by `initBackend` (throws before it ran). */

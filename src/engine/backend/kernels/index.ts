@@ -1,17 +1,34 @@
 /**
- * Gradient kernels the wasm backend lacks for training the U-Net variants, one per file.
- * Found by training every model variant on wasm: only Conv2DBackpropFilter is missing in
- * tfjs-backend-wasm 4.22 (Conv2DBackpropInput, MaxPoolGrad, ResizeNearestNeighborGrad, Step,
- * Softplus, … are shipped).
+ * Gradient kernels for training the U-Net variants on wasm, one per file, registered for 'wasm'
+ * only. Found by training every variant on wasm and comparing each layer's gradient with the cpu
+ * backend (test/engine/backend/unet-gradients.test.ts):
+ * - Conv2DBackpropFilter: missing in tfjs-backend-wasm 4.22 (training fails without it).
+ * - MaxPoolGrad: shipped but wrong (relative error ≈ 1 against cpu; the gradient does not even
+ *   sum to Σ dy), replaced.
+ * Conv2DBackpropInput, ResizeNearestNeighborGrad, Step (ReLU), Softplus/Sigmoid, SplitV (concat),
+ * Floor (dropout) are shipped and correct. (The cpu backend's own ResizeNearestNeighborGrad is
+ * wrong for batch > 1 — it offsets dy by the image's batch stride — so comparisons use batch 1.)
  */
-import { getKernel, registerKernel } from '@tensorflow/tfjs';
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { maxPoolGradConfig } from './max-pool-grad';
 
-const KERNELS = [conv2DBackpropFilterConfig];
+/** Kernels we add (absent from wasm). */
+const ADDED: KernelConfig[] = [conv2DBackpropFilterConfig];
+/** Kernels we replace (present in wasm but incorrect). */
+const REPLACED: KernelConfig[] = [maxPoolGradConfig];
+
+let registered = false;
 
 /** Registers our kernels for 'wasm' once (idempotent). */
 export function registerWasmGradientKernels(): void {
-  for (const config of KERNELS) {
+  if (registered) return;
+  for (const config of ADDED) {
     if (getKernel(config.kernelName, 'wasm') == null) registerKernel(config);
   }
+  for (const config of REPLACED) {
+    if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
+    registerKernel(config);
+  }
+  registered = true;
 }

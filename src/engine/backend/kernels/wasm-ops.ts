@@ -47,3 +47,9 @@ export function pad4d(
     constantValue: 0,
   } as unknown as NamedAttrMap);
 }
+
+/** The wasm backend's heap access, for kernels written in JavaScript. */
+export interface WasmHeapBackend extends WasmBackendLike {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
