@@ -1,0 +1,96 @@
+/**
+ * `cardiac-uq serve` as a real process on its embedded Postgres: answers GraphQL, keeps its data
+ * across restarts, stops cleanly, refuses a second owner, recovers from a crash; and with an
+ * unreachable DATABASE_URL exits with a clear message instead of hanging.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { gqlAt, spawnCli, startServe } from '../support/serve-process';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function postmasterPid(dataRoot: string): number | null {
+  const file = path.join(dataRoot, 'pgdata', 'postmaster.pid');
+  return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8').split('\n')[0]) : null;
+}
+
+async function insertDataset(graphqlUrl: string, name: string) {
+  const info = await gqlAt(graphqlUrl, '{ serverInfo { database } }');
+  const port = /127\.0\.0\.1:(\d+)/.exec(info.serverInfo.database)![1];
+  const client = new pg.Client({ connectionString: `postgresql://cardiac_uq:cardiac_uq@127.0.0.1:${port}/cardiac_uq` });
+  await client.connect();
+  await client.query(
+    `INSERT INTO "Dataset" (id, name, source, "contentHash", "createdBy") VALUES (gen_random_uuid(), $1, 'PHANTOM', 'h', 'test')`,
+    [name],
+  );
+  await client.end();
+}
+
+const datasetNames = async (url: string) =>
+  (await gqlAt(url, '{ datasets { nodes { name } } }')).datasets.nodes.map((n: { name: string }) => n.name);
+
+describe('serve on the embedded Postgres', () => {
+  let dataRoot: string;
+  beforeAll(() => {
+    dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-serve-'));
+    fs.chmodSync(dataRoot, 0o755);
+  });
+  afterAll(() => fs.rmSync(dataRoot, { recursive: true, force: true }));
+  const env = () => ({ CARDIAC_UQ_DATA_DIR: dataRoot, DATABASE_URL: '' });
+
+  test('serves, refuses a second start, stops cleanly on SIGINT and keeps the data for the next start', async () => {
+    const first = await startServe(env());
+    await insertDataset(first.graphqlUrl, 'kept');
+    const pgPid = postmasterPid(dataRoot)!;
+    expect(isAlive(pgPid)).toBe(true);
+
+    const second = spawnCli(['serve'], { ...env(), CARDIAC_UQ_PORT: '0' });
+    expect(await second.exited).not.toBe(0);
+    expect(second.output()).toMatch(/in use by process \d+/);
+    expect(await datasetNames(first.graphqlUrl)).toEqual(['kept']); // first untouched
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toMatch(/stopped/);
+    expect(isAlive(pgPid)).toBe(false);
+    expect(postmasterPid(dataRoot)).toBeNull();
+
+    const again = await startServe(env());
+    expect(await datasetNames(again.graphqlUrl)).toEqual(['kept']);
+    again.child.kill('SIGTERM');
+    expect(await again.exited).toBe(0);
+  });
+
+  test('after a crash (SIGKILL) the next start stops the orphaned postmaster and recovers the data', async () => {
+    const crashed = await startServe(env());
+    await insertDataset(crashed.graphqlUrl, 'before-crash');
+    const orphan = postmasterPid(dataRoot)!;
+    crashed.child.kill('SIGKILL');
+    await crashed.exited;
+    expect(isAlive(orphan)).toBe(true); // the crash left Postgres running
+
+    const recovered = await startServe(env());
+    expect(isAlive(orphan)).toBe(false);
+    expect((await datasetNames(recovered.graphqlUrl)).sort()).toEqual(['before-crash', 'kept']);
+    recovered.child.kill('SIGINT');
+    expect(await recovered.exited).toBe(0);
+  });
+});
+
+test('an unreachable DATABASE_URL gives a clear error and a non-zero exit, not a hang', async () => {
+  const proc = spawnCli(['serve'], { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/nothing', CARDIAC_UQ_PORT: '0' });
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 30000);
+  const code = await proc.exited;
+  clearTimeout(timer);
+  expect(code).toBe(1);
+  expect(proc.output()).toMatch(/cannot connect to the database at postgresql:\/\/127\.0\.0\.1:1\/nothing/);
+});
