@@ -45,6 +45,9 @@ interface TrainState {
   history: EpochRecord[];
   intensity: IntensityStats;
   optimizer: Array<{ name: string; shape: number[] }>;
+  /** Adam's running β₁ᵗ, β₂ᵗ as float32 products (setWeights recomputes them with pow, which
+   *  differs in the last bits and would break bit-exact resume). */
+  adamAccBeta: [number, number];
 }
 
 interface PreparedSet {
@@ -93,6 +96,13 @@ export function validationNll(model: tf.LayersModel, r: ResolvedTraining, set: P
   return total / (set.n * s * s);
 }
 
+/** Validation NLL of a model on `data.val` as training measures it (for tests and reports). */
+export function validationNllOf(model: tf.LayersModel, config: TrainConfig, data: TrainingData): number {
+  const r = resolveTraining(config);
+  const stats = intensityStats(data.train, r.preset);
+  return validationNll(model, r, prepare(data.val, r, stats), r.unet.seed, r.batchSize);
+}
+
 function augmentedSet(train: TrainingSlice[], order: number[], opts: TrainOptions, r: ResolvedTraining,
   stats: IntensityStats, seed: number, epoch: number, base: PreparedSet): PreparedSet {
   const augment = opts.augment;
@@ -111,7 +121,7 @@ function augmentedSet(train: TrainingSlice[], order: number[], opts: TrainOption
   return { inputs, targets, n: base.n };
 }
 
-type Adam = tf.AdamOptimizer & { learningRate: number };
+type Adam = tf.AdamOptimizer & { learningRate: number; accBeta1: tf.Variable; accBeta2: tf.Variable };
 
 async function saveOptimizer(dir: string, opt: tf.Optimizer): Promise<TrainState['optimizer']> {
   const weights = await opt.getWeights();
@@ -166,6 +176,11 @@ export async function trainSingle(
     if (JSON.stringify(meta.unet) !== JSON.stringify(r.unet)) throw new Error(`cannot resume: ${resumeDir} has another model configuration`);
     model = await tf.loadLayersModel(folderIO(resumeDir));
     await loadOptimizer(resumeDir, optimizer, state.optimizer);
+    const [b1, b2] = state.adamAccBeta;
+    tf.tidy(() => {
+      optimizer.accBeta1.assign(tf.scalar(b1));
+      optimizer.accBeta2.assign(tf.scalar(b2));
+    });
   } else {
     model = buildUNet(r.unet);
   }
@@ -249,7 +264,8 @@ export async function trainSingle(
       }
       await saveCheckpoint(lastDir, model, { ...metaBase, epoch: epoch + 1, valNll });
       const optSpecs = await saveOptimizer(lastDir, optimizer);
-      const next: TrainState = { epoch: epoch + 1, bestValNll, bestEpoch: best.epoch, history, intensity: stats, optimizer: optSpecs };
+      const adamAccBeta: [number, number] = [optimizer.accBeta1.dataSync()[0], optimizer.accBeta2.dataSync()[0]];
+      const next: TrainState = { epoch: epoch + 1, bestValNll, bestEpoch: best.epoch, history, intensity: stats, optimizer: optSpecs, adamAccBeta };
       fs.writeFileSync(path.join(lastDir, STATE_JSON), JSON.stringify(next, null, 2));
       const elapsed = (Date.now() - started) / 1000;
       opts.onProgress?.({
