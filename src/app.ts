@@ -19,6 +19,19 @@ export interface Platform {
   close(): Promise<void>;
 }
 
+/** The backend a worker here picks without CARDIAC_UQ_BACKEND, found without loading TensorFlow. */
+function automaticBackend(): string {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require.resolve(pkg);
+      return 'tensorflow';
+    } catch {
+      // not installed: next
+    }
+  }
+  return 'wasm';
+}
+
 export async function startPlatform(config: Config, role: Role, log: (message: string) => void): Promise<Platform> {
   const closers: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -32,7 +45,7 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
     closers.push(() => boss.stop({ graceful: true, timeout: 10000 }));
     const store = createStore(database.url);
     closers.push(() => store.$disconnect());
-    const backend = config.backend ?? 'auto';
+    const backend = config.backend ?? automaticBackend();
 
     let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
     if (role !== 'worker') {
