@@ -193,7 +193,7 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
   for (let i = 0; i < voxels; i++) {
     data[i] = type.read(view, offset + i * type.bytes, le) * slope + inter;
     // checked after the float32 store: scaling can overflow float32 even when float64 is finite
-    if (!Number.isFinite(data[i])) {
+    if (data[i] - data[i] !== 0) {
       throw new InvalidInputError('NON_FINITE', `NIfTI voxel ${i} is ${data[i]} (NaN/Inf not allowed)`);
     }
   }

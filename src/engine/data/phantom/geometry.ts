@@ -14,6 +14,9 @@
 import type { Rng } from '../../random';
 import type { Phase } from '../types';
 import type { SubjectParams } from './params';
+// Math functions bound once: global lookups are slow inside jest's vm sandbox (≈1 µs each).
+const { abs, cos, hypot, max, min, pow, sin, sqrt } = Math;
+
 
 /** Tissue classes of the phantom (plain numeric constants: hot-loop friendly). */
 export const Tissue = Object.freeze({
@@ -60,7 +63,7 @@ function fourier(f: Fourier3, c1: number, s1: number): number {
 
 function jitterSeries(rng: Rng, rmsMm: number): Fourier3 {
   // Six coefficients, each N(0, σ²): the series' RMS over φ is sqrt(6/2) σ.
-  const sd = rmsMm / Math.sqrt(3);
+  const sd = rmsMm / sqrt(3);
   return {
     a1: rng.normal(0, sd), b1: rng.normal(0, sd), a2: rng.normal(0, sd),
     b2: rng.normal(0, sd), a3: rng.normal(0, sd), b3: rng.normal(0, sd),
@@ -124,24 +127,24 @@ export class SliceScene {
     const es = phase === 'ES';
     this.cx = p.heartOffsetMm[0];
     this.cy = p.heartOffsetMm[1];
-    this.cosT = Math.cos(p.rotationRad);
-    this.sinT = Math.sin(p.rotationRad);
+    this.cosT = cos(p.rotationRad);
+    this.sinT = sin(p.rotationRad);
 
     // Cavity diameter base → apex: D(p) = Dapex + (Dbase − Dapex) g(p), g = cos(pπ/2)^0.6, chosen so
     // D(0.5) is the mid-ventricular diameter. ES: area scales with (1 − EF).
-    const g = (t: number) => Math.pow(Math.cos((t * Math.PI) / 2), 0.6);
+    const g = (t: number) => pow(cos((t * Math.PI) / 2), 0.6);
     const dApex = p.lvApexDiameterEdMm;
     const dBase = dApex + (p.lvMidDiameterEdMm - dApex) / g(0.5);
     let dCav = dApex + (dBase - dApex) * g(pos);
-    if (es) dCav *= Math.sqrt(1 - p.ejectionFraction);
-    this.endoRadiusMm = Math.max(1.5, dCav / 2);
+    if (es) dCav *= sqrt(1 - p.ejectionFraction);
+    this.endoRadiusMm = max(1.5, dCav / 2);
     this.axisRatio = p.lvAxisRatio;
     const sh = p.lvShape;
     const R = this.endoRadiusMm;
     this.shape = {
       a1: 0, b1: 0,
-      a2: R * sh.a2 * Math.cos(sh.p2), b2: -R * sh.a2 * Math.sin(sh.p2),
-      a3: R * sh.a3 * Math.cos(sh.p3), b3: -R * sh.a3 * Math.sin(sh.p3),
+      a2: R * sh.a2 * cos(sh.p2), b2: -R * sh.a2 * sin(sh.p2),
+      a3: R * sh.a3 * cos(sh.p3), b3: -R * sh.a3 * sin(sh.p3),
     };
     const wall = es ? p.wallEsMm : p.wallEdMm;
     const apexThin = 1 - 0.3 * pos * pos;
@@ -149,37 +152,37 @@ export class SliceScene {
     this.wallSep = wall.septal * apexThin;
     this.infarct = p.infarct
       ? {
-          c: Math.cos(p.infarct.angleRad),
-          s: Math.sin(p.infarct.angleRad),
-          cosHalf: Math.cos(p.infarct.halfWidthRad),
+          c: cos(p.infarct.angleRad),
+          s: sin(p.infarct.angleRad),
+          cosHalf: cos(p.infarct.halfWidthRad),
           thick: p.infarct.thicknessMm,
         }
       : null;
-    this.minWallMm = 1.6 * Math.max(p.spacingMm[0], p.spacingMm[1]);
+    this.minWallMm = 1.6 * max(p.spacingMm[0], p.spacingMm[1]);
 
     // Papillary muscles in mid slices, labelled LV (ACDC convention), myocardium intensity.
     this.papillae = [];
-    const papScale = pos < 0.12 || pos > 0.85 ? 0 : Math.min(1, (pos - 0.12) / 0.15, (0.85 - pos) / 0.15);
+    const papScale = pos < 0.12 || pos > 0.85 ? 0 : min(1, (pos - 0.12) / 0.15, (0.85 - pos) / 0.15);
     for (let k = 0; k < 2 && papScale > 0; k++) {
-      const r = (p.papillary.diameterMm[k] / 2) * (es ? 1.15 : 1) * Math.max(0.5, papScale);
+      const r = (p.papillary.diameterMm[k] / 2) * (es ? 1.15 : 1) * max(0.5, papScale);
       if (R < 2.2 * r + 1) continue;
       const d = R * (this.axisRatio + 1) / 2 - r - 0.7;
       this.papillae.push({
-        x: d * Math.cos(p.papillary.anglesRad[k]),
-        y: d * Math.sin(p.papillary.anglesRad[k]),
+        x: d * cos(p.papillary.anglesRad[k]),
+        y: d * sin(p.papillary.anglesRad[k]),
         r2: r * r,
       });
     }
 
     this.gap =
       sliceIndex === 0 && p.openRingAtBase
-        ? { c: Math.cos(p.lvotAngleRad), s: Math.sin(p.lvotAngleRad), cosHalf: Math.cos(p.lvotHalfWidthRad) }
+        ? { c: cos(p.lvotAngleRad), s: sin(p.lvotAngleRad), cosHalf: cos(p.lvotHalfWidthRad) }
         : null;
     this.fat = {
       base: p.epicardialFatMm.base,
       extra: p.epicardialFatMm.extra,
-      c: Math.cos(p.epicardialFatMm.angleRad),
-      s: Math.sin(p.epicardialFatMm.angleRad),
+      c: cos(p.epicardialFatMm.angleRad),
+      s: sin(p.epicardialFatMm.angleRad),
     };
 
     // RV crescent: ellipse centred on the septal side, minus the LV; tapers towards the apex and is
@@ -188,8 +191,8 @@ export class SliceScene {
     const rvPresent = sliceIndex < p.sliceCount - p.rvAbsentSlices;
     if (rvPresent) {
       let w = p.rvWidthEdMm * (1 - 0.55 * pos);
-      if (es) w *= Math.sqrt(1 - p.rvEjectionFraction);
-      w = Math.max(w, 4);
+      if (es) w *= sqrt(1 - p.rvEjectionFraction);
+      w = max(w, 4);
       this.rv = {
         cx: -0.45 * rEpiMean,
         cy: -0.2 * rEpiMean,
@@ -202,17 +205,17 @@ export class SliceScene {
       this.rv = null;
     }
 
-    const spacing = Math.max(p.spacingMm[0], p.spacingMm[1]);
+    const spacing = max(p.spacingMm[0], p.spacingMm[1]);
     const rms = 0.5 * spacing;
     this.jEndo = jitterSeries(jitterRng.child('endo'), rms);
     this.jEpi = jitterSeries(jitterRng.child('epi'), rms);
     this.jRv = jitterSeries(jitterRng.child('rv'), rms);
 
-    const lvExtent = R * 1.15 + Math.max(this.wallLat, this.wallSep) + this.fat.base + this.fat.extra + 3;
+    const lvExtent = R * 1.15 + max(this.wallLat, this.wallSep) + this.fat.base + this.fat.extra + 3;
     const rvExtent = this.rv
-      ? Math.hypot(this.rv.cx, this.rv.cy) + Math.max(this.rv.au, this.rv.av) + this.rv.wall + this.rv.fat + 3
+      ? hypot(this.rv.cx, this.rv.cy) + max(this.rv.au, this.rv.av) + this.rv.wall + this.rv.fat + 3
       : 0;
-    const bound = Math.max(lvExtent, rvExtent);
+    const bound = max(lvExtent, rvExtent);
     this.heartBound2 = bound * bound;
 
     // Body, fixed to the scanner frame (not rotated with the heart).
@@ -232,7 +235,7 @@ export class SliceScene {
     this.lungY = this.by - 0.05 * bb;
     this.lungA2 = (0.38 * ba) ** 2;
     this.lungB2 = (0.72 * bb) ** 2;
-    const lg = Math.sqrt(Math.max(0, (pos - 0.3) / 0.7));
+    const lg = sqrt(max(0, (pos - 0.3) / 0.7));
     this.liver = lg > 0 ? { x: this.bx - 0.3 * ba, y: this.by + 0.1 * bb, a: 0.5 * ba * lg, b: 0.55 * bb * lg } : null;
     const ar = p.aortaRadiusMm;
     this.aorta = { x: this.bx + 0.2 * ba, y: this.by + 0.3 * bb, r2: ar * ar };
@@ -264,11 +267,11 @@ export class SliceScene {
   }
 
   private heartTissue(hx: number, hy: number, r2: number, truth: boolean): number {
-    const r = Math.sqrt(r2);
+    const r = sqrt(r2);
     const c = r > 1e-9 ? hx / r : 1;
     const s = r > 1e-9 ? hy / r : 0;
     const q = this.axisRatio;
-    let endo = (this.endoRadiusMm * q) / Math.sqrt(q * q * c * c + s * s) + fourier(this.shape, c, s);
+    let endo = (this.endoRadiusMm * q) / sqrt(q * q * c * c + s * s) + fourier(this.shape, c, s);
     // Wall: septal thickening towards −x, infarct thinning with a smooth angular taper.
     const sep = c < 0 ? c * c : 0;
     let wall = this.wallLat + (this.wallSep - this.wallLat) * sep;
@@ -283,7 +286,7 @@ export class SliceScene {
     let epi = endo + wall;
     if (truth) {
       endo += fourier(this.jEndo, c, s);
-      epi = Math.max(epi + fourier(this.jEpi, c, s), endo + this.minWallMm);
+      epi = max(epi + fourier(this.jEpi, c, s), endo + this.minWallMm);
     }
     if (r < endo) {
       if (!truth) {
@@ -306,7 +309,7 @@ export class SliceScene {
       const v = hy - rv.cy;
       let scale = 1;
       if (truth) {
-        const d = Math.sqrt(u * u + v * v) || 1;
+        const d = sqrt(u * u + v * v) || 1;
         scale = 1 + fourier(this.jRv, u / d, v / d) / ((rv.au + rv.av) / 2);
       }
       const au = rv.au * scale;
@@ -344,7 +347,7 @@ export class SliceScene {
     const ly = y - this.lungY;
     const ly2 = (ly * ly) / this.lungB2;
     if (ly2 < 1) {
-      const lx = Math.abs(dx) - this.lungDx;
+      const lx = abs(dx) - this.lungDx;
       if ((lx * lx) / this.lungA2 + ly2 < 1) return LUNG;
     }
     return SOFT;
