@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import { createStore } from '../../src/db/client';
+import { startBoss } from '../../src/jobs/queues';
 import type { Store } from '../../src/db/client';
 import { createDatabase, testServers } from '../support/databases';
 import { startTestPlatform } from '../support/platform';
@@ -68,7 +69,6 @@ describe.each(testServers().map((s) => [s.name, s] as const))('read API on %s Po
     const queue = info.queues.find((q: { name: string }) => q.name === 'study');
     expect(queue).toEqual({ name: 'study', queued: 0, active: 0, failed: 0, completed: 0 });
 
-    const { startBoss } = await import('../../src/jobs/queues');
     const boss = await startBoss(db.url);
     await boss.send('study', { probe: 1 });
     await boss.send('study', { probe: 2 });
