@@ -6,7 +6,10 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { version } from '../../package.json';
 import { InvalidInputError } from '../engine/errors';
+import * as metrics from './commands/metrics';
+import * as qc from './commands/qc';
 import * as serve from './commands/serve';
+import * as uncertainty from './commands/uncertainty';
 
 const program = new Command('cardiac-uq')
   .description('Uncertainty benchmark for cardiac MRI segmentation networks')
@@ -15,6 +18,9 @@ const program = new Command('cardiac-uq')
 // Subcommands register themselves: `register(program)` from each module under ./commands.
 const commandModules: Array<{ register(program: Command): void }> = [
   serve,
+  metrics,
+  uncertainty,
+  qc,
 ];
 for (const m of commandModules) m.register(program);
 
