@@ -121,7 +121,12 @@ function augmentedSet(train: TrainingSlice[], order: number[], opts: TrainOption
   return { inputs, targets, n: base.n };
 }
 
-type Adam = tf.AdamOptimizer & { learningRate: number; accBeta1: tf.Variable; accBeta2: tf.Variable };
+/** Adam's protected fields we set (learning-rate schedule) and restore (bit-exact resume). */
+interface AdamInternals {
+  learningRate: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+}
 
 async function saveOptimizer(dir: string, opt: tf.Optimizer): Promise<TrainState['optimizer']> {
   const weights = await opt.getWeights();
@@ -169,7 +174,8 @@ export async function trainSingle(
   const resumeDir = opts.resumeFrom != null ? path.join(opts.resumeFrom, LAST) : null;
   let state: TrainState | null = null;
   let model: tf.LayersModel;
-  const optimizer = tf.train.adam(r.preset.learningRate) as Adam;
+  const optimizer = tf.train.adam(r.preset.learningRate);
+  const adam = optimizer as unknown as AdamInternals;
   if (resumeDir != null && fs.existsSync(path.join(resumeDir, STATE_JSON))) {
     state = JSON.parse(fs.readFileSync(path.join(resumeDir, STATE_JSON), 'utf8')) as TrainState;
     const meta = readMeta(resumeDir);
@@ -178,8 +184,8 @@ export async function trainSingle(
     await loadOptimizer(resumeDir, optimizer, state.optimizer);
     const [b1, b2] = state.adamAccBeta;
     tf.tidy(() => {
-      optimizer.accBeta1.assign(tf.scalar(b1));
-      optimizer.accBeta2.assign(tf.scalar(b2));
+      adam.accBeta1.assign(tf.scalar(b1));
+      adam.accBeta2.assign(tf.scalar(b2));
     });
   } else {
     model = buildUNet(r.unet);
@@ -222,7 +228,7 @@ export async function trainSingle(
     for (let epoch = firstEpoch; epoch < r.epochs; epoch++) {
       const t0 = Date.now();
       const lr = learningRateAt(r.preset, epoch, r.epochs);
-      optimizer.learningRate = lr;
+      adam.learningRate = lr;
       const order = createRng(seed, 'shuffle', epoch).shuffle(Array.from({ length: trainSet.n }, (_, i) => i));
       const epochSet = augmentedSet(data.train, order, opts, r, stats, seed, epoch, trainSet);
       setNoiseSeed(seed, 'train', epoch);
@@ -264,7 +270,7 @@ export async function trainSingle(
       }
       await saveCheckpoint(lastDir, model, { ...metaBase, epoch: epoch + 1, valNll });
       const optSpecs = await saveOptimizer(lastDir, optimizer);
-      const adamAccBeta: [number, number] = [optimizer.accBeta1.dataSync()[0], optimizer.accBeta2.dataSync()[0]];
+      const adamAccBeta: [number, number] = [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]];
       const next: TrainState = { epoch: epoch + 1, bestValNll, bestEpoch: best.epoch, history, intensity: stats, optimizer: optSpecs, adamAccBeta };
       fs.writeFileSync(path.join(lastDir, STATE_JSON), JSON.stringify(next, null, 2));
       const elapsed = (Date.now() - started) / 1000;

@@ -1,6 +1,6 @@
 /**
- * Our wasm Conv2DBackpropFilter (and wasm's own Conv2DBackpropInput, which the same gradients
- * use) against the cpu backend's reference kernels, ≤ 1e-4 relative.
+ * Our wasm Conv2DBackpropFilter and Conv2DBackpropInput (stride 1; strided cases fall back to wasm's
+ * own) against the cpu backend's reference kernels, ≤ 1e-4 relative.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/engine/backend';
@@ -29,7 +29,7 @@ function conv2dGrads(c: Case, xa: Float32Array, wa: Float32Array, dya: Float32Ar
   });
 }
 
-describe('wasm Conv2DBackpropFilter', () => {
+describe('wasm Conv2DBackpropFilter and Conv2DBackpropInput', () => {
   beforeAll(async () => {
     expect(await initBackend('wasm')).toBe('wasm');
   });

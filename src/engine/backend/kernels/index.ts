@@ -5,24 +5,28 @@
  * - Conv2DBackpropFilter: missing in tfjs-backend-wasm 4.22 (training fails without it).
  * - MaxPoolGrad: shipped but wrong (relative error ≈ 1 against cpu; the gradient does not even
  *   sum to Σ dy), replaced.
- * Conv2DBackpropInput, ResizeNearestNeighborGrad, Step (ReLU), Softplus/Sigmoid, SplitV (concat),
+ * - Conv2DBackpropInput: shipped and correct but a plain loop (≈ 75% of a training step);
+ *   replaced for stride 1 by a composition of wasm's XNNPACK Conv2D, shipped one kept for strides.
+ * ResizeNearestNeighborGrad, Step (ReLU), Softplus/Sigmoid, SplitV (concat),
  * Floor (dropout) are shipped and correct. (The cpu backend's own ResizeNearestNeighborGrad is
  * wrong for batch > 1 — it offsets dy by the image's batch stride — so comparisons use batch 1.)
  */
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
+import { captureShippedConv2DBackpropInput, conv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { maxPoolGradConfig } from './max-pool-grad';
 
 /** Kernels we add (absent from wasm). */
 const ADDED: KernelConfig[] = [conv2DBackpropFilterConfig];
 /** Kernels we replace (present in wasm but incorrect). */
-const REPLACED: KernelConfig[] = [maxPoolGradConfig];
+const REPLACED: KernelConfig[] = [maxPoolGradConfig, conv2DBackpropInputConfig];
 
 let registered = false;
 
 /** Registers our kernels for 'wasm' once (idempotent). */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
+  captureShippedConv2DBackpropInput();
   for (const config of ADDED) {
     if (getKernel(config.kernelName, 'wasm') == null) registerKernel(config);
   }
