@@ -8,7 +8,7 @@
  * Pixels are processed in blocks so the p̄ accumulators of a block stay in L1 while all T samples
  * stream through it; the logarithms use float32-log.ts.
  */
-import { FLOAT32_LOG_TABLES, float32Bits } from './float32-log';
+import { float32Bits, xLnXFloat32 as xLnX } from './float32-log';
 
 export interface SampleShape {
   /** Number of samples T. */
@@ -39,7 +39,6 @@ export interface SampleStatistics {
 }
 
 const BLOCK = 512;
-const { LN_M, INV_M, EXPONENT_LN, SHIFT, MANTISSA_SCALE } = FLOAT32_LOG_TABLES;
 
 
 export function sampleStatistics(samples: Float32Array, shape: SampleShape): SampleStatistics {
@@ -69,17 +68,6 @@ export function sampleStatistics(samples: Float32Array, shape: SampleShape): Sam
   for (let i = 0; i < sum.length; i++) sum[i] /= T;
   for (let i = 0; i < pixels; i++) ent[i] /= T;
   return { shape, meanProbs: sum, meanSampleEntropy: ent, sampleLabels: labels, classCounts: counts, classBoxes: boxes };
-}
-
-/** x·ln x of a float32 given its value and bits (0 for x = 0); see float32-log.ts. */
-function xLnX(p: number, bb: number): number {
-  if (bb === 0) return 0;
-  const e = bb >>> 23;
-  if (e === 0 || e >= 255) return p * Math.log(p);
-  const mant = bb & 0x7fffff;
-  const j = mant >>> SHIFT;
-  const u = (1 + mant * MANTISSA_SCALE) * INV_M[j] - 1;
-  return p * (EXPONENT_LN[e] + LN_M[j] + u * (1 - u * (0.5 - u * (1 / 3))));
 }
 
 /** Box update for label b ≠ 0 at (r, c); background boxes are not tracked (see classBoxes). */

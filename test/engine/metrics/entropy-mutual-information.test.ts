@@ -1,5 +1,5 @@
 import seedrandom from 'seedrandom';
-import { entropyOfFloat32, float32Bits, lnFloat32Bits } from '../../../src/engine/metrics/float32-log';
+import { entropyOfFloat32, float32Bits, lnFloat32Bits, xLnXFloat32 } from '../../../src/engine/metrics/float32-log';
 import { mutualInformation, mutualInformationMap } from '../../../src/engine/metrics/mutual-information';
 import { predictiveEntropy, predictiveEntropyMap } from '../../../src/engine/metrics/predictive-entropy';
 import { sampleStatistics } from '../../../src/engine/metrics/sample-statistics';
@@ -98,6 +98,12 @@ describe('float32 logarithm', () => {
     for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(lnFloat32Bits(bits[i]) - Math.log(v[i])));
     expect(worst).toBeLessThan(1e-12);
     expect(lnFloat32Bits(bits[0])).toBe(0);
+    // branch-free x·ln x of the sample pass
+    let worstTerm = 0;
+    for (let i = 0; i < v.length; i++) worstTerm = Math.max(worstTerm, Math.abs(xLnXFloat32(v[i], bits[i]) - v[i] * Math.log(v[i])));
+    expect(worstTerm).toBeLessThan(1e-12);
+    expect(Math.abs(xLnXFloat32(0, 0))).toBe(0);
+    expect(Math.abs(xLnXFloat32(1, float32Bits(Float32Array.from([1]))[0]))).toBe(0);
     expect(entropyOfFloat32(Float32Array.from([0, 1]), float32Bits(Float32Array.from([0, 1])), 0, 2)).toBe(0);
     const p = Float32Array.from([0.25, 0.75]);
     expect(entropyOfFloat32(p, float32Bits(p), 0, 2)).toBeCloseTo(refEntropy(p), 12);
