@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { version } from '../../package.json';
 import { InvalidInputError } from '../engine/errors';
 import * as metrics from './commands/metrics';
+import * as predict from './commands/predict';
 import * as qc from './commands/qc';
 import * as serve from './commands/serve';
 import * as uncertainty from './commands/uncertainty';
@@ -21,6 +22,7 @@ const commandModules: Array<{ register(program: Command): void }> = [
   metrics,
   uncertainty,
   qc,
+  predict,
 ];
 for (const m of commandModules) m.register(program);
 

@@ -78,3 +78,10 @@ export function xLnXFloat32(x: number, bits: number): number {
   const u = (bits & LOW_MASK) * SCALED_INV_M[j];
   return x * (EXPONENT_LN[e] + LN_M[j] + u * (1 - u * (0.5 - u * (1 / 3))));
 }
+
+/**
+ * The tables, for hot loops in other modules: calling an imported function goes through a module
+ * getter under CommonJS transpilation (tsx, swc), which V8 does not inline, so sample-statistics.ts
+ * copies xLnXFloat32 locally and reads these once.
+ */
+export const FLOAT32_LOG_TABLES = { LN_M, SCALED_INV_M, EXPONENT_LN, SHIFT, LOW_MASK, TABLE_SIZE } as const;

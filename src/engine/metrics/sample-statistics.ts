@@ -8,7 +8,17 @@
  * Pixels are processed in blocks so the p̄ accumulators of a block stay in L1 while all T samples
  * stream through it; the logarithms use float32-log.ts.
  */
-import { float32Bits, xLnXFloat32 as xLnX } from './float32-log';
+import { FLOAT32_LOG_TABLES, float32Bits } from './float32-log';
+
+const { LN_M, SCALED_INV_M, EXPONENT_LN, SHIFT, LOW_MASK, TABLE_SIZE } = FLOAT32_LOG_TABLES;
+
+/** Local copy of float32-log.ts xLnXFloat32 (see FLOAT32_LOG_TABLES for why). */
+function xLnX(x: number, bits: number): number {
+  const e = (bits >>> 23) & 255;
+  const j = (bits >>> SHIFT) & (TABLE_SIZE - 1);
+  const u = (bits & LOW_MASK) * SCALED_INV_M[j];
+  return x * (EXPONENT_LN[e] + LN_M[j] + u * (1 - u * (0.5 - u * (1 / 3))));
+}
 
 export interface SampleShape {
   /** Number of samples T. */
