@@ -1,0 +1,70 @@
+/**
+ * `cardiac-uq predict` as users run it: a checkpoint trained here (tiny preset), a NIfTI image
+ * written here, float32 .npy [T, H, W, C] out, readable by `cardiac-uq uncertainty`; bad input
+ * gives exit code 2.
+ */
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../../src/engine/backend';
+import { volumeFromSlices, writeNifti } from '../../src/engine/io/nifti';
+import { readNpy } from '../../src/engine/io/npy';
+import { trainModel } from '../../src/engine/training';
+import { syntheticSet, syntheticSlice } from '../engine/training/synthetic';
+
+const root = path.join(__dirname, '..', '..');
+let dir: string;
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', [path.join(root, 'bin', 'cardiac-uq.js'), ...args], { cwd: dir }, (error, stdout, stderr) => {
+      const code = error ? ((error as { code?: number }).code ?? 1) : 0;
+      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-cli-predict-'));
+  await initBackend('wasm');
+  const data = { train: syntheticSet(8, 1), val: syntheticSet(4, 2) };
+  await trainModel({ method: 'mcd', preset: 'tiny', seed: 1, epochs: 1 }, data, { outDir: path.join(dir, 'mcd') });
+  await trainModel({ method: 'plain', preset: 'tiny', seed: 1, epochs: 1 }, data, { outDir: path.join(dir, 'plain') });
+  const slices = [syntheticSlice(7, 80, 72), syntheticSlice(8, 80, 72)].map((s) => ({ rows: s.rows, cols: s.cols, data: s.image }));
+  fs.writeFileSync(path.join(dir, 'img.nii.gz'), writeNifti(volumeFromSlices(slices, [1.8, 1.8, 8])));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('cardiac-uq predict', () => {
+  it('writes T samples [T, H, W, 4] on the image grid that `uncertainty` reads', async () => {
+    const r = await cli('predict', '--checkpoint', 'mcd', '--image', 'img.nii.gz', '--slice', '1', '--samples', '6', '--out', 's.npy', '--backend', 'wasm');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ shape: [6, 80, 72, 4], method: 'mcd', backend: 'wasm', slice: 1 });
+    const npy = readNpy(new Uint8Array(fs.readFileSync(path.join(dir, 's.npy'))));
+    expect(npy.shape).toEqual([6, 80, 72, 4]);
+    const u = await cli('uncertainty', '--samples', 's.npy', '--spacing', '1.8,1.8', '--json');
+    expect(u.code).toBe(0);
+    expect(JSON.parse(u.stdout).mi).toBeGreaterThan(0);
+  });
+
+  it('gives one sample for a plain U-Net, with zero mutual information', async () => {
+    const r = await cli('predict', '--checkpoint', 'plain', '--image', 'img.nii.gz', '--slice', '0', '--samples', '5', '--out', 'p.npy');
+    expect(r.code).toBe(0);
+    expect(readNpy(new Uint8Array(fs.readFileSync(path.join(dir, 'p.npy')))).shape).toEqual([1, 80, 72, 4]);
+    const u = await cli('uncertainty', '--samples', 'p.npy', '--spacing', '1.8,1.8', '--json');
+    expect(Math.abs(JSON.parse(u.stdout).mi)).toBeLessThan(1e-9); // 0 up to the metrics' float32 logarithms
+  });
+
+  it('exits 2 with a message on bad input', async () => {
+    const noSlice = await cli('predict', '--checkpoint', 'mcd', '--image', 'img.nii.gz', '--out', 'x.npy');
+    expect(noSlice.code).toBe(2);
+    expect(noSlice.stderr).toMatch(/--slice/);
+    const noCkpt = await cli('predict', '--checkpoint', 'nope', '--image', 'img.nii.gz', '--slice', '0', '--out', 'x.npy');
+    expect(noCkpt.code).toBe(2);
+    const badBackend = await cli('predict', '--checkpoint', 'mcd', '--image', 'img.nii.gz', '--slice', '0', '--out', 'x.npy', '--backend', 'gpu9');
+    expect(badBackend.code).toBe(2);
+    expect(badBackend.stderr).toMatch(/backend/);
+  });
+});
