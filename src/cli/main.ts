@@ -8,6 +8,7 @@ import { version } from '../../package.json';
 import { InvalidInputError } from '../engine/errors';
 import * as metrics from './commands/metrics';
 import * as predict from './commands/predict';
+import * as phantom from './commands/phantom';
 import * as qc from './commands/qc';
 import * as serve from './commands/serve';
 import * as uncertainty from './commands/uncertainty';
@@ -23,6 +24,7 @@ const commandModules: Array<{ register(program: Command): void }> = [
   uncertainty,
   qc,
   predict,
+  phantom,
 ];
 for (const m of commandModules) m.register(program);
 

@@ -282,7 +282,8 @@ export function writeNifti(vol: NiftiVolume, opts: { datatype?: NiftiWriteDataty
     if (datatype === 'uint8') out[o] = x;
     else v.setInt16(o, x, true);
   }
-  return gzipSync(out, { level: 6, mtime: 0 });
+  // float voxels (noisy images) barely compress: a fast level; labels compress well at level 6.
+  return gzipSync(out, { level: datatype === 'float32' ? 1 : 6, mtime: 0 });
 }
 
 /** Slice z (frame t for 4-D) in row-major layout, rows = x, cols = y, index x * cols + y. */
