@@ -3,6 +3,8 @@ import type { Job } from 'pg-boss' with { 'resolution-mode': 'import' };
 import type { Config } from '../config';
 import type { Store } from '../db/client';
 import type { Boss, QueueName } from './queues';
+import { QUEUES } from './queues';
+import { createPhantomDataset } from './create-phantom-dataset';
 
 export interface JobDeps {
   boss: Boss;
@@ -13,4 +15,6 @@ export interface JobDeps {
 
 export type JobHandler = (job: Job<object>, deps: JobDeps) => Promise<unknown>;
 
-export const JOB_HANDLERS: Partial<Record<QueueName, JobHandler>> = {};
+export const JOB_HANDLERS: Partial<Record<QueueName, JobHandler>> = {
+  [QUEUES.createDataset]: createPhantomDataset,
+};

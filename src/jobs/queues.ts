@@ -59,9 +59,12 @@ export async function queueCounts(boss: Boss): Promise<QueueCounts[]> {
   });
 }
 
+/** Attempts after the first; a job that fails this many more times marks its run FAILED. */
+export const RETRY_LIMIT = 2;
+
 /** `send()` returns null when pg-boss declines the job (e.g. a singleton); treat that as an error. */
 export async function enqueue(boss: Boss, name: QueueName, data: object, options: Record<string, unknown> = {}): Promise<string> {
-  const id = await boss.send(name, data, options);
+  const id = await boss.send(name, data, { retryLimit: RETRY_LIMIT, retryDelay: 5, ...options });
   if (id === null) throw new Error(`pg-boss did not accept the job for queue ${name}`);
   return id;
 }

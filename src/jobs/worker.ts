@@ -6,7 +6,9 @@ import type { Job } from 'pg-boss' with { 'resolution-mode': 'import' };
 import type { Config } from '../config';
 import type { Store } from '../db/client';
 import { JOB_HANDLERS } from './handlers';
+import { RETRY_LIMIT } from './queues';
 import type { Boss } from './queues';
+import { markRunFailed } from './run-lifecycle';
 
 export interface Worker {
   queues: string[];
@@ -20,7 +22,15 @@ export async function startWorker(options: { boss: Boss; store: Store; config: C
     await boss.work(
       queue,
       { batchSize: 1, localConcurrency: options.config.workerConcurrency },
-      async ([job]) => handler!(job as Job<object>, options),
+      async ([job]) => {
+        try {
+          return await handler!(job as Job<object>, options);
+        } catch (error) {
+          const runId = (job.data as { runId?: string }).runId;
+          if (runId && job.retryCount >= RETRY_LIMIT) await markRunFailed(options.store, runId, (error as Error).message);
+          throw error;
+        }
+      },
     );
     queues.push(queue);
   }

@@ -3,13 +3,21 @@ import 'reflect-metadata';
 import '../schema/enums';
 import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
+import { DatasetMutations } from './dataset.mutations';
 import { DatasetResolver } from './dataset.resolver';
 import { RunResolver } from './run.resolver';
 import { ServerInfoResolver } from './server-info.resolver';
 import { SliceResolver } from './slice.resolver';
 import { SubjectResolver } from './subject.resolver';
 
-export const RESOLVERS = [ServerInfoResolver, DatasetResolver, SubjectResolver, SliceResolver, RunResolver] as const;
+export const RESOLVERS = [
+  ServerInfoResolver,
+  DatasetResolver,
+  DatasetMutations,
+  SubjectResolver,
+  SliceResolver,
+  RunResolver,
+] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {
   return buildSchema({ resolvers: RESOLVERS, validate: true });

@@ -58,6 +58,9 @@ export class Run {
 
   @Field(() => ID, { nullable: true })
   parentRunId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'Dataset the run created or trained/evaluated on' })
+  datasetId!: string | null;
 }
 
 @ObjectType()

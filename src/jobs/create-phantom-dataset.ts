@@ -1,0 +1,34 @@
+/** Job: generate the synthetic phantom (engine) and store it as a dataset. */
+import { generatePhantomDataset } from '../engine/data/phantom';
+import type { Site } from '../engine/data/types';
+import type { JobHandler } from './handlers';
+import { withRun } from './run-lifecycle';
+import { storeDataset } from './store-dataset';
+
+export interface PhantomDatasetConfig {
+  name: string;
+  site: Site;
+  subjects: number;
+  seed: number;
+}
+
+export const createPhantomDataset: JobHandler = async (job, { store }) => {
+  const { runId } = job.data as { runId: string };
+  const run = await store.run.findUniqueOrThrow({ where: { id: runId } });
+  const config = run.config as unknown as PhantomDatasetConfig;
+  await withRun(store, runId, { jobSignal: job.signal }, async (ctx) => {
+    await ctx.progress({ fraction: 0, stage: 'generating phantom' }, true);
+    const subjects = generatePhantomDataset({ site: config.site, subjects: config.subjects, seed: config.seed });
+    await ctx.progress({ fraction: 0.6, stage: 'storing slices' }, true);
+    const datasetId = await storeDataset(store, {
+      name: config.name,
+      source: 'PHANTOM',
+      site: config.site,
+      generatorParams: { generator: 'phantom', site: config.site, subjects: config.subjects, seed: config.seed },
+      subjects,
+      createdBy: run.createdBy,
+      runId,
+    });
+    await store.run.update({ where: { id: runId }, data: { datasetId } });
+  });
+};

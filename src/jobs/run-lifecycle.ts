@@ -1,0 +1,86 @@
+/**
+ * A Run's life inside a worker: RUNNING with backend and start time, throttled progress
+ * (fraction, stage, ETA), cancellation noticed at each progress report, then SUCCEEDED, FAILED
+ * or CANCELLED. A retried job finds its Run RUNNING again and simply carries on; a Run already
+ * finished or cancelled is left alone (the job completes without doing the work twice).
+ */
+import type { Store } from '../db/client';
+
+export class RunCancelledError extends Error {
+  constructor(runId: string) {
+    super(`run ${runId} was cancelled`);
+    this.name = 'RunCancelledError';
+  }
+}
+
+export interface RunContext {
+  runId: string;
+  /** Aborted when the run is cancelled or pg-boss stops/expires the job. */
+  signal: AbortSignal;
+  /** Reports progress; writes at most every `minIntervalMs` unless `force`; throws when cancelled. */
+  progress(update: { fraction: number; stage?: string; etaSeconds?: number | null }, force?: boolean): Promise<void>;
+}
+
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+export async function withRun<T>(
+  store: Store,
+  runId: string,
+  options: { backend?: string; jobSignal?: AbortSignal; minIntervalMs?: number },
+  work: (ctx: RunContext) => Promise<T>,
+): Promise<T | undefined> {
+  const run = await store.run.findUnique({ where: { id: runId }, select: { status: true } });
+  if (!run) throw new Error(`run ${runId} does not exist`);
+  if (FINISHED.has(run.status)) return undefined;
+  await store.run.update({
+    where: { id: runId },
+    data: { status: 'RUNNING', startedAt: new Date(), backend: options.backend, error: null },
+  });
+  const controller = new AbortController();
+  options.jobSignal?.addEventListener('abort', () => controller.abort(options.jobSignal?.reason));
+  const minIntervalMs = options.minIntervalMs ?? 1000;
+  let lastWrite = 0;
+  const ctx: RunContext = {
+    runId,
+    signal: controller.signal,
+    async progress(update, force = false) {
+      const now = Date.now();
+      if (!force && now - lastWrite < minIntervalMs) {
+        if (controller.signal.aborted) throw new RunCancelledError(runId);
+        return;
+      }
+      lastWrite = now;
+      // Only a RUNNING run takes progress; a cancelled one stops the work.
+      const updated = await store.run.updateMany({
+        where: { id: runId, status: 'RUNNING' },
+        data: { progress: Math.min(1, Math.max(0, update.fraction)), stage: update.stage, etaSeconds: update.etaSeconds ?? null },
+      });
+      if (updated.count === 0) {
+        controller.abort(new RunCancelledError(runId));
+        throw new RunCancelledError(runId);
+      }
+    },
+  };
+  try {
+    const result = await work(ctx);
+    await store.run.updateMany({
+      where: { id: runId, status: 'RUNNING' },
+      data: { status: 'SUCCEEDED', progress: 1, etaSeconds: 0, finishedAt: new Date() },
+    });
+    return result;
+  } catch (error) {
+    const current = await store.run.findUnique({ where: { id: runId }, select: { status: true } });
+    if (current?.status === 'CANCELLED' || error instanceof RunCancelledError) return undefined;
+    // The job may be retried by pg-boss; leave the run RUNNING with the error so a retry carries on,
+    // and mark it FAILED only when the caller says this was the last attempt.
+    await store.run.update({ where: { id: runId }, data: { error: (error as Error).message } });
+    throw error;
+  }
+}
+
+export async function markRunFailed(store: Store, runId: string, message: string): Promise<void> {
+  await store.run.updateMany({
+    where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } },
+    data: { status: 'FAILED', error: message, finishedAt: new Date() },
+  });
+}
