@@ -11,6 +11,7 @@ import * as predict from './commands/predict';
 import * as phantom from './commands/phantom';
 import * as qc from './commands/qc';
 import * as serve from './commands/serve';
+import * as train from './commands/train';
 import * as uncertainty from './commands/uncertainty';
 
 const program = new Command('cardiac-uq')
@@ -23,6 +24,7 @@ const commandModules: Array<{ register(program: Command): void }> = [
   metrics,
   uncertainty,
   qc,
+  train,
   predict,
   phantom,
 ];

@@ -1,7 +1,7 @@
 /**
- * `cardiac-uq predict` as users run it: a checkpoint trained here (tiny preset), a NIfTI image
- * written here, float32 .npy [T, H, W, C] out, readable by `cardiac-uq uncertainty`; bad input
- * gives exit code 2.
+ * `cardiac-uq train` and `cardiac-uq predict` as users run them: phantom folder → train (tiny
+ * preset) → predict on one of its images → .npy [T, H, W, C] that `cardiac-uq uncertainty` reads;
+ * checkpoints trained in-process for the predict cases; bad input gives exit code 2.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -35,6 +35,35 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'img.nii.gz'), writeNifti(volumeFromSlices(slices, [1.8, 1.8, 8])));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('cardiac-uq train', () => {
+  it('trains on a phantom ACDC folder and the checkpoint predicts its images', async () => {
+    const ph = await cli('phantom', '--out', 'ph', '--subjects', '3', '--seed', '2', '--no-progress');
+    expect(ph.code).toBe(0);
+    const r = await cli('train', '--data', 'ph', '--method', 'bbb', '--preset', 'tiny', '--epochs', '2', '--kl-weight', '1', '--out', 'ck', '--no-progress');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ method: 'bbb', backend: 'wasm' });
+    expect(summary.checkpoints[0].weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'ck', 'meta.json'), 'utf8'));
+    expect(meta).toMatchObject({ method: 'bbb', klWeight: 1, backend: 'wasm', preset: 'tiny' });
+    const image = fs.readdirSync(path.join(dir, 'ph', 'patient001')).find((f) => /frame\d+\.nii\.gz$/.test(f))!;
+    const p = await cli('predict', '--checkpoint', 'ck', '--image', path.join('ph', 'patient001', image), '--slice', '2', '--samples', '3', '--out', 'ph.npy');
+    expect(p.code).toBe(0);
+    expect(JSON.parse(p.stdout).shape[0]).toBe(3);
+  });
+
+  it('exits 2 on bad options', async () => {
+    const r1 = await cli('train', '--data', 'ph', '--method', 'mcd', '--dropout-rate', '1.5', '--out', 'x');
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toMatch(/dropout-rate/);
+    const r2 = await cli('train', '--data', 'ph', '--method', 'plain', '--kl-weight', '10', '--out', 'x');
+    expect(r2.code).toBe(2);
+    const r3 = await cli('train', '--data', 'missing-dir', '--method', 'plain', '--preset', 'tiny', '--out', 'x');
+    expect(r3.code).toBe(2);
+  });
+});
 
 describe('cardiac-uq predict', () => {
   it('writes T samples [T, H, W, 4] on the image grid that `uncertainty` reads', async () => {
