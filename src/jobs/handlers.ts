@@ -5,6 +5,7 @@ import type { Store } from '../db/client';
 import type { Boss, QueueName } from './queues';
 import { QUEUES } from './queues';
 import { createPhantomDataset } from './create-phantom-dataset';
+import { trainMember } from './train-member';
 
 export interface JobDeps {
   boss: Boss;
@@ -17,4 +18,5 @@ export type JobHandler = (job: Job<object>, deps: JobDeps) => Promise<unknown>;
 
 export const JOB_HANDLERS: Partial<Record<QueueName, JobHandler>> = {
   [QUEUES.createDataset]: createPhantomDataset,
+  [QUEUES.trainMember]: trainMember,
 };

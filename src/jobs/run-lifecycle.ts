@@ -26,16 +26,21 @@ const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 export async function withRun<T>(
   store: Store,
   runId: string,
-  options: { backend?: string; jobSignal?: AbortSignal; minIntervalMs?: number },
+  options: {
+    backend?: string;
+    jobSignal?: AbortSignal;
+    minIntervalMs?: number;
+    /** Whether the whole run is done after this job (runs split into several jobs); default yes. */
+    complete?: () => Promise<boolean>;
+  },
   work: (ctx: RunContext) => Promise<T>,
 ): Promise<T | undefined> {
   const run = await store.run.findUnique({ where: { id: runId }, select: { status: true } });
   if (!run) throw new Error(`run ${runId} does not exist`);
   if (FINISHED.has(run.status)) return undefined;
-  await store.run.update({
-    where: { id: runId },
-    data: { status: 'RUNNING', startedAt: new Date(), backend: options.backend, error: null },
-  });
+  // The first job of a run sets the start time; later jobs (other members, shards) keep it.
+  await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
+  await store.run.update({ where: { id: runId }, data: { status: 'RUNNING', backend: options.backend, error: null } });
   const controller = new AbortController();
   options.jobSignal?.addEventListener('abort', () => controller.abort(options.jobSignal?.reason));
   const minIntervalMs = options.minIntervalMs ?? 1000;
@@ -63,6 +68,7 @@ export async function withRun<T>(
   };
   try {
     const result = await work(ctx);
+    if (options.complete && !(await options.complete())) return result;
     await store.run.updateMany({
       where: { id: runId, status: 'RUNNING' },
       data: { status: 'SUCCEEDED', progress: 1, etaSeconds: 0, finishedAt: new Date() },

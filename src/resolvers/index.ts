@@ -9,6 +9,7 @@ import { RunResolver } from './run.resolver';
 import { ServerInfoResolver } from './server-info.resolver';
 import { SliceResolver } from './slice.resolver';
 import { SubjectResolver } from './subject.resolver';
+import { TrainingMutations } from './training.mutations';
 
 export const RESOLVERS = [
   ServerInfoResolver,
@@ -17,6 +18,7 @@ export const RESOLVERS = [
   SubjectResolver,
   SliceResolver,
   RunResolver,
+  TrainingMutations,
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {
