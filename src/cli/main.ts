@@ -3,7 +3,7 @@
  * Exit codes: 0 success, 1 runtime failure, 2 bad input (usage, unreadable or invalid files).
  */
 import 'reflect-metadata';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { InvalidInputError } from '../engine/errors';
 import * as metrics from './commands/metrics';
@@ -16,7 +16,11 @@ import * as uncertainty from './commands/uncertainty';
 
 const program = new Command('cardiac-uq')
   .description('Uncertainty benchmark for cardiac MRI segmentation networks')
-  .version(version);
+  .version(version)
+  // Usage errors (unknown option, missing argument) exit 2 like other bad input; set before the
+  // subcommands are created so they inherit it.
+  .exitOverride()
+  .showHelpAfterError('(add --help for usage)');
 
 // Subcommands register themselves: `register(program)` from each module under ./commands.
 const commandModules: Array<{ register(program: Command): void }> = [
@@ -31,6 +35,11 @@ const commandModules: Array<{ register(program: Command): void }> = [
 for (const m of commandModules) m.register(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (or the help/version) already.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    return;
+  }
   console.error(`cardiac-uq: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = error instanceof InvalidInputError ? 2 : 1;
 });

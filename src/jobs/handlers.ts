@@ -6,6 +6,7 @@ import type { Boss, QueueName } from './queues';
 import { QUEUES } from './queues';
 import { createPhantomDataset } from './create-phantom-dataset';
 import { trainMember } from './train-member';
+import { evaluateShard } from './evaluate-shard';
 
 export interface JobDeps {
   boss: Boss;
@@ -19,4 +20,5 @@ export type JobHandler = (job: Job<object>, deps: JobDeps) => Promise<unknown>;
 export const JOB_HANDLERS: Partial<Record<QueueName, JobHandler>> = {
   [QUEUES.createDataset]: createPhantomDataset,
   [QUEUES.trainMember]: trainMember,
+  [QUEUES.evaluateShard]: evaluateShard,
 };

@@ -35,12 +35,15 @@ export async function withRun<T>(
   },
   work: (ctx: RunContext) => Promise<T>,
 ): Promise<T | undefined> {
-  const run = await store.run.findUnique({ where: { id: runId }, select: { status: true } });
+  const run = await store.run.findUnique({ where: { id: runId }, select: { status: true, parentRunId: true } });
   if (!run) throw new Error(`run ${runId} does not exist`);
   if (FINISHED.has(run.status)) return undefined;
   // The first job of a run sets the start time; later jobs (other members, shards) keep it.
   await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
   await store.run.update({ where: { id: runId }, data: { status: 'RUNNING', backend: options.backend, error: null } });
+  if (run.parentRunId) {
+    await store.run.updateMany({ where: { id: run.parentRunId, status: 'QUEUED' }, data: { status: 'RUNNING', startedAt: new Date() } });
+  }
   const controller = new AbortController();
   options.jobSignal?.addEventListener('abort', () => controller.abort(options.jobSignal?.reason));
   const minIntervalMs = options.minIntervalMs ?? 1000;
@@ -73,6 +76,7 @@ export async function withRun<T>(
       where: { id: runId, status: 'RUNNING' },
       data: { status: 'SUCCEEDED', progress: 1, etaSeconds: 0, finishedAt: new Date() },
     });
+    if (run.parentRunId) await settleParent(store, run.parentRunId);
     return result;
   } catch (error) {
     const current = await store.run.findUnique({ where: { id: runId }, select: { status: true } });
@@ -84,9 +88,29 @@ export async function withRun<T>(
   }
 }
 
+/**
+ * A parent run (a sweep) follows its children: progress is their mean; it succeeds when all
+ * have, and fails when all have finished and one failed.
+ */
+export async function settleParent(store: Store, parentRunId: string): Promise<void> {
+  const children = await store.run.findMany({ where: { parentRunId }, select: { status: true, progress: true } });
+  if (children.length === 0) return;
+  const progress = children.reduce((sum, c) => sum + c.progress, 0) / children.length;
+  const allFinished = children.every((c) => FINISHED.has(c.status));
+  const failed = children.some((c) => c.status === 'FAILED');
+  await store.run.updateMany({
+    where: { id: parentRunId, status: { in: ['QUEUED', 'RUNNING'] } },
+    data: allFinished
+      ? { status: failed ? 'FAILED' : 'SUCCEEDED', progress: 1, finishedAt: new Date(), ...(failed ? { error: 'a child run failed' } : {}) }
+      : { progress },
+  });
+}
+
 export async function markRunFailed(store: Store, runId: string, message: string): Promise<void> {
   await store.run.updateMany({
     where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } },
     data: { status: 'FAILED', error: message, finishedAt: new Date() },
   });
+  const run = await store.run.findUnique({ where: { id: runId }, select: { parentRunId: true } });
+  if (run?.parentRunId) await settleParent(store, run.parentRunId);
 }

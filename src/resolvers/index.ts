@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
 import { DatasetMutations } from './dataset.mutations';
 import { DatasetResolver } from './dataset.resolver';
+import { EvaluationMutations } from './evaluation.mutations';
 import { RunResolver } from './run.resolver';
 import { ServerInfoResolver } from './server-info.resolver';
 import { SliceResolver } from './slice.resolver';
@@ -19,6 +20,7 @@ export const RESOLVERS = [
   SliceResolver,
   RunResolver,
   TrainingMutations,
+  EvaluationMutations,
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {
