@@ -6,9 +6,10 @@
  *
  * - `paper`: the paper's network and schedule (160×160, depth 5, 32 → 512 filters, 50 epochs,
  *   Adam 1e-4 → 1e-5 after epoch 30, batch 8). For a GPU (`tensorflow` backend).
- * - `quick`: a 2-core CPU study in minutes per method on wasm: 128×128 crop at half resolution
- *   (64×64 input, ≈3.6 mm pixels on the phantom), depth 4, 8 → 64 filters, a short schedule with
- *   a higher learning rate, decayed by 10× after 60% of the epochs like the paper.
+ * - `quick`: a 2-core CPU study in minutes per method on wasm: 96×96 centre crop at full
+ *   resolution (≈ 190 mm on the phantom, which holds the heart), depth 4, 8 → 64 filters, 8 epochs
+ *   with a higher learning rate, decayed by 10× after 60% of the epochs like the paper. (A 64×64
+ *   input at half resolution trained 2× faster but missed the small apical LV: mean LV Dice 0.87.)
  * - `tiny`: tests and CI: 96×96 crop at quarter resolution (24×24 input), depth 3, 4 → 16
  *   filters; a training run takes seconds on wasm on one core.
  */
@@ -39,8 +40,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = Object.freeze({
     epochs: 50, batchSize: 8, learningRate: 1e-4, decayedLearningRate: 1e-5, decayAtFraction: 0.6, augment: true,
   },
   quick: {
-    name: 'quick', cropSize: 128, downsample: 2, depth: 4, baseFilters: 8, headFilters: 16,
-    epochs: 12, batchSize: 8, learningRate: 3e-3, decayedLearningRate: 3e-4, decayAtFraction: 0.6, augment: true,
+    name: 'quick', cropSize: 96, downsample: 1, depth: 4, baseFilters: 8, headFilters: 16,
+    epochs: 8, batchSize: 8, learningRate: 3e-3, decayedLearningRate: 3e-4, decayAtFraction: 0.6, augment: true,
   },
   tiny: {
     name: 'tiny', cropSize: 96, downsample: 4, depth: 3, baseFilters: 4, headFilters: 8,
