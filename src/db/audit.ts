@@ -1,6 +1,7 @@
 /**
  * Tamper-evident audit log: every event stores the hash of the previous one, and its own hash
- * over (previous hash, time, actor, action, entity, id, details) in canonical JSON. Editing or
+ * over (previous hash, time, actor, action, entity, id, details) in canonical JSON. Details are
+ * stored as canonical JSON text, not jsonb: Prisma's Json path rounds doubles to 15 digits. Editing or
  * deleting any event breaks the chain at that point, which `verifyAuditChain` reports.
  *
  * Appends serialise on a transaction-scoped advisory lock, so concurrent writers (API and any
@@ -34,7 +35,8 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
-export function eventHash(event: { prevHash: string; at: Date; actor: string; action: string; entity: string; entityId: string | null; details: unknown }): string {
+/** `details` is the stored canonical JSON text: hashed as text, so no JSON round trip can alter it. */
+export function eventHash(event: { prevHash: string; at: Date; actor: string; action: string; entity: string; entityId: string | null; details: string }): string {
   const body = canonicalJson({
     prevHash: event.prevHash,
     at: event.at.toISOString(),
@@ -53,7 +55,7 @@ export async function appendAudit(tx: Tx, input: AuditInput): Promise<string> {
   const prevHash = last?.hash ?? GENESIS_HASH;
   // Millisecond precision: what Postgres timestamp(3) stores is what we hash.
   const at = new Date(Math.floor(Date.now()));
-  const details = JSON.parse(canonicalJson(input.details ?? {})) as object;
+  const details = canonicalJson(input.details ?? {});
   const entityId = input.entityId ?? null;
   const hash = eventHash({ prevHash, at, actor: input.actor, action: input.action, entity: input.entity, entityId, details });
   await tx.auditEvent.create({

@@ -27,7 +27,7 @@ export interface EvaluateShardJob {
 }
 
 /** A 31-bit seed from the evaluation's seed and the slice, the same on every worker. */
-function sliceSeed(seed: number, sliceId: string): number {
+export function sliceSeed(seed: number, sliceId: string): number {
   return crypto.createHash('sha256').update(`${seed}/${sliceId}`).digest().readUInt32LE(0) >>> 1;
 }
 

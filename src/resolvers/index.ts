@@ -3,7 +3,10 @@ import 'reflect-metadata';
 import '../schema/enums';
 import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
+import { ComparisonResolver } from './comparison.resolver';
 import { DatasetMutations } from './dataset.mutations';
+import { EvaluationResolver, QcCurveResolver } from './evaluation.resolver';
+import { PredictionResolver } from './prediction.resolver';
 import { DatasetResolver } from './dataset.resolver';
 import { EvaluationMutations } from './evaluation.mutations';
 import { RunResolver } from './run.resolver';
@@ -21,6 +24,10 @@ export const RESOLVERS = [
   RunResolver,
   TrainingMutations,
   EvaluationMutations,
+  EvaluationResolver,
+  QcCurveResolver,
+  PredictionResolver,
+  ComparisonResolver,
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {

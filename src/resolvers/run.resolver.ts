@@ -1,7 +1,8 @@
-import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../schema/connection';
 import { RunFilter } from '../schema/filters';
-import { Run, RunConnection } from '../schema/run.type';
+import { Run, RunConnection, TrainingEpoch } from '../schema/run.type';
+import { Checkpoint, Evaluation } from '../schema/evaluation.type';
 import type { ApiContext } from './context';
 import { isUuid, paginate } from './paginate';
 
@@ -33,5 +34,25 @@ export class RunResolver {
       },
       page,
     );
+  }
+
+  @FieldResolver(() => [Checkpoint], { description: 'Stored checkpoints of a training run (one per member)' })
+  async checkpoints(@Root() run: Run, @Ctx() ctx: ApiContext) {
+    return ctx.store.checkpoint.findMany({ where: { runId: run.id }, orderBy: { member: 'asc' }, omit: { weights: true } });
+  }
+
+  @FieldResolver(() => [Evaluation], { description: 'Evaluations of a training run, or the evaluation an EVALUATE run computes' })
+  async evaluations(@Root() run: Run, @Ctx() ctx: ApiContext) {
+    return ctx.store.evaluation.findMany({ where: { OR: [{ trainingRunId: run.id }, { runId: run.id }] }, orderBy: { createdAt: 'asc' } });
+  }
+
+  @FieldResolver(() => [Run], { description: 'Child runs (a sweep\'s evaluations)' })
+  async children(@Root() run: Run, @Ctx() ctx: ApiContext) {
+    return ctx.store.run.findMany({ where: { parentRunId: run.id }, orderBy: { createdAt: 'asc' } });
+  }
+
+  @FieldResolver(() => [TrainingEpoch])
+  async epochs(@Root() run: Run, @Ctx() ctx: ApiContext) {
+    return ctx.store.trainingEpoch.findMany({ where: { runId: run.id }, orderBy: [{ member: 'asc' }, { epoch: 'asc' }] });
   }
 }

@@ -1,4 +1,7 @@
-import { Arg, Args, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { imagePng, labelPng } from '../render/png';
+import { imageFromBytes } from '../jobs/slice-codec';
+import { Prediction } from '../schema/evaluation.type';
 import { PageArgs } from '../schema/connection';
 import { SliceFilter } from '../schema/filters';
 import { Slice, SliceConnection } from '../schema/slice.type';
@@ -46,5 +49,26 @@ export class SliceResolver {
       },
       page,
     );
+  }
+
+  @FieldResolver(() => String, { description: 'The image as a PNG data URL (1st–99th percentile window)' })
+  async image(@Root() slice: Slice, @Ctx() ctx: ApiContext) {
+    const row = await ctx.store.slice.findUniqueOrThrow({ where: { id: slice.id }, select: { image: true } });
+    return imagePng(imageFromBytes(row.image), slice.rows, slice.cols);
+  }
+
+  @FieldResolver(() => String, { description: 'The ground truth as a PNG data URL (transparent background)' })
+  async gt(@Root() slice: Slice, @Ctx() ctx: ApiContext) {
+    const row = await ctx.store.slice.findUniqueOrThrow({ where: { id: slice.id }, select: { label: true } });
+    return labelPng(new Uint8Array(row.label), slice.rows, slice.cols);
+  }
+
+  @FieldResolver(() => Prediction, { nullable: true, description: 'This slice\'s prediction in an evaluation' })
+  async prediction(@Root() slice: Slice, @Arg('evaluationId', () => ID) evaluationId: string, @Ctx() ctx: ApiContext) {
+    if (!isUuid(evaluationId)) return null;
+    return ctx.store.prediction.findUnique({
+      where: { evaluationId_sliceId: { evaluationId, sliceId: slice.id } },
+      select: { id: true, evaluationId: true, sliceId: true, createdAt: true },
+    });
   }
 }

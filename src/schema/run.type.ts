@@ -65,3 +65,21 @@ export class Run {
 
 @ObjectType()
 export class RunConnection extends Connection(Run, 'Run') {}
+
+@ObjectType({ description: 'One finished training epoch of one member' })
+export class TrainingEpoch {
+  @Field(() => Int)
+  member!: number;
+
+  @Field(() => Int)
+  epoch!: number;
+
+  @Field(() => Float)
+  trainLoss!: number;
+
+  @Field(() => Float)
+  valNll!: number;
+
+  @Field(() => Float)
+  seconds!: number;
+}

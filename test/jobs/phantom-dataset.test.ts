@@ -58,7 +58,7 @@ describe('createPhantomDataset', () => {
 
     const events = await store.auditEvent.findMany({ orderBy: { seq: 'asc' } });
     expect(events.map((e) => e.action)).toEqual(['run.created', 'dataset.created']);
-    expect(events[1].details).toMatchObject({ contentHash: dataset.contentHash, runId: run.id });
+    expect(JSON.parse(events[1].details)).toMatchObject({ contentHash: dataset.contentHash, runId: run.id });
     expect((await verifyAuditChain(store)).ok).toBe(true);
   });
 

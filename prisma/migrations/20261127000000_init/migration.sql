@@ -225,7 +225,7 @@ CREATE TABLE "AuditEvent" (
     "action" TEXT NOT NULL,
     "entity" TEXT NOT NULL,
     "entityId" TEXT,
-    "details" JSONB NOT NULL,
+    "details" TEXT NOT NULL,
     "prevHash" TEXT NOT NULL,
     "hash" TEXT NOT NULL,
 

@@ -98,3 +98,13 @@ export function slicePositionBaseline(
   const scores = Array.from({ length: sliceIndex.length }, (_, i) => slicePositionScore(sliceIndex[i], sliceCount[i]));
   return qcCurve(scores, poor, target);
 }
+
+/**
+ * Review fraction of a QC curve for a target: the flagged fraction of the first curve point with
+ * at most `target` poor remaining (no interpolation between steps, as `qcCurve` does).
+ */
+export function reviewFractionAt(points: ReadonlyArray<readonly [number, number]>, target: number): number {
+  const slack = 1e-9;
+  for (const [flagged, remaining] of points) if (remaining <= target + slack) return flagged;
+  return 1;
+}

@@ -1,0 +1,164 @@
+import { Arg, Args, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { Method, Structure } from '../schema/enums';
+import { PageArgs } from '../schema/connection';
+import { Dataset } from '../schema/dataset.type';
+import {
+  Calibration,
+  Checkpoint,
+  Correlation,
+  Evaluation,
+  PredictionConnection,
+  QcBaselines,
+  QcCurve,
+  SliceScope,
+  StructureSummary,
+  UncertaintyMeasure,
+} from '../schema/evaluation.type';
+import { Run } from '../schema/run.type';
+import type { ApiContext } from './context';
+import { baselinesOf, calibrationOf, correlationsOf, qcCurveOf, structureSummaries } from './evaluation-analytics';
+import { encodeCursor, decodeCursor, isUuid } from './paginate';
+import { badInput } from './errors';
+import { SCOPED_PREDICTIONS, scopeWhere } from './scope-sql';
+import { Prisma } from '../db/generated/client';
+import { PageInfo } from '../schema/connection';
+
+type EvaluationRow = Evaluation & { calibrationBins: number };
+
+const SORT_SQL: Record<UncertaintyMeasure, Prisma.Sql> = {
+  ENTROPY: Prisma.sql`im.entropy`,
+  MI: Prisma.sql`im.mi`,
+  DICE_WITHIN: Prisma.sql`(SELECT avg(1 - x."diceWithin") FROM "StructureMetric" x WHERE x."predictionId" = p.id)`,
+  ASSD_WITHIN: Prisma.sql`(SELECT max(coalesce(x."assdWithinMm", 'Infinity'::float8)) FROM "StructureMetric" x WHERE x."predictionId" = p.id)`,
+};
+
+@Resolver(() => Evaluation)
+export class EvaluationResolver {
+  @Query(() => Evaluation, { nullable: true, description: 'An evaluation by id; null when unknown' })
+  async evaluation(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext) {
+    return isUuid(id) ? ctx.store.evaluation.findUnique({ where: { id } }) : null;
+  }
+
+  @Query(() => [Evaluation], { description: 'Evaluations of a training run, or all (newest first, at most 500)' })
+  async evaluations(
+    @Arg('trainingRunId', () => ID, { nullable: true }) trainingRunId: string | undefined,
+    @Ctx() ctx: ApiContext,
+  ) {
+    if (trainingRunId !== undefined && !isUuid(trainingRunId)) return [];
+    return ctx.store.evaluation.findMany({ where: { trainingRunId }, orderBy: { createdAt: 'desc' }, take: 500 });
+  }
+
+  @FieldResolver(() => Run)
+  async run(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
+    return ctx.store.run.findUnique({ where: { id: e.runId } });
+  }
+
+  @FieldResolver(() => Run)
+  async trainingRun(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
+    return ctx.store.run.findUnique({ where: { id: e.trainingRunId } });
+  }
+
+  @FieldResolver(() => Method, { nullable: true })
+  async method(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
+    return (await ctx.store.run.findUnique({ where: { id: e.trainingRunId }, select: { method: true } }))?.method ?? null;
+  }
+
+  @FieldResolver(() => Dataset)
+  async dataset(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
+    return ctx.store.dataset.findUnique({ where: { id: e.datasetId } });
+  }
+
+  @FieldResolver(() => [Checkpoint])
+  async checkpoints(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
+    const links = await ctx.store.evaluationCheckpoint.findMany({ where: { evaluationId: e.id }, include: { checkpoint: true } });
+    return links.map((l) => l.checkpoint).sort((a, b) => a.member - b.member);
+  }
+
+  @FieldResolver(() => [StructureSummary])
+  async summary(@Root() e: EvaluationRow, @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined, @Ctx() ctx: ApiContext) {
+    return structureSummaries(ctx.store, e.id, scope);
+  }
+
+  @FieldResolver(() => Calibration)
+  async calibration(
+    @Root() e: EvaluationRow,
+    @Arg('bins', () => Int, { nullable: true, description: 'Equal-width bins; must divide the stored bin count (15)' }) bins: number | undefined,
+    @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Ctx() ctx: ApiContext,
+  ) {
+    return calibrationOf(ctx.store, e.id, e.calibrationBins, bins ?? e.calibrationBins, scope);
+  }
+
+  @FieldResolver(() => QcCurve, { nullable: true, description: 'null when no slice is in scope' })
+  async qcCurve(
+    @Root() e: EvaluationRow,
+    @Arg('structure', () => Structure) structure: Structure,
+    @Arg('measure', () => UncertaintyMeasure) measure: UncertaintyMeasure,
+    @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Ctx() ctx: ApiContext,
+  ) {
+    return qcCurveOf(ctx.store, e.id, structure, measure, scope);
+  }
+
+  @FieldResolver(() => QcBaselines, { nullable: true })
+  async baselines(
+    @Root() e: EvaluationRow,
+    @Arg('structure', () => Structure) structure: Structure,
+    @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Ctx() ctx: ApiContext,
+  ) {
+    return baselinesOf(ctx.store, e.id, structure, scope);
+  }
+
+  @FieldResolver(() => [Correlation])
+  async correlations(@Root() e: EvaluationRow, @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined, @Ctx() ctx: ApiContext) {
+    return correlationsOf(ctx.store, e.id, scope);
+  }
+
+  @FieldResolver(() => PredictionConnection, {
+    description: 'Evaluated slices, in slice order, or most uncertain first with sortBy ("the ones to review")',
+  })
+  async predictions(
+    @Root() e: EvaluationRow,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('sortBy', () => UncertaintyMeasure, { nullable: true }) sortBy: UncertaintyMeasure | undefined,
+    @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Ctx() ctx: ApiContext,
+  ) {
+    const order = sortBy
+      ? Prisma.sql`ORDER BY ${SORT_SQL[sortBy]} DESC NULLS FIRST, p.id`
+      : Prisma.sql`ORDER BY su."externalId", s.phase, s."sliceIndex", p.id`;
+    const ids = await ctx.store.$queryRaw<Array<{ id: string }>>`
+      SELECT p.id::text AS id FROM ${SCOPED_PREDICTIONS} JOIN "ImageMetric" im ON im."predictionId" = p.id
+      ${scopeWhere(e.id, scope)} ${order}`;
+    let start = 0;
+    if (page.after) {
+      const afterId = decodeCursor(page.after);
+      const at = ids.findIndex((r) => r.id === afterId);
+      if (at < 0) throw badInput('cursor does not belong to this list', 'after');
+      start = at + 1;
+    }
+    const pageIds = ids.slice(start, start + page.first).map((r) => r.id);
+    const rows = await ctx.store.prediction.findMany({
+      where: { id: { in: pageIds } },
+      select: { id: true, evaluationId: true, sliceId: true, createdAt: true },
+    });
+    const nodes = pageIds.map((id) => rows.find((r) => r.id === id)!);
+    const pageInfo = new PageInfo();
+    pageInfo.hasNextPage = start + page.first < ids.length;
+    pageInfo.endCursor = nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : null;
+    return { edges: nodes.map((node) => ({ cursor: encodeCursor(node.id), node })), nodes, pageInfo, totalCount: ids.length };
+  }
+}
+
+@Resolver(() => QcCurve)
+export class QcCurveResolver {
+  @FieldResolver(() => Float, { description: 'Fraction of slices to review so that at most `target` poor remain' })
+  reviewAt(
+    @Root() curve: QcCurve & { reviewAtFn: (target: number) => number },
+    @Arg('target', () => Float, { defaultValue: 0.05 }) target: number,
+  ) {
+    if (!(target >= 0 && target <= 1)) throw badInput('target must be in [0, 1]', 'target');
+    return curve.reviewAtFn(target);
+  }
+}
