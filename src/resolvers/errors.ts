@@ -1,5 +1,12 @@
-/** Typed GraphQL errors: the `code` extension is what clients branch on. */
+/**
+ * Typed GraphQL errors: the `code` extension is what clients branch on. Errors raised below the
+ * API (launch checks, engine input checks) are mapped here, once, for every resolver.
+ */
 import { GraphQLError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { InvalidInputError } from '../engine/errors';
+import { LaunchError } from '../jobs/launch-error';
 
 export function badInput(message: string, field?: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } });
@@ -9,6 +16,14 @@ export function notFound(entity: string, id: string): GraphQLError {
   return new GraphQLError(`${entity} ${id} not found`, { extensions: { code: 'NOT_FOUND', entity, id } });
 }
 
-export function conflict(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'CONFLICT' } });
+/** Apollo `formatError`: typed codes for our errors; internal errors keep their code, lose nothing else. */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof LaunchError) {
+    return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: original.code, ...(original.field ? { field: original.field } : {}) } };
+  }
+  if (original instanceof InvalidInputError) {
+    return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT', reason: original.code } };
+  }
+  return formatted;
 }

@@ -11,6 +11,7 @@ import cors from 'cors';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { ApiContext } from '../resolvers/context';
+import { formatError } from '../resolvers/errors';
 
 export const WEB_ROOT = path.resolve(__dirname, '../../web');
 const BODY_LIMIT = '1mb';
@@ -41,6 +42,7 @@ export async function startHttpServer(options: {
     schema: options.schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    formatError,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();
