@@ -58,6 +58,8 @@ export async function startHttpServer(options: {
     expressMiddleware(apollo, { context: options.context }),
   );
   app.use(express.static(WEB_ROOT, { index: 'index.html' }));
+  // The dashboard's one charting library, served from its own package (no bundler, no copy in web/).
+  app.use('/vendor/echarts', express.static(path.dirname(require.resolve('echarts/dist/echarts.min.js'))));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (error: NodeJS.ErrnoException) => {
