@@ -17,6 +17,7 @@ const EnvSchema = z.object({
   CARDIAC_UQ_ACTOR: z.string().min(1).optional(),
   CARDIAC_UQ_CORS_ORIGINS: z.string().optional(),
   CARDIAC_UQ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  CARDIAC_UQ_IMPORT_ROOT: z.string().optional(),
 });
 
 export type Role = 'api' | 'worker' | 'all';
@@ -33,6 +34,8 @@ export interface Config {
   actor: string;
   corsOrigins: string[];
   workerConcurrency: number;
+  /** Server-side folder under which `importDataset` paths must lie. */
+  importRoot: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -55,5 +58,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     actor: e.CARDIAC_UQ_ACTOR ?? `${os.userInfo().username}@${os.hostname()}`,
     corsOrigins: e.CARDIAC_UQ_CORS_ORIGINS ? e.CARDIAC_UQ_CORS_ORIGINS.split(',').map((s) => s.trim()) : [],
     workerConcurrency: e.CARDIAC_UQ_WORKER_CONCURRENCY,
+    importRoot: path.resolve(e.CARDIAC_UQ_IMPORT_ROOT ?? path.join(e.CARDIAC_UQ_DATA_DIR, 'import')),
   };
 }

@@ -7,6 +7,7 @@ import { QUEUES } from './queues';
 import { createPhantomDataset } from './create-phantom-dataset';
 import { trainMember } from './train-member';
 import { evaluateShard } from './evaluate-shard';
+import { importDataset } from './import-dataset';
 
 export interface JobDeps {
   boss: Boss;
@@ -19,6 +20,7 @@ export type JobHandler = (job: Job<object>, deps: JobDeps) => Promise<unknown>;
 
 export const JOB_HANDLERS: Partial<Record<QueueName, JobHandler>> = {
   [QUEUES.createDataset]: createPhantomDataset,
+  [QUEUES.importDataset]: importDataset,
   [QUEUES.trainMember]: trainMember,
   [QUEUES.evaluateShard]: evaluateShard,
 };

@@ -4,6 +4,7 @@
  */
 import type { Job } from 'pg-boss' with { 'resolution-mode': 'import' };
 import type { Config } from '../config';
+import { InvalidInputError } from '../engine/errors';
 import type { Store } from '../db/client';
 import { JOB_HANDLERS } from './handlers';
 import { RETRY_LIMIT } from './queues';
@@ -27,6 +28,11 @@ export async function startWorker(options: { boss: Boss; store: Store; config: C
           return await handler!(job as Job<object>, options);
         } catch (error) {
           const runId = (job.data as { runId?: string }).runId;
+          // Bad input fails the same way on every attempt: fail the run now, do not retry.
+          if (runId && error instanceof InvalidInputError) {
+            await markRunFailed(options.store, runId, error.message);
+            return { failed: error.message };
+          }
           if (runId && job.retryCount >= RETRY_LIMIT) await markRunFailed(options.store, runId, (error as Error).message);
           throw error;
         }

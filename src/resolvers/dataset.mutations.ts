@@ -1,6 +1,6 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import { launchPhantomDataset } from '../jobs/launch';
-import { PhantomDatasetInput } from '../schema/dataset.input';
+import { launchImport, launchPhantomDataset } from '../jobs/launch';
+import { ImportDatasetInput, PhantomDatasetInput } from '../schema/dataset.input';
 import { Run } from '../schema/run.type';
 import { launcher, type ApiContext } from './context';
 
@@ -9,5 +9,10 @@ export class DatasetMutations {
   @Mutation(() => Run, { description: 'Generate a phantom dataset in a job; returns its run at once' })
   async createPhantomDataset(@Arg('input', () => PhantomDatasetInput) input: PhantomDatasetInput, @Ctx() ctx: ApiContext) {
     return launchPhantomDataset(launcher(ctx), { ...input, site: input.site as 'A' | 'B' });
+  }
+
+  @Mutation(() => Run, { description: 'Import an ACDC folder or NIfTI pairs from the server\'s import root in a job' })
+  async importDataset(@Arg('input', () => ImportDatasetInput) input: ImportDatasetInput, @Ctx() ctx: ApiContext) {
+    return launchImport(launcher(ctx), ctx.config.importRoot, { ...input, site: input.site as 'A' | 'B' | undefined });
   }
 }

@@ -1,4 +1,5 @@
-import { Field, InputType, Int } from 'type-graphql';
+import { Field, InputType, Int, registerEnumType } from 'type-graphql';
+import { Split } from './enums';
 import { IsIn, Length, Matches, Max, Min } from 'class-validator';
 
 @InputType({ description: 'A synthetic phantom dataset (shared/PHANTOM.md)' })
@@ -21,4 +22,35 @@ export class PhantomDatasetInput {
   @Min(0)
   @Max(2 ** 31 - 1)
   seed!: number;
+}
+
+export enum ImportLayout {
+  ACDC = 'ACDC',
+  NIFTI_PAIRS = 'NIFTI_PAIRS',
+}
+registerEnumType(ImportLayout, {
+  name: 'ImportLayout',
+  description: 'ACDC: patientXXX/Info.cfg with _frameNN and _frameNN_gt files; NIFTI_PAIRS: X.nii.gz with X_gt.nii.gz',
+});
+
+@InputType({ description: 'Import a folder on the server, under its import root (CARDIAC_UQ_IMPORT_ROOT)' })
+export class ImportDatasetInput {
+  @Field(() => String)
+  @Length(1, 64)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'name may contain letters, digits, "-", "_" and "." only' })
+  name!: string;
+
+  @Field(() => String, { description: 'Folder relative to the import root' })
+  @Length(1, 1024)
+  path!: string;
+
+  @Field(() => ImportLayout)
+  layout!: ImportLayout;
+
+  @Field(() => String, { nullable: true, description: 'Site recorded on the dataset (A or B; default from Info.cfg, else B)' })
+  @IsIn(['A', 'B'], { message: 'site must be A or B' })
+  site?: string;
+
+  @Field(() => Split, { nullable: true, description: 'Split of every subject (default from Info.cfg, else TEST)' })
+  split?: Split;
 }
