@@ -10,6 +10,7 @@ import * as metrics from './commands/metrics';
 import * as predict from './commands/predict';
 import * as phantom from './commands/phantom';
 import * as qc from './commands/qc';
+import * as runs from './commands/runs';
 import * as serve from './commands/serve';
 import * as train from './commands/train';
 import * as uncertainty from './commands/uncertainty';
@@ -25,6 +26,7 @@ const program = new Command('cardiac-uq')
 // Subcommands register themselves: `register(program)` from each module under ./commands.
 const commandModules: Array<{ register(program: Command): void }> = [
   serve,
+  runs,
   metrics,
   uncertainty,
   qc,

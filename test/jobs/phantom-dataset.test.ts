@@ -9,6 +9,7 @@ import { verifyAuditChain } from '../../src/db/audit';
 import { createDatabase, testServers } from '../support/databases';
 import { startTestPlatform } from '../support/platform';
 import { waitForRun } from '../support/poll';
+import { spawnCli } from '../support/serve-process';
 
 const server = testServers()[0];
 
@@ -62,8 +63,23 @@ describe('createPhantomDataset', () => {
     expect((await verifyAuditChain(store)).ok).toBe(true);
   });
 
+  test('`cardiac-uq runs follow` shows a run to its end; `runs list` lists it', async () => {
+    const res = await api.gql('mutation { createPhantomDataset(input: { name: "followed", site: "B", subjects: 2, seed: 1 }) { id } }');
+    const id = res.body.data.createPhantomDataset.id;
+    const follow = spawnCli(['runs', 'follow', id, '--url', api.graphqlUrl, '--interval', '0.2'], {});
+    expect(await follow.exited).toBe(0);
+    expect(follow.output()).toMatch(/SUCCEEDED/);
+    const list = spawnCli(['runs', 'list', '--url', api.graphqlUrl, '--json'], {});
+    expect(await list.exited).toBe(0);
+    expect(JSON.parse(list.output()).nodes.map((r: { id: string }) => r.id)).toContain(id);
+    const missing = spawnCli(['runs', 'follow', '00000000-0000-0000-0000-000000000000', '--url', api.graphqlUrl], {});
+    expect(await missing.exited).toBe(1);
+    expect(missing.output()).toMatch(/not found/);
+  });
+
   test('bad input is refused with BAD_USER_INPUT or CONFLICT, and nothing is written or queued', async () => {
     const runsBefore = await store.run.count();
+    const datasetsBefore = await store.dataset.count();
     const cases: Array<[string, string]> = [
       ['{ name: "x", site: "C", subjects: 2 }', 'BAD_USER_INPUT'],
       ['{ name: "x", site: "A", subjects: 0 }', 'BAD_USER_INPUT'],
@@ -76,6 +92,6 @@ describe('createPhantomDataset', () => {
       expect(res.body.errors?.[0].extensions?.code).toBe(code);
     }
     expect(await store.run.count()).toBe(runsBefore);
-    expect(await store.dataset.count()).toBe(1);
+    expect(await store.dataset.count()).toBe(datasetsBefore);
   });
 });
