@@ -1,0 +1,57 @@
+// The dashboard's only data source: GraphQL over fetch, exactly as any other front end would call it.
+const ENDPOINT = '/graphql';
+const KEY_STORAGE = 'cardiac-uq.operator-key';
+
+export class ApiError extends Error {}
+
+export function operatorKey() {
+  return sessionStorage.getItem(KEY_STORAGE) || '';
+}
+
+export function setOperatorKey(key) {
+  if (key) sessionStorage.setItem(KEY_STORAGE, key);
+  else sessionStorage.removeItem(KEY_STORAGE);
+}
+
+/** Runs a query; resolves to `data`, rejects with the server's messages. */
+export async function gql(query, variables = {}) {
+  const headers = { 'content-type': 'application/json' };
+  const key = operatorKey();
+  if (key) headers.authorization = `Bearer ${key}`;
+  const response = await fetch(ENDPOINT, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const body = await response.json().catch(() => null);
+  if (!body) throw new ApiError(`GraphQL endpoint answered HTTP ${response.status}`);
+  if (body.errors?.length) throw new ApiError(body.errors.map((e) => e.message).join('; '));
+  return body.data;
+}
+
+let rootFields;
+/** Names of the Query and Mutation fields this server offers (introspection, cached). */
+export async function rootFieldNames() {
+  rootFields ??= gql('{ __schema { queryType { fields { name } } mutationType { fields { name } } } }').then((d) => ({
+    query: new Set(d.__schema.queryType.fields.map((f) => f.name)),
+    mutation: new Set((d.__schema.mutationType?.fields ?? []).map((f) => f.name)),
+  }));
+  return rootFields;
+}
+
+const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind name } } }';
+/** Fields of a type with their unwrapped type (kind, name) and arguments, by introspection. */
+export async function typeInfo(name) {
+  const d = await gql(`query($n: String!) { __type(name: $n) { name kind fields { name args { name type { ${TYPE_REF} } } type { ${TYPE_REF} } } } }`, { n: name });
+  if (!d.__type) return null;
+  const unwrap = (t) => {
+    let list = false;
+    while (t.ofType) { if (t.kind === 'LIST') list = true; t = t.ofType; }
+    if (t.kind === 'LIST') list = true;
+    return { kind: t.kind, name: t.name, list };
+  };
+  return {
+    ...d.__type,
+    fields: (d.__type.fields ?? []).map((f) => ({
+      name: f.name,
+      type: unwrap(f.type),
+      requiredArgs: f.args.filter((a) => a.type.kind === 'NON_NULL').map((a) => a.name),
+    })),
+  };
+}

@@ -1,0 +1,62 @@
+// Distortions: box plots of accuracy and uncertainty against the degree of each distortion kind
+// (level 0 is the undistorted evaluation of the same sweep), from distortionSweep(runId, scope).
+import { gql } from '../gql.js';
+import { h, select, shortId, num, table } from '../dom.js';
+import { drawChart } from '../charts.js';
+import { updateParams } from '../state.js';
+
+const ACCURACY = ['dice', 'assd', 'hd', 'diceWithin', 'assdWithin'];
+const UNCERTAINTY = ['entropy', 'mi', 'nll', 'brier'];
+const STRUCTURES = ['LV', 'MYO', 'RV'];
+const KIND_COLOURS = { NOISE: '#5470c6', BLUR: '#2e9b57', STRETCH: '#d9534f' };
+
+export async function render(root, ctx) {
+  const { params, scope } = ctx;
+  root.append(h('h2', {}, 'Distortions'));
+  const sweeps = (await gql('{ runs(first: 100, filter: { kind: SWEEP }) { nodes { id status method createdAt config } } }')).runs.nodes;
+  if (!sweeps.length) {
+    root.append(h('p', { class: 'empty' }, 'No distortion sweeps yet (mutation startDistortionSweep).'));
+    return;
+  }
+  const runId = sweeps.some((s) => s.id === params.get('sweep')) ? params.get('sweep') : sweeps[0].id;
+  const accuracy = ACCURACY.includes(params.get('acc')) ? params.get('acc') : 'dice';
+  const uncertainty = UNCERTAINTY.includes(params.get('unc')) ? params.get('unc') : 'entropy';
+  const structure = STRUCTURES.includes(params.get('structure')) ? params.get('structure') : 'LV';
+  const sweepLabel = (s) => `${shortId(s.id)} · ${s.method ?? ''} · ${(s.config?.kinds ?? []).join('/')} · ${s.status}`;
+
+  root.append(h('div', { class: 'toolbar' },
+    select('Sweep', 'sweep', sweeps.map((s) => [s.id, sweepLabel(s)]), runId, (v) => updateParams({ sweep: v })),
+    select('Accuracy', 'acc', ACCURACY.map((m) => [m, m]), accuracy, (v) => updateParams({ acc: v })),
+    select('Structure', 'structure', STRUCTURES.map((s) => [s, s]), structure, (v) => updateParams({ structure: v })),
+    select('Uncertainty', 'unc', UNCERTAINTY.map((m) => [m, m]), uncertainty, (v) => updateParams({ unc: v }))));
+
+  const { distortionSweep } = await gql(`query($id: ID!, $scope: SliceScope) { distortionSweep(runId: $id, scope: $scope) {
+    evaluationId kind level structure metric distribution { n mean min q1 median q3 max } } }`, { id: runId, scope });
+  const kinds = [...new Set(distortionSweep.map((p) => p.kind).filter((k) => k !== 'NONE'))];
+  if (!kinds.length) { root.append(h('p', { class: 'empty' }, 'This sweep has no distorted evaluations (yet).')); return; }
+
+  const grid = h('div', { class: 'grid' });
+  root.append(grid);
+  const tableRows = [];
+  for (const kind of kinds) {
+    for (const [metric, struct] of [[accuracy, structure], [uncertainty, null]]) {
+      const rows = distortionSweep
+        .filter((p) => (p.kind === kind || p.kind === 'NONE') && p.metric === metric && p.structure === struct)
+        .sort((a, b) => a.level - b.level);
+      const kept = rows.filter((p) => p.distribution.n > 0);
+      const points = kept.map((p) => [p.level, p.distribution.min, p.distribution.q1, p.distribution.median, p.distribution.q3, p.distribution.max, p.distribution.n]);
+      const el = h('div', { class: 'chart', id: `chart-${kind}-${metric}`, 'data-kind': kind, 'data-metric': metric, 'data-structure': struct ?? '' });
+      grid.append(el);
+      const what = struct ? `${metric} (${struct})` : metric;
+      drawChart(el, {
+        title: { text: `${kind}: ${what} by level`, textStyle: { fontSize: 13 } },
+        xAxis: { type: 'category', name: 'level', nameLocation: 'middle', nameGap: 26, data: points.map((p) => String(p[0])) },
+        yAxis: { type: 'value', name: what, scale: true },
+        series: [{ name: what, type: 'boxplot', itemStyle: { color: '#fff', borderColor: KIND_COLOURS[kind] ?? '#333' }, data: points.map((p) => p.slice(1, 6)) }],
+        tooltip: { trigger: 'item' },
+      }, points, `Box plots of ${what} for ${kind} levels ${points.map((p) => p[0]).join(', ')} (level 0: undistorted)`);
+      for (const p of kept) tableRows.push([kind, what, `${p.level}`, `${p.distribution.n}`, num(p.distribution.min), num(p.distribution.q1), num(p.distribution.median), num(p.distribution.q3), num(p.distribution.max), num(p.distribution.mean)]);
+    }
+  }
+  root.append(h('h3', {}, 'The numbers'), table(['Kind', 'Measure', 'Level', 'n', 'Min', 'Q1', 'Median', 'Q3', 'Max', 'Mean'], tableRows, 'Distortion sweep distributions'));
+}
