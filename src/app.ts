@@ -8,11 +8,15 @@ import { openDatabase } from './db/database';
 import { startBoss } from './jobs/queues';
 import { startWorker } from './jobs/worker';
 import { buildApiSchema } from './resolvers';
+import { AuthGate, assertSafeBinding, mutationsNeedOperator, principalOf } from './server/auth';
 import { startHttpServer } from './server/http';
+import { bodyErrorHandler, complexityPlugin, limitValidationRules, rateLimiter, withStatementTimeout } from './server/limits';
 
 export interface Platform {
   role: Role;
   database: string;
+  /** The store's connection URL (embedded or DATABASE_URL), for helpers such as the study's extra workers. */
+  databaseUrl: string;
   graphqlUrl?: string;
   url?: string;
   workerQueues: string[];
@@ -41,7 +45,7 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
   try {
     const database = await openDatabase(config, log);
     closers.push(() => database.close());
-    const boss = await startBoss(database.url, { onError: (error) => log(`pg-boss: ${error.message}`) });
+    const boss = await startBoss(database.url, { onError: (error) => log(`pg-boss: ${error.message}`), jobs: config.jobs });
     closers.push(() => boss.stop({ graceful: true, timeout: 10000 }));
     const store = createStore(database.url);
     closers.push(() => store.$disconnect());
@@ -49,13 +53,26 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
 
     let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
     if (role !== 'worker') {
+      // Refuses a public address without keys; says how callers are authenticated.
+      log(await assertSafeBinding(store, config.host));
+      // The API's own pool: its statements time out; workers' long writes keep no such limit.
+      const apiStore = createStore(withStatementTimeout(database.url, config.limits.queryTimeoutMs));
+      closers.push(() => apiStore.$disconnect());
+      const gate = new AuthGate(apiStore, { host: config.host, localActor: config.actor });
       const schema = await buildApiSchema();
       http = await startHttpServer({
         schema,
         host: config.host,
         port: config.port,
         corsOrigins: config.corsOrigins,
-        context: async () => ({ store, boss, config, backend, databaseDescription: database.description, actor: config.actor }),
+        guards: [gate.middleware(), rateLimiter(config.limits)],
+        errorHandler: bodyErrorHandler,
+        validationRules: limitValidationRules(config.limits),
+        plugins: [mutationsNeedOperator, complexityPlugin(schema, config.limits)],
+        context: async ({ res }) => {
+          const { actor, role } = principalOf(res, config.actor);
+          return { store: apiStore, boss, config, backend, databaseDescription: database.description, actor, role };
+        },
       });
       closers.push(() => http!.close());
     }
@@ -65,7 +82,7 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
       workerQueues = worker.queues;
       closers.push(() => worker.stop());
     }
-    return { role, database: database.description, graphqlUrl: http?.graphqlUrl, url: http?.url, workerQueues, close };
+    return { role, database: database.description, databaseUrl: database.url, graphqlUrl: http?.graphqlUrl, url: http?.url, workerQueues, close };
   } catch (error) {
     await close();
     throw error;

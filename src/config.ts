@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { version } from '../package.json';
+import { DEFAULT_JOB_POLICY, type JobPolicy } from './jobs/job-policy';
+import { DEFAULT_LIMITS, type ApiLimits } from './server/limit-defaults';
 
 const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
@@ -18,6 +20,15 @@ const EnvSchema = z.object({
   CARDIAC_UQ_CORS_ORIGINS: z.string().optional(),
   CARDIAC_UQ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   CARDIAC_UQ_IMPORT_ROOT: z.string().optional(),
+  CARDIAC_UQ_MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxDepth),
+  CARDIAC_UQ_MAX_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxAliases),
+  CARDIAC_UQ_MAX_COMPLEXITY: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxComplexity),
+  CARDIAC_UQ_RATE_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.ratePerMinute),
+  CARDIAC_UQ_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.queryTimeoutMs),
+  CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: z.coerce.number().int().refine((s) => s === 0 || s >= 10, '0 (off) or at least 10').default(DEFAULT_JOB_POLICY.heartbeatSeconds),
+  CARDIAC_UQ_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).optional(),
+  CARDIAC_UQ_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_JOB_POLICY.retryDelaySeconds),
+  CARDIAC_UQ_JOB_SUPERVISE_SECONDS: z.coerce.number().int().min(1).default(DEFAULT_JOB_POLICY.superviseSeconds),
 });
 
 export type Role = 'api' | 'worker' | 'all';
@@ -36,6 +47,10 @@ export interface Config {
   workerConcurrency: number;
   /** Server-side folder under which `importDataset` paths must lie. */
   importRoot: string;
+  /** What one API request may cost (src/server/limits.ts). */
+  limits: ApiLimits;
+  /** pg-boss heartbeat, expiry and retry timing (src/jobs/job-policy.ts). */
+  jobs: JobPolicy;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -59,5 +74,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CARDIAC_UQ_CORS_ORIGINS ? e.CARDIAC_UQ_CORS_ORIGINS.split(',').map((s) => s.trim()) : [],
     workerConcurrency: e.CARDIAC_UQ_WORKER_CONCURRENCY,
     importRoot: path.resolve(e.CARDIAC_UQ_IMPORT_ROOT ?? path.join(e.CARDIAC_UQ_DATA_DIR, 'import')),
+    limits: {
+      ...DEFAULT_LIMITS,
+      maxDepth: e.CARDIAC_UQ_MAX_QUERY_DEPTH,
+      maxAliases: e.CARDIAC_UQ_MAX_ALIASES,
+      maxComplexity: e.CARDIAC_UQ_MAX_COMPLEXITY,
+      ratePerMinute: e.CARDIAC_UQ_RATE_LIMIT,
+      queryTimeoutMs: e.CARDIAC_UQ_QUERY_TIMEOUT_MS,
+    },
+    jobs: {
+      heartbeatSeconds: e.CARDIAC_UQ_JOB_HEARTBEAT_SECONDS,
+      expireSeconds: e.CARDIAC_UQ_JOB_EXPIRE_SECONDS,
+      retryDelaySeconds: e.CARDIAC_UQ_JOB_RETRY_DELAY_SECONDS,
+      superviseSeconds: e.CARDIAC_UQ_JOB_SUPERVISE_SECONDS,
+    },
   };
 }

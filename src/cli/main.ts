@@ -6,6 +6,8 @@ import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { InvalidInputError } from '../engine/errors';
+import * as audit from './commands/audit';
+import * as keys from './commands/keys';
 import * as metrics from './commands/metrics';
 import * as predict from './commands/predict';
 import * as phantom from './commands/phantom';
@@ -33,6 +35,8 @@ const commandModules: Array<{ register(program: Command): void }> = [
   train,
   predict,
   phantom,
+  keys,
+  audit,
 ];
 for (const m of commandModules) m.register(program);
 

@@ -3,6 +3,7 @@
  * exact per-state job counts for `serverInfo`.
  */
 import type { PgBoss as PgBossType } from 'pg-boss' with { 'resolution-mode': 'import' };
+import { DEFAULT_JOB_POLICY, queueOptions, type JobPolicy } from './job-policy';
 
 /** Every queue the platform uses; each is created at start so `send()` never races creation. */
 export const QUEUES = Object.freeze({
@@ -16,17 +17,32 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export type Boss = PgBossType;
 
-export async function startBoss(databaseUrl: string, options: { onError?: (error: Error) => void } = {}): Promise<Boss> {
+export async function startBoss(
+  databaseUrl: string,
+  options: { onError?: (error: Error) => void; jobs?: JobPolicy } = {},
+): Promise<Boss> {
   // pg-boss is ESM-only; Node 20's require(esm) and jest's transform both load it through import().
   const { PgBoss } = await import('pg-boss');
-  const boss = new PgBoss({ connectionString: databaseUrl, max: 5 });
+  const policy = options.jobs ?? DEFAULT_JOB_POLICY;
+  const boss = new PgBoss({ connectionString: databaseUrl, max: 5, superviseIntervalSeconds: policy.superviseSeconds });
   boss.on('error', (error: Error) => options.onError?.(error));
   await boss.start();
+  // Heartbeat, expiry and retry delay live on the queue (job-policy.ts), so every job inherits them.
   for (const name of Object.values(QUEUES)) {
-    if (!(await boss.getQueue(name))) await boss.createQueue(name).catch(async (error: Error) => {
-      // Two processes starting together may both try; the loser sees the queue exists.
-      if (!(await boss.getQueue(name))) throw error;
-    });
+    const queueOpts = queueOptions(name, policy);
+    const existing = await boss.getQueue(name);
+    if (!existing) {
+      await boss.createQueue(name, queueOpts).catch(async (error: Error) => {
+        // Two processes starting together may both try; the loser sees the queue exists.
+        if (!(await boss.getQueue(name))) throw error;
+      });
+    } else if (
+      existing.expireInSeconds !== queueOpts.expireInSeconds ||
+      existing.retryDelay !== queueOpts.retryDelay ||
+      (existing.heartbeatSeconds ?? 0) !== (queueOpts.heartbeatSeconds ?? 0)
+    ) {
+      await boss.updateQueue(name, { ...queueOpts, heartbeatSeconds: queueOpts.heartbeatSeconds ?? (null as unknown as undefined) });
+    }
   }
   return boss;
 }
@@ -64,7 +80,8 @@ export const RETRY_LIMIT = 2;
 
 /** `send()` returns null when pg-boss declines the job (e.g. a singleton); treat that as an error. */
 export async function enqueue(boss: Boss, name: QueueName, data: object, options: Record<string, unknown> = {}): Promise<string> {
-  const id = await boss.send(name, data, { retryLimit: RETRY_LIMIT, retryDelay: 5, ...options });
+  // retryDelay, expiry and heartbeat come from the queue (startBoss, job-policy.ts).
+  const id = await boss.send(name, data, { retryLimit: RETRY_LIMIT, ...options });
   if (id === null) throw new Error(`pg-boss did not accept the job for queue ${name}`);
   return id;
 }

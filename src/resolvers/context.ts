@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import type { Store } from '../db/client';
 import type { Launcher } from '../jobs/launch';
 import type { Boss } from '../jobs/queues';
+import type { ApiRole } from '../server/auth';
 
 export interface ApiContext {
   store: Store;
@@ -10,7 +11,10 @@ export interface ApiContext {
   config: Config;
   databaseDescription: string;
   backend: string;
+  /** Who is asking: the API key's name (or the local actor when no keys are configured). */
   actor: string;
+  /** The caller's role, checked by `@Authorized` (src/server/auth.ts). */
+  role: ApiRole;
 }
 
 export function launcher(ctx: ApiContext): Launcher {

@@ -3,6 +3,8 @@ import 'reflect-metadata';
 import '../schema/enums';
 import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
+import { authChecker } from '../server/auth';
+import { AuditResolver } from './audit.resolver';
 import { ComparisonResolver } from './comparison.resolver';
 import { DatasetMutations } from './dataset.mutations';
 import { EvaluationResolver, QcCurveResolver } from './evaluation.resolver';
@@ -28,8 +30,9 @@ export const RESOLVERS = [
   QcCurveResolver,
   PredictionResolver,
   ComparisonResolver,
+  AuditResolver,
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: RESOLVERS, validate: true });
+  return buildSchema({ resolvers: RESOLVERS, validate: true, authChecker });
 }

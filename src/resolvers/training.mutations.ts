@@ -1,4 +1,4 @@
-import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { launchTraining } from '../jobs/launch';
 import { TrainingInput } from '../schema/training.input';
 import { Run } from '../schema/run.type';
@@ -6,6 +6,7 @@ import { launcher, type ApiContext } from './context';
 
 @Resolver()
 export class TrainingMutations {
+  @Authorized('OPERATOR')
   @Mutation(() => Run, { description: 'Train a model (ensemble members are separate jobs); returns its run at once' })
   async startTraining(@Arg('input', () => TrainingInput) input: TrainingInput, @Ctx() ctx: ApiContext) {
     return launchTraining(launcher(ctx), input);

@@ -5,11 +5,12 @@
 import http from 'node:http';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLSchema, ValidationRule } from 'graphql';
 import type { ApiContext } from '../resolvers/context';
 import { formatError } from '../resolvers/errors';
 
@@ -34,7 +35,13 @@ export async function startHttpServer(options: {
   host: string;
   port: number;
   corsOrigins: string[];
-  context: () => Promise<ApiContext>;
+  context: (args: { req: express.Request; res: express.Response }) => Promise<ApiContext>;
+  /** Run on /graphql after CORS, before the body is read (authentication, rate limit: src/server/auth.ts, limits.ts). */
+  guards?: express.RequestHandler[];
+  /** Answers errors raised on /graphql outside GraphQL (body too large, malformed JSON). */
+  errorHandler?: express.ErrorRequestHandler;
+  validationRules?: ValidationRule[];
+  plugins?: ApolloServerPlugin<ApiContext>[];
 }): Promise<HttpServer> {
   const app = express();
   const httpServer = http.createServer(app);
@@ -43,7 +50,8 @@ export async function startHttpServer(options: {
     introspection: true,
     includeStacktraceInErrorResponses: false,
     formatError,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    validationRules: options.validationRules,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...(options.plugins ?? [])],
   });
   await apollo.start();
 
@@ -54,8 +62,10 @@ export async function startHttpServer(options: {
   app.use(
     '/graphql',
     cors<cors.CorsRequest>({ origin: options.corsOrigins.length ? options.corsOrigins : false }),
+    ...(options.guards ?? []),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, { context: options.context }),
+    ...(options.errorHandler ? [options.errorHandler] : []),
   );
   app.use(express.static(WEB_ROOT, { index: 'index.html' }));
   // The dashboard's one charting library, served from its own package (no bundler, no copy in web/).

@@ -1,0 +1,122 @@
+/**
+ * Limits on what one request may cost, for the HTTP face (src/server/http.ts):
+ *
+ * - query depth and aliases: validation rules from GraphQL Armor (maintained, graphql 16);
+ *   introspection's own nesting is not counted;
+ * - complexity and field count: `graphql-query-complexity` once the operation and its variables
+ *   are known. A field costs 1 plus its children; a paginated field (`first: n`) costs 1 plus n times
+ *   its children, so nested pages multiply as the rows they would load do. At most
+ *   `maxFields` field nodes are evaluated (fragments expanded), whatever their cost;
+ * - page sizes: PageArgs caps `first` at 500 (src/schema/connection.ts); the JSON body at 1 MB;
+ * - request rate: per API key (per client address in single-user mode), in this API process's memory;
+ * - time: a Postgres `statement_timeout` on the API's own connections (workers keep none), so
+ *   a runaway query is cancelled by the database and answered as an error.
+ *
+ * Every refusal is a GraphQL error with a code: GRAPHQL_VALIDATION_FAILED (depth, aliases),
+ * QUERY_TOO_COMPLEX (HTTP 400), RATE_LIMITED (HTTP 429).
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { GraphQLError } from 'graphql';
+import type { GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
+import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
+import type { ComplexityEstimator } from 'graphql-query-complexity';
+import type { Principal } from './auth';
+
+import type { ApiLimits } from './limit-defaults';
+
+export { DEFAULT_LIMITS, type ApiLimits } from './limit-defaults';
+
+/** Armor prefixes its messages with "Syntax Error:"; these are limits, reported as validation errors. */
+const report = [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')))];
+
+/** Depth and alias caps as validation rules (reported like any validation error, HTTP 400). */
+export function limitValidationRules(limits: ApiLimits): ValidationRule[] {
+  return [
+    maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: report }) as unknown as ValidationRule,
+    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject: report }) as unknown as ValidationRule,
+  ];
+}
+
+/** `first: n` multiplies the cost of what each row selects. */
+const pageEstimator: ComplexityEstimator = ({ args, childComplexity }) =>
+  typeof args.first === 'number' && args.first > 0 ? 1 + args.first * childComplexity : undefined;
+
+export function complexityPlugin(schema: GraphQLSchema, limits: ApiLimits): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query: document,
+              variables: request.variables ?? {},
+              operationName: request.operationName ?? undefined,
+              estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
+              maxQueryNodes: limits.maxFields,
+            });
+          } catch (error) {
+            throw new GraphQLError(`query too large: ${(error as Error).message}`, {
+              extensions: { code: 'QUERY_TOO_COMPLEX', maxFields: limits.maxFields, http: { status: 400 } },
+            });
+          }
+          if (complexity > limits.maxComplexity) {
+            throw new GraphQLError(
+              `query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}: ask for smaller pages (first) or fewer nested fields`,
+              { extensions: { code: 'QUERY_TOO_COMPLEX', complexity, maxComplexity: limits.maxComplexity, http: { status: 400 } } },
+            );
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Per-key rate limit; runs after the AuthGate, which put the Principal on `res.locals`. */
+export function rateLimiter(limits: ApiLimits): RequestHandler {
+  if (limits.ratePerMinute <= 0) return (_req, _res, next) => next();
+  return rateLimit({
+    windowMs: 60000,
+    limit: limits.ratePerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req: Request, res: Response) => {
+      const principal = res.locals.principal as Principal | undefined;
+      return principal?.keyName ? `key:${principal.keyName}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+    },
+    handler: (_req, res, _next, options) => {
+      res.status(429).json({
+        errors: [{ message: `rate limit: at most ${options.limit} requests a minute per API key`, extensions: { code: 'RATE_LIMITED' } }],
+      });
+    },
+  });
+}
+
+/** The store URL with a statement_timeout for every connection made from it (libpq `options`). */
+export function withStatementTimeout(databaseUrl: string, timeoutMs: number): string {
+  if (timeoutMs <= 0) return databaseUrl;
+  const url = new URL(databaseUrl);
+  const existing = url.searchParams.get('options');
+  url.searchParams.set('options', `${existing ? `${existing} ` : ''}-c statement_timeout=${Math.round(timeoutMs)}`);
+  return url.toString();
+}
+
+/** JSON errors for what fails before GraphQL runs: a body over the limit, malformed JSON. */
+export const bodyErrorHandler: ErrorRequestHandler = (error: { status?: number; type?: string; limit?: number }, _req, res, next) => {
+  if (res.headersSent) return next(error);
+  const status = error.status ?? 500;
+  const [code, message] =
+    error.type === 'entity.too.large'
+      ? ['PAYLOAD_TOO_LARGE', `request body larger than the limit of ${error.limit} bytes`]
+      : error.type === 'entity.parse.failed'
+        ? ['BAD_REQUEST', 'request body is not valid JSON']
+        : status < 500
+          ? ['BAD_REQUEST', 'bad request']
+          : ['INTERNAL_SERVER_ERROR', 'internal server error'];
+  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+};
