@@ -5,6 +5,7 @@
  * Masks come from the shared noise-seed stream (./noise-seed.ts), so a seeded run is reproducible.
  */
 import * as tf from '@tensorflow/tfjs';
+import { dropoutMask } from './fast-random';
 import { nextNoiseSeed } from './noise-seed';
 
 export interface AlwaysOnDropoutArgs {
@@ -25,7 +26,8 @@ export class AlwaysOnDropout extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (this.rate === 0) return x.clone();
-    return tf.tidy(() => tf.dropout(x, this.rate, undefined, nextNoiseSeed()));
+    const mask = dropoutMask(x.size, 1 - this.rate, nextNoiseSeed());
+    return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape)));
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {

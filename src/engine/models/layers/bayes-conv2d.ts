@@ -13,6 +13,7 @@
  * which the training loop adds to the loss as λ·KL / N_train (see training/loss.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { standardNormals } from './fast-random';
 import { nextNoiseSeed } from './noise-seed';
 
 export interface BayesConv2DArgs {
@@ -68,7 +69,7 @@ export class BayesConv2D extends tf.layers.Layer {
   /** Draws one weight sample w = μ + softplus(ρ)·ε. */
   private sample(mu: tf.LayerVariable, rho: tf.LayerVariable): tf.Tensor {
     const m = mu.read();
-    const eps = tf.randomNormal(m.shape, 0, 1, 'float32', nextNoiseSeed());
+    const eps = tf.tensor(standardNormals(m.size, nextNoiseSeed()), m.shape);
     return tf.add(m, tf.mul(tf.softplus(rho.read()), eps));
   }
 
