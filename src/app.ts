@@ -45,16 +45,16 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
   try {
     const database = await openDatabase(config, log);
     closers.push(() => database.close());
-    const boss = await startBoss(database.url, { onError: (error) => log(`pg-boss: ${error.message}`), jobs: config.jobs });
-    closers.push(() => boss.stop({ graceful: true, timeout: 10000 }));
     const store = createStore(database.url);
     closers.push(() => store.$disconnect());
+    // Before anything else starts: refuse a public address without keys; say how callers are authenticated.
+    if (role !== 'worker') log(await assertSafeBinding(store, config.host));
+    const boss = await startBoss(database.url, { onError: (error) => log(`pg-boss: ${error.message}`), jobs: config.jobs });
+    closers.push(() => boss.stop({ graceful: true, timeout: 10000 }));
     const backend = config.backend ?? automaticBackend();
 
     let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
     if (role !== 'worker') {
-      // Refuses a public address without keys; says how callers are authenticated.
-      log(await assertSafeBinding(store, config.host));
       // The API's own pool: its statements time out; workers' long writes keep no such limit.
       const apiStore = createStore(withStatementTimeout(database.url, config.limits.queryTimeoutMs));
       closers.push(() => apiStore.$disconnect());
