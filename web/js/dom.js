@@ -14,6 +14,8 @@ export function h(tag, attrs = {}, ...children) {
 
 export function num(x, digits = 3) {
   if (x === null || x === undefined || Number.isNaN(x)) return '—';
+  // Tiny non-zero values (MI of a nearly deterministic model) keep two significant digits.
+  if (x !== 0 && Math.abs(x) < 0.5 * 10 ** -digits) return Number(x).toExponential(1);
   return Number(x).toFixed(digits);
 }
 

@@ -19,7 +19,18 @@ function value(row, key) {
 export async function render(root, ctx) {
   const { params, scope } = ctx;
   root.append(h('h2', {}, 'Dataset shift'));
-  const evaluations = (await gql(`{ evaluations { ${EVALUATION_FIELDS} } }`)).evaluations.filter((e) => e.distortionKind === 'NONE');
+  const data = await gql(`{ evaluations { ${EVALUATION_FIELDS} run { parentRunId } } runs(first: 500, filter: { kind: SWEEP }) { nodes { id } } }`);
+  const sweeps = new Set(data.runs.nodes.map((r) => r.id));
+  // One evaluation per trained model and site: undistorted, a sweep's level 0 only when nothing
+  // else exists, then the most samples, then the newest (the list comes newest first).
+  const best = new Map();
+  for (const e of data.evaluations.filter((x) => x.distortionKind === 'NONE')) {
+    const key = `${e.trainingRunId}|${e.dataset.site}`;
+    const rank = (x) => [sweeps.has(x.run.parentRunId) ? 0 : 1, x.samples];
+    const held = best.get(key);
+    if (!held || rank(e)[0] > rank(held)[0] || (rank(e)[0] === rank(held)[0] && rank(e)[1] > rank(held)[1])) best.set(key, e);
+  }
+  const evaluations = [...best.values()];
   if (!evaluations.length) { root.append(h('p', { class: 'empty' }, 'No undistorted evaluations yet.')); return; }
   const acc = ACCURACY.some(([k]) => k === params.get('acc')) ? params.get('acc') : 'dice:LV';
   const cal = CALIBRATION.some(([k]) => k === params.get('cal')) ? params.get('cal') : 'ece';
@@ -59,10 +70,11 @@ export async function render(root, ctx) {
     for (const site of sites) {
       const r = rowFor(c.id, site);
       if (!r) continue;
-      rows.push([c.label, `site ${site}`, ...STRUCTURES.map((s) => num(value(r, `dice:${s}`))), ...STRUCTURES.map((s) => num(value(r, `assd:${s}`), 2)),
+      rows.push([c.label, `site ${site} (T=${evaluations.find((e) => e.id === r.evaluationId).samples})`, ...STRUCTURES.map((s) => num(value(r, `dice:${s}`))), ...STRUCTURES.map((s) => num(value(r, `assd:${s}`), 2)),
         num(r.calibration.ece, 4), num(r.calibration.nll, 4), num(r.entropy, 4), num(r.mi, 4)]);
     }
   }
   root.append(h('h3', {}, 'Per method and site'),
+    h('p', { class: 'note' }, 'One undistorted evaluation per trained model and site (outside sweeps first, then the most samples, then the newest).'),
     table(['Method', 'Site', 'Dice LV', 'Dice MYO', 'Dice RV', 'ASSD LV', 'ASSD MYO', 'ASSD RV', 'ECE', 'NLL', 'Entropy', 'MI'], rows, 'Accuracy and calibration per method and site'));
 }
