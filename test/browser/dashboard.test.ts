@@ -1,0 +1,328 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against the real
+ * platform and a real Postgres seeded with a tiny study through GraphQL. Every chart's numbers
+ * (its `data-points`) are checked against the same GraphQL query made here. Screenshots go to
+ * test-artifacts/screenshots/.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { createDatabase, testServers } from '../support/databases';
+import { startTestPlatform } from '../support/platform';
+import { seedTinyStudy } from '../support/seed-tiny-study';
+import type { TinyStudy } from '../support/seed-tiny-study';
+import { waitForRun } from '../support/poll';
+
+const CHROMIUM = process.env.CARDIAC_UQ_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = path.resolve(__dirname, '../../test-artifacts/screenshots');
+const VIEWS = ['runs', 'compare', 'distortions', 'shift', 'slices', 'audit'];
+const STRUCTURES = ['LV', 'MYO', 'RV'];
+
+describe('dashboard in Chromium', () => {
+  let db: Awaited<ReturnType<typeof createDatabase>>;
+  let api: Awaited<ReturnType<typeof startTestPlatform>>;
+  let study: TinyStudy;
+  let context: BrowserContext;
+  let baseUrl: string;
+  let dataDir: string;
+  let profileDir: string;
+  const consoleErrors: string[] = [];
+
+  const evalId = (method: 'PLAIN' | 'MC_DROPOUT', site: 'A' | 'B') => study.evaluations.find((e) => e.method === method && e.site === site)!.id;
+  const allEvals = () => study.evaluations.map((e) => e.id).join(',');
+
+  async function gqlData(query: string, variables: Record<string, unknown> = {}) {
+    const res = await api.gql(query, variables);
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data;
+  }
+
+  /** Opens a view by its URL hash and waits until it has rendered (its data loaded). */
+  async function open(hash: string): Promise<Page> {
+    const page = await context.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${hash}: ${m.text()}`); });
+    page.on('pageerror', (e) => consoleErrors.push(`${hash}: ${e.message}`));
+    page.on('requestfailed', (r) => consoleErrors.push(`${hash}: request failed ${r.url()}`));
+    await page.goto(`${baseUrl}/${hash}`);
+    await page.waitForSelector('#view[data-loaded=true]');
+    return page;
+  }
+
+  async function loaded(page: Page) {
+    await page.waitForSelector('#view[data-loaded=true]');
+  }
+
+  async function points(page: Page, selector: string): Promise<any> {
+    const el = await page.waitForSelector(`${selector}[data-ready=true]`);
+    return JSON.parse((await el.getAttribute('data-points'))!);
+  }
+
+  async function shot(page: Page, name: string) {
+    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  beforeAll(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    db = await createDatabase(testServers()[0]);
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-dash-'));
+    api = await startTestPlatform(db.url, 'all', { CARDIAC_UQ_DATA_DIR: dataDir, CARDIAC_UQ_BACKEND: 'wasm' });
+    baseUrl = api.graphqlUrl.replace(/\/graphql$/, '');
+    study = await seedTinyStudy(api.gql);
+    profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-chromium-'));
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath: CHROMIUM,
+      viewport: { width: 1400, height: 1000 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    context.setDefaultTimeout(20000);
+  }, 300000);
+
+  afterAll(async () => {
+    await context?.close();
+    await api?.platform.close();
+    await db?.drop();
+    for (const dir of [dataDir, profileDir]) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    for (const page of context?.pages() ?? []) await page.close();
+  });
+
+  test('every view loads without console errors and says what it shows', async () => {
+    const { __schema } = await gqlData('{ __schema { queryType { fields { name } } } }');
+    const hasAudit = __schema.queryType.fields.some((f: { name: string }) => f.name === 'auditLog');
+    for (const view of VIEWS) {
+      const page = await open(`#/${view}`);
+      expect(await page.getAttribute('nav a[aria-current=page]', 'data-view')).toBe(view);
+      expect(await page.$eval('#status', (el) => el.classList.contains('error'))).toBe(false);
+      expect(await page.textContent('#view h2')).toBeTruthy();
+      if (view === 'audit') {
+        if (hasAudit) await page.waitForSelector('#audit-auditLog');
+        else expect(await page.textContent('#audit-unavailable')).toMatch(/not available on this server/);
+      }
+      await page.waitForTimeout(100);
+      await shot(page, `view-${view}`);
+      await page.close();
+    }
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('compare: reliability diagram and QC curves carry the numbers the API returns', async () => {
+    const ids = study.evaluations.map((e) => e.id);
+    const page = await open(`#/compare?evals=${allEvals()}`);
+    const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId calibration { points { confidence accuracy count } } } }', { ids });
+    const reliability = await points(page, '#chart-reliability');
+    expect(reliability.map((r: { evaluationId: string }) => r.evaluationId)).toEqual(ids);
+    for (const r of compare) {
+      const expected = r.calibration.points.filter((p: any) => p.count > 0 && p.confidence !== null).map((p: any) => [p.confidence, p.accuracy]);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(reliability.find((x: { evaluationId: string }) => x.evaluationId === r.evaluationId).points).toEqual(expected);
+    }
+
+    const curve = 'auc reviewAt(target: 0.05) points { flagged remaining }';
+    for (const structure of STRUCTURES) {
+      const drawn = await points(page, `#chart-qc-${structure}`);
+      expect(drawn).toHaveLength(ids.length);
+      for (const id of ids) {
+        const { evaluation: e } = await gqlData(`query($id: ID!) { evaluation(id: $id) { qcCurve(structure: ${structure}, measure: ENTROPY) { ${curve} }
+          baselines(structure: ${structure}) { random { ${curve} } slicePosition { ${curve} } } } }`, { id });
+        const xy = (c: any) => c.points.map((p: any) => [p.flagged, p.remaining]);
+        expect(drawn.find((d: { evaluationId: string }) => d.evaluationId === id)).toEqual({
+          evaluationId: id, curve: xy(e.qcCurve), random: xy(e.baselines.random), slicePosition: xy(e.baselines.slicePosition), auc: e.qcCurve.auc, reviewAt: e.qcCurve.reviewAt,
+        });
+      }
+    }
+
+    // The review-fraction slider asks the server again, redraws the target line and keeps it in the URL.
+    const mcdA = evalId('MC_DROPOUT', 'A');
+    await page.locator('#qc-target').fill('0.2');
+    await page.waitForSelector('[aria-label="Quality control"][data-target="0.2"]');
+    const { evaluation } = await gqlData(`query($id: ID!) { evaluation(id: $id) { qcCurve(structure: RV, measure: ENTROPY) { reviewAt(target: 0.2) } } }`, { id: mcdA });
+    expect((await points(page, '#chart-qc-RV')).find((d: { evaluationId: string }) => d.evaluationId === mcdA).reviewAt).toBe(evaluation.qcCurve.reviewAt);
+    expect(page.url()).toContain('target=0.2');
+    await shot(page, 'compare-target-20pct');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('a filter changes the charts, lives in the URL and travels to the other views', async () => {
+    const ids = study.evaluations.map((e) => e.id);
+    const page = await open(`#/compare?evals=${allEvals()}`);
+    const before = await points(page, '#chart-reliability');
+    await page.selectOption('#filters select[name=site]', 'B');
+    await page.waitForFunction(() => location.hash.includes('site=B'));
+    await loaded(page);
+    const after = await points(page, '#chart-reliability');
+    expect(after).not.toEqual(before);
+    const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids, scope: { site: "B" }) { evaluationId calibration { points { confidence accuracy count } } } }', { ids });
+    for (const r of compare) {
+      const expected = r.calibration.points.filter((p: any) => p.count > 0 && p.confidence !== null).map((p: any) => [p.confidence, p.accuracy]);
+      expect(after.find((x: { evaluationId: string }) => x.evaluationId === r.evaluationId).points).toEqual(expected);
+    }
+    // Site A's evaluations have no slice on site B: nothing drawn for them.
+    expect(after.find((x: { evaluationId: string }) => x.evaluationId === evalId('PLAIN', 'A')).points).toEqual([]);
+    await shot(page, 'compare-site-B');
+
+    // The shared URL opens the same filtered view; the nav links carry the filter along.
+    const shared = await open(`#/compare?evals=${allEvals()}&site=B`);
+    expect(await shared.inputValue('#filters select[name=site]')).toBe('B');
+    expect(await points(shared, '#chart-reliability')).toEqual(after);
+    expect(await shared.getAttribute('nav a[data-view=slices]', 'href')).toBe('#/slices?site=B');
+
+    // Slice position and split filters reach the QC curves (fewer slices in scope).
+    const narrowed = await open(`#/compare?evals=${evalId('MC_DROPOUT', 'A')}&split=TEST&pmin=0.5`);
+    const scoped = await gqlData(`query($id: ID!) { evaluation(id: $id) { all: qcCurve(structure: RV, measure: ENTROPY) { n } some: qcCurve(structure: RV, measure: ENTROPY, scope: { split: TEST, positionMin: 0.5 }) { n points { flagged remaining } } } }`, { id: evalId('MC_DROPOUT', 'A') });
+    expect(scoped.evaluation.some.n).toBeLessThan(scoped.evaluation.all.n);
+    expect((await points(narrowed, '#chart-qc-RV'))[0].curve).toEqual(scoped.evaluation.some.points.map((p: any) => [p.flagged, p.remaining]));
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('distortions: box plots per level match distortionSweep', async () => {
+    const page = await open(`#/distortions?sweep=${study.sweepRunId}`);
+    const { distortionSweep } = await gqlData(`query($id: ID!) { distortionSweep(runId: $id) { kind level structure metric distribution { n min q1 median q3 max } } }`, { id: study.sweepRunId });
+    const expected = (metric: string, structure: string | null) => distortionSweep
+      .filter((p: any) => ['NONE', 'NOISE'].includes(p.kind) && p.metric === metric && p.structure === structure && p.distribution.n > 0)
+      .sort((a: any, b: any) => a.level - b.level)
+      .map((p: any) => [p.level, p.distribution.min, p.distribution.q1, p.distribution.median, p.distribution.q3, p.distribution.max, p.distribution.n]);
+    const entropy = await points(page, '#chart-NOISE-entropy');
+    expect(entropy.map((p: number[]) => p[0])).toEqual([0, 1, 2]);
+    expect(entropy).toEqual(expected('entropy', null));
+    expect(await points(page, '#chart-NOISE-dice')).toEqual(expected('dice', 'LV'));
+    // Another measure from the toolbar redraws from the same query.
+    await page.selectOption('select[name=unc]', 'mi');
+    await page.waitForFunction(() => location.hash.includes('unc=mi'));
+    await loaded(page);
+    expect(await points(page, '#chart-NOISE-mi')).toEqual(expected('mi', null));
+    await shot(page, 'distortions-noise');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('shift: site A against site B per method, as compare() gives them', async () => {
+    const page = await open('#/shift?cal=nll');
+    const ids = study.evaluations.map((e) => e.id);
+    const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId method site calibration { nll } structures { structure dice } } }', { ids });
+    const drawn = await points(page, '#chart-shift-calibration');
+    expect(drawn.categories.sort()).toEqual(['MC_DROPOUT', 'PLAIN']);
+    expect(drawn.series.map((s: { site: string }) => s.site)).toEqual(['A', 'B']);
+    for (const row of compare) {
+      const value = drawn.series.find((s: { site: string }) => s.site === row.site).values[drawn.categories.indexOf(row.method)];
+      expect(value).toBe(row.calibration.nll);
+    }
+    const dice = await points(page, '#chart-shift-accuracy');
+    for (const row of compare) {
+      const value = dice.series.find((s: { site: string }) => s.site === row.site).values[dice.categories.indexOf(row.method)];
+      expect(value).toBe(row.structures.find((s: { structure: string }) => s.structure === 'LV').dice);
+    }
+    await shot(page, 'shift');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('slice viewer: most uncertain first, image with GT, prediction, entropy and MI overlays, samples, metrics, provenance', async () => {
+    const id = evalId('MC_DROPOUT', 'A');
+    const page = await open(`#/slices?eval=${id}&sort=ENTROPY&o_gt=0.5&o_entropy=0.5`);
+    const { evaluation } = await gqlData(`query($id: ID!) { evaluation(id: $id) { predictions(first: 500, sortBy: ENTROPY) { totalCount nodes { id } } } }`, { id });
+    const listed = await page.$$eval('#slice-list [role=option]', (els) => els.map((el) => el.getAttribute('data-prediction-id')));
+    expect(listed).toEqual(evaluation.predictions.nodes.map((n: { id: string }) => n.id).slice(0, 50));
+    const first = evaluation.predictions.nodes[0].id;
+    await page.waitForSelector(`#slice-detail[data-prediction-id="${first}"]`);
+    const { prediction } = await gqlData(`query($id: ID!) { prediction(id: $id) { labelPng entropyPng miPng samplePngs slice { image gt } provenance { weightsSha256 sliceHash actor } } }`, { id: first });
+
+    const layers = await page.$$eval('#slice-stack img', (imgs) => imgs.map((img) => {
+      const i = img as HTMLImageElement;
+      return { layer: i.dataset.layer, src: i.src, loaded: i.complete && i.naturalWidth > 0, opacity: getComputedStyle(i).opacity };
+    }));
+    expect(layers.map((l) => l.layer)).toEqual(['image', 'gt', 'prediction', 'entropy', 'mi']);
+    expect(layers.map((l) => l.src)).toEqual([prediction.slice.image, prediction.slice.gt, prediction.labelPng, prediction.entropyPng, prediction.miPng]);
+    expect(layers.every((l) => l.loaded)).toBe(true);
+    expect(layers.map((l) => l.opacity)).toEqual(['1', '0.5', '0.6', '0.5', '0']);
+    await page.locator('#opacity-mi').fill('0.75');
+    expect(await page.$eval('#slice-stack img[data-layer=mi]', (img) => getComputedStyle(img).opacity)).toBe('0.75');
+    expect(page.url()).toContain('o_mi=0.75');
+
+    expect(prediction.samplePngs).toHaveLength(4);
+    expect(await page.$$eval('#samples-strip img.overlay', (imgs) => imgs.map((i) => (i as HTMLImageElement).src))).toEqual(prediction.samplePngs);
+    expect(await page.$$eval('#slice-detail table tbody th', (ths) => ths.map((t) => t.textContent))).toEqual(STRUCTURES);
+    const provenance = await page.textContent('#provenance');
+    for (const text of [...prediction.provenance.weightsSha256, prediction.provenance.sliceHash, prediction.provenance.actor]) expect(provenance).toContain(text);
+    await shot(page, 'slice-viewer');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('keyboard: tab order reaches the views and the slice list; arrow keys, Home and End move through slices; focus is visible', async () => {
+    const id = evalId('MC_DROPOUT', 'B');
+    const page = await open(`#/slices?eval=${id}&sort=MI`);
+    await page.waitForSelector('#slice-detail[data-prediction-id]');
+    const order: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      const label = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        return el.id || el.getAttribute('name') || el.getAttribute('data-view') || el.textContent!.trim().slice(0, 20);
+      });
+      order.push(label);
+      if (label === 'slice-list') break;
+    }
+    expect(order.slice(0, 7)).toEqual(['Skip to content', 'runs', 'compare', 'distortions', 'shift', 'slices', 'audit']);
+    expect(order.indexOf('site')).toBeGreaterThan(order.indexOf('operator-key'));
+    expect(order[order.length - 1]).toBe('slice-list');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+
+    const selected = () => page.$eval('#slice-list [aria-selected=true]', (el) => el.getAttribute('data-prediction-id'));
+    const options = await page.$$eval('#slice-list [role=option]', (els) => els.map((el) => el.getAttribute('data-prediction-id')));
+    expect(await selected()).toBe(options[0]);
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await selected()).toBe(options[2]);
+    await page.waitForSelector(`#slice-detail[data-prediction-id="${options[2]}"]`);
+    expect(page.url()).toContain(`slice=${options[2]}`);
+    await page.keyboard.press('ArrowUp');
+    expect(await selected()).toBe(options[1]);
+    await page.keyboard.press('End');
+    expect(await selected()).toBe(options[options.length - 1]);
+    await page.keyboard.press('Home');
+    expect(await selected()).toBe(options[0]);
+    expect(await page.getAttribute('#slice-list', 'aria-activedescendant')).toBe(`opt-${options[0]}`);
+    await shot(page, 'keyboard-slice-list');
+
+    // A view link followed with Enter switches the view.
+    await page.focus('nav a[data-view=compare]');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => location.hash.startsWith('#/compare'));
+    await loaded(page);
+    expect(await page.getAttribute('nav a[aria-current=page]', 'data-view')).toBe('compare');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('runs: the list, an evaluation started from the page with live progress, and cancel', async () => {
+    const page = await open('#/runs');
+    const { runs } = await gqlData('{ runs(first: 500) { totalCount nodes { id status } } }');
+    expect(await page.$$eval('#runs-table tbody tr', (rows) => rows.length)).toBe(runs.totalCount);
+    await shot(page, 'runs');
+
+    // Start an evaluation of the PLAIN model on site A's TEST split from the form.
+    await page.click(`button[aria-label="Evaluate run ${study.training.PLAIN.slice(0, 8)}"]`);
+    await page.selectOption('#run-action select[name=datasetId]', study.datasets.A);
+    await page.selectOption('#run-action select[name=split]', 'TEST');
+    await page.fill('#run-action input[name=samples]', '1');
+    await page.click('#run-action button[type=submit]');
+    await page.waitForFunction((n) => document.querySelectorAll('#runs-table tbody tr').length === n + 1, runs.totalCount);
+    const newId = await page.$eval('#runs-table tbody tr', (row) => row.getAttribute('data-run-id'));
+    expect(runs.nodes.some((r: { id: string }) => r.id === newId)).toBe(false);
+    // The page polls: the row reaches SUCCEEDED without a reload.
+    await page.waitForSelector(`#runs-table tr[data-run-id="${newId}"][data-status=SUCCEEDED]`, { timeout: 90000 });
+    const { run } = await gqlData('query($id: ID!) { run(id: $id) { kind method status progress evaluations { split samples } } }', { id: newId });
+    expect(run).toMatchObject({ kind: 'EVALUATE', method: 'PLAIN', status: 'SUCCEEDED', progress: 1, evaluations: [{ split: 'TEST', samples: 1 }] });
+
+    // Cancel a long training run from its row.
+    const { startTraining } = await gqlData(`mutation { startTraining(input: { datasetId: "${study.datasets.A}", method: PLAIN, preset: "tiny", epochs: 200, seed: 3 }) { id } }`);
+    await page.reload();
+    await loaded(page);
+    await page.click(`button[aria-label="Cancel run ${startTraining.id.slice(0, 8)}"]`);
+    await page.waitForSelector(`#runs-table tr[data-run-id="${startTraining.id}"][data-status=CANCELLED]`);
+    expect((await waitForRun(api.gql, startTraining.id)).status).toBe('CANCELLED');
+    await shot(page, 'runs-after-actions');
+    expect(consoleErrors).toEqual([]);
+  });
+});
