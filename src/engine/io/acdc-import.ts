@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors';
 import { ACDC_LABELS, type LabelMap, type LabeledSlice, type Phase, type Site, type Split, type Subject } from '../data/types';
-import { readNifti, sliceOf, volumeFromSlices, writeNifti, type NiftiVolume } from './nifti';
+import { MAX_VOXELS, readNifti, sliceOf, volumeFromSlices, writeNifti, type NiftiVolume } from './nifti';
 
 export interface ImportOptions {
   /** File label value per structure (default ACDC: RV 1, MYO 2, LV 3). */
@@ -33,8 +33,13 @@ export interface ImportOptions {
 
 const PATIENT_DIR = /^patient\d+$/;
 
+/** Largest file read (a float32 volume at the voxel cap), checked before reading it. */
+export const MAX_FILE_BYTES = MAX_VOXELS * 4 + 65536;
+
 function readFile(path: string): Uint8Array {
   if (!existsSync(path)) throw new InvalidInputError('FILE_NOT_FOUND', `file not found: ${path}`);
+  const { size } = statSync(path);
+  if (size > MAX_FILE_BYTES) throw new InvalidInputError('TOO_LARGE', `${path} is ${size} bytes (limit ${MAX_FILE_BYTES})`);
   return readFileSync(path);
 }
 
