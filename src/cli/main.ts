@@ -12,8 +12,10 @@ import * as metrics from './commands/metrics';
 import * as predict from './commands/predict';
 import * as phantom from './commands/phantom';
 import * as qc from './commands/qc';
+import * as report from './commands/report';
 import * as runs from './commands/runs';
 import * as serve from './commands/serve';
+import * as study from './commands/study';
 import * as train from './commands/train';
 import * as uncertainty from './commands/uncertainty';
 
@@ -35,6 +37,8 @@ const commandModules: Array<{ register(program: Command): void }> = [
   train,
   predict,
   phantom,
+  study,
+  report,
   keys,
   audit,
 ];

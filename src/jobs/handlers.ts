@@ -7,6 +7,7 @@ import { QUEUES } from './queues';
 import { createPhantomDataset } from './create-phantom-dataset';
 import { trainMember } from './train-member';
 import { evaluateShard } from './evaluate-shard';
+import { studyStep } from './study';
 import { importDataset } from './import-dataset';
 
 export interface JobDeps {
@@ -23,4 +24,5 @@ export const JOB_HANDLERS: Partial<Record<QueueName, JobHandler>> = {
   [QUEUES.importDataset]: importDataset,
   [QUEUES.trainMember]: trainMember,
   [QUEUES.evaluateShard]: evaluateShard,
+  [QUEUES.study]: studyStep,
 };

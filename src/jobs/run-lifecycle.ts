@@ -90,7 +90,8 @@ export async function withRun<T>(
 
 /**
  * A parent run (a sweep) follows its children: progress is their mean; it succeeds when all
- * have, and fails when all have finished and one failed.
+ * have, and fails when all have finished and one failed. A STUDY parent is left alone: it launches
+ * its children in stages and settles itself (jobs/study.ts).
  */
 export async function settleParent(store: Store, parentRunId: string): Promise<void> {
   const children = await store.run.findMany({ where: { parentRunId }, select: { status: true, progress: true } });
@@ -99,7 +100,7 @@ export async function settleParent(store: Store, parentRunId: string): Promise<v
   const allFinished = children.every((c) => FINISHED.has(c.status));
   const failed = children.some((c) => c.status === 'FAILED');
   await store.run.updateMany({
-    where: { id: parentRunId, status: { in: ['QUEUED', 'RUNNING'] } },
+    where: { id: parentRunId, status: { in: ['QUEUED', 'RUNNING'] }, kind: { not: 'STUDY' } },
     data: allFinished
       ? { status: failed ? 'FAILED' : 'SUCCEEDED', progress: 1, finishedAt: new Date(), ...(failed ? { error: 'a child run failed' } : {}) }
       : { progress },

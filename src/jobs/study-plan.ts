@@ -1,0 +1,150 @@
+/**
+ * The benchmark study's design (paper "Training Details", "Uncertainty on Distorted Images",
+ * "Uncertainty on Dataset Shift") as data: which phantom sites, which method variants, which
+ * evaluations, per preset. The plan is the study's identity: the same plan finds the same study
+ * run, and every child run is found again by the configuration it was launched with.
+ *
+ * - `paper`: the paper's design (ensemble M = 10, T = 50) on a phantom large enough for a GPU.
+ * - `quick`: the same design sized for a 2-core CPU in well under an hour: 20 site-A subjects
+ *   (14/2/4 by subject), 10 site-B subjects, ensemble M = 5 and T = 20 posterior samples for
+ *   MC Dropout and BBB instead of 50 (stated in the report).
+ * - `tiny`: tests; any field can be overridden.
+ */
+import type { DistortionKind, Method } from '../db/generated/enums';
+import { canonicalJson } from '../db/audit';
+import { ENGINE_METHOD } from './methods';
+
+export type StudyPreset = 'tiny' | 'quick' | 'paper';
+export const STUDY_PRESETS: readonly StudyPreset[] = ['tiny', 'quick', 'paper'];
+
+/** One trained model family of the paper: PLAIN, MCD-0.1, MCD-0.5, BBB, DE. */
+export interface StudyVariant {
+  label: string;
+  method: Method;
+  dropoutRate?: number;
+  dropoutLayers?: 'middle' | 'all';
+  priorSigma?: number;
+  klWeight?: number;
+  members?: number;
+}
+
+export interface StudyPlan {
+  preset: StudyPreset;
+  /** Site A (UK Biobank-like): train / validation / test by subject (70 / 10 / 20 %). */
+  siteA: { subjects: number; seed: number };
+  /** Site B (ACDC-like, five groups): every slice is a shift test. */
+  siteB: { subjects: number; seed: number };
+  /** Training epochs; null: the preset's. */
+  epochs: number | null;
+  /** Posterior samples T for MC Dropout and BBB (plain: 1; ensemble: its members). */
+  samples: number;
+  variants: StudyVariant[];
+  kinds: DistortionKind[];
+  levels: number[];
+  shardSize: number;
+  /** Repeat r trains and evaluates with seed + r. */
+  seed: number;
+  /** Seconds between two orchestration steps. */
+  stepSeconds: number;
+}
+
+export type StudyPlanOverrides = Partial<Omit<StudyPlan, 'preset'>> & { members?: number };
+
+function paperVariants(members: number): StudyVariant[] {
+  return [
+    { label: 'PLAIN', method: 'PLAIN' },
+    { label: 'MCD-0.1', method: 'MC_DROPOUT', dropoutRate: 0.1, dropoutLayers: 'middle' },
+    { label: 'MCD-0.5', method: 'MC_DROPOUT', dropoutRate: 0.5, dropoutLayers: 'middle' },
+    { label: 'BBB', method: 'BBB', priorSigma: 0.1, klWeight: 10 },
+    { label: 'DE', method: 'ENSEMBLE', members },
+  ];
+}
+
+const ALL_KINDS: DistortionKind[] = ['NOISE', 'BLUR', 'STRETCH'];
+
+const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number }> = {
+  paper: {
+    preset: 'paper', siteA: { subjects: 100, seed: 1 }, siteB: { subjects: 50, seed: 2 }, epochs: null,
+    samples: 50, members: 10, kinds: ALL_KINDS, levels: [1, 2, 3, 4], shardSize: 32, seed: 1, stepSeconds: 10,
+  },
+  quick: {
+    preset: 'quick', siteA: { subjects: 20, seed: 1 }, siteB: { subjects: 10, seed: 2 }, epochs: null,
+    samples: 20, members: 5, kinds: ALL_KINDS, levels: [1, 2, 3, 4], shardSize: 16, seed: 1, stepSeconds: 3,
+  },
+  tiny: {
+    preset: 'tiny', siteA: { subjects: 6, seed: 1 }, siteB: { subjects: 3, seed: 2 }, epochs: 2,
+    samples: 4, members: 2, kinds: ['NOISE'], levels: [1, 4], shardSize: 16, seed: 1, stepSeconds: 1,
+  },
+};
+
+export function studyPlan(preset: StudyPreset, overrides: StudyPlanOverrides = {}): StudyPlan {
+  const base = BASE[preset];
+  if (!base) throw new Error(`unknown study preset "${preset}" (${STUDY_PRESETS.join(', ')})`);
+  const { members: baseMembers, ...rest } = base;
+  const { members = baseMembers, ...given } = overrides;
+  return { ...rest, variants: paperVariants(members), ...given, levels: [...new Set(given.levels ?? rest.levels)].sort() };
+}
+
+/** The same plan, whatever the key order. */
+export function planKey(plan: StudyPlan): string {
+  return canonicalJson(plan);
+}
+
+// ---- how a child run's stored configuration identifies it -------------------------------------
+
+type Json = Record<string, unknown>;
+
+/** The identifying part of a TRAIN run's config (as launch.ts stores it). */
+export function trainingKey(config: Json): string {
+  return canonicalJson({
+    method: config.method,
+    preset: config.preset,
+    seed: config.seed,
+    epochs: config.epochs ?? null,
+    dropout: config.dropout ?? null,
+    bayes: config.bayes ?? null,
+    members: config.members ?? null,
+  });
+}
+
+/** The key a variant's training in repeat r will have once launched. */
+export function expectedTrainingKey(plan: StudyPlan, variant: StudyVariant, repeat: number): string {
+  const method = ENGINE_METHOD[variant.method];
+  return trainingKey({
+    method,
+    preset: plan.preset,
+    seed: plan.seed + repeat,
+    epochs: plan.epochs ?? undefined,
+    dropout: method === 'mcd' ? { rate: variant.dropoutRate ?? 0.1, layers: variant.dropoutLayers ?? 'middle' } : undefined,
+    bayes: method === 'bbb' ? { priorSigma: variant.priorSigma ?? 0.1, klWeight: variant.klWeight ?? 10 } : undefined,
+    members: method === 'ensemble' ? variant.members : undefined,
+  });
+}
+
+/** The label (PLAIN, MCD-0.1, …) of a TRAIN run from its stored config. */
+export function variantLabel(config: Json): string {
+  switch (config.method) {
+    case 'mcd': {
+      const d = (config.dropout ?? {}) as { rate?: number; layers?: string };
+      return `MCD-${d.rate ?? 0.1}${d.layers && d.layers !== 'middle' ? `-${d.layers}` : ''}`;
+    }
+    case 'bbb':
+      return 'BBB';
+    case 'ensemble':
+      return 'DE';
+    default:
+      return 'PLAIN';
+  }
+}
+
+/** Posterior samples an evaluation of this variant stores (launch.ts: plain 1, ensemble M). */
+export function storedSamples(plan: StudyPlan, variant: StudyVariant): number {
+  if (variant.method === 'PLAIN') return 1;
+  if (variant.method === 'ENSEMBLE') return variant.members ?? 1;
+  return plan.samples;
+}
+
+export function datasetName(plan: StudyPlan, site: 'A' | 'B'): string {
+  const s = site === 'A' ? plan.siteA : plan.siteB;
+  return `phantom-${site}-n${s.subjects}-s${s.seed}`;
+}

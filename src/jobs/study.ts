@@ -1,0 +1,320 @@
+/**
+ * The benchmark study as a job (paper: every experiment; plan in ./study-plan.ts). A STUDY run is
+ * orchestrated by a chain of short `study` jobs ("steps"): each step looks at what exists, launches
+ * through launch.ts whatever is now possible and not yet done, records progress, and enqueues the
+ * next step a few seconds later. Work itself runs as ordinary jobs on any worker.
+ *
+ * Stages: phantom site A and site B → one training per method variant and repeat → per training,
+ * a distortion sweep on the site-A test split (its undistorted level is the site-A test) and an
+ * evaluation on all of site B. Evaluations start as soon as their training has finished.
+ *
+ * Idempotent and resumable: every child is found again by the configuration it was launched with
+ * (datasets by name, runs by config among the study's children), so a step, a re-run or a restart
+ * after Ctrl-C never launches finished or running work twice. Failed or cancelled children are
+ * relaunched up to MAX_ATTEMPTS times (counted since the study was last (re)started).
+ *
+ * One step at a time: the study run's `jobId` names the step that owns it. A step whose job is not
+ * that one does nothing; the owner hands over to the next step by compare-and-swap.
+ */
+import type { Prisma, Run } from '../db/generated/client';
+import type { Store } from '../db/client';
+import { appendAudit, canonicalJson } from '../db/audit';
+import type { JobHandler } from './handlers';
+import { createRun, launchEvaluation, launchPhantomDataset, launchSweep, launchTraining } from './launch';
+import type { Launcher } from './launch';
+import { badInput, LaunchError } from './launch-error';
+import { enqueue, QUEUES } from './queues';
+import {
+  datasetName,
+  expectedTrainingKey,
+  planKey,
+  storedSamples,
+  studyPlan,
+  trainingKey,
+  type StudyPlan,
+  type StudyPlanOverrides,
+  type StudyPreset,
+  type StudyVariant,
+} from './study-plan';
+
+export const MAX_ATTEMPTS = 2;
+const LIVE = new Set(['QUEUED', 'RUNNING']);
+const FAILED = new Set(['FAILED', 'CANCELLED']);
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+export interface StudyConfig {
+  plan: StudyPlan;
+  repeats: number;
+}
+
+export function studyConfigOf(run: Pick<Run, 'config'>): StudyConfig {
+  return run.config as unknown as StudyConfig;
+}
+
+// ---- starting -------------------------------------------------------------------------------
+
+export interface StudyRequest {
+  preset: StudyPreset;
+  repeats?: number;
+  overrides?: StudyPlanOverrides;
+}
+
+export type StudyStart = 'created' | 'resumed' | 'finished';
+
+/**
+ * Finds the study of this plan or creates it, and makes sure a step is queued. A finished study
+ * asked for more repeats, or a failed / cancelled one asked again, is reopened.
+ */
+export async function launchStudy(l: Launcher, request: StudyRequest, parentRunId?: string): Promise<{ run: Run; start: StudyStart }> {
+  const repeats = request.repeats ?? 1;
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) throw badInput(`repeats must be 1..20 (got ${repeats})`, 'repeats');
+  const plan = studyPlan(request.preset, request.overrides);
+  const key = planKey(plan);
+  const studies = await l.store.run.findMany({ where: { kind: 'STUDY' }, orderBy: { createdAt: 'asc' } });
+  let run = studies.find((s) => planKey(studyConfigOf(s).plan) === key);
+  if (!run) {
+    const config = { plan, repeats } as unknown as Prisma.InputJsonObject;
+    run = await createRun(l, { kind: 'STUDY', config, seed: plan.seed, parentRunId });
+    await ensureStep(l, run.id);
+    return { run: await l.store.run.findUniqueOrThrow({ where: { id: run.id } }), start: 'created' };
+  }
+  const had = studyConfigOf(run).repeats;
+  const more = repeats > had;
+  if (!more && run.status === 'SUCCEEDED') return { run, start: 'finished' };
+  if (more || FAILED.has(run.status)) {
+    const config = { plan, repeats: Math.max(had, repeats) } as unknown as Prisma.InputJsonObject;
+    const id = run.id;
+    const reopen = FINISHED.has(run.status);
+    await l.store.$transaction(async (tx) => {
+      await tx.run.update({
+        where: { id },
+        data: { config, ...(reopen ? { status: 'RUNNING', error: null, finishedAt: null, startedAt: new Date() } : {}) },
+      });
+      await appendAudit(tx, {
+        actor: l.actor,
+        action: reopen ? 'study.reopened' : 'study.extended',
+        entity: 'Run',
+        entityId: id,
+        details: { previousStatus: run!.status, repeats: { from: had, to: Math.max(had, repeats) } },
+      });
+    });
+  }
+  await ensureStep(l, run.id);
+  return { run: await l.store.run.findUniqueOrThrow({ where: { id: run.id } }), start: 'resumed' };
+}
+
+/** Queues a step unless the study's current step job is still waiting, retrying or running. */
+export async function ensureStep(l: Launcher, runId: string): Promise<void> {
+  const run = await l.store.run.findUniqueOrThrow({ where: { id: runId } });
+  if (FINISHED.has(run.status)) return;
+  if (run.jobId) {
+    const [job] = await l.boss.findJobs(QUEUES.study, { id: run.jobId });
+    if (job && ['created', 'retry', 'active'].includes(job.state)) return;
+  }
+  const jobId = await enqueue(l.boss, QUEUES.study, { runId });
+  await l.store.run.update({ where: { id: runId }, data: { jobId } });
+}
+
+// ---- what exists ----------------------------------------------------------------------------
+
+export type StudyStage = 'datasets' | 'training' | 'siteA' | 'siteB';
+export const STUDY_STAGES: readonly StudyStage[] = ['datasets', 'training', 'siteA', 'siteB'];
+
+export interface StudyItem {
+  stage: StudyStage;
+  /** e.g. "MCD-0.1 r1" */
+  label: string;
+  /** waiting: its inputs are not ready; ready: to launch now; failed: attempts exhausted. */
+  state: 'waiting' | 'ready' | 'running' | 'done' | 'failed';
+  runId?: string;
+  progress: number;
+  error?: string | null;
+  launch?: (l: Launcher, studyRunId: string) => Promise<unknown>;
+}
+
+type Json = Record<string, unknown>;
+const cfg = (run: Run) => run.config as Json;
+
+/** The item's state from the runs launched for it (oldest first). */
+function resolve(candidates: Run[], since: Date): Pick<StudyItem, 'state' | 'runId' | 'progress' | 'error'> {
+  const done = candidates.filter((r) => r.status === 'SUCCEEDED').pop();
+  if (done) return { state: 'done', runId: done.id, progress: 1 };
+  const live = candidates.find((r) => LIVE.has(r.status));
+  if (live) return { state: 'running', runId: live.id, progress: live.progress };
+  const failures = candidates.filter((r) => FAILED.has(r.status) && r.createdAt >= since);
+  const last = candidates[candidates.length - 1];
+  if (failures.length >= MAX_ATTEMPTS) return { state: 'failed', runId: last?.id, progress: 0, error: last?.error ?? last?.status };
+  return { state: 'ready', progress: 0, error: last?.error ?? null };
+}
+
+export async function assessStudy(store: Store, study: Run): Promise<StudyItem[]> {
+  const { plan, repeats } = studyConfigOf(study);
+  const since = study.startedAt ?? study.createdAt;
+  const children = await store.run.findMany({ where: { parentRunId: study.id }, orderBy: { createdAt: 'asc' } });
+  const items: StudyItem[] = [];
+
+  const datasets: Partial<Record<'A' | 'B', string>> = {};
+  for (const site of ['A', 'B'] as const) {
+    const name = datasetName(plan, site);
+    const existing = await store.dataset.findUnique({ where: { name }, select: { id: true, createdByRunId: true } });
+    const label = `site ${site} (${name})`;
+    if (existing) {
+      datasets[site] = existing.id;
+      items.push({ stage: 'datasets', label, state: 'done', runId: existing.createdByRunId ?? undefined, progress: 1 });
+      continue;
+    }
+    // Another study may be generating the same phantom: wait for it rather than collide on the name.
+    const elsewhere = await store.run.findMany({ where: { kind: 'DATASET', status: { in: ['QUEUED', 'RUNNING'] } } });
+    const candidates = [...children, ...elsewhere.filter((r) => r.parentRunId !== study.id)].filter((r) => r.kind === 'DATASET' && cfg(r).name === name);
+    const s = plan[site === 'A' ? 'siteA' : 'siteB'];
+    items.push({
+      stage: 'datasets',
+      label,
+      ...resolve(candidates, since),
+      launch: (l, parent) => launchPhantomDataset(l, { name, site, subjects: s.subjects, seed: s.seed }, parent),
+    });
+  }
+
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    for (const variant of plan.variants) {
+      const label = `${variant.label} r${repeat}`;
+      const training = trainingItem(plan, variant, repeat, label, datasets.A, children, since);
+      items.push(training);
+      const trainingRunId = training.state === 'done' ? training.runId : undefined;
+      items.push(sweepItem(plan, variant, repeat, label, trainingRunId, datasets.A, children, since));
+      items.push(siteBItem(plan, variant, repeat, label, trainingRunId, datasets.B, children, since));
+    }
+  }
+  return items;
+}
+
+function trainingItem(plan: StudyPlan, variant: StudyVariant, repeat: number, label: string, datasetId: string | undefined, children: Run[], since: Date): StudyItem {
+  if (!datasetId) return { stage: 'training', label, state: 'waiting', progress: 0 };
+  const key = expectedTrainingKey(plan, variant, repeat);
+  const candidates = children.filter((r) => r.kind === 'TRAIN' && r.datasetId === datasetId && trainingKey(cfg(r)) === key);
+  return {
+    stage: 'training',
+    label,
+    ...resolve(candidates, since),
+    launch: (l, parent) =>
+      launchTraining(
+        l,
+        {
+          datasetId,
+          method: variant.method,
+          preset: plan.preset,
+          seed: plan.seed + repeat,
+          ...(plan.epochs !== null ? { epochs: plan.epochs } : {}),
+          ...(variant.method === 'MC_DROPOUT' ? { dropoutRate: variant.dropoutRate, dropoutLayers: variant.dropoutLayers } : {}),
+          ...(variant.method === 'BBB' ? { priorSigma: variant.priorSigma, klWeight: variant.klWeight } : {}),
+          ...(variant.method === 'ENSEMBLE' ? { members: variant.members } : {}),
+        },
+        parent,
+      ),
+  };
+}
+
+function sweepItem(plan: StudyPlan, variant: StudyVariant, repeat: number, label: string, trainingRunId: string | undefined, datasetId: string | undefined, children: Run[], since: Date): StudyItem {
+  if (!trainingRunId || !datasetId) return { stage: 'siteA', label, state: 'waiting', progress: 0 };
+  const samples = storedSamples(plan, variant);
+  const candidates = children.filter((r) => {
+    const c = cfg(r);
+    return r.kind === 'SWEEP' && c.trainingRunId === trainingRunId && c.datasetId === datasetId && c.split === 'TEST' && c.samples === samples &&
+      canonicalJson([...(c.kinds as string[])].sort()) === canonicalJson([...plan.kinds].sort()) && canonicalJson(c.levels) === canonicalJson(plan.levels);
+  });
+  return {
+    stage: 'siteA',
+    label,
+    ...resolve(candidates, since),
+    launch: (l, parent) =>
+      launchSweep(l, { trainingRunId, datasetId, split: 'TEST', kinds: plan.kinds, levels: plan.levels, samples: plan.samples, seed: plan.seed + repeat, shardSize: plan.shardSize }, parent),
+  };
+}
+
+function siteBItem(plan: StudyPlan, variant: StudyVariant, repeat: number, label: string, trainingRunId: string | undefined, datasetId: string | undefined, children: Run[], since: Date): StudyItem {
+  if (!trainingRunId || !datasetId) return { stage: 'siteB', label, state: 'waiting', progress: 0 };
+  const samples = storedSamples(plan, variant);
+  const candidates = children.filter((r) => {
+    const c = cfg(r);
+    return r.kind === 'EVALUATE' && c.trainingRunId === trainingRunId && c.datasetId === datasetId && c.split === null && c.samples === samples &&
+      (c.distortion as { kind?: string } | undefined)?.kind === 'NONE';
+  });
+  return {
+    stage: 'siteB',
+    label,
+    ...resolve(candidates, since),
+    launch: (l, parent) => launchEvaluation(l, { trainingRunId, datasetId, samples: plan.samples, seed: plan.seed + repeat, shardSize: plan.shardSize }, parent),
+  };
+}
+
+/** Weights of the stages in the study's overall progress (training dominates on a CPU). */
+const STAGE_WEIGHT: Record<StudyStage, number> = { datasets: 0.05, training: 0.45, siteA: 0.4, siteB: 0.1 };
+
+export function stageProgress(items: StudyItem[]) {
+  return STUDY_STAGES.map((stage) => {
+    const of = items.filter((i) => i.stage === stage);
+    return {
+      stage,
+      total: of.length,
+      done: of.filter((i) => i.state === 'done').length,
+      running: of.filter((i) => i.state === 'running').length,
+      failed: of.filter((i) => i.state === 'failed').length,
+      /** Sum of the items' progress, 0..total. */
+      value: of.reduce((sum, i) => sum + i.progress, 0),
+    };
+  });
+}
+
+export function overallProgress(items: StudyItem[]): number {
+  return stageProgress(items).reduce((sum, s) => sum + (s.total ? (STAGE_WEIGHT[s.stage] * s.value) / s.total : STAGE_WEIGHT[s.stage]), 0);
+}
+
+// ---- the step job ---------------------------------------------------------------------------
+
+export const studyStep: JobHandler = async (job, { store, boss, config }) => {
+  const { runId } = job.data as { runId: string };
+  const study = await store.run.findUnique({ where: { id: runId } });
+  if (!study || study.kind !== 'STUDY' || FINISHED.has(study.status) || study.jobId !== job.id) return;
+  if (!study.startedAt) await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
+  const current = await store.run.findUniqueOrThrow({ where: { id: runId } });
+  const l: Launcher = { store, boss, actor: study.createdBy, codeVersion: config.version };
+
+  let items = await assessStudy(store, current);
+  let launchError: string | null = null;
+  const ready = items.filter((i) => i.state === 'ready');
+  for (const item of ready) {
+    try {
+      await item.launch!(l, runId);
+    } catch (error) {
+      // A refused launch (bad plan for this data) will not fix itself; anything else is retried.
+      if (!(error instanceof LaunchError)) throw error;
+      launchError = `${item.stage} ${item.label}: ${(error as Error).message}`;
+      break;
+    }
+  }
+  if (ready.length) items = await assessStudy(store, current);
+
+  const progress = overallProgress(items);
+  const stages = stageProgress(items);
+  const stage = stages.map((s) => `${s.stage} ${s.done}/${s.total}`).join(' · ');
+  const active = items.some((i) => i.state === 'running' || i.state === 'ready');
+  const failed = items.filter((i) => i.state === 'failed');
+  const elapsed = (Date.now() - (current.startedAt ?? current.createdAt).getTime()) / 1000;
+  const etaSeconds = progress > 0.02 ? (elapsed * (1 - progress)) / progress : null;
+
+  if (launchError || (!active && failed.length > 0)) {
+    const error = launchError ?? `failed: ${failed.map((i) => `${i.stage} ${i.label} (${i.error ?? 'failed'})`).join('; ')}`;
+    await store.run.updateMany({ where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'FAILED', error, progress, stage, etaSeconds: null, finishedAt: new Date() } });
+    return;
+  }
+  if (items.every((i) => i.state === 'done')) {
+    await store.run.updateMany({ where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'SUCCEEDED', progress: 1, stage, etaSeconds: 0, error: null, finishedAt: new Date() } });
+    return;
+  }
+  const updated = await store.run.updateMany({ where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'RUNNING', progress, stage, etaSeconds } });
+  if (updated.count === 0) return; // cancelled meanwhile
+  const { plan } = studyConfigOf(current);
+  const next = await enqueue(boss, QUEUES.study, { runId }, { startAfter: plan.stepSeconds });
+  const handedOver = await store.run.updateMany({ where: { id: runId, jobId: job.id }, data: { jobId: next } });
+  if (handedOver.count === 0) await boss.cancel(QUEUES.study, next);
+};
