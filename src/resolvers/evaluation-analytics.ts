@@ -10,7 +10,7 @@ import { expectedCalibrationError, reliabilityDiagram, type ReliabilityHistogram
 import { qcCurve, randomReviewBaseline, reviewFractionAt, slicePositionBaseline, type QcCurve as EngineQcCurve } from '../engine/metrics/qc-curve';
 import { spearman } from '../engine/metrics/spearman';
 import { badInput } from './errors';
-import { SCOPED_PREDICTIONS, scopeWhere } from './scope-sql';
+import { SCOPED_PREDICTIONS, scopeWhere, structureRows } from './scope-sql';
 import type { Calibration, Distribution, QcCurve, SliceScope, StructureSummary } from '../schema/evaluation.type';
 import { UncertaintyMeasure } from '../schema/evaluation.type';
 
@@ -91,17 +91,19 @@ const VALUE_SQL: Record<UncertaintyMeasure, Prisma.Sql> = {
   ASSD_WITHIN: Prisma.sql`sm."assdWithinMm"`,
 };
 
-interface QcRow { score: number; value: number | null; poor: boolean; assd: number | null; sliceIndex: number; sliceCount: number }
+interface QcRow { score: number; value: number | null; poor: boolean; assd: number | null }
+interface PositionRow { poor: boolean; sliceIndex: number; sliceCount: number }
 
 async function qcRows(store: Store, evaluationId: string, structure: Structure, measure: UncertaintyMeasure, scope?: SliceScope) {
   return store.$queryRaw<QcRow[]>`
-    SELECT (${SCORE_SQL[measure]})::float8 AS score, (${VALUE_SQL[measure]})::float8 AS value, sm.poor,
-      sm."assdMm"::float8 AS assd, s."sliceIndex" AS "sliceIndex", s."sliceCount" AS "sliceCount"
-    FROM "StructureMetric" sm
-      JOIN ${SCOPED_PREDICTIONS} ON p.id = sm."predictionId"
-      JOIN "ImageMetric" im ON im."predictionId" = p.id
-    ${scopeWhere(evaluationId, scope)} AND sm.structure = ${structure}::"Structure"
-    ORDER BY p.id`;
+    SELECT (${SCORE_SQL[measure]})::float8 AS score, (${VALUE_SQL[measure]})::float8 AS value, sm.poor, sm."assdMm"::float8 AS assd
+    FROM ${structureRows(evaluationId, scope)} AND sm.structure = ${structure}::"Structure"`;
+}
+
+async function positionRows(store: Store, evaluationId: string, structure: Structure, scope?: SliceScope) {
+  return store.$queryRaw<PositionRow[]>`
+    SELECT sm.poor, s."sliceIndex" AS "sliceIndex", s."sliceCount" AS "sliceCount"
+    FROM ${structureRows(evaluationId, scope, { slice: true })} AND sm.structure = ${structure}::"Structure"`;
 }
 
 function toGraphQL(curve: EngineQcCurve, reviewAt: (target: number) => number): QcCurve & { reviewAtFn: (t: number) => number } {
@@ -123,7 +125,7 @@ export async function qcCurveOf(store: Store, evaluationId: string, structure: S
 }
 
 export async function baselinesOf(store: Store, evaluationId: string, structure: Structure, scope?: SliceScope) {
-  const rows = await qcRows(store, evaluationId, structure, UncertaintyMeasure.ENTROPY, scope);
+  const rows = await positionRows(store, evaluationId, structure, scope);
   if (rows.length === 0) return null;
   const poor = rows.map((r) => r.poor);
   const random = randomReviewBaseline(rows.length, poor.filter(Boolean).length);
