@@ -99,7 +99,12 @@ describe('dashboard in Chromium', () => {
       expect(await page.$eval('#status', (el) => el.classList.contains('error'))).toBe(false);
       expect(await page.textContent('#view h2')).toBeTruthy();
       if (view === 'audit') {
-        if (hasAudit) await page.waitForSelector('#audit-auditLog');
+        if (hasAudit) {
+          const { auditLog, auditVerification } = await gqlData('{ auditLog { nodes { hash } } auditVerification { ok events } }');
+          expect(await page.$$eval('#audit-auditLog tbody tr', (rows) => rows.length)).toBe(auditLog.nodes.length);
+          expect(await page.textContent('#audit-auditLog tbody')).toContain(auditLog.nodes[0].hash);
+          expect(await page.textContent('#audit-auditVerification')).toContain(String(auditVerification.events));
+        }
         else expect(await page.textContent('#audit-unavailable')).toMatch(/not available on this server/);
       }
       await page.waitForTimeout(100);

@@ -38,7 +38,7 @@ export async function rootFieldNames() {
 const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind name } } }';
 /** Fields of a type with their unwrapped type (kind, name) and arguments, by introspection. */
 export async function typeInfo(name) {
-  const d = await gql(`query($n: String!) { __type(name: $n) { name kind fields { name args { name type { ${TYPE_REF} } } type { ${TYPE_REF} } } } }`, { n: name });
+  const d = await gql(`query($n: String!) { __type(name: $n) { name kind fields { name args { name defaultValue type { ${TYPE_REF} } } type { ${TYPE_REF} } } } }`, { n: name });
   if (!d.__type) return null;
   const unwrap = (t) => {
     let list = false;
@@ -51,7 +51,7 @@ export async function typeInfo(name) {
     fields: (d.__type.fields ?? []).map((f) => ({
       name: f.name,
       type: unwrap(f.type),
-      requiredArgs: f.args.filter((a) => a.type.kind === 'NON_NULL').map((a) => a.name),
+      requiredArgs: f.args.filter((a) => a.type.kind === 'NON_NULL' && a.defaultValue === null).map((a) => a.name),
     })),
   };
 }

@@ -34,8 +34,9 @@ async function queryFor(field) {
 
 function cell(value) {
   if (value === null || value === undefined) return '—';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  // Long values (event details) fold away; the whole text stays in the page.
+  return text.length > 80 ? h('details', {}, h('summary', {}, `${text.slice(0, 60)}…`), h('pre', {}, text)) : text;
 }
 
 function renderValue(value) {
