@@ -30,7 +30,7 @@ export interface SyntheticStudy {
 
 export async function seedSyntheticStudy(
   store: Store,
-  options: { name?: string; subjects?: number; slicesPerSubject?: number; size?: number; bins?: number; seed?: number } = {},
+  options: { name?: string; subjects?: number; slicesPerSubject?: number; size?: number; bins?: number; seed?: number; predictions?: boolean } = {},
 ): Promise<SyntheticStudy> {
   const subjects = options.subjects ?? 4;
   const perSubject = options.slicesPerSubject ?? 5;
@@ -82,7 +82,7 @@ export async function seedSyntheticStudy(
   await store.evaluationCheckpoint.create({ data: { evaluationId: evaluation.id, checkpointId: checkpoint.id } });
 
   const predictionIds: string[] = [];
-  for (let start = 0; start < sliceIds.length; start += 200) {
+  for (let start = 0; options.predictions !== false && start < sliceIds.length; start += 200) {
     const chunk = sliceIds.slice(start, start + 200);
     const predictions = chunk.map((sliceId) => ({
       id: crypto.randomUUID(),
