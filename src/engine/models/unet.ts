@@ -135,13 +135,33 @@ export interface ForwardOptions {
  */
 export function forwardUNet(model: tf.LayersModel, cfg: UNetConfig, x: tf.Tensor4D, opts: ForwardOptions = {}): tf.Tensor4D {
   const prefixLevels = firstStochasticLevel(cfg);
+  const pendingUp = new Map<number, tf.Tensor>();
+  const first = (inp: tf.Tensor | tf.Tensor[]): tf.Tensor => (Array.isArray(inp) ? inp[0] : inp);
   const applier: Applier<tf.Tensor> = {
     apply: (name, _make, inp) => {
-      if (opts.cached != null) {
-        const hit = opts.cached.get(name);
+      const cached = opts.cached;
+      if (cached != null) {
+        const hit = cached.get(name);
         if (hit != null) return hit;
         // A prefix layer whose output only feeds other prefix layers: never read, not run.
-        if (isPrefixLayer(name, prefixLevels)) return Array.isArray(inp) ? inp[0] : inp;
+        if (isPrefixLayer(name, prefixLevels)) return first(inp);
+        // Decoder level with a cached skip term: skip the concatenation, split the convolution.
+        const cat = /^dec(\d+)_concat$/.exec(name);
+        if (cat != null && cached.has(skipTermName(Number(cat[1])))) {
+          pendingUp.set(Number(cat[1]), first(inp));
+          return first(inp);
+        }
+        const conv0 = /^dec(\d+)_conv0$/.exec(name);
+        if (conv0 != null && pendingUp.has(Number(conv0[1]))) {
+          const level = Number(conv0[1]);
+          const up = pendingUp.get(level)!;
+          const kernel = model.getLayer(name).getWeights()[0];
+          const upChannels = up.shape[3]!;
+          const wUp = tf.slice(kernel, [0, 0, 0, 0], [-1, -1, upChannels, -1]) as tf.Tensor4D;
+          // conv([up, skip]) + b = conv(up, W_up) + (conv(skip, W_skip) + b); the second term is
+          // the cached skip term (batch 1), broadcast over the samples.
+          return tf.relu(tf.add(tf.conv2d(up as tf.Tensor4D, wUp, 1, 'same'), cached.get(skipTermName(level))!));
+        }
       }
       const out = model.getLayer(name).apply(inp) as tf.Tensor;
       if (opts.record?.has(name)) opts.record.set(name, out);
@@ -150,6 +170,32 @@ export function forwardUNet(model: tf.LayersModel, cfg: UNetConfig, x: tf.Tensor
   };
   const { logits, probs } = wireUNet<tf.Tensor>(cfg, x, applier);
   return (opts.logits ? logits : probs) as tf.Tensor4D;
+}
+
+function skipTermName(level: number): string {
+  return `dec${level}_skipterm`;
+}
+
+/**
+ * Prefix caching for one slice (batch 1): the deterministic encoder prefix, plus for every decoder
+ * level whose skip features are deterministic the skip half of its first convolution,
+ * conv(skip, W_skip) + b (`dec{i}_skipterm`). Returns the tensors `forwardUNet({ cached })` needs
+ * except the bottleneck input, which the caller repeats to the batch of samples (each sample needs
+ * its own dropout masks). Plain (non-Bayesian) 3×3 ReLU convolutions only, i.e. MC Dropout.
+ * Call inside tf.tidy and return the tensors.
+ */
+export function prefixCache(model: tf.LayersModel, cfg: UNetConfig, x: tf.Tensor4D): Map<string, tf.Tensor> {
+  const out = runPrefix(model, cfg, x);
+  const s = firstStochasticLevel(cfg);
+  for (let i = 0; i < Math.min(s, cfg.depth - 1); i++) {
+    const skip = out.get(`enc${i}_conv1`)!;
+    const [kernel, bias] = model.getLayer(`dec${i}_conv0`).getWeights();
+    const upChannels = kernel.shape[2]! - skip.shape[3]!;
+    const wSkip = tf.slice(kernel, [0, 0, upChannels, 0], [-1, -1, -1, -1]) as tf.Tensor4D;
+    out.set(skipTermName(i), tf.add(tf.conv2d(skip as tf.Tensor4D, wSkip, 1, 'same'), bias));
+    out.delete(`enc${i}_conv1`);
+  }
+  return out;
 }
 
 const PREFIX_DONE = Symbol('prefix-done');

@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedCheckpoint, SingleCheckpoint } from '../checkpoint';
 import { NUM_CLASSES } from '../data/types';
 import { setNoiseSeed } from '../models/layers/noise-seed';
-import { forwardUNet, prefixBoundary, runPrefix } from '../models/unet';
+import { forwardUNet, prefixBoundary, prefixCache } from '../models/unet';
 import { imageToInput, probabilitiesToSlice } from './input-grid';
 
 export const DEFAULT_SAMPLES = 50;
@@ -79,7 +79,7 @@ function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, batch:
   const out = new Float32Array(T * per);
   const useCache = cache && prefixBoundary(cfg).length > 0;
   const prefix: Record<string, tf.Tensor> | null = useCache
-    ? tf.tidy(() => Object.fromEntries(runPrefix(member.model, cfg, x1)))
+    ? tf.tidy(() => Object.fromEntries(prefixCache(member.model, cfg, x1)))
     : null;
   try {
     for (let t0 = 0; t0 < T; t0 += batch) {
@@ -87,7 +87,9 @@ function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, batch:
       const p = tf.tidy(() => {
         if (prefix == null) return forwardUNet(member.model, cfg, repeatBatch(x1, n) as tf.Tensor4D);
         const cached = new Map<string, tf.Tensor>();
-        for (const [name, t] of Object.entries(prefix)) cached.set(name, repeatBatch(t, n));
+        // Skip terms broadcast over the samples; the bottleneck input is repeated so that each
+        // sample draws its own dropout masks.
+        for (const [name, t] of Object.entries(prefix)) cached.set(name, name.endsWith('_skipterm') ? t : repeatBatch(t, n));
         // The input only feeds the cached prefix, so it is not repeated.
         return forwardUNet(member.model, cfg, x1, { cached });
       });
