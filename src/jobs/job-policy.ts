@@ -21,7 +21,7 @@ export interface JobPolicy {
 }
 
 export const DEFAULT_JOB_POLICY = Object.freeze({
-  heartbeatSeconds: 60,
+  heartbeatSeconds: 120,
   retryDelaySeconds: 5,
   superviseSeconds: 30,
 });
