@@ -34,14 +34,14 @@ const SHARDS = Number(process.env.BENCH_SHARDS ?? 1000);
 const BIN = path.resolve(__dirname, '../bin/cardiac-uq.js');
 const TSX = path.resolve(__dirname, '../node_modules/.bin/tsx');
 
-function spawnReady(command: string, args: string[], env: Record<string, string>, ready: RegExp) {
+function spawnReady(command: string, args: string[], env: Record<string, string>, ...ready: RegExp[]) {
   const child = spawn(command, args, { env: { ...process.env, ...env } });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const started = new Promise<string>((resolve, reject) => {
-    const check = () => ready.test(out) && resolve(out);
+    const check = () => ready.every((r) => r.test(out)) && resolve(out);
     child.stdout.on('data', check);
     child.stderr.on('data', check);
     child.on('exit', () => reject(new Error(`${args.join(' ')} exited:\n${out}`)));
@@ -163,7 +163,7 @@ async function main() {
     await store.$disconnect();
     console.log(`seeded ${study.predictionIds.length} predictions (96×96 slices) in ${((performance.now() - t0) / 1000).toFixed(1)} s; host ${os.cpus().length} cores`);
 
-    serve = spawnReady(process.execPath, [BIN, 'serve', '--role', 'api'], { DATABASE_URL: dbUrl, CARDIAC_UQ_PORT: '0', CARDIAC_UQ_RATE_LIMIT: '0' }, /ready/);
+    serve = spawnReady(process.execPath, [BIN, 'serve', '--role', 'api'], { DATABASE_URL: dbUrl, CARDIAC_UQ_PORT: '0', CARDIAC_UQ_RATE_LIMIT: '0' }, /ready;/, /GraphQL:\s+\S+\n/);
     const out = await serve.started;
     const graphqlUrl = /GraphQL:\s+(\S+)/.exec(out)![1];
     const errors = await apiLoad(graphqlUrl, study);

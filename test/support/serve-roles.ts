@@ -13,7 +13,9 @@ export async function startRole(role: 'api' | 'worker' | 'all', env: Record<stri
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const out = proc.output();
-    if (/ready/.test(out)) return { ...proc, graphqlUrl: /GraphQL:\s+(\S+)/.exec(out)?.[1] };
+    // stdout (the URL) and stderr ("ready") arrive on separate pipes, in either order.
+    const url = /GraphQL:\s+(\S+)\n/.exec(out)?.[1];
+    if (/ready;/.test(out) && (role === 'worker' || url)) return { ...proc, graphqlUrl: url };
     if (proc.child.exitCode !== null) throw new Error(`serve --role ${role} exited early:\n${out}`);
     if (Date.now() > deadline) {
       proc.child.kill('SIGKILL');
