@@ -151,6 +151,16 @@ export async function assessStudy(store: Store, study: Run): Promise<StudyItem[]
   const { plan, repeats } = studyConfigOf(study);
   const since = study.startedAt ?? study.createdAt;
   const children = await store.run.findMany({ where: { parentRunId: study.id }, orderBy: { createdAt: 'asc' } });
+  // A sweep whose launch broke off midway settles SUCCEEDED over fewer evaluations: count as failed.
+  const sweepIds = children.filter((c) => c.kind === 'SWEEP' && c.status === 'SUCCEEDED').map((c) => c.id);
+  const succeeded = sweepIds.length
+    ? await store.run.groupBy({ by: ['parentRunId'], where: { parentRunId: { in: sweepIds }, status: 'SUCCEEDED' }, _count: { _all: true } })
+    : [];
+  const wanted = 1 + plan.kinds.length * plan.levels.length;
+  for (const [i, c] of children.entries()) {
+    const done = succeeded.find((g) => g.parentRunId === c.id)?._count._all ?? 0;
+    if (sweepIds.includes(c.id) && done < wanted) children[i] = { ...c, status: 'FAILED', error: `sweep has ${done} of ${wanted} evaluations` };
+  }
   const items: StudyItem[] = [];
 
   const datasets: Partial<Record<'A' | 'B', string>> = {};
@@ -275,9 +285,28 @@ export const studyStep: JobHandler = async (job, { store, boss, config }) => {
   const { runId } = job.data as { runId: string };
   const study = await store.run.findUnique({ where: { id: runId } });
   if (!study || study.kind !== 'STUDY' || FINISHED.has(study.status) || study.jobId !== job.id) return;
+  let finished = false;
+  try {
+    finished = await step(store, boss, config.version, study);
+  } catch (error) {
+    // Transient trouble (a transaction starved by a busy worker, a lost connection) must not end a
+    // study of hours: note it on the run and let the next step try again.
+    await store.run.updateMany({ where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { error: `step: ${(error as Error).message.slice(0, 500)}` } });
+  }
+  if (finished) return;
+  const current = await store.run.findUniqueOrThrow({ where: { id: runId } });
+  if (FINISHED.has(current.status)) return; // cancelled meanwhile
+  const next = await enqueue(boss, QUEUES.study, { runId }, { startAfter: studyConfigOf(current).plan.stepSeconds });
+  const handedOver = await store.run.updateMany({ where: { id: runId, jobId: job.id }, data: { jobId: next } });
+  if (handedOver.count === 0) await boss.cancel(QUEUES.study, next);
+};
+
+/** One orchestration step; true when the study has finished (succeeded or failed). */
+async function step(store: Store, boss: Launcher['boss'], codeVersion: string, study: Run): Promise<boolean> {
+  const runId = study.id;
   if (!study.startedAt) await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
   const current = await store.run.findUniqueOrThrow({ where: { id: runId } });
-  const l: Launcher = { store, boss, actor: study.createdBy, codeVersion: config.version };
+  const l: Launcher = { store, boss, actor: study.createdBy, codeVersion };
 
   let items = await assessStudy(store, current);
   let launchError: string | null = null;
@@ -288,33 +317,29 @@ export const studyStep: JobHandler = async (job, { store, boss, config }) => {
     } catch (error) {
       // A refused launch (bad plan for this data) will not fix itself; anything else is retried.
       if (!(error instanceof LaunchError)) throw error;
-      launchError = `${item.stage} ${item.label}: ${(error as Error).message}`;
+      launchError = `${item.stage} ${item.label}: ${error.message}`;
       break;
     }
   }
   if (ready.length) items = await assessStudy(store, current);
 
   const progress = overallProgress(items);
-  const stages = stageProgress(items);
-  const stage = stages.map((s) => `${s.stage} ${s.done}/${s.total}`).join(' · ');
+  const stage = stageProgress(items).map((s) => `${s.stage} ${s.done}/${s.total}`).join(' · ');
   const active = items.some((i) => i.state === 'running' || i.state === 'ready');
   const failed = items.filter((i) => i.state === 'failed');
   const elapsed = (Date.now() - (current.startedAt ?? current.createdAt).getTime()) / 1000;
   const etaSeconds = progress > 0.02 ? (elapsed * (1 - progress)) / progress : null;
+  const live = { id: runId, status: { in: ['QUEUED' as const, 'RUNNING' as const] } };
 
   if (launchError || (!active && failed.length > 0)) {
     const error = launchError ?? `failed: ${failed.map((i) => `${i.stage} ${i.label} (${i.error ?? 'failed'})`).join('; ')}`;
-    await store.run.updateMany({ where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'FAILED', error, progress, stage, etaSeconds: null, finishedAt: new Date() } });
-    return;
+    await store.run.updateMany({ where: live, data: { status: 'FAILED', error, progress, stage, etaSeconds: null, finishedAt: new Date() } });
+    return true;
   }
   if (items.every((i) => i.state === 'done')) {
-    await store.run.updateMany({ where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'SUCCEEDED', progress: 1, stage, etaSeconds: 0, error: null, finishedAt: new Date() } });
-    return;
+    await store.run.updateMany({ where: live, data: { status: 'SUCCEEDED', progress: 1, stage, etaSeconds: 0, error: null, finishedAt: new Date() } });
+    return true;
   }
-  const updated = await store.run.updateMany({ where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'RUNNING', progress, stage, etaSeconds } });
-  if (updated.count === 0) return; // cancelled meanwhile
-  const { plan } = studyConfigOf(current);
-  const next = await enqueue(boss, QUEUES.study, { runId }, { startAfter: plan.stepSeconds });
-  const handedOver = await store.run.updateMany({ where: { id: runId, jobId: job.id }, data: { jobId: next } });
-  if (handedOver.count === 0) await boss.cancel(QUEUES.study, next);
-};
+  await store.run.updateMany({ where: live, data: { status: 'RUNNING', progress, stage, etaSeconds, error: null } });
+  return false;
+}

@@ -4,9 +4,10 @@
  * DATABASE_URL — with progress bars per stage, then writes the report (src/report) and prints its
  * path. Re-running finds finished work; Ctrl-C stops cleanly and a later run resumes.
  *
- * Training runs on wasm, one thread per process, so W extra worker processes (default: one per
- * further CPU core) join the study for its duration; more workers on other machines may share it
- * through DATABASE_URL.
+ * Training runs on wasm, one thread per process, and blocks its process while it computes, so this
+ * process only serves the API and draws progress, and W worker processes (default: one per CPU
+ * core) do the work for the study's duration; more workers on other machines may share it through
+ * DATABASE_URL (then `--workers 0` is possible).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -86,11 +87,13 @@ async function stopWorkers(children: ChildProcess[]): Promise<void> {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    const done = () => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /**
@@ -122,7 +125,7 @@ export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<F
     const studyRunId = run.id;
     if (!['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status) && o.workers > 0) {
       workers = spawnWorkers(o.workers, o.config, o.platform.databaseUrl, o.log);
-      o.log(`${o.workers} extra worker process(es) joined the study`);
+      o.log(`${o.workers} worker process(es) joined the study`);
     }
 
     const bars = o.progress === false || !process.stderr.isTTY
@@ -181,17 +184,19 @@ export function register(program: Command): void {
     .addOption(new Option('--preset <preset>', 'quick (2-core CPU, < 1 h) or paper (GPU)').choices(['quick', 'paper', 'tiny']).default('quick'))
     .option('--repeats <n>', 'repeats with different seeds (paper: 5)', '1')
     .option('--report <dir>', 'report folder (default: <data dir>/report)')
-    .option('--workers <n>', 'extra worker processes for the study (default: CPU cores − 1)')
+    .option('--workers <n>', 'worker processes for the study (default: one per CPU core)')
     .option('--no-progress', 'log lines instead of progress bars')
     .action(async (options: { preset: StudyPresetName; repeats: string; report?: string; workers?: string; progress: boolean }) => {
       const repeats = positiveInt(options.repeats, '--repeats');
-      const workers = options.workers !== undefined ? positiveInt(options.workers, '--workers', 0) : Math.max(0, os.cpus().length - 1);
+      const workers = options.workers !== undefined ? positiveInt(options.workers, '--workers', 0) : Math.max(1, os.cpus().length);
       const config = loadConfig(process.env);
       const reportDir = path.resolve(options.report ?? path.join(config.dataDir, 'report'));
       const log = (message: string) => console.error(`[cardiac-uq] ${message}`);
       log(`study (${options.preset}); database: ${config.databaseUrl ? 'external (DATABASE_URL)' : `embedded in ${config.dataDir}`}`);
       const { startPlatform } = require('../../app') as typeof import('../../app');
-      const platform = await startPlatform({ ...config, port: config.port }, 'all', log);
+      // The API only: training blocks the process that runs it, and this one draws the progress.
+      const platform = await startPlatform(config, 'api', log);
+      if (workers === 0) log('--workers 0: waiting for workers elsewhere (serve --role worker on this database)');
       if (platform.graphqlUrl) {
         console.log(`GraphQL:   ${platform.graphqlUrl}`);
         console.log(`Dashboard: ${platform.url}/`);
@@ -215,11 +220,12 @@ export function register(program: Command): void {
         await platform.close();
       }
       if (controller.signal.aborted) {
-        process.exitCode = 130;
-        return;
+        log('stopped');
+        process.exit(130);
       }
       log(`study ${result!.studyRunId}: ${result!.status} in ${(result!.seconds / 60).toFixed(1)} min`);
       console.log(`Report: ${result!.reportPath}`);
-      process.exitCode = result!.status === 'SUCCEEDED' ? 0 : 1;
+      // Exit now: a job interrupted in this process may hold timers until its retry elsewhere.
+      process.exit(result!.status === 'SUCCEEDED' ? 0 : 1);
     });
 }

@@ -75,8 +75,19 @@ export function parseBackend(value: string | undefined): BackendRequest | undefi
 /**
  * Starts the backend and returns the name actually used. Calling it again with the same or no
  * request returns the active backend; a different explicit request switches.
+ *
+ * Calls are serialised: two jobs starting at once in one worker must not both start wasm — while
+ * one `setBackend('wasm')` is pending, ops of the other would run on the cpu backend and later mix
+ * its tensors with wasm's ("Cannot read properties of undefined (reading 'get')").
  */
-export async function initBackend(requested?: BackendRequest): Promise<BackendName> {
+let initQueue: Promise<unknown> = Promise.resolve();
+export function initBackend(requested?: BackendRequest): Promise<BackendName> {
+  const next = initQueue.then(() => initBackendNow(requested));
+  initQueue = next.catch(() => undefined);
+  return next;
+}
+
+async function initBackendNow(requested?: BackendRequest): Promise<BackendName> {
   quietCpuBackend();
   const want = requested ?? parseBackend(process.env.CARDIAC_UQ_BACKEND) ?? 'auto';
   if (want === 'auto') {
