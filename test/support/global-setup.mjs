@@ -34,6 +34,8 @@ async function externalUrl() {
 }
 
 export default async function globalSetup() {
+  // Tests start `serve` on empty stores; the automatic quick study of `npm start` stays off there.
+  process.env.CARDIAC_UQ_AUTOSTUDY ??= '0';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-test-pg-'));
   fs.chmodSync(dir, 0o755); // as root, Postgres runs as the postgres user and must reach its data
   const port = await freePort();

@@ -1,7 +1,13 @@
 /**
  * `cardiac-uq serve [--role api|worker|all]`: the platform in the foreground until Ctrl-C or
  * SIGTERM, which stop it cleanly (the embedded Postgres included).
+ *
+ * With role `all` (`npm start`) on an empty store it also runs the `quick` benchmark study with
+ * progress in the terminal and writes the report (commands/study.ts); an unfinished study is
+ * resumed at the next start. CARDIAC_UQ_AUTOSTUDY=0 turns this off.
  */
+import os from 'node:os';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { Role } from '../../config';
 import { loadConfig } from '../../config';
@@ -32,11 +38,27 @@ export function register(program: Command): void {
       if (options.role !== 'api') log(`worker consuming: ${platform.workerQueues.join(', ') || '(no job handlers registered)'}`);
       log('ready; Ctrl-C to stop');
 
+      const study = new AbortController();
+      let following: Promise<unknown> = Promise.resolve();
+      if (options.role === 'all' && process.env.CARDIAC_UQ_AUTOSTUDY !== '0') {
+        const { runStudyInForeground } = require('./study') as typeof import('./study');
+        following = runStudyInForeground({
+          config, platform, preset: 'quick', repeats: 1, reportDir: path.join(config.dataDir, 'report'),
+          workers: Math.max(0, os.cpus().length - 1), log, signal: study.signal, mode: 'auto',
+        })
+          .then((result) => {
+            if (result?.reportPath) console.log(`Report:    ${result.reportPath}`);
+          })
+          .catch((error: Error) => log(`study: ${error.message}`));
+      }
+
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
         stopping = true;
         log(`${signal}: stopping`);
+        study.abort();
+        await following;
         await platform.close();
         log('stopped');
         process.exit(0);

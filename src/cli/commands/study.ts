@@ -31,8 +31,11 @@ export interface ForegroundStudyOptions {
   workers: number;
   log: (message: string) => void;
   signal?: AbortSignal;
-  /** Only follow an unfinished study (never create one): `npm start` resuming. */
-  resumeOnly?: boolean;
+  /**
+   * `launch` (default): find or create the study of this preset. `auto` (`npm start`): launch only
+   * on an empty store, else follow an unfinished study, else do nothing (returns undefined).
+   */
+  mode?: 'launch' | 'auto';
   /** Plan overrides (tests). */
   overrides?: Record<string, unknown>;
   progress?: boolean;
@@ -112,12 +115,16 @@ export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<F
   let workers: ChildProcess[] = [];
   try {
     let run;
-    if (o.resumeOnly) {
-      run = await store.run.findFirst({ where: { kind: 'STUDY', status: { in: ['QUEUED', 'RUNNING'] } }, orderBy: { createdAt: 'desc' } });
-      if (!run) return undefined;
+    const unfinished = o.mode === 'auto' && (await store.run.count()) > 0
+      ? await store.run.findFirst({ where: { kind: 'STUDY', status: { in: ['QUEUED', 'RUNNING'] } }, orderBy: { createdAt: 'desc' } })
+      : undefined;
+    if (unfinished === null) return undefined; // not empty, nothing to resume
+    if (unfinished) {
+      run = unfinished;
       await study.ensureStep(launcher, run.id);
-      o.log(`resuming study ${run.id}`);
+      o.log(`resuming study ${run.id} (CARDIAC_UQ_AUTOSTUDY=0 turns this off)`);
     } else {
+      if (o.mode === 'auto') o.log(`empty store: running the ${o.preset} benchmark study (CARDIAC_UQ_AUTOSTUDY=0 turns this off)`);
       const launched = await study.launchStudy(launcher, { preset: o.preset, repeats: o.repeats, overrides: o.overrides });
       run = launched.run;
       o.log(`study ${run.id} (${o.preset}, ${study.studyConfigOf(run).repeats} repeat(s)): ${launched.start}`);
