@@ -10,7 +10,7 @@ import { startWorker } from './jobs/worker';
 import { buildApiSchema } from './resolvers';
 import { AuthGate, assertSafeBinding, mutationsNeedOperator, principalOf } from './server/auth';
 import { startHttpServer } from './server/http';
-import { bodyErrorHandler, complexityPlugin, limitValidationRules, rateLimiter, withStatementTimeout } from './server/limits';
+import { bodyErrorHandler, complexityPlugin, limitValidationRules, rateLimiter, withIdleTransactionTimeout, withStatementTimeout } from './server/limits';
 
 export interface Platform {
   role: Role;
@@ -45,7 +45,9 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
   try {
     const database = await openDatabase(config, log);
     closers.push(() => database.close());
-    const store = createStore(database.url);
+    // A frozen process's open transaction is ended once its jobs' heartbeat would be (job-policy.ts).
+    const storeUrl = withIdleTransactionTimeout(database.url, (config.jobs.heartbeatSeconds || 300) * 1000);
+    const store = createStore(storeUrl);
     closers.push(() => store.$disconnect());
     // Before anything else starts: refuse a public address without keys; say how callers are authenticated.
     if (role !== 'worker') log(await assertSafeBinding(store, config.host));
@@ -56,7 +58,7 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
     let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
     if (role !== 'worker') {
       // The API's own pool: its statements time out; workers' long writes keep no such limit.
-      const apiStore = createStore(withStatementTimeout(database.url, config.limits.queryTimeoutMs));
+      const apiStore = createStore(withStatementTimeout(storeUrl, config.limits.queryTimeoutMs));
       closers.push(() => apiStore.$disconnect());
       const gate = new AuthGate(apiStore, { host: config.host, localActor: config.actor });
       const schema = await buildApiSchema();

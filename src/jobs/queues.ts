@@ -24,7 +24,13 @@ export async function startBoss(
   // pg-boss is ESM-only; Node 20's require(esm) and jest's transform both load it through import().
   const { PgBoss } = await import('pg-boss');
   const policy = options.jobs ?? DEFAULT_JOB_POLICY;
-  const boss = new PgBoss({ connectionString: databaseUrl, max: 5, superviseIntervalSeconds: policy.superviseSeconds });
+  // Silent jobs are failed in the monitor pass, so it runs as often as supervision does.
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    max: 5,
+    superviseIntervalSeconds: policy.superviseSeconds,
+    monitorIntervalSeconds: policy.superviseSeconds,
+  });
   boss.on('error', (error: Error) => options.onError?.(error));
   await boss.start();
   // Heartbeat, expiry and retry delay live on the queue (job-policy.ts), so every job inherits them.

@@ -97,13 +97,26 @@ export function rateLimiter(limits: ApiLimits): RequestHandler {
   });
 }
 
-/** The store URL with a statement_timeout for every connection made from it (libpq `options`). */
-export function withStatementTimeout(databaseUrl: string, timeoutMs: number): string {
-  if (timeoutMs <= 0) return databaseUrl;
+/** The store URL with a Postgres setting for every connection made from it (libpq `options`). */
+function withSetting(databaseUrl: string, name: string, value: number): string {
+  if (value <= 0) return databaseUrl;
   const url = new URL(databaseUrl);
   const existing = url.searchParams.get('options');
-  url.searchParams.set('options', `${existing ? `${existing} ` : ''}-c statement_timeout=${Math.round(timeoutMs)}`);
+  url.searchParams.set('options', `${existing ? `${existing} ` : ''}-c ${name}=${Math.round(value)}`);
   return url.toString();
+}
+
+export function withStatementTimeout(databaseUrl: string, timeoutMs: number): string {
+  return withSetting(databaseUrl, 'statement_timeout', timeoutMs);
+}
+
+/**
+ * Postgres ends a session that sits inside an open transaction longer than this: a frozen or
+ * half-dead process (SIGSTOP, a paused VM) must not hold row locks, or the audit-chain lock, that
+ * the retry of its job needs. Our transactions prepare their data first, so they never idle long.
+ */
+export function withIdleTransactionTimeout(databaseUrl: string, timeoutMs: number): string {
+  return withSetting(databaseUrl, 'idle_in_transaction_session_timeout', timeoutMs);
 }
 
 /** JSON errors for what fails before GraphQL runs: a body over the limit, malformed JSON. */

@@ -107,7 +107,7 @@ test('the API and the worker reconnect after Postgres restarts; queued jobs fini
       const res = await gql(api, '{ runs(first: 20) { nodes { id status error } } }');
       statuses = (res.data?.runs.nodes ?? []).filter((r: { id: string }) => runIds.includes(r.id)).map((r: { status: string }) => r.status);
       if (statuses.length === runIds.length && statuses.every((s) => s === 'SUCCEEDED')) break;
-      if (Date.now() > finished) throw new Error(`runs ${JSON.stringify(res.data?.runs.nodes)}\n${serve.output().slice(-3000)}`);
+      if (Date.now() > finished) throw new Error(`runs ${JSON.stringify(res.data?.runs.nodes)} errors ${JSON.stringify(res.errors)}\n${serve.output().slice(-3000)}`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     load = false;
