@@ -32,10 +32,14 @@ async function main() {
   const store = createStore(url);
   const boss = await startBoss(url);
   let attempts = 0;
-  await boss.work(QUEUES.evaluateShard, { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: 0.5 }, async ([job]) => {
-    attempts++;
-    const { runId, evaluationId, shard, sliceIds } = job.data as { runId: string; evaluationId: string; shard: number; sliceIds: string[] };
-    await writeShard(store, { runId, evaluationId, shard, actor: 'bench', backend: 'synthetic', rows: sliceIds.map((sliceId, i) => ({ sliceId, result: syntheticResult(shard * 31 + i), sampleLabels: [] })) });
+  // pg-boss fetches once per polling interval (≥ 0.5 s) per slot: batches of 10 keep polling from
+  // being what is measured. Every job of a batch is written on its own (its own transaction).
+  await boss.work(QUEUES.evaluateShard, { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+    for (const job of jobs) {
+      attempts++;
+      const { runId, evaluationId, shard, sliceIds } = job.data as { runId: string; evaluationId: string; shard: number; sliceIds: string[] };
+      await writeShard(store, { runId, evaluationId, shard, actor: 'bench', backend: 'synthetic', rows: sliceIds.map((sliceId, i) => ({ sliceId, result: syntheticResult(shard * 31 + i), sampleLabels: [] })) });
+    }
   });
   console.log('ready');
   process.on('SIGTERM', async () => {
