@@ -38,7 +38,9 @@ function automaticBackend(): string {
 
 export async function startPlatform(config: Config, role: Role, log: (message: string) => void): Promise<Platform> {
   const closers: Array<() => Promise<void>> = [];
+  let closing = false;
   const close = async () => {
+    closing = true;
     for (const closer of closers.reverse()) await closer().catch((error: Error) => log(`shutdown: ${error.message}`));
     closers.length = 0;
   };
@@ -51,7 +53,8 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
     closers.push(() => store.$disconnect());
     // Before anything else starts: refuse a public address without keys; say how callers are authenticated.
     if (role !== 'worker') log(await assertSafeBinding(store, config.host));
-    const boss = await startBoss(database.url, { onError: (error) => log(`pg-boss: ${error.message}`), jobs: config.jobs });
+    // pg-boss's pool reports the connections the database ends at shutdown: expected then, not news.
+    const boss = await startBoss(database.url, { onError: (error) => closing || log(`pg-boss: ${error.message}`), jobs: config.jobs });
     closers.push(() => boss.stop({ graceful: true, timeout: 10000 }));
     const backend = config.backend ?? automaticBackend();
 

@@ -6,6 +6,7 @@
  * owner means a second start must refuse (and leave the first untouched); a dead owner means a
  * crash, so an orphaned postmaster still serving that data folder is stopped before we start.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -97,6 +98,26 @@ function claimOwnership(dataRoot: string): string {
   }
 }
 
+/** Whether a user other than the owner can reach `dir` (every existing ancestor searchable by others). */
+function searchableByOthers(dir: string): boolean {
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    if (fs.existsSync(current) && (fs.statSync(current).mode & 0o001) === 0) return false;
+    if (path.dirname(current) === current) return true;
+  }
+}
+
+/**
+ * Where the cluster's files live. As root, Postgres runs as the `postgres` user, which cannot enter
+ * a folder like a 0700 home or `mktemp -d` directory; then the cluster lives under
+ * /var/lib/cardiac-uq, keyed by the data root, and stays persistent across restarts.
+ */
+export function clusterDirectory(dataRoot: string): string {
+  const local = path.join(dataRoot, 'pgdata');
+  if (process.getuid?.() !== 0 || searchableByOthers(dataRoot)) return local;
+  const key = crypto.createHash('sha256').update(dataRoot).digest('hex').slice(0, 16);
+  return path.join('/var/lib/cardiac-uq/clusters', key, 'pgdata');
+}
+
 export async function startEmbeddedPostgres(options: {
   dataRoot: string;
   port?: number;
@@ -105,7 +126,11 @@ export async function startEmbeddedPostgres(options: {
   const dataRoot = path.resolve(options.dataRoot);
   fs.mkdirSync(dataRoot, { recursive: true });
   const ownerFile = claimOwnership(dataRoot);
-  const pgData = path.join(dataRoot, 'pgdata');
+  const pgData = clusterDirectory(dataRoot);
+  if (pgData !== path.join(dataRoot, 'pgdata')) {
+    options.log?.(`running as root: Postgres (user postgres) cannot enter ${dataRoot}, so its files are in ${pgData}`);
+    fs.mkdirSync(path.dirname(pgData), { recursive: true, mode: 0o755 });
+  }
   try {
     await stopOrphanedPostmaster(pgData);
     const port = options.port ?? (await freePort());
