@@ -13,9 +13,12 @@
  * after Ctrl-C never launches finished or running work twice. Failed or cancelled children are
  * relaunched up to MAX_ATTEMPTS times (counted since the study was last (re)started).
  *
- * One step at a time: the study run's `jobId` names the step that owns it. A step whose job is not
- * that one does nothing; the owner hands over to the next step by compare-and-swap.
+ * One step at a time: the study run's `jobId` names the step that owns it. The owner claims its
+ * successor's id by compare-and-swap before queueing it; a step whose job is not the owner does
+ * nothing, unless the owner can no longer run (then it takes over). `ensureStep`, called by anyone
+ * following the study, restarts a chain that broke.
  */
+import crypto from 'node:crypto';
 import type { Prisma, Run } from '../db/generated/client';
 import type { Store } from '../db/client';
 import { appendAudit, canonicalJson } from '../db/audit';
@@ -24,6 +27,7 @@ import { createRun, launchEvaluation, launchPhantomDataset, launchSweep, launchT
 import type { Launcher } from './launch';
 import { badInput, LaunchError } from './launch-error';
 import { enqueue, QUEUES } from './queues';
+import { markRunFailed } from './run-lifecycle';
 import {
   datasetName,
   expectedTrainingKey,
@@ -107,12 +111,10 @@ export async function launchStudy(l: Launcher, request: StudyRequest, parentRunI
 export async function ensureStep(l: Launcher, runId: string): Promise<void> {
   const run = await l.store.run.findUniqueOrThrow({ where: { id: runId } });
   if (FINISHED.has(run.status)) return;
-  if (run.jobId) {
-    const [job] = await l.boss.findJobs(QUEUES.study, { id: run.jobId });
-    if (job && ['created', 'retry', 'active'].includes(job.state)) return;
-  }
-  const jobId = await enqueue(l.boss, QUEUES.study, { runId });
-  await l.store.run.update({ where: { id: runId }, data: { jobId } });
+  if (run.jobId && (await stepIsLive(l.boss, run.jobId))) return;
+  const jobId = crypto.randomUUID();
+  const claimed = await l.store.run.updateMany({ where: { id: runId, jobId: run.jobId }, data: { jobId } });
+  if (claimed.count === 1) await enqueue(l.boss, QUEUES.study, { runId }, { id: jobId });
 }
 
 // ---- what exists ----------------------------------------------------------------------------
@@ -283,8 +285,15 @@ export function overallProgress(items: StudyItem[]): number {
 
 export const studyStep: JobHandler = async (job, { store, boss, config }) => {
   const { runId } = job.data as { runId: string };
-  const study = await store.run.findUnique({ where: { id: runId } });
-  if (!study || study.kind !== 'STUDY' || FINISHED.has(study.status) || study.jobId !== job.id) return;
+  let study = await store.run.findUnique({ where: { id: runId } });
+  if (!study || study.kind !== 'STUDY' || FINISHED.has(study.status)) return;
+  if (study.jobId !== job.id) {
+    // Another step owns the study; take over only if that one can no longer run.
+    if (study.jobId && (await stepIsLive(boss, study.jobId))) return;
+    const taken = await store.run.updateMany({ where: { id: runId, jobId: study.jobId }, data: { jobId: job.id } });
+    if (taken.count === 0) return;
+    study = await store.run.findUniqueOrThrow({ where: { id: runId } });
+  }
   let finished = false;
   try {
     finished = await step(store, boss, config.version, study);
@@ -296,14 +305,45 @@ export const studyStep: JobHandler = async (job, { store, boss, config }) => {
   if (finished) return;
   const current = await store.run.findUniqueOrThrow({ where: { id: runId } });
   if (FINISHED.has(current.status)) return; // cancelled meanwhile
-  const next = await enqueue(boss, QUEUES.study, { runId }, { startAfter: studyConfigOf(current).plan.stepSeconds });
+  // Hand over before the next step can start: claim its id first, then queue it.
+  const next = crypto.randomUUID();
   const handedOver = await store.run.updateMany({ where: { id: runId, jobId: job.id }, data: { jobId: next } });
-  if (handedOver.count === 0) await boss.cancel(QUEUES.study, next);
+  if (handedOver.count === 0) return;
+  try {
+    await enqueue(boss, QUEUES.study, { runId }, { id: next, startAfter: studyConfigOf(current).plan.stepSeconds });
+  } catch (error) {
+    await store.run.updateMany({ where: { id: runId, jobId: next }, data: { jobId: job.id } });
+    throw error; // this step is retried and hands over again
+  }
 };
+
+async function stepIsLive(boss: Launcher['boss'], jobId: string): Promise<boolean> {
+  const [job] = await boss.findJobs(QUEUES.study, { id: jobId });
+  return !!job && ['created', 'retry', 'active'].includes(job.state);
+}
+
+/**
+ * A launch cut off between creating its run and queueing its jobs (the process stopped) leaves a
+ * QUEUED run that nothing will run; a sweep cut off before its first evaluation has no children.
+ * After a grace period they are marked FAILED, so the study relaunches them.
+ */
+export const BROKEN_LAUNCH_GRACE_MS = 120000;
+
+async function reapBrokenLaunches(store: Store, studyId: string): Promise<void> {
+  const before = new Date(Date.now() - BROKEN_LAUNCH_GRACE_MS);
+  const sweeps = await store.run.findMany({ where: { parentRunId: studyId, kind: 'SWEEP' }, select: { id: true, status: true, createdAt: true, _count: { select: { children: true } } } });
+  const orphans = await store.run.findMany({
+    where: { status: 'QUEUED', jobId: null, kind: { in: ['DATASET', 'TRAIN', 'EVALUATE'] }, createdAt: { lt: before }, parentRunId: { in: [studyId, ...sweeps.map((s) => s.id)] } },
+    select: { id: true },
+  });
+  const emptySweeps = sweeps.filter((s) => LIVE.has(s.status) && s._count.children === 0 && s.createdAt < before);
+  for (const { id } of [...orphans, ...emptySweeps]) await markRunFailed(store, id, 'launch interrupted before its jobs were queued');
+}
 
 /** One orchestration step; true when the study has finished (succeeded or failed). */
 async function step(store: Store, boss: Launcher['boss'], codeVersion: string, study: Run): Promise<boolean> {
   const runId = study.id;
+  await reapBrokenLaunches(store, runId);
   if (!study.startedAt) await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
   const current = await store.run.findUniqueOrThrow({ where: { id: runId } });
   const l: Launcher = { store, boss, actor: study.createdBy, codeVersion };

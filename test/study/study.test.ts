@@ -19,12 +19,12 @@ import { startTestPlatform } from '../support/platform';
 const server = testServers()[0];
 const ENV = { CARDIAC_UQ_BACKEND: 'wasm', CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: '10', CARDIAC_UQ_JOB_RETRY_DELAY_SECONDS: '1' };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number, explain?: () => Promise<string>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${explain ? `\n${await explain()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -38,6 +38,12 @@ describe('benchmark study (tiny preset) through the platform', () => {
   let api: Awaited<ReturnType<typeof startTestPlatform>> | undefined;
   let studyId: string;
   const launcher = () => ({ store, boss, actor: 'test-actor', codeVersion: require('../../package.json').version });
+  const explain = async () => {
+    const study = await store.run.findUnique({ where: { id: studyId } });
+    const runs = await store.run.findMany({ where: { OR: [{ parentRunId: studyId }, { parent: { parentRunId: studyId } }] }, orderBy: { createdAt: 'asc' } });
+    const { rows } = (await boss.getDb().executeSql("SELECT name, state, count(*)::int AS n FROM pgboss.job GROUP BY name, state ORDER BY name, state")) as { rows: unknown[] };
+    return JSON.stringify({ study: { status: study?.status, stage: study?.stage, error: study?.error, jobId: study?.jobId }, runs: runs.map((r) => [r.kind, r.method, r.status, r.stage, r.error]), jobs: rows });
+  };
 
   beforeAll(async () => {
     db = await createDatabase(server);
@@ -51,23 +57,25 @@ describe('benchmark study (tiny preset) through the platform', () => {
     const { run, start } = await launchStudy(launcher(), { preset: 'tiny', repeats: 1 });
     expect(start).toBe('created');
     studyId = run.id;
-    await until('a finished training', () => store.run.findFirst({ where: { parentRunId: studyId, kind: 'TRAIN', status: 'SUCCEEDED' } }), 240000);
+    await until('a finished training', () => store.run.findFirst({ where: { parentRunId: studyId, kind: 'TRAIN', status: 'SUCCEEDED' } }), 300000, explain);
     await api.platform.close();
     const stoppedWith = await store.run.count({ where: { parentRunId: studyId } });
     expect(stoppedWith).toBeGreaterThan(2);
 
-    // A later start resumes what was left.
+    // A later start resumes what was left (as `npm start` or `cardiac-uq study` do).
     api = await startTestPlatform(db.url, 'all', { CARDIAC_UQ_DATA_DIR: dataDir, ...ENV });
+    expect((await launchStudy(launcher(), { preset: 'tiny', repeats: 1 })).start).toBe('resumed');
     const study = await until(
       'the study to finish',
       async () => {
         const r = await store.run.findUniqueOrThrow({ where: { id: studyId } });
         return ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.status) ? r : undefined;
       },
-      420000,
+      600000,
+      explain,
     );
     expect([study.status, study.error]).toEqual(['SUCCEEDED', null]);
-  }, 720000);
+  }, 960000);
 
   afterAll(async () => {
     await api?.platform.close();

@@ -143,8 +143,10 @@ export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<F
         );
     const handles = new Map<string, cliProgress.SingleBar>();
     let lastLine = '';
-    for (;;) {
+    for (let poll = 1; ; poll++) {
       run = await store.run.findUniqueOrThrow({ where: { id: studyRunId } });
+      // Watchdog: restarts the step chain if it broke (every ~30 s; a no-op while it runs).
+      if (poll % 15 === 0 && !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.status)) await study.ensureStep(launcher, studyRunId);
       const items = await study.assessStudy(store, run);
       for (const s of study.stageProgress(items)) {
         const payload = { stage: STAGE_NAMES[s.stage].padEnd(26), done: s.done, total: s.total, running: s.running ? `· ${s.running} running` : '' };
