@@ -113,6 +113,20 @@ export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<F
   const boss = await startBoss(o.platform.databaseUrl, { onError: (error) => o.log(`pg-boss: ${error.message}`) });
   const launcher = { store, boss, actor: o.config.actor, codeVersion: o.config.version };
   let workers: ChildProcess[] = [];
+  let stepStore: { $disconnect(): Promise<void> } | undefined;
+  if (o.mode !== 'auto') {
+    // This process also takes the study's orchestration steps: unlike a worker busy training, its
+    // event loop is free, so the steps' short transactions are not starved (workers still take a
+    // step when this one is slower). Generous transaction limits for the audit lock's queue.
+    const { PrismaClient } = require('../../db/generated/client') as typeof import('../../db/generated/client');
+    const { createPgAdapter } = require('../../db/pg-adapter') as typeof import('../../db/pg-adapter');
+    const { QUEUES } = require('../../jobs/queues') as typeof import('../../jobs/queues');
+    const steps = new PrismaClient({ adapter: createPgAdapter(o.platform.databaseUrl, { max: 4 }), transactionOptions: { maxWait: 30000, timeout: 60000 } });
+    await boss.work(QUEUES.study, { batchSize: 1, pollingIntervalSeconds: 0.5 }, async ([job]) =>
+      study.studyStep(job as never, { boss, store: steps, config: o.config, backend: o.config.backend ?? 'wasm' }),
+    );
+    stepStore = steps;
+  }
   try {
     let run;
     const unfinished = o.mode === 'auto' && (await store.run.count()) > 0
@@ -175,7 +189,8 @@ export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<F
     return { studyRunId, status: run.status, reportPath: report.htmlPath, seconds: (Date.now() - started) / 1000 };
   } finally {
     await stopWorkers(workers);
-    await boss.stop({ graceful: false }).catch(() => {});
+    await boss.stop({ graceful: true, timeout: 5000 }).catch(() => {});
+    await stepStore?.$disconnect().catch(() => {});
     await store.$disconnect().catch(() => {});
   }
 }
