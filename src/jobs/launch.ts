@@ -34,6 +34,12 @@ export interface NewRun {
   datasetId?: string;
 }
 
+/**
+ * Launch transactions wait for the audit chain's lock; from a worker whose event loop a training
+ * step blocks (the study job) Prisma's 5 s default expires them, so allow a minute.
+ */
+const LAUNCH_TX = { maxWait: 30000, timeout: 60000 };
+
 export async function createRun(l: Launcher, run: NewRun) {
   return l.store.$transaction(async (tx) => {
     const created = await tx.run.create({
@@ -56,7 +62,7 @@ export async function createRun(l: Launcher, run: NewRun) {
       details: { kind: run.kind, method: run.method ?? null, config: run.config, seed: run.seed ?? null, parentRunId: run.parentRunId ?? null },
     });
     return created;
-  });
+  }, LAUNCH_TX);
 }
 
 export async function enqueueRun(l: Launcher, queue: QueueName, runId: string, data: object = {}) {
@@ -267,7 +273,7 @@ async function startEvaluation(
       details: { runId: run.id, trainingRunId: training.id, checkpoints: checkpoints.map((c) => c.id) },
     });
     return created;
-  });
+  }, LAUNCH_TX);
   let queued = run;
   for (let shard = 0; shard * request.shardSize < sliceIds.length; shard++) {
     const shardSlices = sliceIds.slice(shard * request.shardSize, (shard + 1) * request.shardSize);
