@@ -108,7 +108,7 @@ export function boxGrid(rows: BoxRow[], labels: string[], title: string, rowOrde
   const color = { field: 'method', type: 'nominal', scale: methodColor(labels), sort: labels, title: 'method' };
   const kept = rows.filter((r) => r.median !== null);
   const panel = (row: string, column: string) => ({
-    title: { text: columnOrder.length > 1 ? `${row} · ${column}` : row, fontSize: 11 },
+    title: { text: rowOrder.length === 1 ? column : columnOrder.length === 1 ? row : `${row} · ${column}`, fontSize: 11 },
     width: 200,
     height: 110,
     data: { values: kept.filter((r) => r.row === row && r.column === column) },

@@ -144,7 +144,7 @@ export function findings(data: ReportData): Finding[] {
         topic: 'Noise: the most robust method',
         paper: 'BBB was more robust to noise than the other methods (higher LV Dice at noise degrees 2–4).',
         ours: `Median LV Dice at noise degrees ${strongest.join(', ')}: ${r.map((x) => `${x.label} ${f3(x.v)}`).join(' > ')}.`,
-        verdict: r[0]?.label === 'BBB' ? 'agrees' : r.slice(0, 2).some((x) => x.label === 'BBB') ? 'partly' : 'differs',
+        verdict: !r.some((x) => x.label === 'BBB') || r.length < 3 ? 'n/a' : r[0]?.label === 'BBB' ? 'agrees' : r.slice(0, 2).some((x) => x.label === 'BBB') ? 'partly' : 'differs',
         rule: 'agrees if BBB is first; partly if second.',
       });
     }
@@ -154,7 +154,7 @@ export function findings(data: ReportData): Finding[] {
         topic: `${kind === 'BLUR' ? 'Blur' : 'Stretch'}: the most robust method`,
         paper: 'Deep Ensembles were more robust to blurring and stretching (higher accuracy at degrees 3–4).',
         ours: `Median LV Dice at ${kind.toLowerCase()} degrees ${strongest.join(', ')}: ${r.map((x) => `${x.label} ${f3(x.v)}`).join(' > ')}.`,
-        verdict: r[0]?.label === 'DE' ? 'agrees' : r.slice(0, 2).some((x) => x.label === 'DE') ? 'partly' : 'differs',
+        verdict: !r.some((x) => x.label === 'DE') || r.length < 3 ? 'n/a' : r[0]?.label === 'DE' ? 'agrees' : r.slice(0, 2).some((x) => x.label === 'DE') ? 'partly' : 'differs',
         rule: 'agrees if DE is first; partly if second.',
       });
     }
@@ -179,7 +179,7 @@ export function findings(data: ReportData): Finding[] {
       topic: 'Site B: methods ranked by accuracy',
       paper: `From best to worst: ${PAPER.siteBAccuracyOrder.join(', ')}.`,
       ours: `By mean Dice: ${rankBy(B, (m) => m.meanDice, true).map((m) => `${m.label} ${f3(m.meanDice)}`).join(' > ')}; by NLL: ${rankBy(B, (m) => m.nll, false).map((m) => m.label).join(' < ')}.`,
-      verdict: same === order.length ? 'agrees' : order[0] === paperOrder[0] || same >= 2 ? 'partly' : 'differs',
+      verdict: order.length < 3 ? 'n/a' : same === order.length ? 'agrees' : order[0] === paperOrder[0] || same >= 2 ? 'partly' : 'differs',
       rule: 'agrees if the Dice order is identical; partly if the best method matches or ≥ 2 positions match.',
     });
     const unc = rankBy(B.filter((m) => m.label !== 'PLAIN'), (m) => m.entropy, true).map((m) => m.label);
@@ -189,7 +189,7 @@ export function findings(data: ReportData): Finding[] {
       topic: 'Site B: methods ranked by uncertainty',
       paper: `Highest to lowest uncertainty: ${PAPER.siteBUncertaintyOrder.join(', ')}.`,
       ours: `By mean predictive entropy: ${rankBy(B.filter((m) => m.label !== 'PLAIN'), (m) => m.entropy, true).map((m) => `${m.label} ${f3(m.entropy)}`).join(' > ')}; by MI: ${rankBy(B.filter((m) => m.label !== 'PLAIN'), (m) => m.mi, true).map((m) => m.label).join(' > ')}.`,
-      verdict: sameU === unc.length ? 'agrees' : unc[0] === paperUnc[0] || sameU >= 2 ? 'partly' : 'differs',
+      verdict: unc.length < 3 ? 'n/a' : sameU === unc.length ? 'agrees' : unc[0] === paperUnc[0] || sameU >= 2 ? 'partly' : 'differs',
       rule: 'agrees if the entropy order is identical; partly if the first matches or ≥ 2 positions match.',
     });
   }
@@ -242,7 +242,7 @@ export function findings(data: ReportData): Finding[] {
       topic: 'QC: AUC of the ASSD-within curves',
       paper: 'All methods performed similarly in detecting poor segmentations, Deep Ensembles with a slightly lower AUC.',
       ours: `Mean AUC over LV, MYO, RV: ${r.map((x) => `${x.label} ${f3(x.auc)}`).join(' < ')} (spread ${spread.toFixed(3)}).`,
-      verdict: r[0]?.label === 'DE' ? 'agrees' : r.slice(0, 2).some((x) => x.label === 'DE') ? 'partly' : 'differs',
+      verdict: !r.some((x) => x.label === 'DE') || r.length < 3 ? 'n/a' : r[0]?.label === 'DE' ? 'agrees' : r.slice(0, 2).some((x) => x.label === 'DE') ? 'partly' : 'differs',
       rule: 'agrees if DE has the lowest mean AUC; partly if second.',
     });
     const de = qc.filter((q) => q.label === 'DE' && q.measure === 'ASSD_WITHIN');

@@ -237,6 +237,13 @@ function header(blocks: Block[], data: ReportData) {
       `Box plots and reliability diagrams show repeat 0; tables average the repeats.`,
     ],
   });
+  const counts = new Map<string, number>();
+  for (const c of data.children) counts.set(`${c.kind} ${c.status}`, (counts.get(`${c.kind} ${c.status}`) ?? 0) + 1);
+  const failed = data.children.filter((c) => c.status === 'FAILED' || c.status === 'CANCELLED');
+  blocks.push({
+    type: 'p',
+    text: `Child runs of the study: ${[...counts.entries()].map(([k, n]) => `${n} ${k}`).join(', ')}.${failed.length ? ` ${failed.length} failed or cancelled attempt(s) were relaunched by the study (${[...new Set(failed.map((c) => c.error ?? c.status))].join('; ')}); the report uses the succeeded runs only.` : ''}`,
+  });
   blocks.push({
     type: 'table',
     caption: 'Datasets',
@@ -289,7 +296,7 @@ async function distortions(blocks: Block[], data: ReportData, labels: string[], 
     );
     await figure(
       `${kind.toLowerCase()}-image`,
-      charts.boxGrid(ofKind.filter((p) => p.structure === null).map((p) => ({ method: p.method, level: at(p), row: names[p.metric] ?? p.metric, column: 'image', ...p.distribution })), labels, `${kind}: pixelwise uncertainty and calibration`, ['predictive entropy', 'mutual information', 'NLL', 'Brier'], ['image']),
+      charts.boxGrid(ofKind.filter((p) => p.structure === null).map((p) => ({ method: p.method, level: at(p), row: 'image', column: names[p.metric] ?? p.metric, ...p.distribution })), labels, `${kind}: pixelwise uncertainty and calibration`, ['image'], ['predictive entropy', 'mutual information', 'NLL', 'Brier']),
       `${kind}: predictive entropy and mutual information (image means, nats) with NLL and Brier against the degree of distortion (repeat 0).`,
       sources,
     );
