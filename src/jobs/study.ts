@@ -329,21 +329,35 @@ async function stepIsLive(boss: Launcher['boss'], jobId: string): Promise<boolea
  */
 export const BROKEN_LAUNCH_GRACE_MS = 120000;
 
-async function reapBrokenLaunches(store: Store, studyId: string): Promise<void> {
+async function reapBrokenLaunches(store: Store, boss: Launcher['boss'], studyId: string): Promise<void> {
   const before = new Date(Date.now() - BROKEN_LAUNCH_GRACE_MS);
   const sweeps = await store.run.findMany({ where: { parentRunId: studyId, kind: 'SWEEP' }, select: { id: true, status: true, createdAt: true, _count: { select: { children: true } } } });
-  const orphans = await store.run.findMany({
-    where: { status: 'QUEUED', jobId: null, kind: { in: ['DATASET', 'TRAIN', 'EVALUATE'] }, createdAt: { lt: before }, parentRunId: { in: [studyId, ...sweeps.map((s) => s.id)] } },
+  const emptySweeps = sweeps.filter((s) => LIVE.has(s.status) && s._count.children === 0 && s.createdAt < before);
+  for (const { id } of emptySweeps) await markRunFailed(store, id, 'launch interrupted before its evaluations were created');
+  // Runs still waiting or running although none of their jobs can run any more: the launch was cut
+  // off before all jobs (members, shards) were queued.
+  const live = await store.run.findMany({
+    where: { status: { in: ['QUEUED', 'RUNNING'] }, kind: { in: ['DATASET', 'TRAIN', 'EVALUATE'] }, createdAt: { lt: before }, parentRunId: { in: [studyId, ...sweeps.map((s) => s.id)] } },
     select: { id: true },
   });
-  const emptySweeps = sweeps.filter((s) => LIVE.has(s.status) && s._count.children === 0 && s.createdAt < before);
-  for (const { id } of [...orphans, ...emptySweeps]) await markRunFailed(store, id, 'launch interrupted before its jobs were queued');
+  if (!live.length) return;
+  const { rows } = (await boss.getDb().executeSql(
+    `SELECT data->>'runId' AS "runId", bool_or(state IN ('created', 'retry', 'active')) AS live,
+       max(coalesce(completed_on, started_on, created_on)) AS last
+     FROM pgboss.job WHERE name = ANY($1) AND data->>'runId' = ANY($2) GROUP BY 1`,
+    [[QUEUES.createDataset, QUEUES.trainMember, QUEUES.evaluateShard], live.map((r) => r.id)],
+  )) as { rows: Array<{ runId: string; live: boolean; last: Date }> };
+  for (const { id } of live) {
+    const jobs = rows.find((r) => r.runId === id);
+    if (jobs && (jobs.live || new Date(jobs.last) >= before)) continue;
+    await markRunFailed(store, id, jobs ? 'its jobs ended before the run finished (launch interrupted)' : 'launch interrupted before its jobs were queued');
+  }
 }
 
 /** One orchestration step; true when the study has finished (succeeded or failed). */
 async function step(store: Store, boss: Launcher['boss'], codeVersion: string, study: Run): Promise<boolean> {
   const runId = study.id;
-  await reapBrokenLaunches(store, runId);
+  await reapBrokenLaunches(store, boss, runId);
   if (!study.startedAt) await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
   const current = await store.run.findUniqueOrThrow({ where: { id: runId } });
   const l: Launcher = { store, boss, actor: study.createdBy, codeVersion };
