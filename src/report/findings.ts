@@ -251,8 +251,8 @@ export function findings(data: ReportData): Finding[] {
         topic: 'QC: review needed to leave 5 % poor (DE, ASSD-within)',
         paper: `DE: ${STRUCTURES.map((s) => `${s} ${pct(PAPER.deReviewAt5[s])}`).join(', ')}; random review ≈ ${pct(PAPER.randomReviewAt5)}.`,
         ours: `DE: ${de.map((q) => `${q.structure} ${pct(q.reviewAt)} (random ${pct(q.randomReviewAt)}, slice position ${pct(q.positionReviewAt)}, ${q.poor}/${q.n} poor)`).join('; ')}.`,
-        verdict: de.every((q) => q.reviewAt !== null && q.randomReviewAt !== null && q.reviewAt < q.randomReviewAt) ? 'agrees' : de.some((q) => (q.reviewAt ?? 1) < (q.randomReviewAt ?? 0)) ? 'partly' : 'differs',
-        rule: 'agrees if uncertainty needs less review than random for every structure (the qualitative claim; the fractions depend on how many segmentations are poor).',
+        verdict: de.every((q) => q.reviewAt !== null && q.randomReviewAt !== null && q.reviewAt <= q.randomReviewAt - 0.05) ? 'agrees' : de.some((q) => (q.reviewAt ?? 1) <= (q.randomReviewAt ?? 0) - 0.05) ? 'partly' : 'differs',
+        rule: 'agrees if uncertainty needs at least 5 percentage points less review than random for every structure, partly if for some (the fractions themselves depend on how many segmentations are poor).',
       });
     }
     const assd = qc.filter((q) => q.measure === 'ASSD_WITHIN' && q.label !== 'PLAIN');

@@ -137,7 +137,10 @@ export async function writeReportWith(gql: GqlClient, options: { outDir: string;
   blocks.push({ type: 'h2', text: '4. Spearman correlation of uncertainty with ASSD' });
   blocks.push({ type: 'p', text: 'Spearman rank correlation (average ranks for ties) between each uncertainty measure and the ASSD of the segmentation, over the slices where both are defined. Dice within samples is a similarity, so its correlation with ASSD is expected to be negative. Repeat means.' });
   const corrRows = (['A', 'B'] as const).flatMap((site) => (site === 'A' ? A : B).flatMap((m) => MEASURES.flatMap((measure) => STRUCTURES.map((structure) => {
-    const rho = mean(m.evaluations.map((e) => e.correlations.find((c) => c.measure === measure && c.structure === structure)?.spearman));
+    // One sample (plain U-Net): MI and the within-sample measures are 0 up to float rounding, so a
+    // rank correlation of them would rank rounding noise; shown as undefined.
+    const single = m.evaluations.every((e) => e.samples === 1) && measure !== 'ENTROPY';
+    const rho = single ? null : mean(m.evaluations.map((e) => e.correlations.find((c) => c.measure === measure && c.structure === structure)?.spearman));
     const n = m.evaluations.reduce((s, e) => s + (e.correlations.find((c) => c.measure === measure && c.structure === structure)?.n ?? 0), 0);
     return { method: m.label, site, measure, structure, rho, n };
   }))));
@@ -153,7 +156,7 @@ export async function writeReportWith(gql: GqlClient, options: { outDir: string;
   await figure(
     'spearman',
     charts.correlationHeatmap(corrRows, labels, 'Spearman ρ with ASSD'),
-    'Spearman correlation of each uncertainty measure (entropy, MI: per image; Dice/ASSD within samples: per structure) with the ASSD, site A test and site B. The plain U-Net has one sample, so its within-sample measures are constant (ρ undefined).',
+    'Spearman correlation of each uncertainty measure (entropy, MI: per image; Dice/ASSD within samples: per structure) with the ASSD, site A test and site B. The plain U-Net has one sample, so its MI and within-sample measures are 0 up to rounding (ρ shown as undefined).',
     [...evalSources('A'), ...evalSources('B')],
   );
 
