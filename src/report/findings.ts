@@ -120,11 +120,13 @@ export function findings(data: ReportData): Finding[] {
       rule: 'agrees if it falls for every kind and method.',
     });
     for (const measure of [{ metric: 'entropy', name: 'predictive entropy' }, { metric: 'mi', name: 'mutual information' }]) {
+      // MI of a one-sample method (plain) is 0 up to rounding: not an uncertainty that can rise.
+      const of = measure.metric === 'mi' ? labels.filter((l) => !data.variants.some((v) => v.label === l && v.siteA?.samples === 1)) : labels;
       const perKind = kinds.map((kind) => {
-        const hits = labels.map((l) => ({ l, r: riseThenCollapse(medianCurve(points, l, kind, measure.metric, null, levels), levels) }));
+        const hits = of.map((l) => ({ l, r: riseThenCollapse(medianCurve(points, l, kind, measure.metric, null, levels), levels) }));
         return { kind, hits: hits.filter((h) => h.r?.risesThenCollapses), all: hits };
       });
-      const detail = perKind.map((k) => `${k.kind}: ${k.hits.length}/${labels.length}${k.hits.length ? ` (${k.hits.map((h) => `${h.l} peak at degree ${h.r!.peakLevel}`).join(', ')})` : ''}`).join('; ');
+      const detail = perKind.map((k) => `${k.kind}: ${k.hits.length}/${of.length}${k.hits.length ? ` (${k.hits.map((h) => `${h.l} peak at degree ${h.r!.peakLevel}`).join(', ')})` : ''}`).join('; ');
       const expect = (kind: string) => kind === 'NOISE' || kind === 'BLUR';
       const matches = perKind.filter((k) => (expect(k.kind) ? k.hits.length > 0 : k.hits.length === 0)).length;
       out.push({

@@ -308,6 +308,7 @@ async function distortions(blocks: Block[], data: ReportData, labels: string[], 
   for (const kind of data.plan.kinds as string[]) {
     for (const label of labels) {
       for (const metric of ['entropy', 'mi']) {
+        if (metric === 'mi' && data.variants.some((v) => v.label === label && v.siteA?.samples === 1)) continue; // one sample: MI ≡ 0
         const curve = medianCurve(points, label, kind, metric, null, levels);
         const r = riseThenCollapse(curve, levels);
         rows.push([kind, label, metric === 'mi' ? 'MI' : 'entropy', ...curve.map((v) => (v === null ? '—' : v.toExponential(2))), r ? `degree ${r.peakLevel}` : '—', r ? (r.risesThenCollapses ? 'rises, then collapses' : r.peakLevel === levels[levels.length - 1] ? 'keeps rising' : r.peakLevel === 0 ? 'highest undistorted' : 'peaks, no collapse') : '—']);
