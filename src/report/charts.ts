@@ -34,7 +34,7 @@ export function accuracyBars(rows: Array<{ method: string; structure: string; me
       height: 170,
       mark: 'bar',
       encoding: {
-        x: { field: 'structure', type: 'nominal', title: null, sort: ['LV', 'MYO', 'RV'] },
+        x: { field: 'structure', type: 'nominal', title: null, sort: ['LV', 'MYO', 'RV'], axis: { labelAngle: 0 } },
         xOffset: { field: 'method', type: 'nominal', sort: labels },
         y: { field: 'value', type: 'quantitative', title: null },
         color: { field: 'method', type: 'nominal', scale: methodColor(labels), sort: labels, title: 'method' },
