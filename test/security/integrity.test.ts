@@ -120,8 +120,13 @@ describe('immutable results and the audit chain', () => {
   });
 });
 
-(external ? describe : describe.skip)('backup and restore (pg_dump of the store on the external Postgres)', () => {
+// pg_dump/pg_restore come with the machine's PostgreSQL 15 (the embedded server ships none), so
+// this procedure needs that server; without it the test fails and says why rather than skipping.
+describe('backup and restore (pg_dump of the store on the external Postgres)', () => {
   const server = external as TestServer;
+  beforeAll(() => {
+    if (!external) throw new Error('the backup/restore test needs the PostgreSQL 15 server and client tools on 127.0.0.1:5432 (CARDIAC_UQ_TEST_EXTERNAL_PG)');
+  });
 
   test('pg_dump → fresh database → pg_restore: audit verify passes, same head, triggers in place', async () => {
     const source = await createDatabase(server);
