@@ -45,14 +45,19 @@ export function accuracyBars(rows: Array<{ method: string; structure: string; me
   };
 }
 
-/** One bar per method per calibration metric (NLL, Brier, ECE). */
-export function calibrationBars(rows: Array<{ method: string; metric: string; value: number | null }>, labels: string[], title: string): VegaLiteSpec {
+/** Panels side by side, one per metric, each with a bar per method on its own y scale. */
+function methodBarsPerMetric(
+  rows: Array<{ method: string; metric: string; value: number | null }>,
+  labels: string[],
+  title: string,
+  options: { width: number; metricOrder?: string[] },
+): VegaLiteSpec {
   return {
     title,
     data: { values: rows.filter((r) => r.value !== null) },
-    facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['NLL', 'Brier', 'ECE'] } },
+    facet: { column: { field: 'metric', type: 'nominal', title: null, ...(options.metricOrder ? { sort: options.metricOrder } : {}) } },
     spec: {
-      width: 150,
+      width: options.width,
       height: 150,
       mark: 'bar',
       encoding: {
@@ -63,6 +68,11 @@ export function calibrationBars(rows: Array<{ method: string; metric: string; va
     },
     resolve: { scale: { y: 'independent' } },
   };
+}
+
+/** One bar per method per calibration metric (NLL, Brier, ECE). */
+export function calibrationBars(rows: Array<{ method: string; metric: string; value: number | null }>, labels: string[], title: string): VegaLiteSpec {
+  return methodBarsPerMetric(rows, labels, title, { width: 150, metricOrder: ['NLL', 'Brier', 'ECE'] });
 }
 
 /** Reliability diagram: accuracy against mean confidence per bin, one line per method. */
@@ -217,20 +227,5 @@ export function sigmaPerLayer(rows: Array<{ layer: string; order: number; p5: nu
 
 /** Timings: one panel per quantity, a bar per method. */
 export function timingBars(rows: Array<{ method: string; metric: string; value: number }>, labels: string[], title: string): VegaLiteSpec {
-  return {
-    title,
-    data: { values: rows },
-    facet: { column: { field: 'metric', type: 'nominal', title: null } },
-    spec: {
-      width: 160,
-      height: 150,
-      mark: 'bar',
-      encoding: {
-        x: { field: 'method', type: 'nominal', sort: labels, title: null, axis: { labelAngle: -40 } },
-        y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'method', type: 'nominal', scale: methodColor(labels), sort: labels, legend: null },
-      },
-    },
-    resolve: { scale: { y: 'independent' } },
-  };
+  return methodBarsPerMetric(rows, labels, title, { width: 160 });
 }
