@@ -29,9 +29,16 @@ export function regionBox(labels: Uint8Array, rows: number, cols: number, value:
   return count;
 }
 
+/** Receives |R ∩ {other == value}| from the same scan (the Dice numerator). */
+export interface RegionOverlap {
+  other: Uint8Array;
+  count: number;
+}
+
 /**
  * Writes the indices of ∂R into `out` in raster order and returns how many. `box` must contain R
- * (pixels outside it are not examined); pass the whole image when unsure.
+ * (pixels outside it are not examined); pass the whole image when unsure. With `overlap`, also
+ * counts the pixels of R where `overlap.other` holds the same value.
  */
 export function boundaryPixels(
   labels: Uint8Array,
@@ -40,8 +47,11 @@ export function boundaryPixels(
   value: number,
   box: PixelBox,
   out: Int32Array,
+  overlap?: RegionOverlap,
 ): number {
   let n = 0;
+  let shared = 0;
+  const other = overlap?.other;
   const rLast = rows - 1;
   const cLast = cols - 1;
   for (let r = box.r0; r <= box.r1; r++) {
@@ -49,6 +59,7 @@ export function boundaryPixels(
     for (let c = box.c0; c <= box.c1; c++) {
       const i = row + c;
       if (labels[i] !== value) continue;
+      if (other !== undefined && other[i] === value) shared++;
       if (
         r === 0 ||
         r === rLast ||
@@ -63,6 +74,7 @@ export function boundaryPixels(
       }
     }
   }
+  if (overlap) overlap.count = shared;
   return n;
 }
 

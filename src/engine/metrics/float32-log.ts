@@ -1,66 +1,27 @@
 /**
- * Natural logarithm of float32 values from their bit pattern, for the T·H·W·C sample entropies
- * (mutual-information.ts), about 3–4× faster than Math.log on V8 and accurate to |error| < 1e-12:
+ * x·ln x of float32 values from their bit pattern, for the sample entropies of the scalar sample pass
+ * (sample-statistics.ts, C ≠ 4), about 3–4× faster than Math.log on V8 and accurate to
+ * |error| < 1e-12:
  *
  *   p = 2^(e−127) · m, m = 1 + f/2^23 ∈ [1, 2);  m_j = 1 + j/1024 with j = the top 10 bits of f;
  *   ln p = (e − 127)·ln 2 + ln m_j + ln(1 + u),  u = m/m_j − 1 ∈ [0, 1/1024),
  *   ln(1 + u) ≈ u − u²/2 + u³/3   (truncation error < u⁴/4 < 2.3e-13).
- *
- * Zero, subnormal, negative, infinite and NaN inputs fall back to Math.log.
  */
 const TABLE_BITS = 10;
 const TABLE_SIZE = 1 << TABLE_BITS;
 const SHIFT = 23 - TABLE_BITS;
 const LN_M = new Float64Array(TABLE_SIZE);
-const INV_M = new Float64Array(TABLE_SIZE);
 /** 2^-23 / m_j: u = (low 13 mantissa bits) · SCALED_INV_M[j]. */
 const SCALED_INV_M = new Float64Array(TABLE_SIZE);
 for (let j = 0; j < TABLE_SIZE; j++) {
   const m = 1 + j / TABLE_SIZE;
   LN_M[j] = Math.log(m);
-  INV_M[j] = 1 / m;
   SCALED_INV_M[j] = 2 ** -23 / m;
 }
 /** (e − 127)·ln 2; e = 0 (zero, subnormals) uses e = 1 so that x·ln x stays finite (→ 0·finite). */
 const EXPONENT_LN = new Float64Array(256);
 for (let e = 0; e < 256; e++) EXPONENT_LN[e] = (Math.max(e, 1) - 127) * Math.LN2;
-const MANTISSA_SCALE = 2 ** -23;
 const LOW_MASK = (1 << SHIFT) - 1;
-
-/** ln of the float32 whose IEEE-754 bits are `bits` (as read through a Uint32Array view). */
-export function lnFloat32Bits(bits: number): number {
-  const e = bits >>> 23;
-  if (e === 0 || e >= 255) {
-    const f = new Float32Array(new Uint32Array([bits]).buffer)[0];
-    return Math.log(f);
-  }
-  const mant = bits & 0x7fffff;
-  const j = mant >>> SHIFT;
-  const u = (1 + mant * MANTISSA_SCALE) * INV_M[j] - 1;
-  return EXPONENT_LN[e] + LN_M[j] + u * (1 - u * (0.5 - u * (1 / 3)));
-}
-
-/**
- * Σ_i −p_i ln p_i over float32 values p = data[offset .. offset + n) read through `bits`, a Uint32Array
- * view of the same memory (0·ln 0 = 0).
- */
-export function entropyOfFloat32(data: Float32Array, bits: Uint32Array, offset: number, n: number): number {
-  let h = 0;
-  for (let i = offset, end = offset + n; i < end; i++) {
-    const b = bits[i];
-    if (b === 0) continue;
-    const e = b >>> 23;
-    if (e === 0 || e >= 255) {
-      h -= data[i] * Math.log(data[i]);
-      continue;
-    }
-    const mant = b & 0x7fffff;
-    const j = mant >>> SHIFT;
-    const u = (1 + mant * MANTISSA_SCALE) * INV_M[j] - 1;
-    h -= data[i] * (EXPONENT_LN[e] + LN_M[j] + u * (1 - u * (0.5 - u * (1 / 3))));
-  }
-  return h;
-}
 
 /** A Uint32Array view over the bytes of a Float32Array. */
 export function float32Bits(data: Float32Array): Uint32Array {
@@ -78,10 +39,3 @@ export function xLnXFloat32(x: number, bits: number): number {
   const u = (bits & LOW_MASK) * SCALED_INV_M[j];
   return x * (EXPONENT_LN[e] + LN_M[j] + u * (1 - u * (0.5 - u * (1 / 3))));
 }
-
-/**
- * The tables, for hot loops in other modules: calling an imported function goes through a module
- * getter under CommonJS transpilation (tsx, swc), which V8 does not inline, so sample-statistics.ts
- * copies xLnXFloat32 locally and reads these once.
- */
-export const FLOAT32_LOG_TABLES = { LN_M, SCALED_INV_M, EXPONENT_LN, SHIFT, LOW_MASK, TABLE_SIZE } as const;

@@ -9,14 +9,19 @@
  * Dice and ASSD (and the empty rules: both empty → Dice 1, ASSD 0; exactly one empty → Dice 0,
  * ASSD undefined) exactly as segmentation-metrics.ts. Fast paths that give the same numbers: a
  * sample identical to S̄ (equal counts and intersection) has Dice 1, ASSD 0; the distance field of
- * ∂S̄ is computed once per structure and only the field of ∂S_t per sample, each restricted to the
- * bounding box of the regions involved (exact, see distance-transform.ts).
+ * ∂S̄ is computed once per structure (over the bounding box of all regions involved, exact, see
+ * distance-transform.ts); the distances from ∂S̄ to ∂S_t come from a ring search around each
+ * point of ∂S̄ (surface-distance.ts), since the two boundaries mostly coincide, and from the
+ * distance field of ∂S_t only when some point of ∂S̄ lies far from ∂S_t.
  */
 import type { SpacingMm } from '../data/types';
-import { boundaryPixels, regionBox } from './boundary';
+import { type RegionOverlap, boundaryPixels, regionBox } from './boundary';
 import { type PixelBox, emptyBox, squaredDistanceToPixels } from './distance-transform';
 import type { SampleStatistics } from './sample-statistics';
-import { SurfaceDistanceWorkspace, directedDistances, unionBox } from './surface-distance';
+import { SurfaceDistanceWorkspace, directedDistances, directedSumByRingSearch, unionBox } from './surface-distance';
+
+/** Rings searched around a point of ∂S̄ before the distance transform of ∂S_t takes over. */
+const RING_SEARCH_RADIUS = 6;
 
 export interface WithinSampleMeasures {
   diceWithin: number;
@@ -51,6 +56,10 @@ export class WithinSampleWorkspace {
   readonly surface: SurfaceDistanceWorkspace;
   /** Squared distance field of ∂S̄. */
   readonly meanField: Float64Array;
+  /** 1 on ∂S_t while a sample is measured, else 0. */
+  readonly sampleBoundary: Uint8Array;
+  /** |S_t ∩ S̄|, counted while ∂S_t is extracted. */
+  readonly overlap: RegionOverlap;
   readonly meanBox: PixelBox = emptyBox();
   readonly sampleBox: PixelBox = emptyBox();
   readonly allBox: PixelBox = emptyBox();
@@ -60,6 +69,8 @@ export class WithinSampleWorkspace {
   ) {
     this.surface = new SurfaceDistanceWorkspace(rows, cols);
     this.meanField = new Float64Array(rows * cols);
+    this.sampleBoundary = new Uint8Array(rows * cols);
+    this.overlap = { other: new Uint8Array(0), count: 0 };
   }
 }
 
@@ -81,6 +92,7 @@ export function withinSampleMeasures(
   const meanBox = ws.meanBox;
   const meanCount = regionBox(meanLabels, rows, cols, k, meanBox);
   const nMean = meanCount === 0 ? 0 : boundaryPixels(meanLabels, rows, cols, k, meanBox, sw.boundaryB);
+  ws.overlap.other = meanLabels;
 
   // Box holding S̄ = k and every S_t = k: the field of ∂S̄ is exact over it.
   const all = ws.allBox;
@@ -118,17 +130,9 @@ export function withinSampleMeasures(
     sb.c0 = boxes[q + 2];
     sb.c1 = boxes[q + 3];
     const labels = stats.sampleLabels.subarray(t * pixels, (t + 1) * pixels);
-    // |S̄ ∩ S_t| over the overlap of the two boxes.
-    let inter = 0;
-    const r0 = Math.max(sb.r0, meanBox.r0);
-    const r1 = Math.min(sb.r1, meanBox.r1);
-    const c0 = Math.max(sb.c0, meanBox.c0);
-    const c1 = Math.min(sb.c1, meanBox.c1);
-    for (let r = r0; r <= r1; r++) {
-      for (let i = r * cols + c0, end = r * cols + c1; i <= end; i++) {
-        if (labels[i] === k && meanLabels[i] === k) inter++;
-      }
-    }
+    const overlap = ws.overlap;
+    const nT = boundaryPixels(labels, rows, cols, k, sb, sw.boundaryA, overlap);
+    const inter = overlap.count;
     diceSum += (2 * inter) / (count + meanCount);
     pairs++;
     if (inter === count && inter === meanCount) continue; // identical regions: ASSD 0
@@ -136,12 +140,17 @@ export function withinSampleMeasures(
       squaredDistanceToPixels(sw.boundaryB, nMean, rows, cols, spacingMm, all, ws.meanField, sw.transform);
       meanFieldReady = true;
     }
-    const nT = boundaryPixels(labels, rows, cols, k, sb, sw.boundaryA);
     const toMean = directedDistances(sw.boundaryA, nT, ws.meanField);
-    const box = unionBox(sb, meanBox, sw.box);
-    squaredDistanceToPixels(sw.boundaryA, nT, rows, cols, spacingMm, box, sw.field, sw.transform);
-    const fromMean = directedDistances(sw.boundaryB, nMean, sw.field);
-    assdSum += (toMean.sumMm + fromMean.sumMm) / (nT + nMean);
+    const marks = ws.sampleBoundary;
+    for (let i = 0; i < nT; i++) marks[sw.boundaryA[i]] = 1;
+    let fromMeanMm = directedSumByRingSearch(sw.boundaryB, nMean, marks, rows, cols, spacingMm, RING_SEARCH_RADIUS);
+    for (let i = 0; i < nT; i++) marks[sw.boundaryA[i]] = 0;
+    if (Number.isNaN(fromMeanMm)) {
+      const box = unionBox(sb, meanBox, sw.box);
+      squaredDistanceToPixels(sw.boundaryA, nT, rows, cols, spacingMm, box, sw.field, sw.transform);
+      fromMeanMm = directedDistances(sw.boundaryB, nMean, sw.field).sumMm;
+    }
+    assdSum += (toMean.sumMm + fromMeanMm) / (nT + nMean);
   }
   return { diceWithin: diceSum / T, assdWithinMm: pairs === 0 ? null : assdSum / pairs, assdPairs: pairs };
 }

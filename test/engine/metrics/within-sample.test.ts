@@ -1,7 +1,8 @@
 import seedrandom from 'seedrandom';
 import { sampleStatistics } from '../../../src/engine/metrics/sample-statistics';
+import { directedSumByRingSearch } from '../../../src/engine/metrics/surface-distance';
 import { WithinSampleWorkspace, argmaxLabels, withinSampleMeasures } from '../../../src/engine/metrics/within-sample';
-import { randomLabels, randomSamples, refMetrics } from './brute-force';
+import { randomLabels, randomSamples, refBoundary, refDirected, refMetrics } from './brute-force';
 
 /** One-hot float32 samples [T, rows, cols, C] from label images (value per pixel). */
 function oneHot(labels: number[][], C: number): Float32Array {
@@ -125,6 +126,36 @@ describe('against brute force on random samples', () => {
         expect(got.assdPairs).toBe(pairs);
         if (pairs === 0) expect(got.assdWithinMm).toBeNull();
         else expect(got.assdWithinMm).toBeCloseTo(assd / pairs, 9);
+      }
+    }
+  });
+});
+
+describe('ring search for d(p, ∂B) (within-sample ASSD)', () => {
+  it('sums the same distances as pairwise search, falls back (NaN) beyond its radius', () => {
+    const rng = seedrandom('rings');
+    for (const spacing of [
+      [1, 1],
+      [1.3, 0.7],
+      [0.6, 2.5], // more than 2:1: the 4-neighbour shortcut must not apply
+    ] as const) {
+      for (let trial = 0; trial < 20; trial++) {
+        const rows = 12 + Math.floor(rng() * 20);
+        const cols = 12 + Math.floor(rng() * 20);
+        const a = randomLabels(rng, rows, cols, 1, 0.01);
+        const b = randomLabels(rng, rows, cols, 1, 0.01);
+        const from = refBoundary(a, rows, cols, 1);
+        const to = refBoundary(b, rows, cols, 1);
+        if (from.length === 0 || to.length === 0) continue;
+        const marks = new Uint8Array(rows * cols);
+        for (const [x, y] of to) marks[x * cols + y] = 1;
+        const fromIdx = Int32Array.from(from, ([x, y]) => x * cols + y);
+        const expected = refDirected(from, to, spacing);
+        const got = directedSumByRingSearch(fromIdx, fromIdx.length, marks, rows, cols, spacing, rows + cols);
+        expect(got).toBeCloseTo(expected.reduce((s, d) => s + d, 0), 9);
+        const farthest = Math.max(...expected);
+        const limited = directedSumByRingSearch(fromIdx, fromIdx.length, marks, rows, cols, spacing, 2);
+        if (farthest > 2 * Math.max(...spacing) * Math.SQRT2) expect(limited).toBeNaN();
       }
     }
   });
