@@ -98,12 +98,36 @@ function claimOwnership(dataRoot: string): string {
   }
 }
 
-/** Whether a user other than the owner can reach `dir` (every existing ancestor searchable by others). */
-function searchableByOthers(dir: string): boolean {
+/**
+ * The existing folders on the way to `dir` (itself included) that users other than their owner
+ * cannot enter (no o+x), outermost first.
+ */
+export function closedFolders(dir: string): string[] {
+  const chain: string[] = [];
   for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    if (fs.existsSync(current) && (fs.statSync(current).mode & 0o001) === 0) return false;
-    if (path.dirname(current) === current) return true;
+    chain.unshift(current);
+    if (path.dirname(current) === current) break;
   }
+  return chain.filter((folder) => fs.existsSync(folder) && (fs.statSync(folder).mode & 0o001) === 0);
+}
+
+const searchableByOthers = (dir: string) => closedFolders(dir).length === 0;
+
+/**
+ * As root, Postgres runs as user `postgres` and executes its binaries from this installation's
+ * node_modules; when `postgres` cannot enter the installation, initdb would fail with a bare
+ * EACCES, so say what to do instead.
+ */
+function assertBinariesReachable(): void {
+  if (process.getuid?.() !== 0) return;
+  const installation = path.resolve(__dirname, '..', '..');
+  const closed = closedFolders(installation);
+  if (closed.length === 0) return;
+  throw new Error(
+    `running as root, the embedded Postgres runs as user postgres, which cannot enter ${closed.join(', ')} to reach ` +
+      `its programs in ${path.join(installation, 'node_modules')}. Run \`chmod o+x ${closed.join(' ')}\` (it lets ` +
+      'other users pass through, not list or read), run as a normal user, or set DATABASE_URL to an external database.',
+  );
 }
 
 /**
@@ -124,6 +148,7 @@ export async function startEmbeddedPostgres(options: {
   log?: (message: string) => void;
 }): Promise<EmbeddedDatabase> {
   const dataRoot = path.resolve(options.dataRoot);
+  assertBinariesReachable();
   fs.mkdirSync(dataRoot, { recursive: true });
   const ownerFile = claimOwnership(dataRoot);
   const pgData = clusterDirectory(dataRoot);
