@@ -3,7 +3,8 @@
  *
  * Reading: the header is parsed by the maintained `nifti-reader-js`; we gunzip with `fflate` and
  * validate everything ourselves before allocating (dimensions, voxel cap, byte length, datatype,
- * finite values), then apply scl_slope/scl_inter.
+ * finite values), then apply scl_slope/scl_inter. Gzip is inflated as a stream that stops at the
+ * bytes the header says the file holds, so a crafted stream cannot make us inflate gigabytes.
  * Writing: no maintained NIfTI writer exists on npm, so the 348-byte NIfTI-1 header is built here.
  *
  * Voxel data stays x-fastest as in the file: voxel (x, y, z, t) is at
@@ -12,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'fflate';
+import { Gunzip, gzipSync } from 'fflate';
 import type * as NiftiReader from 'nifti-reader-js' with { 'resolution-mode': 'import' };
 import { InvalidInputError } from '../errors';
 
@@ -74,22 +75,52 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-function gunzip(bytes: Uint8Array): Uint8Array {
-  // ISIZE (uncompressed size mod 2^32) is the trailer's last 4 bytes: refuse bombs before inflating.
-  if (bytes.length < 18) throw new InvalidInputError('BAD_FORMAT', 'broken gzip stream: too short');
+/** Compressed bytes fed to the inflater at a time (deflate expands them at most ≈ 1000-fold). */
+const INFLATE_STEP = 4096;
+/** Enough for a NIfTI-1 (348) or NIfTI-2 (540) header. */
+const HEADER_PREFIX = 540;
+
+function concat(chunks: Uint8Array[], total: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * Inflates a gzipped NIfTI up to the bytes its header needs (vox_offset + voxel data); the header
+ * is validated as soon as it is out, so an invalid or oversized one stops the inflation there.
+ */
+function gunzipNifti(bytes: Uint8Array): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Gunzip((chunk) => {
+    chunks.push(chunk);
+    total += chunk.length;
+  });
+  // ISIZE (uncompressed size mod 2^32, the trailer's last 4 bytes) is only a claim, but one over the
+  // cap is refused before inflating anything.
   const n = bytes.length;
-  const isize = (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16)) + bytes[n - 1] * 2 ** 24;
-  if (isize > MAX_VOXELS * 8 + 65536) {
-    throw new InvalidInputError('TOO_LARGE', `gzip stream claims ${isize} bytes uncompressed`);
-  }
+  const isize = n < 18 ? 0 : (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16)) + bytes[n - 1] * 2 ** 24;
+  if (isize > MAX_VOXELS * 8 + 65536) throw new InvalidInputError('TOO_LARGE', `gzip stream claims ${isize} bytes uncompressed`);
+  let needed = Infinity;
   try {
-    return gunzipSync(bytes);
+    for (let at = 0; at < n && total < needed; at += INFLATE_STEP) {
+      inflater.push(bytes.subarray(at, at + INFLATE_STEP));
+      if (needed === Infinity && total >= HEADER_PREFIX) needed = parseHeader(toArrayBuffer(concat(chunks, total))).needed;
+    }
+    // The whole stream was needed: it must also end properly.
+    if (total < needed) inflater.push(new Uint8Array(0), true);
   } catch (error) {
-    throw new InvalidInputError(
-      'BAD_FORMAT',
-      `broken gzip stream: ${error instanceof Error ? error.message : String(error)}`,
-    );
+    if (error instanceof InvalidInputError) throw error;
+    throw new InvalidInputError('BAD_FORMAT', `broken gzip stream: ${error instanceof Error ? error.message : String(error)}`);
   }
+  const raw = concat(chunks, total);
+  return raw.length > needed ? raw.subarray(0, needed) : raw;
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
@@ -109,12 +140,23 @@ function spatialUnitScale(xyztUnits: number): number {
   }
 }
 
-/** Parse a NIfTI file (`.nii` or `.nii.gz` bytes). Throws InvalidInputError on anything invalid. */
-export function readNifti(bytes: Uint8Array): NiftiVolume {
-  const raw = isGzip(bytes) ? gunzip(bytes) : bytes;
-  const buffer = toArrayBuffer(raw);
+interface HeaderLayout {
+  header: NiftiReader.NIFTI1 | NiftiReader.NIFTI2;
+  ndim: number;
+  /** dim[1..ndim]. */
+  all: number[];
+  voxels: number;
+  type: TypeInfo;
+  /** Byte offset of the voxel data. */
+  offset: number;
+  /** Bytes the file must hold: offset + voxels · bytes per voxel. */
+  needed: number;
+}
+
+/** Parses and validates a NIfTI header from the start of the (inflated) file. */
+function parseHeader(buffer: ArrayBuffer): HeaderLayout {
   const reader = niftiReader();
-  if (raw.length < HEADER_SIZE_1 || !reader.isNIFTI(buffer)) {
+  if (buffer.byteLength < HEADER_SIZE_1 || !reader.isNIFTI(buffer)) {
     throw new InvalidInputError('BAD_FORMAT', 'not a NIfTI file (bad size or magic "n+1"/"n+2")');
   }
   let header: NiftiReader.NIFTI1 | NiftiReader.NIFTI2;
@@ -162,7 +204,14 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
   if (!Number.isFinite(header.vox_offset) || offset < HEADER_SIZE_1) {
     throw new InvalidInputError('BAD_FORMAT', `invalid NIfTI vox_offset ${header.vox_offset}`);
   }
-  const needed = offset + voxels * type.bytes;
+  return { header, ndim, all, voxels, type, offset, needed: offset + voxels * type.bytes };
+}
+
+/** Parse a NIfTI file (`.nii` or `.nii.gz` bytes). Throws InvalidInputError on anything invalid. */
+export function readNifti(bytes: Uint8Array): NiftiVolume {
+  const raw = isGzip(bytes) ? gunzipNifti(bytes) : bytes;
+  const buffer = toArrayBuffer(raw);
+  const { header, ndim, all, voxels, type, offset, needed } = parseHeader(buffer);
   if (needed > raw.length) {
     throw new InvalidInputError(
       'BAD_FORMAT',

@@ -168,6 +168,20 @@ describe('readNifti refuses bad input', () => {
     const big = handMadeNifti({ dims: [1000, 1000, 10], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [] });
     expect(codeOf(() => readNifti(big))).toBe('BAD_FORMAT');
   });
+  it('inflates a gzip stream only as far as the header says the file goes', () => {
+    // 16 MiB of zeros after the voxels, the second half of the stream garbled (gunzipping it whole
+    // fails): everything the header needs is in the first part, the rest is never inflated
+    const image = good();
+    const padded = new Uint8Array(image.length + 16 * 2 ** 20);
+    padded.set(image);
+    const gz = gzipSync(padded, { level: 1 });
+    for (let i = gz.length >> 1; i < gz.length - 8; i++) gz[i] ^= 0x5a;
+    expect(() => gunzipSync(gz)).toThrow();
+    expect(Array.from(readNifti(gz).data)).toEqual([1, 2, 3, 4]);
+    // cut inside the voxel data instead: refused
+    const short = gzipSync(handMadeNifti({ dims: [64, 64, 4], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: Array.from({ length: 64 * 64 * 4 }, (_, i) => i) }));
+    expect(codeOf(() => readNifti(short.subarray(0, short.length >> 1)))).toBe('BAD_FORMAT');
+  });
   it('truncated voxel data', () => {
     expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4], truncateBy: 3 })))).toBe('BAD_FORMAT');
   });
