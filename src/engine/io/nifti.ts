@@ -75,8 +75,12 @@ function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** Compressed bytes fed to the inflater at a time (deflate expands them at most ≈ 1000-fold). */
-const INFLATE_STEP = 4096;
+/**
+ * Compressed bytes fed to the inflater at a time (deflate expands them at most ≈ 1000-fold): small
+ * until the header is out, larger once it has bounded the output.
+ */
+const HEADER_INFLATE_STEP = 4096;
+const DATA_INFLATE_STEP = 65536;
 /** Enough for a NIfTI-1 (348) or NIfTI-2 (540) header. */
 const HEADER_PREFIX = 540;
 
@@ -106,12 +110,18 @@ function gunzipNifti(bytes: Uint8Array): Uint8Array {
   // cap is refused before inflating anything.
   const n = bytes.length;
   const isize = n < 18 ? 0 : (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16)) + bytes[n - 1] * 2 ** 24;
-  if (isize > MAX_VOXELS * 8 + 65536) throw new InvalidInputError('TOO_LARGE', `gzip stream claims ${isize} bytes uncompressed`);
+  if (isize > MAX_VOXELS * 8 + 65536) {
+    throw new InvalidInputError('TOO_LARGE', `gzip trailer claims ${isize} bytes uncompressed (a crafted or truncated file?)`);
+  }
   let needed = Infinity;
   try {
-    for (let at = 0; at < n && total < needed; at += INFLATE_STEP) {
-      inflater.push(bytes.subarray(at, at + INFLATE_STEP));
-      if (needed === Infinity && total >= HEADER_PREFIX) needed = parseHeader(toArrayBuffer(concat(chunks, total))).needed;
+    for (let at = 0, step = HEADER_INFLATE_STEP; at < n && total < needed; ) {
+      inflater.push(bytes.subarray(at, at + step));
+      at += step;
+      if (needed === Infinity && total >= HEADER_PREFIX) {
+        needed = parseHeader(toArrayBuffer(concat(chunks, total))).needed;
+        step = DATA_INFLATE_STEP;
+      }
     }
     // The whole stream was needed: it must also end properly.
     if (total < needed) inflater.push(new Uint8Array(0), true);
