@@ -43,7 +43,10 @@ export async function startWorker(options: { boss: Boss; store: Store; config: C
   return {
     queues,
     async stop() {
-      for (const queue of queues) await boss.offWork(queue);
+      // Stop fetching without waiting for the jobs in hand (a training job runs for minutes): the
+      // graceful boss.stop() that follows gives them its timeout, then aborts their signal; an
+      // aborted job is retried later and a training run resumes from its last finished epoch.
+      for (const queue of queues) await boss.offWork(queue, { wait: false });
     },
   };
 }

@@ -70,6 +70,39 @@ describe('serve on the embedded Postgres', () => {
     expect(await again.exited).toBe(0);
   });
 
+  test('SIGINT while a training job is in hand: exits within a minute, the run stays RUNNING to resume', async () => {
+    const serve = await startServe(env());
+    const run = async (id: string) => (await gqlAt(serve.graphqlUrl, `{ run(id: "${id}") { status progress datasetId } }`)).run;
+    const until = async (id: string, done: (r: { status: string; progress: number }) => boolean) => {
+      for (const deadline = Date.now() + 120000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 300))) {
+        const r = await run(id);
+        if (done(r)) return r;
+      }
+      throw new Error(`run ${id} did not get there:\n${serve.output()}`);
+    };
+    const created = await gqlAt(serve.graphqlUrl, 'mutation { createPhantomDataset(input: { name: "sigint", site: "A", subjects: 3 }) { id } }');
+    const dataset = await until(created.createPhantomDataset.id, (r) => r.status === 'SUCCEEDED');
+    // far more epochs than the test waits for: the job is still running when the signal comes
+    const training = await gqlAt(
+      serve.graphqlUrl,
+      `mutation { startTraining(input: { datasetId: "${dataset.datasetId}", method: PLAIN, preset: "tiny", epochs: 500 }) { id } }`,
+    );
+    const trainingId = training.startTraining.id;
+    await until(trainingId, (r) => r.status === 'RUNNING' && r.progress > 0);
+
+    serve.child.kill('SIGINT');
+    const exited = await Promise.race([serve.exited, new Promise((r) => setTimeout(() => r('still running'), 60000))]);
+    if (exited === 'still running') serve.child.kill('SIGKILL');
+    expect(exited).toBe(0);
+    expect(serve.output()).toMatch(/stopped/);
+
+    const again = await startServe(env());
+    const after = (await gqlAt(again.graphqlUrl, `{ run(id: "${trainingId}") { status } }`)).run;
+    expect(['QUEUED', 'RUNNING']).toContain(after.status); // not lost, not failed: it carries on
+    again.child.kill('SIGINT');
+    expect(await again.exited).toBe(0);
+  });
+
   test('after a crash (SIGKILL) the next start stops the orphaned postmaster and recovers the data', async () => {
     const crashed = await startServe(env());
     await insertDataset(crashed.graphqlUrl, 'before-crash');

@@ -54,9 +54,13 @@ export function register(program: Command): void {
 
       let stopping = false;
       const stop = async (signal: string) => {
-        if (stopping) return;
+        if (stopping) {
+          // The embedded Postgres left running is recovered at the next start (embedded-postgres.ts).
+          log(`${signal} again: quitting at once`);
+          process.exit(130);
+        }
         stopping = true;
-        log(`${signal}: stopping`);
+        log(`${signal}: stopping — jobs in hand get a few seconds, then resume at the next start (${signal} again quits at once)`);
         study.abort();
         await following;
         await platform.close();
