@@ -120,29 +120,22 @@ function boxesFromMasks(rowMasks: Uint8Array, colMasks: Uint8Array, T: number, r
     const q0 = 4 * t * C;
     boxes.set([0, rows - 1, 0, cols - 1], q0);
     for (let cls = 1; cls < C; cls++) {
-      const bit = 1 << cls;
-      const q = q0 + 4 * cls;
-      let r0 = rows;
-      let r1 = -1;
-      for (let r = 0; r < rows; r++) {
-        if (rowMasks[t * rows + r] & bit) {
-          if (r0 === rows) r0 = r;
-          r1 = r;
-        }
-      }
-      let c0 = cols;
-      let c1 = -1;
-      for (let c = 0; c < cols; c++) {
-        if (colMasks[t * cols + c] & bit) {
-          if (c0 === cols) c0 = c;
-          c1 = c;
-        }
-      }
-      boxes[q] = r0;
-      boxes[q + 1] = r1;
-      boxes[q + 2] = c0;
-      boxes[q + 3] = c1;
+      writeSpan(rowMasks, t * rows, rows, 1 << cls, boxes, q0 + 4 * cls);
+      writeSpan(colMasks, t * cols, cols, 1 << cls, boxes, q0 + 4 * cls + 2);
     }
   }
   return boxes;
+}
+
+/** First and last i < n with `bit` set in masks[offset + i], into out[q] and out[q + 1] (n and −1 when none). */
+function writeSpan(masks: Uint8Array, offset: number, n: number, bit: number, out: Int32Array, q: number): void {
+  let first = n;
+  let last = -1;
+  for (let i = 0; i < n; i++) {
+    if ((masks[offset + i] & bit) === 0) continue;
+    if (first === n) first = i;
+    last = i;
+  }
+  out[q] = first;
+  out[q + 1] = last;
 }
