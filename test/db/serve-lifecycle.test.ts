@@ -71,7 +71,10 @@ describe('serve on the embedded Postgres', () => {
   });
 
   test('SIGINT while a training job is in hand: exits within a minute, the run stays RUNNING to resume', async () => {
-    const serve = await startServe(env());
+    const ownRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-serve-sigint-'));
+    fs.chmodSync(ownRoot, 0o755);
+    const ownEnv = { CARDIAC_UQ_DATA_DIR: ownRoot, DATABASE_URL: '' };
+    const serve = await startServe(ownEnv);
     const run = async (id: string) => (await gqlAt(serve.graphqlUrl, `{ run(id: "${id}") { status progress datasetId } }`)).run;
     const until = async (id: string, done: (r: { status: string; progress: number }) => boolean) => {
       for (const deadline = Date.now() + 120000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 300))) {
@@ -96,11 +99,12 @@ describe('serve on the embedded Postgres', () => {
     expect(exited).toBe(0);
     expect(serve.output()).toMatch(/stopped/);
 
-    const again = await startServe(env());
+    const again = await startServe(ownEnv);
     const after = (await gqlAt(again.graphqlUrl, `{ run(id: "${trainingId}") { status } }`)).run;
     expect(['QUEUED', 'RUNNING']).toContain(after.status); // not lost, not failed: it carries on
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
+    fs.rmSync(ownRoot, { recursive: true, force: true });
   });
 
   test('after a crash (SIGKILL) the next start stops the orphaned postmaster and recovers the data', async () => {
