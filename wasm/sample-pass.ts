@@ -33,7 +33,6 @@ export function accumulateBlock(
   labels: usize,
   labelStride: i32,
 ): void {
-  const ln2 = f64x2.splat(0.6931471805599453);
   for (let t = 0; t < T; t++) {
     let src = input + <usize>(t * groups) * 64;
     let sumAt = sums;
@@ -57,15 +56,10 @@ export function accumulateBlock(
       v128.store(sumAt, f64x2.add(v128.load(sumAt, 112), f64x2.promote_low_f32x4(i64x2.shuffle(d, d, 1, 1))), 112);
       sumAt += 128;
 
-      // transpose: x_k holds class k of the four pixels
-      const abLow = i32x4.shuffle(a, b, 0, 4, 1, 5);
-      const abHigh = i32x4.shuffle(a, b, 2, 6, 3, 7);
-      const cdLow = i32x4.shuffle(c, d, 0, 4, 1, 5);
-      const cdHigh = i32x4.shuffle(c, d, 2, 6, 3, 7);
-      const x0 = i64x2.shuffle(abLow, cdLow, 0, 2);
-      const x1 = i64x2.shuffle(abLow, cdLow, 1, 3);
-      const x2 = i64x2.shuffle(abHigh, cdHigh, 0, 2);
-      const x3 = i64x2.shuffle(abHigh, cdHigh, 1, 3);
+      const x0 = classLane(a, b, c, d, 0);
+      const x1 = classLane(a, b, c, d, 1);
+      const x2 = classLane(a, b, c, d, 2);
+      const x3 = classLane(a, b, c, d, 3);
 
       // argmax, ties → lowest class: the first k with x_k = max
       const max = f32x4.pmax(f32x4.pmax(x0, x1), f32x4.pmax(x2, x3));
@@ -77,21 +71,7 @@ export function accumulateBlock(
       v128.store32_lane(labelAt, bytes, 0);
       labelAt += 4;
 
-      // Σ_c x_c ln m_c and Σ_c x_c e_c (float32), combined in float64 below
-      const lnPart = f32x4.add(
-        f32x4.add(f32x4.mul(x0, lnMantissa(x0)), f32x4.mul(x1, lnMantissa(x1))),
-        f32x4.add(f32x4.mul(x2, lnMantissa(x2)), f32x4.mul(x3, lnMantissa(x3))),
-      );
-      const expPart = f32x4.add(
-        f32x4.add(f32x4.mul(x0, binaryExponent(x0)), f32x4.mul(x1, binaryExponent(x1))),
-        f32x4.add(f32x4.mul(x2, binaryExponent(x2)), f32x4.mul(x3, binaryExponent(x3))),
-      );
-      const lnLow = f64x2.promote_low_f32x4(lnPart);
-      const lnHigh = f64x2.promote_low_f32x4(i64x2.shuffle(lnPart, lnPart, 1, 1));
-      const expLow = f64x2.promote_low_f32x4(expPart);
-      const expHigh = f64x2.promote_low_f32x4(i64x2.shuffle(expPart, expPart, 1, 1));
-      v128.store(entAt, f64x2.sub(v128.load(entAt), f64x2.add(f64x2.mul(expLow, ln2), lnLow)));
-      v128.store(entAt, f64x2.sub(v128.load(entAt, 16), f64x2.add(f64x2.mul(expHigh, ln2), lnHigh)), 16);
+      subtractEntropy(entAt, x0, x1, x2, x3);
       entAt += 32;
     }
   }
@@ -99,6 +79,57 @@ export function accumulateBlock(
   const count = f64x2.splat(<f64>T);
   for (let at = sums, end = sums + <usize>groups * 128; at < end; at += 16) v128.store(at, f64x2.div(v128.load(at), count));
   for (let at = entropy, end = entropy + <usize>groups * 32; at < end; at += 16) v128.store(at, f64x2.div(v128.load(at), count));
+}
+
+/**
+ * H(p) for four pixels whose class k values are the lanes of x_k: Σ_c x_c·ln m_c and Σ_c x_c·e_c in
+ * float32, combined with ln 2 in float64 and subtracted from the two f64x2 at `at`.
+ */
+// @ts-ignore: decorator
+@inline function subtractEntropy(at: usize, x0: v128, x1: v128, x2: v128, x3: v128): void {
+  const lnPart = f32x4.add(
+    f32x4.add(f32x4.mul(x0, lnMantissa(x0)), f32x4.mul(x1, lnMantissa(x1))),
+    f32x4.add(f32x4.mul(x2, lnMantissa(x2)), f32x4.mul(x3, lnMantissa(x3))),
+  );
+  const expPart = f32x4.add(
+    f32x4.add(f32x4.mul(x0, binaryExponent(x0)), f32x4.mul(x1, binaryExponent(x1))),
+    f32x4.add(f32x4.mul(x2, binaryExponent(x2)), f32x4.mul(x3, binaryExponent(x3))),
+  );
+  const ln2 = f64x2.splat(0.6931471805599453);
+  const lnLow = f64x2.promote_low_f32x4(lnPart);
+  const lnHigh = f64x2.promote_low_f32x4(i64x2.shuffle(lnPart, lnPart, 1, 1));
+  const expLow = f64x2.promote_low_f32x4(expPart);
+  const expHigh = f64x2.promote_low_f32x4(i64x2.shuffle(expPart, expPart, 1, 1));
+  v128.store(at, f64x2.sub(v128.load(at), f64x2.add(f64x2.mul(expLow, ln2), lnLow)));
+  v128.store(at, f64x2.sub(v128.load(at, 16), f64x2.add(f64x2.mul(expHigh, ln2), lnHigh)), 16);
+}
+
+/** Class k of four pixels from their class vectors a, b, c, d (one column of the 4×4 transpose). */
+// @ts-ignore: decorator
+@inline function classLane(a: v128, b: v128, c: v128, d: v128, k: i32): v128 {
+  const low = k < 2;
+  const ab = low ? i32x4.shuffle(a, b, 0, 4, 1, 5) : i32x4.shuffle(a, b, 2, 6, 3, 7);
+  const cd = low ? i32x4.shuffle(c, d, 0, 4, 1, 5) : i32x4.shuffle(c, d, 2, 6, 3, 7);
+  return (k & 1) == 0 ? i64x2.shuffle(ab, cd, 0, 2) : i64x2.shuffle(ab, cd, 1, 3);
+}
+
+/**
+ * H(p) per pixel, by exactly the arithmetic of accumulateBlock, for `groups`·4 pixels of 4 float32
+ * class values each (the float32 p̄, so that MI = H(p̄) − mean_t H(p_t) cancels exactly when the
+ * samples agree). Writes float64 entropies to `out`.
+ */
+export function pixelEntropy(input: usize, groups: i32, out: usize): void {
+  for (let g = 0; g < groups; g++) {
+    const src = input + <usize>g * 64;
+    const a = v128.load(src);
+    const b = v128.load(src, 16);
+    const c = v128.load(src, 32);
+    const d = v128.load(src, 48);
+    const at = out + <usize>g * 32;
+    v128.store(at, f64x2.splat(0));
+    v128.store(at, f64x2.splat(0), 16);
+    subtractEntropy(at, classLane(a, b, c, d, 0), classLane(a, b, c, d, 1), classLane(a, b, c, d, 2), classLane(a, b, c, d, 3));
+  }
 }
 
 /**

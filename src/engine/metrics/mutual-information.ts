@@ -6,17 +6,18 @@
  *
  * image level: mean over all pixels. Two one-hot samples that disagree give ln 2, agreeing ones 0.
  */
-import { entropyMap, imageMean } from './predictive-entropy';
+import { imageMean } from './entropy-map';
 import { type SampleShape, type SampleStatistics, sampleStatistics } from './sample-statistics';
 
-/** MI map from the fused sample statistics. */
+/**
+ * MI map from the fused sample statistics; H(p̄) as stats.meanEntropyForMi (the samples' own
+ * x·ln x, so that agreeing samples give exactly 0).
+ */
 export function mutualInformationMapFromStatistics(
   stats: SampleStatistics,
   out: Float64Array = new Float64Array(stats.shape.rows * stats.shape.cols),
 ): Float64Array {
-  const pixels = stats.shape.rows * stats.shape.cols;
-  entropyMap(stats.meanProbs, pixels, stats.shape.C, out);
-  for (let j = 0; j < pixels; j++) out[j] -= stats.meanSampleEntropy[j];
+  for (let j = 0; j < out.length; j++) out[j] = stats.meanEntropyForMi[j] - stats.meanSampleEntropy[j];
   return out;
 }
 

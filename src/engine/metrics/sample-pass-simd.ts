@@ -8,7 +8,9 @@
  * Arithmetic: p̄ sums and the entropy accumulators are float64 as in the scalar pass (p̄ is the same
  * to the last bit); each sample's Σ_c x·ln x is float32 arithmetic: |error| < 1e-7 per pixel and
  * < 1e-9 on image means (pinned by the tests; measured ≤ 6e-8 and 2e-10), inside the 1e-6 contract
- * of DESIGN.md — the precision a float32 NumPy computation of the same samples has.
+ * of DESIGN.md — the precision a float32 NumPy computation of the same samples has. Where the samples
+ * agree, the H(p̄) that MI subtracts them from goes through the same kernel arithmetic, so MI is 0
+ * there (meanEntropyMatched).
  */
 import { SAMPLE_PASS_WASM_BASE64 } from './sample-pass-wasm';
 
@@ -24,6 +26,7 @@ interface SamplePassExports {
     labels: number,
     labelStride: number,
   ): void;
+  pixelEntropy(input: number, groups: number, out: number): void;
   labelSummary(
     labels: number,
     T: number,
@@ -41,6 +44,11 @@ export interface RawSampleStatistics {
   meanProbs: Float64Array;
   /** (1/T) Σ_t H(p_t) per pixel. */
   meanSampleEntropy: Float64Array;
+  /**
+   * H(p̄) per pixel from p̄ rounded to float32, by the same x·ln x as meanSampleEntropy: equal to
+   * a sample's own entropy where p̄ is that float32 sample (sample-statistics.ts meanEntropyForMi).
+   */
+  meanEntropyMatched: Float64Array;
   labels: Uint8Array;
   counts: Int32Array;
   boxes: Int32Array;
@@ -72,8 +80,10 @@ function layout(base: number, T: number, rows: number, cols: number) {
   const counts = align16(labels + T * paddedPixels);
   const rowMasks = align16(counts + T * C * 4);
   const colMasks = align16(rowMasks + T * rows);
-  const end = colMasks + T * cols;
-  return { paddedPixels, input, sums, entropy, labels, counts, rowMasks, colMasks, end };
+  const meanInput = align16(colMasks + T * cols);
+  const meanEntropy = align16(meanInput + paddedPixels * C * 4);
+  const end = meanEntropy + paddedPixels * 8;
+  return { paddedPixels, input, sums, entropy, labels, counts, rowMasks, colMasks, meanInput, meanEntropy, end };
 }
 
 export function samplePassSimd(samples: Float32Array, T: number, rows: number, cols: number): RawSampleStatistics {
@@ -85,7 +95,7 @@ export function samplePassSimd(samples: Float32Array, T: number, rows: number, c
   const buffer = k.memory.buffer;
   const bytes = new Uint8Array(buffer);
   bytes.fill(0, at.sums, at.labels);
-  bytes.fill(0, at.colMasks, at.end);
+  bytes.fill(0, at.colMasks, at.meanInput);
   const f32 = new Float32Array(buffer);
 
   for (let b0 = 0; b0 < pixels; b0 += BLOCK) {
@@ -100,13 +110,20 @@ export function samplePassSimd(samples: Float32Array, T: number, rows: number, c
   }
   k.labelSummary(at.labels, T, rows, cols, at.paddedPixels, at.rowMasks, at.colMasks, at.counts);
 
+  const meanProbs = new Float64Array(buffer, at.sums, pixels * C).slice();
+  const meanF32 = new Float32Array(buffer, at.meanInput, at.paddedPixels * C);
+  meanF32.set(meanProbs);
+  meanF32.fill(0, pixels * C);
+  k.pixelEntropy(at.meanInput, at.paddedPixels / 4, at.meanEntropy);
+
   const labels = new Uint8Array(T * pixels);
   for (let t = 0; t < T; t++) labels.set(bytes.subarray(at.labels + t * at.paddedPixels, at.labels + t * at.paddedPixels + pixels), t * pixels);
   const counts = new Int32Array(buffer, at.counts, T * C).slice();
   for (let t = 0; t < T; t++) counts[t * C] = pixels - counts[t * C + 1] - counts[t * C + 2] - counts[t * C + 3];
   return {
-    meanProbs: new Float64Array(buffer, at.sums, pixels * C).slice(),
+    meanProbs,
     meanSampleEntropy: new Float64Array(buffer, at.entropy, pixels).slice(),
+    meanEntropyMatched: new Float64Array(buffer, at.meanEntropy, pixels).slice(),
     labels,
     counts,
     boxes: boxesFromMasks(bytes.subarray(at.rowMasks, at.rowMasks + T * rows), bytes.subarray(at.colMasks, at.end), T, rows, cols),

@@ -9,6 +9,7 @@
  * the scalar pass below, in pixel blocks so the p̄ accumulators of a block stay in L1 while all T
  * samples stream through it, with the logarithms of float32-log.ts.
  */
+import { entropyMap } from './entropy-map';
 import { float32Bits, xLnXFloat32 } from './float32-log';
 import { type RawSampleStatistics, samplePassSimd } from './sample-pass-simd';
 
@@ -29,6 +30,14 @@ export interface SampleStatistics {
   meanProbs: Float64Array;
   /** (1/T) Σ_t H(p_t) per pixel, nats. */
   meanSampleEntropy: Float64Array;
+  /** H(p̄) per pixel (float64 Math.log): the predictive-entropy map. */
+  meanEntropy: Float64Array;
+  /**
+   * H(p̄) per pixel for MI = H(p̄) − (1/T) Σ_t H(p_t): meanEntropy, except where p̄ is a float32
+   * vector (always so where the samples agree: their mean is each of them), where it is formed by
+   * the samples' own x·ln x, so that MI is exactly 0 there.
+   */
+  meanEntropyForMi: Float64Array;
   /** S_t = argmax p_t, T·rows·cols. */
   sampleLabels: Uint8Array;
   /** |S_t = k| at t·C + k. */
@@ -50,10 +59,20 @@ export function sampleStatistics(samples: Float32Array, shape: SampleShape): Sam
   }
   if (C > 255 || C < 1 || T < 1) throw new RangeError(`unsupported shape T=${T}, C=${C}`);
   const raw = C === 4 ? samplePassSimd(samples, T, rows, cols) : samplePassScalar(samples, shape);
+  const meanEntropy = entropyMap(raw.meanProbs, pixels, C);
+  const meanEntropyForMi = meanEntropy.slice();
+  const p = raw.meanProbs;
+  for (let j = 0, o = 0; j < pixels; j++, o += C) {
+    let float32 = true;
+    for (let c = 0; c < C && float32; c++) float32 = Math.fround(p[o + c]) === p[o + c];
+    if (float32) meanEntropyForMi[j] = raw.meanEntropyMatched[j];
+  }
   return {
     shape,
     meanProbs: raw.meanProbs,
     meanSampleEntropy: raw.meanSampleEntropy,
+    meanEntropy,
+    meanEntropyForMi,
     sampleLabels: raw.labels,
     classCounts: raw.counts,
     classBoxes: raw.boxes,
@@ -123,5 +142,21 @@ function samplePassScalar(samples: Float32Array, shape: SampleShape): RawSampleS
   }
   for (let i = 0; i < sum.length; i++) sum[i] /= T;
   for (let i = 0; i < pixels; i++) ent[i] /= T;
-  return { meanProbs: sum, meanSampleEntropy: ent, labels, counts, boxes };
+  return { meanProbs: sum, meanSampleEntropy: ent, meanEntropyMatched: matchedEntropy(sum, pixels, C), labels, counts, boxes };
+}
+
+/** meanEntropyMatched of the scalar pass: H of p̄ rounded to float32 by xLnXFloat32, as the samples. */
+function matchedEntropy(meanProbs: Float64Array, pixels: number, C: number): Float64Array {
+  const out = new Float64Array(pixels);
+  const value = new Float32Array(1);
+  const bits = float32Bits(value);
+  for (let j = 0, o = 0; j < pixels; j++, o += C) {
+    let h = 0;
+    for (let c = 0; c < C; c++) {
+      value[0] = meanProbs[o + c];
+      h += xLnXFloat32(value[0], bits[0]);
+    }
+    out[j] = -h;
+  }
+  return out;
 }

@@ -10,7 +10,7 @@
  */
 import { ACDC_LABELS, type LabelMap, type SpacingMm, STRUCTURES, type Structure } from '../data/types';
 import { type CalibrationResult, DEFAULT_CALIBRATION_BINS, calibration } from './calibration';
-import { entropyMap, imageMean } from './predictive-entropy';
+import { imageMean } from './entropy-map';
 import { type SampleShape, sampleStatistics } from './sample-statistics';
 import { WithinSampleWorkspace, type WithinSampleMeasures, argmaxLabels, withinSampleMeasures } from './within-sample';
 
@@ -50,12 +50,12 @@ export function summarizeUncertainty(
   const pixels = shape.rows * shape.cols;
   const labels = options.labels ?? ACDC_LABELS;
   const stats = sampleStatistics(samples, shape);
-  const hMap = entropyMap(stats.meanProbs, pixels, shape.C);
+  const hMap = stats.meanEntropy;
   const entropy = imageMean(hMap);
   let miSum = 0;
   const miMap = options.keepMaps ? new Float64Array(pixels) : undefined;
   for (let j = 0; j < pixels; j++) {
-    const v = hMap[j] - stats.meanSampleEntropy[j];
+    const v = stats.meanEntropyForMi[j] - stats.meanSampleEntropy[j];
     miSum += v;
     if (miMap) miMap[j] = v;
   }

@@ -69,6 +69,18 @@ describe('mutual information and predictive entropy', () => {
     }
   });
 
+  it('MI is 0 for a deterministic model: agreeing samples cancel exactly (C = 4 SIMD and C = 3)', () => {
+    const rng = seedrandom('agree');
+    for (const C of [4, 3]) {
+      const one = randomSamples(rng, 1, 9, 7, C);
+      expect(mutualInformationMap(one, { T: 1, rows: 9, cols: 7, C }).every((v) => v === 0)).toBe(true);
+      const repeated = new Float32Array(one.length * 50);
+      for (let t = 0; t < 50; t++) repeated.set(one, t * one.length);
+      const mi = mutualInformationMap(repeated, { T: 50, rows: 9, cols: 7, C });
+      expect(Math.max(...mi.map(Math.abs))).toBeLessThan(1e-14); // the mean of 50 equal terms rounds
+    }
+  });
+
   it('sample statistics: argmax with ties to the lowest class, counts and boxes', () => {
     // T = 2, 1×3 image, C = 3
     // t0: [.2,.5,.3] → 1, [.4,.4,.2] → 0 (tie), [0,.5,.5] → 1 (tie)
