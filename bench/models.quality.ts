@@ -5,7 +5,9 @@
  * stochastic methods and 0 for plain.
  *
  *   npx tsx bench/models.quality.ts [--subjects 30] [--methods plain,mcd,bbb,ensemble]
- *        [--members 5] [--epochs N] [--samples 50] [--seed 1] [--out DIR]
+ *        [--members 5] [--workers W] [--epochs N] [--samples 50] [--seed 1] [--out DIR]
+ *
+ * --workers: ensemble member threads (default: one per CPU core; 0 = in-process, one at a time).
  *
  * Mean Dice per structure over the test slices whose ground truth contains the structure
  * (a missed structure counts as Dice 0).
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
   const subjects = Number(arg('subjects', '30'));
   const methods = arg('methods', 'plain,mcd,bbb,ensemble').split(',') as Method[];
   const members = Number(arg('members', '5'));
+  const workers = process.argv.includes('--workers') ? Number(arg('workers', '0')) : undefined;
   const samples = Number(arg('samples', '50'));
   const seed = Number(arg('seed', '1'));
   const epochs = process.argv.includes('--epochs') ? Number(arg('epochs', '0')) : undefined;
@@ -48,7 +51,7 @@ async function main(): Promise<void> {
     const config: TrainConfig = { method, preset: 'quick', seed, ...(epochs ? { epochs } : {}), ...(method === 'ensemble' ? { members } : {}) };
     const dir = path.join(out, method);
     const t1 = Date.now();
-    await trainModel(config, { train, val }, { outDir: dir });
+    await trainModel(config, { train, val }, { outDir: dir, ...(workers != null ? { workers } : {}) });
     const trainS = (Date.now() - t1) / 1000;
     const ck = await loadCheckpoint(dir);
     const sums: Record<Structure, { dice: number; n: number }> = { LV: { dice: 0, n: 0 }, MYO: { dice: 0, n: 0 }, RV: { dice: 0, n: 0 } };

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { initBackend } from '../engine/backend';
 import { loadSlices } from './load-slices';
 import { trainSingle } from '../engine/training/train';
-import { defaultAugmenter } from '../engine/training/augmentation';
+import { presetAugmenter } from '../engine/training/augmentation';
 import type { TrainConfig } from '../engine/training/types';
 import { appendAudit } from '../db/audit';
 import type { Prisma } from '../db/generated/client';
@@ -46,7 +46,7 @@ export const trainMember: JobHandler = async (job, { store, config: appConfig })
       outDir,
       resumeFrom: outDir,
       member: trainConfig.method === 'ensemble' ? member : undefined,
-      augment: defaultAugmenter(),
+      augment: presetAugmenter(trainConfig.preset),
       signal: ctx.signal,
       onProgress: (p) => {
         const doneMembers = (member + (p.epoch - 1 + p.step / p.stepsPerEpoch) / p.epochs) / members;

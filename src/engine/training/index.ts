@@ -14,7 +14,7 @@ import { activeBackend, initBackend } from '../backend';
 import { writeEnsembleIndex, type CheckpointMeta } from '../checkpoint';
 import { InvalidInputError } from '../errors';
 import { memberDirName } from '../models/ensemble';
-import { defaultAugmenter } from './augmentation';
+import { presetAugmenter } from './augmentation';
 import { trainSingle } from './train';
 import {
   TrainingCancelledError,
@@ -56,7 +56,7 @@ async function trainEnsemble(config: TrainConfig, data: TrainingData, opts: Trai
   const results: Array<Awaited<ReturnType<typeof trainSingle>>> = new Array(M);
   const memberOpts = (m: number): TrainOptions => ({
     ...opts,
-    augment: opts.augment === undefined ? defaultAugmenter() : opts.augment,
+    augment: opts.augment === undefined ? presetAugmenter(config.preset) : opts.augment,
     member: m,
     outDir: path.join(opts.outDir, memberDirName(m)),
     ...(opts.resumeFrom != null ? { resumeFrom: path.join(opts.resumeFrom, memberDirName(m)) } : {}),
@@ -91,7 +91,7 @@ async function trainEnsemble(config: TrainConfig, data: TrainingData, opts: Trai
 export async function trainModel(config: TrainConfig, data: TrainingData, opts: TrainOptions): Promise<TrainResult> {
   await initBackend();
   if (config.method === 'ensemble') return trainEnsemble(config, data, opts);
-  const augment = opts.augment === undefined ? defaultAugmenter() : opts.augment;
+  const augment = opts.augment === undefined ? presetAugmenter(config.preset) : opts.augment;
   const r = await trainSingle(config, data, { ...opts, augment });
   const best: CheckpointMeta[] = [r.best];
   const history: EpochRecord[][] = [r.history];

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendRequest } from '../backend';
 import { trainSingle } from './train';
-import { defaultAugmenter } from './augmentation';
+import { presetAugmenter } from './augmentation';
 import type { TrainConfig, TrainingData, TrainOptions } from './types';
 
 export interface WorkerInput {
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
       resumeFrom: input.resumeFrom,
       member: input.member,
       signal: controller.signal,
-      augment: input.augment ? defaultAugmenter() : null,
+      augment: input.augment ? presetAugmenter(input.config.preset) : null,
       onProgress: (progress) => port.postMessage({ type: 'progress', progress } satisfies WorkerMessage),
     });
     port.postMessage({ type: 'done', result } satisfies WorkerMessage);
