@@ -14,6 +14,7 @@ import { EvaluationMutations } from './evaluation.mutations';
 import { RunResolver } from './run.resolver';
 import { ServerInfoResolver } from './server-info.resolver';
 import { SliceResolver } from './slice.resolver';
+import { StudyMutations } from './study.mutations';
 import { SubjectResolver } from './subject.resolver';
 import { TrainingMutations } from './training.mutations';
 
@@ -26,6 +27,7 @@ export const RESOLVERS = [
   RunResolver,
   TrainingMutations,
   EvaluationMutations,
+  StudyMutations,
   EvaluationResolver,
   QcCurveResolver,
   PredictionResolver,
