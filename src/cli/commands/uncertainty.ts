@@ -158,6 +158,13 @@ export function register(program: Command): void {
     .option('--z <index>', 'slice of a 3-D ground truth to use')
     .option('--bins <n>', 'reliability bins for the ECE', String(DEFAULT_CALIBRATION_BINS))
     .option('--json', 'print JSON: {"entropy","mi","nll","brier","ece","LV":{"dice_within","assd_within"},"MYO","RV"}')
+    .addHelpText(
+      'after',
+      '\nIn nats; p̄ = mean of the samples, S̄ = argmax p̄ and S_t = argmax p_t (ties to the lowest class).\n' +
+        'Precision: the predictive entropy is float64; with C = 4 each sample\'s x·ln x is float32 (WebAssembly\n' +
+        'SIMD), so MI agrees with float64 to < 1e-7 per pixel and < 1e-9 as an image mean, and is exactly 0\n' +
+        'where the samples agree.',
+    )
     .action((options: UncertaintyCliOptions) => {
       process.stdout.write(runUncertainty(options) + '\n');
     });
