@@ -19,6 +19,7 @@
  *     8 epochs, ±24 px:                         0.892 / 0.862 / 0.923, 193 s
  *     12 epochs, ±24 px (this preset), seed 1:  0.906 / 0.874 / 0.927, 300 s
  *                                      seed 2:  0.916 / 0.871 / 0.924, 314 s
+ *                                      seed 3:  0.901 / 0.879 / 0.927, 333 s
  *   (study size, 20 subjects, seed 1: 0.886 / 0.878 / 0.927). The remaining LV misses are apical
  *   slices with 1–13-pixel cavities. A 64×64 input at half resolution trained 2× faster but missed
  *   the small apical LV: mean LV Dice 0.87.
