@@ -2,30 +2,13 @@
  * startStudy over GraphQL (API only: the job is queued, no worker runs it here): one study per
  * plan, a second call returns it, more repeats extend it, bad input is refused and writes nothing.
  */
-import { createStore } from '../../src/db/client';
-import type { Store } from '../../src/db/client';
-import { createDatabase, testServers } from '../support/databases';
-import { startTestPlatform } from '../support/platform';
-
-const server = testServers()[0];
+import { usePlatform } from '../support/platform';
 
 describe('startStudy', () => {
-  let db: Awaited<ReturnType<typeof createDatabase>>;
-  let api: Awaited<ReturnType<typeof startTestPlatform>>;
-  let store: Store;
-
-  beforeAll(async () => {
-    db = await createDatabase(server);
-    store = createStore(db.url);
-    api = await startTestPlatform(db.url, 'api');
-  });
-  afterAll(async () => {
-    await api?.platform.close();
-    await store?.$disconnect();
-    await db?.drop();
-  });
+  const fixture = usePlatform('api');
 
   it('launches the study once, returns it again, extends it for more repeats, and audits who did', async () => {
+    const { api, store } = fixture;
     const start = async (input: string) => api.gql(`mutation { startStudy(input: ${input}) { id kind status config } }`);
     const first = await start('{ preset: "tiny" }');
     expect(first.body.errors).toBeUndefined();
@@ -45,6 +28,7 @@ describe('startStudy', () => {
   });
 
   it('refuses an unknown preset and out-of-range repeats, writing nothing', async () => {
+    const { api, store } = fixture;
     const before = await store.run.count();
     for (const input of ['{ preset: "huge" }', '{ preset: "tiny", repeats: 0 }', '{ preset: "tiny", repeats: 21 }']) {
       const res = await api.gql(`mutation { startStudy(input: ${input}) { id } }`);

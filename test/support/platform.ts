@@ -17,3 +17,29 @@ export async function startTestPlatform(databaseUrl: string, role: Role = 'all',
   }
   return { platform, config, graphqlUrl, gql };
 }
+
+/**
+ * A test database with the platform on it for one describe block: registers beforeAll/afterAll and
+ * returns a holder whose fields are set once beforeAll has run.
+ */
+export function usePlatform(role: Role = 'all', env: Record<string, string> = {}) {
+  // Imported here so that suites using only startTestPlatform do not load the database helpers.
+  const { createDatabase, testServers } = require('./databases') as typeof import('./databases');
+  const { createStore } = require('../../src/db/client') as typeof import('../../src/db/client');
+  const fixture = {} as {
+    db: Awaited<ReturnType<typeof createDatabase>>;
+    store: ReturnType<typeof createStore>;
+    api: Awaited<ReturnType<typeof startTestPlatform>>;
+  };
+  beforeAll(async () => {
+    fixture.db = await createDatabase(testServers()[0]);
+    fixture.store = createStore(fixture.db.url);
+    fixture.api = await startTestPlatform(fixture.db.url, role, env);
+  });
+  afterAll(async () => {
+    await fixture.api?.platform.close();
+    await fixture.store?.$disconnect();
+    await fixture.db?.drop();
+  });
+  return fixture;
+}
