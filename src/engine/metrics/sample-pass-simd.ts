@@ -25,6 +25,7 @@ interface SamplePassExports {
     entropy: number,
     labels: number,
     labelStride: number,
+    meanEntropy: number,
   ): void;
   pixelEntropy(input: number, groups: number, out: number): void;
   labelSummary(
@@ -44,6 +45,8 @@ export interface RawSampleStatistics {
   meanProbs: Float64Array;
   /** (1/T) Σ_t H(p_t) per pixel. */
   meanSampleEntropy: Float64Array;
+  /** H(p̄) per pixel in float64. */
+  meanEntropy: Float64Array;
   /**
    * H(p̄) per pixel from p̄ rounded to float32, by the same x·ln x as meanSampleEntropy: equal to
    * a sample's own entropy where p̄ is that float32 sample (sample-statistics.ts meanEntropyForMi).
@@ -82,8 +85,9 @@ function layout(base: number, T: number, rows: number, cols: number) {
   const colMasks = align16(rowMasks + T * rows);
   const meanInput = align16(colMasks + T * cols);
   const meanEntropy = align16(meanInput + paddedPixels * C * 4);
-  const end = meanEntropy + paddedPixels * 8;
-  return { paddedPixels, input, sums, entropy, labels, counts, rowMasks, colMasks, meanInput, meanEntropy, end };
+  const meanEntropy64 = align16(meanEntropy + paddedPixels * 8);
+  const end = meanEntropy64 + paddedPixels * 8;
+  return { paddedPixels, input, sums, entropy, labels, counts, rowMasks, colMasks, meanInput, meanEntropy, meanEntropy64, end };
 }
 
 export function samplePassSimd(samples: Float32Array, T: number, rows: number, cols: number): RawSampleStatistics {
@@ -106,7 +110,7 @@ export function samplePassSimd(samples: Float32Array, T: number, rows: number, c
       f32.set(samples.subarray((t * pixels + b0) * C, (t * pixels + b0 + n) * C), to);
       f32.fill(0, to + n * C, to + groups * 16); // padding pixels: all-zero, class 0, no entropy
     }
-    k.accumulateBlock(at.input, groups, T, at.sums + b0 * C * 8, at.entropy + b0 * 8, at.labels + b0, at.paddedPixels);
+    k.accumulateBlock(at.input, groups, T, at.sums + b0 * C * 8, at.entropy + b0 * 8, at.labels + b0, at.paddedPixels, at.meanEntropy64 + b0 * 8);
   }
   k.labelSummary(at.labels, T, rows, cols, at.paddedPixels, at.rowMasks, at.colMasks, at.counts);
 
@@ -123,6 +127,7 @@ export function samplePassSimd(samples: Float32Array, T: number, rows: number, c
   return {
     meanProbs,
     meanSampleEntropy: new Float64Array(buffer, at.entropy, pixels).slice(),
+    meanEntropy: new Float64Array(buffer, at.meanEntropy64, pixels).slice(),
     meanEntropyMatched: new Float64Array(buffer, at.meanEntropy, pixels).slice(),
     labels,
     counts,

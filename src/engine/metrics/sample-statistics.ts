@@ -30,7 +30,7 @@ export interface SampleStatistics {
   meanProbs: Float64Array;
   /** (1/T) Σ_t H(p_t) per pixel, nats. */
   meanSampleEntropy: Float64Array;
-  /** H(p̄) per pixel (float64 Math.log): the predictive-entropy map. */
+  /** H(p̄) per pixel in float64: the predictive-entropy map. */
   meanEntropy: Float64Array;
   /**
    * H(p̄) per pixel for MI = H(p̄) − (1/T) Σ_t H(p_t): meanEntropy, except where p̄ is a float32
@@ -59,7 +59,7 @@ export function sampleStatistics(samples: Float32Array, shape: SampleShape): Sam
   }
   if (C > 255 || C < 1 || T < 1) throw new RangeError(`unsupported shape T=${T}, C=${C}`);
   const raw = C === 4 ? samplePassSimd(samples, T, rows, cols) : samplePassScalar(samples, shape);
-  const meanEntropy = entropyMap(raw.meanProbs, pixels, C);
+  const { meanEntropy } = raw;
   const meanEntropyForMi = meanEntropy.slice();
   const p = raw.meanProbs;
   for (let j = 0, o = 0; j < pixels; j++, o += C) {
@@ -142,7 +142,7 @@ function samplePassScalar(samples: Float32Array, shape: SampleShape): RawSampleS
   }
   for (let i = 0; i < sum.length; i++) sum[i] /= T;
   for (let i = 0; i < pixels; i++) ent[i] /= T;
-  return { meanProbs: sum, meanSampleEntropy: ent, meanEntropyMatched: matchedEntropy(sum, pixels, C), labels, counts, boxes };
+  return { meanProbs: sum, meanSampleEntropy: ent, meanEntropy: entropyMap(sum, pixels, C), meanEntropyMatched: matchedEntropy(sum, pixels, C), labels, counts, boxes };
 }
 
 /** meanEntropyMatched of the scalar pass: H of p̄ rounded to float32 by xLnXFloat32, as the samples. */

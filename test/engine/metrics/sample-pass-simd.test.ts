@@ -56,6 +56,10 @@ function expectMatches(s: Float32Array, T: number, rows: number, cols: number): 
   expect(Array.from(got.classCounts)).toEqual(Array.from(ref.counts));
   expect(Array.from(got.classBoxes)).toEqual(Array.from(ref.boxes));
   expect(Array.from(got.meanProbs)).toEqual(Array.from(ref.meanProbs));
+  // H(p̄) is float64 (the kernel's own logarithm): as Math.log to rounding
+  for (let i = 0; i < rows * cols; i++) {
+    expect(Math.abs(got.meanEntropy[i] - refEntropy(ref.meanProbs.subarray(i * 4, i * 4 + 4)))).toBeLessThan(1e-14);
+  }
   let worst = 0;
   for (let i = 0; i < rows * cols; i++) worst = Math.max(worst, Math.abs(got.meanSampleEntropy[i] - ref.meanSampleEntropy[i]));
   return worst;
