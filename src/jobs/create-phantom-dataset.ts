@@ -1,6 +1,6 @@
 /** Job: generate the synthetic phantom (engine) and store it as a dataset. */
-import { generatePhantomDataset } from '../engine/data/phantom';
-import type { Site } from '../engine/data/types';
+import { phantomSubjects } from '../engine/data/phantom';
+import type { Site, Subject } from '../engine/data/types';
 import type { JobHandler } from './handlers';
 import { withRun } from './run-lifecycle';
 import { storeDataset } from './store-dataset';
@@ -18,7 +18,13 @@ export const createPhantomDataset: JobHandler = async (job, { store }) => {
   const config = run.config as unknown as PhantomDatasetConfig;
   await withRun(store, runId, { jobSignal: job.signal }, async (ctx) => {
     await ctx.progress({ fraction: 0, stage: 'generating phantom' }, true);
-    const subjects = generatePhantomDataset({ site: config.site, subjects: config.subjects, seed: config.seed });
+    const subjects: Subject[] = [];
+    for (const subject of phantomSubjects({ site: config.site, subjects: config.subjects, seed: config.seed })) {
+      subjects.push(subject);
+      await ctx.progress({ fraction: (0.6 * subjects.length) / config.subjects, stage: 'generating phantom' });
+      // Let the event loop run between subjects: the queue's connections time out after 10 s.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     await ctx.progress({ fraction: 0.6, stage: 'storing slices' }, true);
     const datasetId = await storeDataset(store, {
       name: config.name,

@@ -123,18 +123,28 @@ export function assignSplits(n: number, fractions: SplitFractions, seed: number 
 }
 
 export function generatePhantomDataset(options: PhantomDatasetOptions): Subject[] {
+  const out: Subject[] = [];
+  for (const subject of phantomSubjects(options)) {
+    out.push(subject);
+    options.onSubject?.(out.length, options.subjects);
+  }
+  return out;
+}
+
+/**
+ * The subjects of generatePhantomDataset one at a time (options validated before the first), so
+ * that a caller can yield between them: a site-B dataset of 20 subjects takes ≈ 13 s to generate.
+ */
+export function phantomSubjects(options: PhantomDatasetOptions): Generator<Subject> {
   const { site, subjects, seed } = options;
   checkSite(site);
   if (!Number.isInteger(subjects) || subjects < 1 || subjects > 10000) {
     throw new InvalidInputError('BAD_ARGUMENT', `subjects must be an integer in 1..10000, got ${subjects}`);
   }
   const splits = assignSplits(subjects, options.splits ?? DEFAULT_SPLITS, deriveSplitSeed(site, seed));
-  const out: Subject[] = [];
-  for (let k = 0; k < subjects; k++) {
-    out.push(generatePhantomSubject(site, k, seed, splits[k]));
-    options.onSubject?.(k + 1, subjects);
-  }
-  return out;
+  return (function* () {
+    for (let k = 0; k < subjects; k++) yield generatePhantomSubject(site, k, seed, splits[k]);
+  })();
 }
 
 function deriveSplitSeed(site: Site, seed: number | string): string {
