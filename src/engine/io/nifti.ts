@@ -133,7 +133,9 @@ function gunzipNifti(bytes: Uint8Array): Uint8Array {
   return raw.length > needed ? raw.subarray(0, needed) : raw;
 }
 
+/** The bytes as an ArrayBuffer of their own: the view's buffer when it spans it (read only here), else a copy. */
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
   const out = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(out).set(bytes);
   return out;
