@@ -1,4 +1,4 @@
-/** The Prisma client over the pg driver adapter (no Rust query engine; STACK.md "Prisma"). */
+/** The Prisma client over the pg driver adapter (no Rust query engine; docs/design.md "Store"). */
 import { PrismaClient } from './generated/client';
 import { createPgAdapter } from './pg-adapter';
 

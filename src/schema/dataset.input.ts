@@ -2,7 +2,7 @@ import { Field, InputType, Int, registerEnumType } from 'type-graphql';
 import { Split } from './enums';
 import { IsIn, Length, Matches, Max, Min } from 'class-validator';
 
-@InputType({ description: 'A synthetic phantom dataset (shared/PHANTOM.md)' })
+@InputType({ description: 'A synthetic phantom dataset (docs/design.md "Phantom")' })
 export class PhantomDatasetInput {
   @Field(() => String, { description: 'Unique dataset name: letters, digits, - _ . (1..64)' })
   @Length(1, 64)

@@ -7,7 +7,7 @@ export class DistortionInput {
   @Field(() => DistortionKind)
   kind!: DistortionKind;
 
-  @Field(() => Int, { defaultValue: 0, description: '0 for NONE; 1..4 otherwise (DESIGN.md, PHANTOM.md)' })
+  @Field(() => Int, { defaultValue: 0, description: '0 for NONE; 1..4 otherwise (docs/design.md "Distortions")' })
   @Min(0)
   @Max(4)
   level!: number;

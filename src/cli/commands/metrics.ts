@@ -1,6 +1,6 @@
 /**
  * `cardiac-uq metrics --pred P.nii.gz --gt G.nii.gz [--labels RV=1,MYO=2,LV=3] [--json]`
- * (DESIGN.md "The cardiac-uq command"): Dice, ASSD, HD and HD95 per slice z and structure, in mm
+ * (docs/design.md "The cardiac-uq command"): Dice, ASSD, HD and HD95 per slice z and structure, in mm
  * from the ground truth's pixdim. JSON: {"slices":[{"z":0,"LV":{"dice","assd","hd","hd95","status"},
  * "MYO":{…},"RV":{…}},…],"spacing_mm":[sx,sy]}; undefined values are null with a status.
  * Also holds the input helpers shared by the `uncertainty` and `qc` commands.

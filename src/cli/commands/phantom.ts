@@ -1,6 +1,6 @@
 /**
  * `cardiac-uq phantom --out DIR [--site A|B] [--subjects N] [--seed S]`: generate the synthetic cine
- * short-axis phantom (shared/PHANTOM.md) as an ACDC-layout folder of NIfTI files (patientXXX/Info.cfg,
+ * short-axis phantom (docs/design.md "Phantom") as an ACDC-layout folder of NIfTI files (patientXXX/Info.cfg,
  * patientXXX_frameNN[_gt].nii.gz for ED and ES) that `readAcdcFolder` reads back. Subjects are written
  * to a temporary sibling folder which is renamed to DIR at the end, so DIR is never half-written.
  * Progress on stderr. Bad input: exit 2.

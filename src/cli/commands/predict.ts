@@ -3,7 +3,7 @@
  *  --out S.npy [--seed S] [--backend tensorflow|wasm|cpu]`
  *
  * Posterior samples of one slice as float32 .npy [T, H, W, C] (H = NIfTI x, W = NIfTI y, C = 4:
- * 0 bg, 1 RV, 2 MYO, 3 LV; DESIGN.md "Labels and arrays"), on the image's own grid, readable by
+ * 0 bg, 1 RV, 2 MYO, 3 LV; docs/design.md "Labels and arrays"), on the image's own grid, readable by
  * `cardiac-uq uncertainty`. T is what the method yields (training/sampling.ts): T for MC Dropout
  * and BBB, 1 for a plain U-Net, one per member for an ensemble. Prints a JSON summary on stdout.
  */

@@ -1,5 +1,5 @@
 /**
- * `cardiac-uq qc --scores scores.csv [--json]` (DESIGN.md "The cardiac-uq command"): the
+ * `cardiac-uq qc --scores scores.csv [--json]` (docs/design.md "The cardiac-uq command"): the
  * quality-control curve of an uncertainty score against poor-segmentation flags (qc-curve.ts):
  * segmentations flagged in descending uncertainty (ties together), points (flagged fraction, poor
  * fraction remaining), trapezoid AUC, and the review fraction needed to leave ≤ 5 % poor; plus the

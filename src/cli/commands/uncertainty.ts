@@ -1,6 +1,6 @@
 /**
  * `cardiac-uq uncertainty --samples S.npy [--gt G.nii.gz] [--spacing SX,SY] [--labels …] [--json]`
- * (DESIGN.md "The cardiac-uq command"): predictive entropy, mutual information, and per structure
+ * (docs/design.md "The cardiac-uq command"): predictive entropy, mutual information, and per structure
  * Dice_within and ASSD_within from T softmax samples (float32 .npy [T, H, W, C], H = NIfTI x,
  * W = NIfTI y); with --gt also NLL, Brier and ECE (15 bins) of the mean prediction.
  * Class channel c of the samples is label value c: the channel of a structure is its --labels

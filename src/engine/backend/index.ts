@@ -1,5 +1,5 @@
 /**
- * Backend selection (DESIGN.md "Engine backends"): `tensorflow` (tfjs-node-gpu, else tfjs-node,
+ * Backend selection (docs/design.md "Engine backends"): `tensorflow` (tfjs-node-gpu, else tfjs-node,
  * only when installed and loadable) → `wasm` (default here, with our gradient kernels) → `cpu`
  * (reference). Chosen once per process (or worker); the name actually used is recorded on every
  * run and checkpoint.

@@ -1,5 +1,5 @@
 /**
- * Checkpoint folders (DESIGN.md store "Checkpoint"): `model.json` + `weights.bin` (folder-io.ts)
+ * Checkpoint folders (docs/design.md "Store"): `model.json` + `weights.bin` (folder-io.ts)
  * and `meta.json` with everything needed to reproduce and audit a model: U-Net config, method,
  * preset geometry, backend, training-set intensity statistics, seed, epoch, validation NLL,
  * weights SHA-256, and per-layer σ statistics (BBB) or dropout rates (MC Dropout).

@@ -1,5 +1,5 @@
 /**
- * Training augmentation (paper, DESIGN.md "Models"): random rotation ±60°, translation and scaling
+ * Training augmentation (paper, docs/design.md "Models"): random rotation ±60°, translation and scaling
  * 0.7–1.3 about the image centre, bilinear interpolation for images and nearest neighbour for
  * labels (so label values stay in the label set). Seeded. Never applied to evaluation data.
  *

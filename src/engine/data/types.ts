@@ -1,5 +1,5 @@
 /**
- * In-memory shapes shared across the engine (DESIGN.md "Labels and arrays").
+ * In-memory shapes shared across the engine (docs/design.md "Labels and arrays").
  *
  * A 2-D slice is row-major with rows = NIfTI x and cols = NIfTI y, so pixel (x, y) lives at
  * index x * cols + y. This matches the `.npy` probability layout [T, H, W, C] (C-order,

@@ -1,5 +1,5 @@
 /**
- * NIfTI-1 (and NIfTI-2 for reading) volumes, gzipped or not (DESIGN.md "Labels and arrays").
+ * NIfTI-1 (and NIfTI-2 for reading) volumes, gzipped or not (docs/design.md "Labels and arrays").
  *
  * Reading: the header is parsed by the maintained `nifti-reader-js`; we gunzip with `fflate` and
  * validate everything ourselves before allocating (dimensions, voxel cap, byte length, datatype,

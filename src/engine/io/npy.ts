@@ -1,5 +1,5 @@
 /**
- * NumPy `.npy` files holding float32 C-order arrays (DESIGN.md "Labels and arrays": probability
+ * NumPy `.npy` files holding float32 C-order arrays (docs/design.md "Labels and arrays": probability
  * samples are [T, H, W, C]). Hand-written: the format is a magic string, a version, a header length
  * and a Python-literal dict (`{'descr': '<f4', 'fortran_order': False, 'shape': (…), }`), so no
  * dependency is warranted. Reads versions 1.0, 2.0 and 3.0; writes 1.0 (2.0 if the header is long).

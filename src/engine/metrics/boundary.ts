@@ -1,5 +1,5 @@
 /**
- * Region boundary ∂R of a 2-D label image (DESIGN.md "Definitions"): the pixels of R = {labels == value}
+ * Region boundary ∂R of a 2-D label image (docs/design.md "Definitions"): the pixels of R = {labels == value}
  * with at least one 4-connected neighbour outside R, where outside the image counts as outside R.
  * Arrays are row-major, index x·cols + y (src/engine/data/types.ts).
  */

@@ -1,6 +1,6 @@
 /**
  * Probability calibration of the mean prediction p̄ against the ground truth y (paper "Algorithm
- * Evaluation → Probability Calibration"; DESIGN.md "Definitions"), over all pixels j of an image:
+ * Evaluation → Probability Calibration"; docs/design.md "Definitions"), over all pixels j of an image:
  *
  *   NLL   = mean_j −ln p̄_j,y_j          (p̄ floored at NLL_PROBABILITY_FLOOR so a zero probability
  *                                        gives a large finite value, never Infinity)

@@ -10,7 +10,7 @@
  * Pixels with no feature pixel at all get +Infinity. The transform may be restricted to a box that
  * contains every feature pixel: the minimum over the features is then still exact for each pixel of
  * the box (both 1-D passes only ever scan feature rows/columns inside it). Used by
- * surface-distance.ts for d(p, ∂B) in DESIGN.md "Definitions".
+ * surface-distance.ts for d(p, ∂B) in docs/design.md "Definitions".
  */
 import type { SpacingMm } from '../data/types';
 

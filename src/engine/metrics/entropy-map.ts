@@ -1,5 +1,5 @@
 /**
- * Entropy per pixel, H = −Σ_c p_c ln p_c in nats with 0·ln 0 = 0 (DESIGN.md "Definitions"), of
+ * Entropy per pixel, H = −Σ_c p_c ln p_c in nats with 0·ln 0 = 0 (docs/design.md "Definitions"), of
  * pixel-major probability vectors in float64 (Math.log), and the image mean of a per-pixel map.
  */
 

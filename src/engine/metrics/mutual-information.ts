@@ -1,6 +1,6 @@
 /**
  * Mutual information between the prediction and the weights (paper "Algorithm Evaluation",
- * pixelwise uncertainty measures; DESIGN.md "Definitions"), per pixel j:
+ * pixelwise uncertainty measures; docs/design.md "Definitions"), per pixel j:
  *
  *   MI_j = H(p̄_j) − (1/T) Σ_t H(p_t,j),   H(p) = −Σ_c p_c ln p_c (nats, 0·ln 0 = 0)
  *

@@ -1,6 +1,6 @@
 /**
  * Poor segmentation for quality control (paper "Uncertainty for Segmentation Quality Control";
- * DESIGN.md "Definitions"): a predicted structure is poor when its ASSD to the ground truth exceeds
+ * docs/design.md "Definitions"): a predicted structure is poor when its ASSD to the ground truth exceeds
  * the inter-observer ASSD — LV 1.17 mm, MYO 1.19 mm, RV 1.88 mm by default — or when it is missed
  * (ASSD undefined because exactly one of prediction and ground truth is empty). Both empty gives
  * ASSD 0, which is not poor.

@@ -1,5 +1,5 @@
 /**
- * Predictive entropy (paper "Algorithm Evaluation", pixelwise uncertainty measures; DESIGN.md
+ * Predictive entropy (paper "Algorithm Evaluation", pixelwise uncertainty measures; docs/design.md
  * "Definitions"): with p̄ = (1/T) Σ_t p_t the mean of the T softmax samples,
  *
  *   H_j = −Σ_c p̄_j,c ln p̄_j,c   (nats, 0·ln 0 = 0)     image level: mean over all pixels j.

@@ -1,6 +1,6 @@
 /**
  * Segmentation quality-control curves (paper "Uncertainty for Segmentation Quality Control";
- * DESIGN.md "Definitions"). N segmentations, P of them poor (poor-segmentation.ts), each with an
+ * docs/design.md "Definitions"). N segmentations, P of them poor (poor-segmentation.ts), each with an
  * uncertainty score. Segmentations are flagged for review in descending score; equal scores are
  * flagged together (one step). After each step the curve has the point
  *

@@ -8,7 +8,7 @@
  * Arithmetic: p̄ sums and the entropy accumulators are float64 as in the scalar pass (p̄ is the same
  * to the last bit); each sample's Σ_c x·ln x is float32 arithmetic: |error| < 1e-7 per pixel and
  * < 1e-9 on image means (pinned by the tests; measured ≤ 6e-8 and 2e-10), inside the 1e-6 contract
- * of DESIGN.md — the precision a float32 NumPy computation of the same samples has. Where the samples
+ * of docs/design.md "Definitions" — the precision a float32 NumPy computation of the same samples has. Where the samples
  * agree, the H(p̄) that MI subtracts them from goes through the same kernel arithmetic, so MI is 0
  * there (meanEntropyMatched).
  */

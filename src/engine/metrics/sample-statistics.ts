@@ -1,6 +1,6 @@
 /**
  * One fused, cache-blocked pass over T posterior samples p_t (float32, C-order [T, H, W, C];
- * DESIGN.md "Labels and arrays") that yields everything the uncertainty measures need:
+ * docs/design.md "Labels and arrays") that yields everything the uncertainty measures need:
  *   - Σ_t p_t per pixel and class → p̄ = (1/T) Σ_t p_t                  (predictive-entropy.ts)
  *   - (1/T) Σ_t H(p_t) per pixel, H(p) = −Σ_c p_c ln p_c, 0·ln 0 = 0  (mutual-information.ts)
  *   - S_t = argmax_c p_t (ties → lowest class), with per-(t, class) pixel counts and bounding

@@ -1,6 +1,6 @@
 /**
  * Per-slice, per-structure segmentation accuracy (paper "Algorithm Evaluation → Segmentation
- * Accuracy"; DESIGN.md "Definitions", exact contract). With A = prediction, B = ground truth:
+ * Accuracy"; docs/design.md "Definitions", exact contract). With A = prediction, B = ground truth:
  *
  *   Dice = 2|A∩B| / (|A| + |B|)
  *   ASSD = (Σ_{p∈∂A} d(p,∂B) + Σ_{q∈∂B} d(q,∂A)) / (|∂A| + |∂B|)          [mm]

@@ -1,6 +1,6 @@
 /**
  * Everything the study stores for one evaluated slice, from its T posterior samples [T, H, W, C]
- * and its ground truth (DESIGN.md "Definitions"): the mean-prediction label map S̄; per structure
+ * and its ground truth (docs/design.md "Definitions"): the mean-prediction label map S̄; per structure
  * Dice, ASSD, HD, HD95 of S̄ against the ground truth (with the undefined-value status),
  * Dice_within and ASSD_within, and the QC poor flag (ASSD above the inter-observer threshold, or a
  * missed structure); per image NLL, Brier, the reliability histogram, predictive entropy and MI.

@@ -1,6 +1,6 @@
 /**
  * Spearman rank correlation (paper "Correlations between Uncertainty and Segmentation Accuracy";
- * DESIGN.md "Definitions"): the Pearson correlation of the ranks, with tied values given the
+ * docs/design.md "Definitions"): the Pearson correlation of the ranks, with tied values given the
  * average of the ranks they span (ranks 1..n). Pairs where either value is null or not finite
  * (e.g. an undefined ASSD) are dropped, and the result says how many pairs it kept; ρ is null for
  * fewer than 2 pairs or when either side is constant.

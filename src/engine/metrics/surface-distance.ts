@@ -1,6 +1,6 @@
 /**
  * Boundary-to-boundary distances shared by ASSD, HD, HD95 (segmentation-metrics.ts) and the
- * within-sample ASSD (within-sample.ts). DESIGN.md "Definitions" / paper "Segmentation Accuracy":
+ * within-sample ASSD (within-sample.ts). docs/design.md "Definitions" / paper "Segmentation Accuracy":
  *
  *   d(p, ∂B) = min over q ∈ ∂B of ‖p − q‖ in mm (pixel centres, spacing sx along x, sy along y)
  *

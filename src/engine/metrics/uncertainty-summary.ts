@@ -1,6 +1,6 @@
 /**
  * Everything the `cardiac-uq uncertainty` command reports for one image, from T softmax samples
- * [T, H, W, C] (DESIGN.md "Definitions"), in one pass over the samples (sample-statistics.ts):
+ * [T, H, W, C] (docs/design.md "Definitions"), in one pass over the samples (sample-statistics.ts):
  * predictive entropy and mutual information (pixel maps and image means), Dice_within and
  * ASSD_within per structure, and — with a ground truth — NLL, Brier, ECE and the reliability
  * histogram of p̄.

@@ -1,6 +1,6 @@
 /**
  * Structural uncertainty within the T posterior samples (paper "Algorithm Evaluation", structural
- * uncertainty measures; DESIGN.md "Definitions"). With S̄ = argmax p̄ and S_t = argmax p_t (ties →
+ * uncertainty measures; docs/design.md "Definitions"). With S̄ = argmax p̄ and S_t = argmax p_t (ties →
  * lowest class), for structure class k:
  *
  *   Dice_within(k) = (1/T) Σ_t Dice(S̄ = k, S_t = k)

@@ -1,6 +1,6 @@
 /**
  * Model configuration shared by the builder, training, sampling and checkpoints
- * (DESIGN.md "Models"; paper "Training Details").
+ * (docs/design.md "Models"; paper "Training Details").
  */
 export type Method = 'plain' | 'mcd' | 'bbb' | 'ensemble';
 export const METHODS: readonly Method[] = ['plain', 'mcd', 'bbb', 'ensemble'];

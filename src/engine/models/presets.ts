@@ -1,5 +1,5 @@
 /**
- * Training presets (paper "Training Details"; DESIGN.md "Models"). Geometry: the data pipeline's
+ * Training presets (paper "Training Details"; docs/design.md "Models"). Geometry: the data pipeline's
  * 160×160 centre crop is cropped further to `cropSize` around the centre and averaged down by
  * `downsample` (an integer factor) to the network input `inputSize = cropSize / downsample`;
  * predictions are upsampled back and pasted onto the slice's own grid (training/input-grid.ts).

@@ -5,7 +5,7 @@
  * encoder's skip features and two 3×3 convolutions; then two 1×1 convolutions (hidden ReLU,
  * then 4 logits) and a softmax over the classes 0 bg, 1 RV, 2 MYO, 3 LV.
  *
- * Variants (thin changes to the same wiring, DESIGN.md "Models"):
+ * Variants (thin changes to the same wiring, docs/design.md "Models"):
  * - plain: tf Conv2D layers.
  * - mcd: an AlwaysOnDropout after each 3×3 convolution (`all`), or only in the middle of the U
  *   (`middle`: the bottleneck's two convolutions and the deepest decoder level's two). With

@@ -1,6 +1,6 @@
 /**
  * Posterior samples of softmax probabilities per slice: the common sampler every method shares
- * (STYLE.md "torch-uncertainty": thin wrappers, one output shape). Each slice yields a
+ * (after torch-uncertainty: thin wrappers, one output shape). Each slice yields a
  * Float32Array shaped [T, H, W, C] (C-order, H = rows = NIfTI x, W = cols, C = 4) on the slice's
  * own grid (crop and downsampling undone, training/input-grid.ts), which the uncertainty
  * measures read.

@@ -1,5 +1,5 @@
 /**
- * Independent reference implementations for the metric tests: literal transcriptions of DESIGN.md
+ * Independent reference implementations for the metric tests: literal transcriptions of docs/design.md
  * "Definitions" with pairwise distance search and Math.log, no shared code with src/engine/metrics.
  */
 import seedrandom from 'seedrandom';

@@ -1,7 +1,7 @@
 /**
  * Conv2DBackpropFilter for the wasm backend (tfjs-backend-wasm 4.22 ships none, so training any
  * convolution fails there). Composed from wasm's own Transpose, PadV2, Conv2D and Slice kernels
- * (STACK.md, measured 6× faster than im2col + BatchMatMul):
+ * (docs/design.md "Engine backends", measured 6× faster than im2col + BatchMatMul):
  *
  *   dW[kh, kw, ci, co] = Σ_{b,i,j} xPad[b, i·s + kh, j·s + kw, ci] · dy[b, i, j, co]
  *

@@ -2,7 +2,7 @@
  * Conv2DBackpropInput for the wasm backend. wasm ships one, but it is a plain loop that takes
  * ≈ 75% of a U-Net training step (measured with tf.profile: 442 ms of 650 ms per batch at
  * quick-preset sizes). For stride 1 this replacement runs wasm's XNNPACK Conv2D instead
- * (STACK.md): with a K_h×K_w filter and forward padding (top, left),
+ * (docs/design.md "Engine backends"): with a K_h×K_w filter and forward padding (top, left),
  *
  *   dx[b, i, j, ci] = Σ_{kh,kw,co} dy[b, i + top − kh, j + left − kw, co] · W[kh, kw, ci, co]
  *                   = Conv2D_valid(pad(dy), W')[b, i, j, ci],

@@ -1,6 +1,6 @@
 /**
- * Helpers for gradient kernels composed from the wasm backend's own kernels (STACK.md
- * "TensorFlow.js"): each call runs a registered wasm kernel function directly on TensorInfos,
+ * Helpers for gradient kernels composed from the wasm backend's own kernels (docs/design.md
+ * "Engine backends"): each call runs a registered wasm kernel function directly on TensorInfos,
  * outside the engine's tape, so every intermediate must be freed with `dispose`.
  */
 import { getKernel, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs';

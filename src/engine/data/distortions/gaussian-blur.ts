@@ -1,6 +1,6 @@
 /**
  * Separable Gaussian blur of a row-major image (edges replicated). Used as the "blur" distortion
- * (σ 1, 2, 3, 4 px; PHANTOM.md "Distortions") and, with σ < 1, as the phantom's slight blur.
+ * (σ 1, 2, 3, 4 px; docs/design.md "Distortions") and, with σ < 1, as the phantom's slight blur.
  * Kernel: w_k ∝ exp(−k² / 2σ²) for |k| ≤ ⌈3σ⌉, normalised to sum 1, so a constant image is
  * unchanged and the mean is preserved up to edge effects.
  */

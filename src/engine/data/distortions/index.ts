@@ -1,5 +1,5 @@
 /**
- * Distortions for the uncertainty study (PHANTOM.md / DESIGN.md; never used in training): Rician
+ * Distortions for the uncertainty study (docs/design.md "Distortions"; never used in training): Rician
  * noise, Gaussian blur and a heart-centred stretch, four increasing levels each; level 0 (or kind
  * NONE) is the identity. Seeded: the same (slice, distortion, seed) always gives the same bytes.
  */

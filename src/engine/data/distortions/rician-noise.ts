@@ -1,5 +1,5 @@
 /**
- * Rician noise distortion (PHANTOM.md "Distortions"; paper: σ 0.05–0.10): the slice is scaled to
+ * Rician noise distortion (docs/design.md "Distortions"; paper: σ 0.05–0.10): the slice is scaled to
  * [0, 1] by its own min and max, each pixel becomes |x + σ(n₁ + i n₂)| with n₁, n₂ ~ N(0, 1), and the
  * result is scaled back to the original intensity range. On bright tissue this is ≈ Gaussian with
  * std σ; on zero signal it is Rayleigh with mean σ√(π/2).

@@ -1,5 +1,5 @@
 /**
- * Stretch/deform distortion (PHANTOM.md "Distortions"): a smooth displacement field centred on the
+ * Stretch/deform distortion (docs/design.md "Distortions"): a smooth displacement field centred on the
  * heart, applied to image (bilinear) and ground truth (nearest neighbour) alike.
  *
  * With c the heart centre (centroid of the foreground label, else the image centre), u a seeded unit

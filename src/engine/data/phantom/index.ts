@@ -1,5 +1,5 @@
 /**
- * The synthetic cine short-axis phantom (shared/PHANTOM.md): seeded, reproducible subjects with ED
+ * The synthetic cine short-axis phantom (docs/design.md "Phantom"): seeded, reproducible subjects with ED
  * and ES stacks, two sites (A healthy, UK Biobank-like; B ACDC-like with five groups), and subject
  * splits.
  *

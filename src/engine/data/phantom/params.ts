@@ -1,6 +1,6 @@
 /**
  * Per-subject parameters of the synthetic cine short-axis phantom, sampled with a seed from the
- * ranges in shared/PHANTOM.md (typical adult cardiac MR figures). Pure data; geometry.ts turns
+ * ranges in docs/design.md "Phantom" (typical adult cardiac MR figures). Pure data; geometry.ts turns
  * them into per-slice shapes and render.ts into pixels.
  */
 import type { Rng } from '../../random';
@@ -9,7 +9,7 @@ import type { Site } from '../types';
 export const PHANTOM_GROUPS = ['NOR', 'DCM', 'HCM', 'MINF', 'ARV'] as const;
 export type PhantomGroup = (typeof PHANTOM_GROUPS)[number];
 
-/** bSSFP-like tissue intensities before normalisation (PHANTOM.md "Appearance"). */
+/** bSSFP-like tissue intensities before normalisation (docs/design.md "Phantom"). */
 export interface TissueIntensities {
   blood: number;
   myocardium: number;

@@ -1,5 +1,5 @@
 /**
- * Rasterises one slice of the phantom (PHANTOM.md "Appearance"):
+ * Rasterises one slice of the phantom (docs/design.md "Phantom"):
  * 1. tissue at every pixel centre; pixels whose 3×3 neighbourhood holds more than one tissue are
  *    re-rendered at 4× resolution (16 sub-samples averaged: partial volume). Uniform pixels need no
  *    sub-samples, so the result equals full 4× supersampling except for structures thinner than a
