@@ -1,6 +1,6 @@
 /**
  * Prisma CLI configuration. Prisma 6.19 with the JS schema engine and the pg driver adapter, so
- * every CLI command works offline (STACK.md "Prisma").
+ * every CLI command works offline (docs/design.md "Store").
  */
 import path from 'node:path';
 import { defineConfig } from 'prisma/config';
