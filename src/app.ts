@@ -8,6 +8,7 @@ import { openDatabase } from './db/database';
 import { startBoss } from './jobs/queues';
 import { startWorker } from './jobs/worker';
 import { buildApiSchema } from './resolvers';
+import { argumentChecks } from './server/argument-checks';
 import { AuthGate, assertSafeBinding, mutationsNeedOperator, principalOf } from './server/auth';
 import { startHttpServer } from './server/http';
 import { bodyErrorHandler, complexityPlugin, limitValidationRules, rateLimiter, withIdleTransactionTimeout, withStatementTimeout } from './server/limits';
@@ -73,7 +74,8 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
         guards: [gate.middleware(), rateLimiter(config.limits)],
         errorHandler: bodyErrorHandler,
         validationRules: limitValidationRules(config.limits),
-        plugins: [mutationsNeedOperator, complexityPlugin(schema, config.limits)],
+        // Arguments are checked (variables coerced) before complexity is estimated from them.
+        plugins: [mutationsNeedOperator, argumentChecks, complexityPlugin(schema, config.limits)],
         context: async ({ res }) => {
           const { actor, role } = principalOf(res, config.actor);
           return { store: apiStore, boss, config, backend, databaseDescription: database.description, actor, role };

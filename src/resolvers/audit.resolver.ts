@@ -6,7 +6,8 @@
 import { GraphQLError } from 'graphql';
 import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import { verifyAuditChain } from '../db/audit';
-import { listApiKeys } from '../server/auth';
+import { auditDetailsFor, listApiKeys } from '../server/auth';
+import type { ApiRole } from '../server/auth';
 import { ApiKeyInfo, AuditEventConnection, AuditFilter, AuditVerification } from '../schema/audit.type';
 import { PageArgs, PageInfo } from '../schema/connection';
 import type { ApiContext } from './context';
@@ -23,7 +24,7 @@ function decodeSeq(cursor: string): bigint {
 
 type AuditRow = { seq: bigint; at: Date; actor: string; action: string; entity: string; entityId: string | null; details: string; prevHash: string; hash: string };
 
-const toEvent = (row: AuditRow) => ({ ...row, seq: row.seq.toString() });
+const toEvent = (row: AuditRow, role: ApiRole) => ({ ...row, seq: row.seq.toString(), details: auditDetailsFor(role, row.action, row.details) });
 
 @Resolver()
 export class AuditResolver {
@@ -49,7 +50,7 @@ export class AuditResolver {
       }),
       ctx.store.auditEvent.count({ where }),
     ]);
-    const nodes = rows.slice(0, page.first).map(toEvent);
+    const nodes = rows.slice(0, page.first).map((row) => toEvent(row, ctx.role));
     const pageInfo = new PageInfo();
     pageInfo.hasNextPage = rows.length > page.first;
     pageInfo.endCursor = nodes.length ? encodeSeq(rows[nodes.length - 1].seq) : null;

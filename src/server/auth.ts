@@ -214,6 +214,18 @@ export function principalOf(res: Response | undefined, localActor: string): Prin
   return (res?.locals.principal as Principal | undefined) ?? { actor: localActor, role: 'ADMIN', keyName: null };
 }
 
+/**
+ * Audit details as `role` may read them: a key's prefix identifies it in logs and listings, so
+ * only admins (who list keys anyway) see it; others read "redacted" in apikey.* events. The hash
+ * covers the stored text, so only an admin can re-hash such an event from what the API returns.
+ */
+export function auditDetailsFor(role: ApiRole, action: string, details: string): string {
+  if (role === 'ADMIN' || !action.startsWith('apikey.')) return details;
+  const parsed = JSON.parse(details) as Record<string, unknown>;
+  if (!('prefix' in parsed)) return details;
+  return JSON.stringify({ ...parsed, prefix: 'redacted' });
+}
+
 /** type-graphql's check for `@Authorized(role)`: the caller's role must reach the lowest role named. */
 export const authChecker: AuthChecker<{ role: ApiRole }, ApiRole> = ({ context }, roles) => {
   const needed = roles.length ? roles.reduce((a, b) => (roleRank(a) <= roleRank(b) ? a : b)) : 'ANALYST';

@@ -120,16 +120,18 @@ describe.each(testServers().map((s) => [s.name, s] as const))('read API on %s Po
     expect(d.phantomA.nodes).toEqual([{ name: 'phantom-A' }]);
   });
 
-  test('unknown and malformed ids give null, not errors', async () => {
+  test('unknown ids give null; malformed ids are BAD_USER_INPUT naming the argument (issue 14)', async () => {
     const res = await api.gql(`{
       a: dataset(id: "${crypto.randomUUID()}") { id }
-      b: dataset(id: "not-a-uuid") { id }
-      c: run(id: "'; DROP TABLE \\"Run\\"; --") { id }
       d: slice(id: "${crypto.randomUUID()}") { id }
-      e: subjects(filter: { datasetId: "nope" }) { totalCount }
+      e: subjects(filter: { datasetId: "${crypto.randomUUID()}" }) { totalCount }
     }`);
     expect(res.body.errors).toBeUndefined();
-    expect(res.body.data).toEqual({ a: null, b: null, c: null, d: null, e: { totalCount: 0 } });
+    expect(res.body.data).toEqual({ a: null, d: null, e: { totalCount: 0 } });
+    for (const query of ['{ dataset(id: "not-a-uuid") { id } }', '{ run(id: "\'; DROP TABLE \\"Run\\"; --") { id } }', '{ subjects(filter: { datasetId: "nope" }) { totalCount } }']) {
+      const bad = await api.gql(query);
+      expect([query, bad.body.errors?.[0].extensions?.code]).toEqual([query, 'BAD_USER_INPUT']);
+    }
     expect(await store.run.count()).toBe(3);
   });
 
