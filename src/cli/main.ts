@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { InvalidInputError } from '../engine/errors';
 import * as audit from './commands/audit';
+import * as biomarkers from './commands/biomarkers';
 import * as keys from './commands/keys';
 import * as metrics from './commands/metrics';
 import * as predict from './commands/predict';
@@ -32,6 +33,7 @@ const commandModules: Array<{ register(program: Command): void }> = [
   serve,
   runs,
   metrics,
+  biomarkers,
   uncertainty,
   qc,
   train,

@@ -3,7 +3,7 @@
  *
  * Reading: the header is parsed by the maintained `nifti-reader-js`; we gunzip with `fflate` and
  * validate everything ourselves before allocating (dimensions, voxel cap, byte length, datatype,
- * finite values), then apply scl_slope/scl_inter. Gzip is inflated as a stream that stops at the
+ * finite values), then apply scl_slope/scl_inter (slope 0 = no scaling, as nibabel reads it). Gzip is inflated as a stream that stops at the
  * bytes the header says the file holds, so a crafted stream cannot make us inflate gigabytes.
  * Writing: no maintained NIfTI writer exists on npm, so the 348-byte NIfTI-1 header is built here.
  *
@@ -24,6 +24,8 @@ export interface NiftiVolume {
   spacingMm: number[];
   /** Voxel values, x-fastest as in the file, scl_slope/scl_inter applied. */
   data: Float32Array;
+  /** The file's dim[0] (dims is padded to 3 entries, so a 2-D file shows only here); absent when built in memory. */
+  ndim?: number;
 }
 
 export type NiftiWriteDatatype = 'uint8' | 'int16' | 'float32';
@@ -219,6 +221,20 @@ function parseHeader(buffer: ArrayBuffer): HeaderLayout {
   return { header, ndim, all, voxels, type, offset, needed: offset + voxels * type.bytes };
 }
 
+/**
+ * Voxel scaling as nibabel reads it (Nifti1Header.get_slope_inter): scl_slope 0 or non-finite
+ * means "no scaling", and then scl_inter is ignored too (NIfTI-1: "If the scl_slope field is
+ * nonzero, then each voxel value in the dataset should be scaled"); a valid slope with a
+ * non-finite intercept is a broken header.
+ */
+function scaling(sclSlope: number, sclInter: number): { slope: number; inter: number } {
+  if (sclSlope === 0 || !Number.isFinite(sclSlope)) return { slope: 1, inter: 0 };
+  if (!Number.isFinite(sclInter)) {
+    throw new InvalidInputError('BAD_FORMAT', `NIfTI scl_slope ${sclSlope} with a non-finite scl_inter ${sclInter}`);
+  }
+  return { slope: sclSlope, inter: sclInter };
+}
+
 /** Parse a NIfTI file (`.nii` or `.nii.gz` bytes). Throws InvalidInputError on anything invalid. */
 export function readNifti(bytes: Uint8Array): NiftiVolume {
   const raw = isGzip(bytes) ? gunzipNifti(bytes) : bytes;
@@ -245,9 +261,7 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
     return p * unit;
   });
 
-  // scl_slope = 0 means "no scaling" (NIfTI-1 standard).
-  const slope = Number.isFinite(header.scl_slope) && header.scl_slope !== 0 ? header.scl_slope : 1;
-  const inter = Number.isFinite(header.scl_inter) ? header.scl_inter : 0;
+  const { slope, inter } = scaling(header.scl_slope, header.scl_inter);
   const view = new DataView(buffer);
   const le = header.littleEndian;
   const data = new Float32Array(voxels);
@@ -258,7 +272,7 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
       throw new InvalidInputError('NON_FINITE', `NIfTI voxel ${i} is ${data[i]} (NaN/Inf not allowed)`);
     }
   }
-  return { dims, spacingMm, data };
+  return { dims, spacingMm, data, ndim };
 }
 
 const WRITE_TYPES: Record<NiftiWriteDatatype, { code: number; bits: number; min: number; max: number }> =
