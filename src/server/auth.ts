@@ -11,11 +11,17 @@
  * < ADMIN (keys). Mutations carry `@Authorized('OPERATOR')` (type-graphql), checked by
  * `authChecker` against the caller's role.
  *
- * Who may call at all (`AuthGate`): bound to loopback with no active key in the store, every
- * local caller is an ADMIN acting as the configured actor (single-user mode, said at start); as
- * soon as one active key exists, or when bound to any other address, every request needs
- * `Authorization: Bearer <key>` and the actor recorded on runs and audit events is the key's name.
- * `assertSafeBinding` refuses to start on a non-loopback address without keys.
+ * Who may call at all (`AuthGate`): in open mode (bound to loopback, no key ever made, or none
+ * since an admin ran `cardiac-uq keys open-mode --confirm`) every local caller is an ADMIN acting
+ * as the configured actor (single-user mode, said at start). Once a key exists the server is
+ * closed: every request needs `Authorization: Bearer <key>` and the actor recorded on runs and
+ * audit events is the key's name. Revoking the last key keeps it closed; only the audited
+ * `access.open-mode` event reopens it. `assertSafeBinding` refuses to start on a non-loopback
+ * address in open mode.
+ *
+ * Open mode trusts the caller's machine, not every page its browser shows: a request must name
+ * the server by a loopback Host (a DNS-rebinding page names its own host), and a browser's Origin
+ * must be the server's own loopback origin or one in CARDIAC_UQ_CORS_ORIGINS.
  */
 import crypto from 'node:crypto';
 import net from 'node:net';
@@ -118,22 +124,86 @@ export class UnsafeBindingError extends Error {
   }
 }
 
-export async function activeKeyCount(store: Store): Promise<number> {
-  return store.apiKey.count({ where: { revokedAt: null } });
+/** Open mode is recorded as this audit event, with the number of keys that existed then. */
+const OPEN_MODE = { action: 'access.open-mode', entity: 'Access', entityId: 'mode' } as const;
+
+export interface AccessState {
+  activeKeys: number;
+  /** Keys are required: one is active, or one was made since the last return to open mode. */
+  closed: boolean;
 }
 
-/** At start: a non-loopback binding needs keys. Returns a line for the start-up log. */
+export async function accessState(store: Store): Promise<AccessState> {
+  const [activeKeys, allKeys] = await Promise.all([store.apiKey.count({ where: { revokedAt: null } }), store.apiKey.count()]);
+  if (activeKeys > 0 || allKeys === 0) return { activeKeys, closed: activeKeys > 0 };
+  const opened = await store.auditEvent.findFirst({ where: OPEN_MODE, orderBy: { seq: 'desc' }, select: { details: true } });
+  const keysWhenOpened = opened ? Number((JSON.parse(opened.details) as { keys?: unknown }).keys) || 0 : 0;
+  return { activeKeys, closed: allKeys > keysWhenOpened };
+}
+
+/**
+ * `cardiac-uq keys open-mode --confirm`: back to single-user mode, audited. Refused while a key is
+ * active. Keys are counted before the active check, so a key made meanwhile keeps the server closed.
+ */
+export async function returnToOpenMode(store: Store, actor: string): Promise<number> {
+  return store.$transaction(async (tx) => {
+    const keys = await tx.apiKey.count();
+    const active = await tx.apiKey.findMany({ where: { revokedAt: null }, select: { name: true }, orderBy: { name: 'asc' } });
+    if (active.length) {
+      throw new KeyError(`${active.length} active key${active.length > 1 ? 's' : ''} (${active.map((k) => k.name).join(', ')}): revoke ${active.length > 1 ? 'them' : 'it'} first`);
+    }
+    await appendAudit(tx, { actor, ...OPEN_MODE, details: { keys } });
+    return keys;
+  });
+}
+
+const REOPEN_HINT = 'every API key is revoked; an admin can return to open mode with `cardiac-uq keys open-mode --confirm`';
+
+/** At start: a non-loopback binding in open mode is refused. Returns a line for the start-up log. */
 export async function assertSafeBinding(store: Store, host: string): Promise<string> {
-  const keys = await activeKeyCount(store);
-  if (keys > 0) return `API keys required (${keys} active); roles analyst, operator, admin`;
+  const { activeKeys, closed } = await accessState(store);
+  if (activeKeys > 0) return `API keys required (${activeKeys} active); roles analyst, operator, admin`;
+  if (closed) return `API keys required and none is active: ${REOPEN_HINT}, or create a key with \`cardiac-uq keys create\``;
   if (!isLoopback(host)) throw new UnsafeBindingError(host);
   return `no API keys configured: listening on loopback (${host}) only, and every local caller is admin; ` +
     'create one with `cardiac-uq keys create` to require keys';
 }
 
-function unauthenticated(res: Response, message: string): void {
-  res.status(401).set('WWW-Authenticate', 'Bearer').json({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+/** A loopback name as a Host header or URL host carries it: localhost, 127.x.y.z or [::1], any port. */
+const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
+
+/** Why an open-mode request is not trusted (null: it is): a foreign Host, or a foreign browser Origin. */
+function untrustedCaller(req: Request, corsOrigins: readonly string[]): Refusal | null {
+  if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
+    return { status: 421, code: 'UNTRUSTED_HOST', message: 'without API keys this server answers only requests addressed to localhost, 127.0.0.1 or [::1]' };
+  }
+  const origin = req.headers.origin;
+  if (origin === undefined || corsOrigins.includes(origin) || isOwnOrigin(origin, req.socket.localPort)) return null;
+  return { status: 403, code: 'UNTRUSTED_ORIGIN', message: 'without API keys this server answers browser requests only from its own pages (or CARDIAC_UQ_CORS_ORIGINS)' };
 }
+
+function isOwnOrigin(origin: string, port: number | undefined): boolean {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // "null" (sandboxed frames, file: pages) and anything else unparseable
+  }
+  return url.protocol === 'http:' && url.origin === origin && LOOPBACK_HOST.test(url.host) && Number(url.port || 80) === port;
+}
+
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+}
+
+function refuse(res: Response, refusal: Refusal): void {
+  if (refusal.status === 401) res.set('WWW-Authenticate', 'Bearer');
+  res.status(refusal.status).json({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+}
+
+const unauthenticated = (message: string): Refusal => ({ status: 401, code: 'UNAUTHENTICATED', message });
 
 /**
  * Authenticates every request before GraphQL sees it and puts the Principal on `res.locals`.
@@ -141,25 +211,23 @@ function unauthenticated(res: Response, message: string): void {
  * effect within `cacheMs`); `lastUsed` is written at most once a minute per key.
  */
 export class AuthGate {
-  private keyCount: { value: number; at: number } | undefined;
+  private access: { value: AccessState; at: number } | undefined;
   private readonly keys = new Map<string, { principal: Principal | null; id?: string; at: number }>();
   private readonly lastUsedWritten = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
-    private readonly options: { host: string; localActor: string; cacheMs?: number },
+    private readonly options: { host: string; localActor: string; corsOrigins?: readonly string[]; cacheMs?: number },
   ) {}
 
   private get cacheMs() {
     return this.options.cacheMs ?? 2000;
   }
 
-  /** Whether a request without a key is refused. */
-  async keysRequired(): Promise<boolean> {
-    if (!isLoopback(this.options.host)) return true;
+  private async accessState(): Promise<AccessState> {
     const now = Date.now();
-    if (!this.keyCount || now - this.keyCount.at > this.cacheMs) this.keyCount = { value: await activeKeyCount(this.store), at: now };
-    return this.keyCount.value > 0;
+    if (!this.access || now - this.access.at > this.cacheMs) this.access = { value: await accessState(this.store), at: now };
+    return this.access.value;
   }
 
   async principalOfKey(key: string): Promise<Principal | null> {
@@ -189,7 +257,7 @@ export class AuthGate {
     return (req: Request, res: Response, next: NextFunction) => {
       this.authenticate(req)
         .then((result) => {
-          if (typeof result === 'string') return unauthenticated(res, result);
+          if ('status' in result) return refuse(res, result);
           res.locals.principal = result;
           next();
         })
@@ -197,17 +265,21 @@ export class AuthGate {
     };
   }
 
-  private async authenticate(req: Request): Promise<Principal | string> {
+  private async authenticate(req: Request): Promise<Principal | Refusal> {
     const header = req.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!match) return 'the Authorization header must be "Bearer <API key>"';
-      return (await this.principalOfKey(match[1])) ?? 'invalid or revoked API key';
+      if (!match) return unauthenticated('the Authorization header must be "Bearer <API key>"');
+      return (await this.principalOfKey(match[1])) ?? unauthenticated('invalid or revoked API key');
     }
-    if (await this.keysRequired()) return 'an API key is required: send "Authorization: Bearer <API key>"';
-    return { actor: this.options.localActor, role: 'ADMIN', keyName: null };
+    if (!isLoopback(this.options.host)) return unauthenticated(KEY_REQUIRED);
+    const { activeKeys, closed } = await this.accessState();
+    if (closed) return unauthenticated(activeKeys > 0 ? KEY_REQUIRED : `${KEY_REQUIRED} (${REOPEN_HINT})`);
+    return untrustedCaller(req, this.options.corsOrigins ?? []) ?? { actor: this.options.localActor, role: 'ADMIN', keyName: null };
   }
 }
+
+const KEY_REQUIRED = 'an API key is required: send "Authorization: Bearer <API key>"';
 
 /** The Principal the gate put on the response (single-user admin when no gate ran). */
 export function principalOf(res: Response | undefined, localActor: string): Principal {

@@ -1,7 +1,8 @@
 /**
- * `cardiac-uq keys create --name N --role R | list | revoke NAME`: API keys in the store
- * (src/server/auth.ts). The secret is printed once, on stdout, by `create`; the store keeps its
- * SHA-256. Creating and revoking are audit events by the local actor (CARDIAC_UQ_ACTOR).
+ * `cardiac-uq keys create --name N --role R | list | revoke NAME | open-mode --confirm`: API keys
+ * in the store (src/server/auth.ts). The secret is printed once, on stdout, by `create`; the store
+ * keeps its SHA-256. Creating, revoking and returning to open mode are audit events by the local
+ * actor (CARDIAC_UQ_ACTOR).
  */
 import { Command, Option } from 'commander';
 import { withStore } from '../store-access';
@@ -12,7 +13,7 @@ function fail(message: string): void {
 }
 
 export function register(program: Command): void {
-  const keys = program.command('keys').description('API keys: create, list, revoke (roles analyst, operator, admin)');
+  const keys = program.command('keys').description('API keys: create, list, revoke, open-mode (roles analyst, operator, admin)');
 
   keys
     .command('create')
@@ -69,6 +70,26 @@ export function register(program: Command): void {
           console.error(`revoked key "${key.name}" (prefix ${key.prefix})`);
         } catch (error) {
           if (error instanceof KeyError) return fail(error.message);
+          throw error;
+        }
+      });
+    });
+
+  keys
+    .command('open-mode')
+    .description('with every key revoked: let local callers on loopback in without a key again, as admin (audited)')
+    .option('--confirm', 'yes: anyone on this machine becomes admin')
+    .action(async (options: { confirm?: boolean }) => {
+      if (!options.confirm) {
+        return fail('open mode makes every local caller an admin without a key; run again with --confirm to do it');
+      }
+      const { returnToOpenMode, KeyError } = require('../../server/auth') as typeof import('../../server/auth');
+      await withStore(async (store, config) => {
+        try {
+          await returnToOpenMode(store, config.actor);
+          console.error('open mode: servers on loopback accept local callers without a key, as admin (within seconds); creating a key closes it again');
+        } catch (error) {
+          if (error instanceof KeyError) return fail(`cannot return to open mode: ${error.message}`);
           throw error;
         }
       });
