@@ -9,7 +9,9 @@ export type InputErrorCode =
   | 'NON_FINITE'
   | 'BAD_LABEL'
   | 'TOO_LARGE'
-  | 'BAD_ARGUMENT';
+  | 'BAD_ARGUMENT'
+  /** A path that resolves (through symbolic links) outside the folder it must stay in. */
+  | 'OUTSIDE_ROOT';
 
 export class InvalidInputError extends Error {
   constructor(

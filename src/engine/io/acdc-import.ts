@@ -15,11 +15,15 @@
  * Slices: volume slice z is slice index z, position z / (nz − 1) (ACDC stacks run base → apex);
  * rows = NIfTI x, cols = NIfTI y; spacing from pixdim. Label values are mapped through the LabelMap
  * to class indices (0 background, 1 RV, 2 MYO, 3 LV); any other value → BAD_LABEL.
+ *
+ * With `root` set (the server's import root), every folder and file opened must resolve inside it
+ * (./import-root.ts), and only regular files are read (a FIFO or device would block or never end).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors';
 import { ACDC_LABELS, type LabelMap, type LabeledSlice, type Phase, type Site, type Split, type Subject } from '../data/types';
+import { importRoot } from './import-root';
 import { MAX_VOXELS, readNifti, sliceOf, volumeFromSlices, writeNifti, type NiftiVolume } from './nifti';
 
 export interface ImportOptions {
@@ -29,6 +33,8 @@ export interface ImportOptions {
   site?: Site;
   /** Split recorded on the subjects (default TEST). */
   split?: Split;
+  /** The import root: every path opened must resolve inside it (OUTSIDE_ROOT otherwise). */
+  root?: string;
 }
 
 const PATIENT_DIR = /^patient\d+$/;
@@ -36,11 +42,37 @@ const PATIENT_DIR = /^patient\d+$/;
 /** Largest file read (a float32 volume at the voxel cap), checked before reading it. */
 export const MAX_FILE_BYTES = MAX_VOXELS * 4 + 65536;
 
-function readFile(path: string): Uint8Array {
-  if (!existsSync(path)) throw new InvalidInputError('FILE_NOT_FOUND', `file not found: ${path}`);
-  const { size } = statSync(path);
-  if (size > MAX_FILE_BYTES) throw new InvalidInputError('TOO_LARGE', `${path} is ${size} bytes (limit ${MAX_FILE_BYTES})`);
-  return readFileSync(path);
+/** Where an import may look: `resolve` gives the path to open (its real path under a root). */
+interface Opener {
+  resolve(path: string): string;
+}
+
+function opener(root: string | undefined): Opener {
+  return root === undefined ? { resolve: (path) => path } : importRoot(root);
+}
+
+function statOrNull(path: string) {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidInputError('BAD_FORMAT', `${path}: a loop of symbolic links`);
+    throw error;
+  }
+}
+
+function readFile(open: Opener, path: string): Uint8Array {
+  if (!statOrNull(path)) throw new InvalidInputError('FILE_NOT_FOUND', `file not found: ${path}`);
+  const real = open.resolve(path);
+  const stat = statSync(real);
+  if (!stat.isFile()) throw new InvalidInputError('BAD_FORMAT', `${path} is not a regular file`);
+  if (stat.size > MAX_FILE_BYTES) throw new InvalidInputError('TOO_LARGE', `${path} is ${stat.size} bytes (limit ${MAX_FILE_BYTES})`);
+  return readFileSync(real);
+}
+
+/** The folder to list (its real path under a root), or FILE_NOT_FOUND. */
+function openFolder(open: Opener, dir: string): string {
+  if (!statOrNull(dir)?.isDirectory()) throw new InvalidInputError('FILE_NOT_FOUND', `not a folder: ${dir}`);
+  return open.resolve(dir);
 }
 
 function withFile<T>(path: string, fn: () => T): T {
@@ -129,19 +161,18 @@ function frameName(patient: string, frame: number, gt: boolean): string {
 
 /** Read an ACDC-layout folder (patientXXX subfolders, sorted by name). */
 export function readAcdcFolder(dir: string, options: ImportOptions = {}): Subject[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new InvalidInputError('FILE_NOT_FOUND', `not a folder: ${dir}`);
-  }
-  const patients = readdirSync(dir)
-    .filter((name) => PATIENT_DIR.test(name) && statSync(join(dir, name)).isDirectory())
+  const open = opener(options.root);
+  const real = openFolder(open, dir);
+  const patients = readdirSync(real)
+    .filter((name) => PATIENT_DIR.test(name) && statOrNull(join(real, name))?.isDirectory())
     .sort();
   if (patients.length === 0) throw new InvalidInputError('BAD_FORMAT', `no patientXXX folders in ${dir}`);
-  return patients.map((patient) => readAcdcPatient(join(dir, patient), patient, options));
+  return patients.map((patient) => readAcdcPatient(open, openFolder(open, join(real, patient)), patient, options));
 }
 
-function readAcdcPatient(folder: string, patient: string, options: ImportOptions): Subject {
+function readAcdcPatient(open: Opener, folder: string, patient: string, options: ImportOptions): Subject {
   const cfgPath = join(folder, 'Info.cfg');
-  const info = parseInfoCfg(new TextDecoder().decode(readFile(cfgPath)));
+  const info = parseInfoCfg(new TextDecoder().decode(readFile(open, cfgPath)));
   const frames: Record<Phase, number> = { ED: Number(info.ED), ES: Number(info.ES) };
   for (const phase of ['ED', 'ES'] as const) {
     if (!Number.isInteger(frames[phase]) || frames[phase] < 0) {
@@ -153,8 +184,8 @@ function readAcdcPatient(folder: string, patient: string, options: ImportOptions
   for (const phase of ['ED', 'ES'] as const) {
     const imagePath = join(folder, frameName(patient, frames[phase], false));
     const labelPath = join(folder, frameName(patient, frames[phase], true));
-    const image = withFile(imagePath, () => readNifti(readFile(imagePath)));
-    const label = withFile(labelPath, () => readNifti(readFile(labelPath)));
+    const image = withFile(imagePath, () => readNifti(readFile(open, imagePath)));
+    const label = withFile(labelPath, () => readNifti(readFile(open, labelPath)));
     slices.push(...withFile(labelPath, () => slicesFromVolumes(image, label, patient, phase, options.labels)));
     sliceSpacingMm = image.spacingMm[2];
   }
@@ -174,10 +205,9 @@ function readAcdcPatient(folder: string, patient: string, options: ImportOptions
 }
 
 /** Read a folder of `X.nii.gz` + `X_gt.nii.gz` pairs (sorted by X). */
-export function readNiftiPairsFolder(dir: string, options: ImportOptions = {}): Subject[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new InvalidInputError('FILE_NOT_FOUND', `not a folder: ${dir}`);
-  }
+export function readNiftiPairsFolder(folder: string, options: ImportOptions = {}): Subject[] {
+  const open = opener(options.root);
+  const dir = openFolder(open, folder);
   const files = readdirSync(dir).filter((f) => /\.nii(\.gz)?$/.test(f));
   const stem = (f: string) => f.replace(/\.nii(\.gz)?$/, '');
   const images = files.filter((f) => !stem(f).endsWith('_gt')).sort();
@@ -188,8 +218,8 @@ export function readNiftiPairsFolder(dir: string, options: ImportOptions = {}): 
     const gt = [`${id}_gt.nii.gz`, `${id}_gt.nii`].find((g) => labels.has(g));
     if (!gt) throw new InvalidInputError('FILE_NOT_FOUND', `no label file ${id}_gt.nii.gz for image ${join(dir, f)}`);
     used.add(gt);
-    const image = withFile(join(dir, f), () => readNifti(readFile(join(dir, f))));
-    const label = withFile(join(dir, gt), () => readNifti(readFile(join(dir, gt))));
+    const image = withFile(join(dir, f), () => readNifti(readFile(open, join(dir, f))));
+    const label = withFile(join(dir, gt), () => readNifti(readFile(open, join(dir, gt))));
     return {
       id,
       site: options.site ?? 'B',
@@ -203,6 +233,27 @@ export function readNiftiPairsFolder(dir: string, options: ImportOptions = {}): 
   if (orphan) throw new InvalidInputError('FILE_NOT_FOUND', `label file ${join(dir, orphan)} has no image`);
   if (subjects.length === 0) throw new InvalidInputError('BAD_FORMAT', `no NIfTI image/label pairs in ${dir}`);
   return subjects;
+}
+
+/**
+ * Before an import is queued: every entry an import of `layout` would open (ACDC: the patientXXX
+ * folders and everything in them; pairs: the .nii/.nii.gz files) resolves inside `root`. Reads no
+ * file, so it is cheap enough to run in the request.
+ */
+export function checkImportFolder(dir: string, layout: 'ACDC' | 'NIFTI_PAIRS', root: string): void {
+  const open = importRoot(root);
+  const real = openFolder(open, dir);
+  // Dangling links are left to the import, which names a missing file it needs.
+  const check = (path: string) => statOrNull(path) && open.resolve(path);
+  for (const name of readdirSync(real)) {
+    const entry = join(real, name);
+    if (layout === 'NIFTI_PAIRS') {
+      if (/\.nii(\.gz)?$/.test(name)) check(entry);
+    } else if (PATIENT_DIR.test(name) && statOrNull(entry)?.isDirectory()) {
+      const patient = open.resolve(entry);
+      for (const file of readdirSync(patient)) check(join(patient, file));
+    }
+  }
 }
 
 /**

@@ -1,9 +1,10 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePhantomSubject } from '../../../src/engine/data/phantom';
 import { InvalidInputError } from '../../../src/engine/errors';
-import { parseInfoCfg, readAcdcFolder, readNiftiPairsFolder, writeAcdcFolder } from '../../../src/engine/io/acdc-import';
+import { checkImportFolder, parseInfoCfg, readAcdcFolder, readNiftiPairsFolder, writeAcdcFolder } from '../../../src/engine/io/acdc-import';
 import { volumeFromSlices, writeNifti } from '../../../src/engine/io/nifti';
 
 const codeOf = (fn: () => unknown) => {
@@ -110,3 +111,85 @@ describe('ACDC folders', () => {
     expect(codeOf(() => readNiftiPairsFolder(dir))).toBe('FILE_NOT_FOUND');
   });
 });
+
+describe('the import root: every folder and file opened resolves inside it (issue 14 item 1)', () => {
+  let root: string;
+  let outside: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'acdc-root-'));
+    outside = mkdtempSync(join(tmpdir(), 'acdc-outside-'));
+  });
+  afterEach(() => {
+    for (const d of [root, outside]) rmSync(d, { recursive: true, force: true });
+  });
+  const patient = (dir: string, id: string) => writeAcdcFolder(dir, [{ ...generatePhantomSubject('A', 0, 2, 'TEST'), id }]);
+
+  it('refuses a nested symlinked patient folder that leads outside, which it reads without a root', () => {
+    patient(join(root, 'inner2'), 'patient001');
+    patient(outside, 'patient007');
+    symlinkSync(join(outside, 'patient007'), join(root, 'inner2', 'patient007'));
+    expect(readAcdcFolder(join(root, 'inner2')).map((s) => s.id)).toEqual(['patient001', 'patient007']);
+    expect(codeOf(() => readAcdcFolder(join(root, 'inner2'), { root }))).toBe('OUTSIDE_ROOT');
+    expect(codeOf(() => checkImportFolder(join(root, 'inner2'), 'ACDC', root))).toBe('OUTSIDE_ROOT');
+    expect(() => readAcdcFolder(join(root, 'inner2'), { root })).toThrow(/inner2\/patient007 leads outside the import root$/);
+  });
+
+  it('refuses a file symlink inside a patient folder that leads outside; the message does not say where', () => {
+    patient(root, 'patient001');
+    const image = join(root, 'patient001', 'patient001_frame01.nii.gz');
+    renameSync(image, join(outside, 'secret.nii.gz'));
+    symlinkSync(join(outside, 'secret.nii.gz'), image);
+    let message = '';
+    try {
+      readAcdcFolder(root, { root });
+    } catch (e) {
+      message = (e as Error).message;
+      expect((e as InvalidInputError).code).toBe('OUTSIDE_ROOT');
+    }
+    expect(message).toMatch(/patient001_frame01\.nii\.gz leads outside the import root/);
+    expect(message).not.toContain(outside);
+    expect(codeOf(() => checkImportFolder(root, 'ACDC', root))).toBe('OUTSIDE_ROOT');
+  });
+
+  it('refuses NIfTI pairs whose label links outside', () => {
+    const vol = volumeFromSlices([{ rows: 2, cols: 2, data: [0, 1, 2, 3] }], [1, 1, 8]);
+    writeFileSync(join(root, 'case.nii.gz'), writeNifti(vol));
+    writeFileSync(join(outside, 'case_gt.nii.gz'), writeNifti(vol, { datatype: 'uint8' }));
+    symlinkSync(join(outside, 'case_gt.nii.gz'), join(root, 'case_gt.nii.gz'));
+    expect(codeOf(() => readNiftiPairsFolder(root, { root }))).toBe('OUTSIDE_ROOT');
+    expect(codeOf(() => checkImportFolder(root, 'NIFTI_PAIRS', root))).toBe('OUTSIDE_ROOT');
+  });
+
+  it('follows links that stay inside the root, also when the root itself is reached through a link', () => {
+    patient(join(root, 'store'), 'patient003');
+    mkdirSync(join(root, 'study'));
+    symlinkSync(join(root, 'store', 'patient003'), join(root, 'study', 'patient003'));
+    const viaLink = join(outside, 'root-link');
+    symlinkSync(root, viaLink);
+    expect(readAcdcFolder(join(viaLink, 'study'), { root: viaLink }).map((s) => s.id)).toEqual(['patient003']);
+    expect(codeOf(() => checkImportFolder(join(viaLink, 'study'), 'ACDC', viaLink))).toBe('NO_ERROR');
+  });
+
+  it('the request-time check reads no file: a broken image passes it and fails the import', () => {
+    patient(root, 'patient001');
+    writeFileSync(join(root, 'patient001', 'patient001_frame01.nii.gz'), 'not a NIfTI');
+    expect(codeOf(() => checkImportFolder(root, 'ACDC', root))).toBe('NO_ERROR');
+    expect(codeOf(() => readAcdcFolder(root, { root }))).toBe('BAD_FORMAT');
+  });
+
+  it('reads only regular files: a FIFO is refused at once instead of blocking the worker', () => {
+    patient(root, 'patient001');
+    const image = join(root, 'patient001', 'patient001_frame01.nii.gz');
+    rmSync(image);
+    execFileSync('mkfifo', [image]);
+    expect(codeOf(() => readAcdcFolder(root, { root }))).toBe('BAD_FORMAT');
+  });
+
+  it('a loop of symbolic links is a typed error', () => {
+    patient(root, 'patient001');
+    symlinkSync(join(root, 'patient002'), join(root, 'patient002'));
+    expect(codeOf(() => readAcdcFolder(root, { root }))).toBe('BAD_FORMAT');
+    expect(codeOf(() => checkImportFolder(root, 'ACDC', root))).toBe('BAD_FORMAT');
+  });
+});
+

@@ -1,50 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync as gzipNode } from 'node:zlib';
 import seedrandom from 'seedrandom';
 import { gunzipSync, gzipSync } from 'fflate';
 import { InvalidInputError } from '../../../src/engine/errors';
 import { MAX_VOXELS, readNifti, sliceOf, volumeFromSlices, writeNifti } from '../../../src/engine/io/nifti';
-
-/** A NIfTI-1 file built byte by byte from the standard's offsets, independent of writeNifti. */
-function handMadeNifti(opts: {
-  dims: number[];
-  pixdim: number[];
-  datatype: number;
-  bitpix: number;
-  values: number[];
-  slope?: number;
-  inter?: number;
-  littleEndian?: boolean;
-  magic?: string;
-  voxOffset?: number;
-  truncateBy?: number;
-}): Uint8Array {
-  const le = opts.littleEndian ?? true;
-  const voxOffset = opts.voxOffset ?? 352;
-  const bytesPer = opts.bitpix / 8;
-  const buf = new Uint8Array(voxOffset + opts.values.length * bytesPer - (opts.truncateBy ?? 0));
-  const v = new DataView(buf.buffer);
-  v.setInt32(0, 348, le);
-  v.setInt16(40, opts.dims.length, le);
-  for (let i = 0; i < 7; i++) v.setInt16(42 + 2 * i, opts.dims[i] ?? 0, le);
-  v.setInt16(70, opts.datatype, le);
-  v.setInt16(72, opts.bitpix, le);
-  v.setFloat32(76, 1, le);
-  opts.pixdim.forEach((p, i) => v.setFloat32(80 + 4 * i, p, le));
-  v.setFloat32(108, voxOffset, le);
-  v.setFloat32(112, opts.slope ?? 1, le);
-  v.setFloat32(116, opts.inter ?? 0, le);
-  buf[123] = 2;
-  const magic = opts.magic ?? 'n+1\0';
-  for (let i = 0; i < 4; i++) buf[344 + i] = magic.charCodeAt(i);
-  opts.values.forEach((x, i) => {
-    const o = voxOffset + i * bytesPer;
-    if (o + bytesPer > buf.length) return;
-    if (opts.datatype === 2) v.setUint8(o, x);
-    else if (opts.datatype === 4) v.setInt16(o, x, le);
-    else if (opts.datatype === 16) v.setFloat32(o, x, le);
-    else if (opts.datatype === 64) v.setFloat64(o, x, le);
-  });
-  return buf;
-}
+import { handMadeNifti } from '../../fixtures/hand-nifti';
+import { spawnCli } from '../../support/serve-process';
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -75,9 +38,20 @@ describe('readNifti on hand-made files', () => {
     const vol = readNifti(raw);
     expect(Array.from(vol.data)).toEqual(values.map((x) => x * 0.5 + 10));
   });
-  it('treats scl_slope 0 as no scaling', () => {
-    const raw = handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 2, bitpix: 8, values: [0, 1, 2, 3], slope: 0 });
-    expect(Array.from(readNifti(raw).data)).toEqual([0, 1, 2, 3]);
+  it('treats scl_slope 0 (or non-finite) as no scaling, scl_inter ignored too, as nibabel does', () => {
+    // nibabel Nifti1Header.get_slope_inter: slope 0 or non-finite -> (None, None), the stored values.
+    for (const slope of [0, NaN, Infinity]) {
+      for (const inter of [0, 1, -7.5, NaN]) {
+        const raw = handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 2, bitpix: 8, values: [0, 1, 2, 3], slope, inter });
+        expect([slope, inter, Array.from(readNifti(raw).data)]).toEqual([slope, inter, [0, 1, 2, 3]]);
+      }
+    }
+  });
+  it('refuses a valid scl_slope with a non-finite scl_inter (nibabel: HeaderDataError)', () => {
+    for (const inter of [NaN, Infinity, -Infinity]) {
+      const raw = handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 2, bitpix: 8, values: [0, 1, 2, 3], slope: 2, inter });
+      expect(codeOf(() => readNifti(raw))).toBe('BAD_FORMAT');
+    }
   });
   it('pads a 2-D file to [nx, ny, 1] and keeps a 4-D cine', () => {
     const two = handMadeNifti({ dims: [2, 3], pixdim: [1, 2], datatype: 2, bitpix: 8, values: [1, 2, 3, 4, 5, 6] });
@@ -207,5 +181,37 @@ describe('readNifti refuses bad input', () => {
   });
   it('more than 4-D', () => {
     expect(codeOf(() => readNifti(handMadeNifti({ dims: [1, 1, 1, 1, 2], pixdim: [1, 1, 1, 1, 1], datatype: 2, bitpix: 8, values: [1, 2] })))).toBe('BAD_SHAPE');
+  });
+});
+
+describe('cardiac-uq metrics on label files with scl_slope = 0 (issue 14 item 9)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cuq-slope0-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // 8 x 8 x 2 labels 0..2 (x fastest; rows = x, cols = y). Prediction: RV x 0-3 × y 0-3 (16 px), MYO
+  // x 4-7 × y 0-3 (16). Ground truth: RV x 0-3 × y 0-1 (8), MYO as predicted; no LV anywhere.
+  const label = (x: number, y: number, gtFile: boolean) => (y > 3 ? 0 : x < 4 ? (gtFile && y > 1 ? 0 : 1) : 2);
+  const volume = (gtFile: boolean) => Array.from({ length: 128 }, (_, i) => label(i % 8, Math.floor(i / 8) % 8, gtFile));
+  const file = (name: string, values: number[], slope: number, inter: number) => {
+    const path = join(dir, name);
+    writeFileSync(path, gzipNode(handMadeNifti({ dims: [8, 8, 2], pixdim: [1, 1, 5], datatype: 2, bitpix: 8, values, slope, inter })));
+    return path;
+  };
+  const metrics = async (pred: string, gt: string) => {
+    const proc = spawnCli(['metrics', '--pred', pred, '--gt', gt, '--json'], {});
+    const code = await proc.exited;
+    return { code, out: proc.output() };
+  };
+
+  test('gives the same result as for the unscaled file: slope 0 means no scaling, intercept 1 ignored', async () => {
+    const pred = file('pred.nii.gz', volume(false), 1, 0);
+    const plain = await metrics(pred, file('gt.nii.gz', volume(true), 1, 0));
+    const slopeZero = await metrics(pred, file('gt-slope0-inter1.nii.gz', volume(true), 0, 1));
+    expect(plain.code).toBe(0);
+    // Pinned by hand: RV Dice 2·8 / (16 + 8), MYO identical, LV empty in both.
+    const slice0 = JSON.parse(plain.out).slices[0];
+    expect(slice0.RV.dice).toBeCloseTo(2 / 3, 6);
+    expect(slice0.MYO.dice).toBe(1);
+    expect(slice0.LV.status).toBe('BOTH_EMPTY');
+    expect(slopeZero).toEqual(plain);
   });
 });
