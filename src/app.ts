@@ -64,7 +64,15 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
       // The API's own pool: its statements time out; workers' long writes keep no such limit.
       const apiStore = createStore(withStatementTimeout(storeUrl, config.limits.queryTimeoutMs));
       closers.push(() => apiStore.$disconnect());
-      const gate = new AuthGate(apiStore, { host: config.host, localActor: config.actor, corsOrigins: config.corsOrigins });
+      const gate = new AuthGate(apiStore, {
+        host: config.host,
+        localActor: config.actor,
+        corsOrigins: config.corsOrigins,
+        failureLimit: config.limits.authFailuresPerMinute,
+        onError: (error) => log(`audit of failed authentications: ${error.message}`),
+      });
+      // Closed before the store it writes the last window's failure counts to.
+      closers.push(() => gate.close());
       const schema = await buildApiSchema();
       http = await startHttpServer({
         schema,

@@ -24,6 +24,7 @@ const EnvSchema = z.object({
   CARDIAC_UQ_MAX_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxAliases),
   CARDIAC_UQ_MAX_COMPLEXITY: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxComplexity),
   CARDIAC_UQ_RATE_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.ratePerMinute),
+  CARDIAC_UQ_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.authFailuresPerMinute),
   CARDIAC_UQ_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.queryTimeoutMs),
   CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: z.coerce.number().int().refine((s) => s === 0 || s >= 10, '0 (off) or at least 10').default(DEFAULT_JOB_POLICY.heartbeatSeconds),
   CARDIAC_UQ_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).optional(),
@@ -80,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: e.CARDIAC_UQ_MAX_ALIASES,
       maxComplexity: e.CARDIAC_UQ_MAX_COMPLEXITY,
       ratePerMinute: e.CARDIAC_UQ_RATE_LIMIT,
+      authFailuresPerMinute: e.CARDIAC_UQ_AUTH_FAILURE_LIMIT,
       queryTimeoutMs: e.CARDIAC_UQ_QUERY_TIMEOUT_MS,
     },
     jobs: {

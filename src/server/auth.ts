@@ -19,6 +19,8 @@
  * `access.open-mode` event reopens it. `assertSafeBinding` refuses to start on a non-loopback
  * address in open mode.
  *
+ * Failed authentication is throttled per client address and audited in aggregate (./auth-failures.ts).
+ *
  * Open mode trusts the caller's machine, not every page its browser shows: a request must name
  * the server by a loopback Host (a DNS-rebinding page names its own host), and a browser's Origin
  * must be the server's own loopback origin or one in CARDIAC_UQ_CORS_ORIGINS.
@@ -31,6 +33,7 @@ import { GraphQLError } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
 import { appendAudit, audit } from '../db/audit';
 import type { Store } from '../db/client';
+import { AuthFailures } from './auth-failures';
 
 export const ROLES = ['ANALYST', 'OPERATOR', 'ADMIN'] as const;
 export type ApiRole = (typeof ROLES)[number];
@@ -196,10 +199,12 @@ interface Refusal {
   status: number;
   code: string;
   message: string;
+  retryAfterSeconds?: number;
 }
 
 function refuse(res: Response, refusal: Refusal): void {
   if (refusal.status === 401) res.set('WWW-Authenticate', 'Bearer');
+  if (refusal.retryAfterSeconds) res.set('Retry-After', String(refusal.retryAfterSeconds));
   res.status(refusal.status).json({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
 }
 
@@ -214,11 +219,27 @@ export class AuthGate {
   private access: { value: AccessState; at: number } | undefined;
   private readonly keys = new Map<string, { principal: Principal | null; id?: string; at: number }>();
   private readonly lastUsedWritten = new Map<string, number>();
+  private readonly failures: AuthFailures;
 
   constructor(
     private readonly store: Store,
-    private readonly options: { host: string; localActor: string; corsOrigins?: readonly string[]; cacheMs?: number },
-  ) {}
+    private readonly options: {
+      host: string;
+      localActor: string;
+      corsOrigins?: readonly string[];
+      cacheMs?: number;
+      /** Failed authentications per address and minute before it is answered 429; 0: never. */
+      failureLimit?: number;
+      onError?: (error: Error) => void;
+    },
+  ) {
+    this.failures = new AuthFailures(store, { limit: options.failureLimit ?? 0, onError: options.onError });
+  }
+
+  /** Writes the current window's failure counts to the audit log; call before the store closes. */
+  close(): Promise<void> {
+    return this.failures.close();
+  }
 
   private get cacheMs() {
     return this.options.cacheMs ?? 2000;
@@ -266,6 +287,15 @@ export class AuthGate {
   }
 
   private async authenticate(req: Request): Promise<Principal | Refusal> {
+    const address = AuthFailures.addressOf(req.ip);
+    const wait = this.failures.retryAfter(address);
+    if (wait) return { status: 429, code: 'RATE_LIMITED', message: `too many failed authentications from this address: try again in ${wait} s`, retryAfterSeconds: wait };
+    const result = await this.identify(req);
+    if ('status' in result && result.status === 401) this.failures.failed(address);
+    return result;
+  }
+
+  private async identify(req: Request): Promise<Principal | Refusal> {
     const header = req.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

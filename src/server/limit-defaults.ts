@@ -7,6 +7,8 @@ export interface ApiLimits {
   maxFields: number;
   /** Requests per minute per key; 0 switches rate limiting off. */
   ratePerMinute: number;
+  /** Failed authentications per client address and minute before it is answered 429 (src/server/auth-failures.ts); 0 switches it off. */
+  authFailuresPerMinute: number;
   /** Postgres statement_timeout for the API's connections, ms; 0 switches it off. */
   queryTimeoutMs: number;
 }
@@ -17,5 +19,6 @@ export const DEFAULT_LIMITS: ApiLimits = Object.freeze({
   maxComplexity: 50000,
   maxFields: 2000,
   ratePerMinute: 1200,
+  authFailuresPerMinute: 30,
   queryTimeoutMs: 30000,
 });

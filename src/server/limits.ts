@@ -9,6 +9,7 @@
  *   `maxFields` field nodes are evaluated (fragments expanded), whatever their cost;
  * - page sizes: PageArgs caps `first` at 500 (src/schema/connection.ts); the JSON body at 1 MB;
  * - request rate: per API key (per client address in single-user mode), in this API process's memory;
+ *   failed authentications per client address, before the key is even looked at (./auth-failures.ts);
  * - time: a Postgres `statement_timeout` on the API's own connections (workers keep none), so
  *   a runaway query is cancelled by the database and answered as an error.
  *
