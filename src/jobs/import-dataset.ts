@@ -9,6 +9,8 @@ import { storeDataset } from './store-dataset';
 export interface ImportConfig {
   name: string;
   folder: string;
+  /** The import root's real path when the import was asked for; runs queued before it was kept have none. */
+  root?: string;
   layout: ImportLayout;
   site: Site | null;
   split: Split | null;
@@ -20,7 +22,9 @@ export const importDataset: JobHandler = async (job, { store }) => {
   const config = run.config as unknown as ImportConfig;
   await withRun(store, runId, { jobSignal: job.signal }, async (ctx) => {
     await ctx.progress({ fraction: 0, stage: `reading ${config.layout} folder` }, true);
-    const options = { ...(config.site ? { site: config.site } : {}), ...(config.split ? { split: config.split } : {}) };
+    // Checked again here, at every open: the folder may have changed since the request was checked.
+    const root = config.root ?? config.folder;
+    const options = { root, ...(config.site ? { site: config.site } : {}), ...(config.split ? { split: config.split } : {}) };
     const subjects = config.layout === 'ACDC' ? readAcdcFolder(config.folder, options) : readNiftiPairsFolder(config.folder, options);
     await ctx.progress({ fraction: 0.6, stage: 'storing slices' }, true);
     const datasetId = await storeDataset(store, {

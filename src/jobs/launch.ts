@@ -11,6 +11,8 @@ import type { DistortionKind, Method, Split } from '../db/generated/enums';
 import type { Store } from '../db/client';
 import { appendAudit } from '../db/audit';
 import { isUuid } from '../db/ids';
+import { checkImportFolder } from '../engine/io/acdc-import';
+import { InvalidInputError } from '../engine/errors';
 import { DEFAULT_CALIBRATION_BINS } from '../engine/metrics/calibration';
 import { METRIC_VERSION } from '../engine/metrics/slice-evaluation';
 import { badInput, conflict, notFound } from './launch-error';
@@ -130,10 +132,16 @@ export function resolveImportPath(root: string, requested: string): string {
 
 export async function launchImport(l: Launcher, importRoot: string, input: ImportRequest) {
   const folder = resolveImportPath(importRoot, input.path);
+  try {
+    checkImportFolder(folder, input.layout, importRoot);
+  } catch (error) {
+    throw error instanceof InvalidInputError ? badInput(`path ${input.path}: ${error.message}`, 'path') : error;
+  }
   if (await l.store.dataset.findUnique({ where: { name: input.name }, select: { id: true } })) {
     throw conflict(`a dataset named ${input.name} exists`);
   }
-  const config = { name: input.name, folder, layout: input.layout, site: input.site ?? null, split: input.split ?? null };
+  const root = fs.realpathSync(importRoot);
+  const config = { name: input.name, folder, root, layout: input.layout, site: input.site ?? null, split: input.split ?? null };
   const run = await createRun(l, { kind: 'DATASET', config });
   return enqueueRun(l, QUEUES.importDataset, run.id);
 }
