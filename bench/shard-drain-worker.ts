@@ -8,7 +8,7 @@ import { STRUCTURES } from '../src/engine/data/types';
 import type { SliceEvaluation } from '../src/engine/metrics/slice-evaluation';
 import { createStore } from '../src/db/client';
 import { QUEUES, startBoss } from '../src/jobs/queues';
-import { writeShard } from '../src/jobs/write-shard';
+import { writeShard } from '../src/store/write-shard';
 
 function syntheticResult(seed: number): SliceEvaluation {
   const x = (seed % 997) / 997;

@@ -21,8 +21,8 @@ import type { LabeledSlice, Subject } from '../src/engine/data/types';
 import type { SliceEvaluation } from '../src/engine/metrics/slice-evaluation';
 import { qcCurve } from '../src/engine/metrics/qc-curve';
 import { startBoss } from '../src/jobs/queues';
-import { storeDataset } from '../src/jobs/store-dataset';
-import { writeShard, type ShardRow } from '../src/jobs/write-shard';
+import { storeDataset } from '../src/store/store-dataset';
+import { writeShard, type ShardRow } from '../src/store/write-shard';
 import { buildApiSchema } from '../src/resolvers';
 
 const SLICES = Number(process.argv[2] ?? 33334);

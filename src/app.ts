@@ -3,9 +3,9 @@
  * queues, and the API and/or a worker by role. `close()` stops them in reverse order.
  */
 import type { Config, Role } from './config';
-import { createStore } from './db/client';
+import { createStore, type Store } from './db/client';
 import { openDatabase } from './db/database';
-import { startBoss } from './jobs/queues';
+import { startBoss, type Boss } from './jobs/queues';
 import { startWorker } from './jobs/worker';
 import { buildApiSchema } from './resolvers';
 import { argumentChecks } from './server/argument-checks';
@@ -18,6 +18,11 @@ export interface Platform {
   database: string;
   /** The store's connection URL (embedded or DATABASE_URL), for helpers such as the study's extra workers. */
   databaseUrl: string;
+  /** The platform's store (no statement timeout) and queue, for services run in this process (the study). */
+  store: Store;
+  boss: Boss;
+  /** The TensorFlow.js backend work here uses. */
+  backend: string;
   graphqlUrl?: string;
   url?: string;
   workerQueues: string[];
@@ -97,7 +102,18 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
       workerQueues = worker.queues;
       closers.push(() => worker.stop());
     }
-    return { role, database: database.description, databaseUrl: database.url, graphqlUrl: http?.graphqlUrl, url: http?.url, workerQueues, close };
+    return {
+      role,
+      database: database.description,
+      databaseUrl: database.url,
+      store,
+      boss,
+      backend,
+      graphqlUrl: http?.graphqlUrl,
+      url: http?.url,
+      workerQueues,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

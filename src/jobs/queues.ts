@@ -4,6 +4,7 @@
  */
 import type { PgBoss as PgBossType } from 'pg-boss' with { 'resolution-mode': 'import' };
 import { DEFAULT_JOB_POLICY, queueOptions, type JobPolicy } from './job-policy';
+import type { PayloadOf } from './payloads';
 
 /** Every queue the platform uses; each is created at start so `send()` never races creation. */
 export const QUEUES = Object.freeze({
@@ -85,9 +86,15 @@ export async function queueCounts(boss: Boss): Promise<QueueCounts[]> {
 export const RETRY_LIMIT = 2;
 
 /** `send()` returns null when pg-boss declines the job (e.g. a singleton); treat that as an error. */
-export async function enqueue(boss: Boss, name: QueueName, data: object, options: Record<string, unknown> = {}): Promise<string> {
+export async function enqueue<Q extends QueueName>(boss: Boss, name: Q, data: PayloadOf<Q>, options: Record<string, unknown> = {}): Promise<string> {
   // retryDelay, expiry and heartbeat come from the queue (startBoss, job-policy.ts).
   const id = await boss.send(name, data, { retryLimit: RETRY_LIMIT, ...options });
   if (id === null) throw new Error(`pg-boss did not accept the job for queue ${name}`);
   return id;
+}
+
+/** Whether a job is still waiting, retrying or running (a study step that owns its study). */
+export async function jobIsLive(boss: Boss, name: QueueName, jobId: string): Promise<boolean> {
+  const [job] = await boss.findJobs(name, { id: jobId });
+  return !!job && ['created', 'retry', 'active'].includes(job.state);
 }

@@ -1,14 +1,8 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { ComparisonRow, SliceScope, SweepPoint } from '../schema/evaluation.type';
 import type { ApiContext } from './context';
-import {
-  calibrationOf,
-  IMAGE_COLUMNS,
-  imageDistribution,
-  STRUCTURE_COLUMNS,
-  structureDistributions,
-  structureSummaries,
-} from './evaluation-analytics';
+import { calibrationOf } from '../services/evaluation-analytics';
+import { IMAGE_COLUMNS, imageDistribution, STRUCTURE_COLUMNS, structureDistributions, structureSummaries } from '../store/evaluation-queries';
 import { badInput, notFound } from './errors';
 import { isUuid } from './paginate';
 

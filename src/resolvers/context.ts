@@ -1,7 +1,7 @@
 /** What every resolver receives: the store, the queue, who is asking. */
 import type { Config } from '../config';
 import type { Store } from '../db/client';
-import type { Launcher } from '../jobs/launch';
+import type { Launcher } from '../services/launcher';
 import type { Boss } from '../jobs/queues';
 import type { ApiRole } from '../server/auth';
 

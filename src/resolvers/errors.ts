@@ -6,7 +6,7 @@ import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { InvalidInputError } from '../engine/errors';
-import { LaunchError } from '../jobs/launch-error';
+import { LaunchError } from '../services/errors';
 
 export function badInput(message: string, field?: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } });

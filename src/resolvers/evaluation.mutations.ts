@@ -1,5 +1,6 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Resolver } from 'type-graphql';
-import { cancelRun, launchEvaluation, launchSweep } from '../jobs/launch';
+import { launchEvaluation, launchSweep } from '../services/evaluations';
+import { cancelRun } from '../services/runs';
 import { DistortionSweepInput, EvaluationInput } from '../schema/evaluation.input';
 import { Run } from '../schema/run.type';
 import { launcher, type ApiContext } from './context';

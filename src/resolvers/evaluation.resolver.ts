@@ -16,21 +16,13 @@ import {
 } from '../schema/evaluation.type';
 import { Run } from '../schema/run.type';
 import type { ApiContext } from './context';
-import { baselinesOf, calibrationOf, correlationsOf, qcCurveOf, structureSummaries } from './evaluation-analytics';
+import { baselinesOf, calibrationOf, correlationsOf, qcCurveOf } from '../services/evaluation-analytics';
+import { predictionIdsInOrder, structureSummaries } from '../store/evaluation-queries';
 import { encodeCursor, decodeCursor, isUuid } from './paginate';
 import { badInput } from './errors';
-import { SCOPED_PREDICTIONS, scopeWhere } from './scope-sql';
-import { Prisma } from '../db/generated/client';
 import { PageInfo } from '../schema/connection';
 
 type EvaluationRow = Evaluation & { calibrationBins: number };
-
-const SORT_SQL: Record<UncertaintyMeasure, Prisma.Sql> = {
-  ENTROPY: Prisma.sql`im.entropy`,
-  MI: Prisma.sql`im.mi`,
-  DICE_WITHIN: Prisma.sql`(SELECT avg(1 - x."diceWithin") FROM "StructureMetric" x WHERE x."predictionId" = p.id)`,
-  ASSD_WITHIN: Prisma.sql`(SELECT max(coalesce(x."assdWithinMm", 'Infinity'::float8)) FROM "StructureMetric" x WHERE x."predictionId" = p.id)`,
-};
 
 @Resolver(() => Evaluation)
 export class EvaluationResolver {
@@ -125,20 +117,15 @@ export class EvaluationResolver {
     @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
     @Ctx() ctx: ApiContext,
   ) {
-    const order = sortBy
-      ? Prisma.sql`ORDER BY ${SORT_SQL[sortBy]} DESC NULLS FIRST, p.id`
-      : Prisma.sql`ORDER BY su."externalId", s.phase, s."sliceIndex", p.id`;
-    const ids = await ctx.store.$queryRaw<Array<{ id: string }>>`
-      SELECT p.id::text AS id FROM ${SCOPED_PREDICTIONS} JOIN "ImageMetric" im ON im."predictionId" = p.id
-      ${scopeWhere(e.id, scope)} ${order}`;
+    const ids = await predictionIdsInOrder(ctx.store, e.id, scope, sortBy);
     let start = 0;
     if (page.after) {
       const afterId = decodeCursor(page.after);
-      const at = ids.findIndex((r) => r.id === afterId);
+      const at = ids.indexOf(afterId);
       if (at < 0) throw badInput('cursor does not belong to this list', 'after');
       start = at + 1;
     }
-    const pageIds = ids.slice(start, start + page.first).map((r) => r.id);
+    const pageIds = ids.slice(start, start + page.first);
     const rows = await ctx.store.prediction.findMany({
       where: { id: { in: pageIds } },
       select: { id: true, evaluationId: true, sliceId: true, createdAt: true },

@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql
 import { ImageMetricRow, Prediction, Provenance, StructureMetricRow } from '../schema/evaluation.type';
 import { Slice } from '../schema/slice.type';
 import { heatPng, labelPng } from '../render/png';
-import { MAP_MAX_NATS, unpackLabels, unpackNatsMap } from '../jobs/map-codec';
+import { MAP_MAX_NATS, unpackLabels, unpackNatsMap } from '../store/map-codec';
 import type { ApiContext } from './context';
 import { isUuid } from './paginate';
 

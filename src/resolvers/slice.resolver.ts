@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { imagePng, labelPng } from '../render/png';
-import { imageFromBytes } from '../jobs/slice-codec';
+import { imageFromBytes } from '../store/slice-codec';
 import { Prediction } from '../schema/evaluation.type';
 import { PageArgs } from '../schema/connection';
 import { SliceFilter } from '../schema/filters';

@@ -1,6 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
-import { launchStudy } from '../jobs/study';
-import type { StudyPreset } from '../jobs/study-plan';
+import { launchStudy } from '../services/study/launch';
 import { Run } from '../schema/run.type';
 import { StudyInput } from '../schema/study.input';
 import { launcher, type ApiContext } from './context';
@@ -14,6 +13,6 @@ export class StudyMutations {
       'launched before is returned instead: resumed when it stopped, extended when more repeats are asked for',
   })
   async startStudy(@Arg('input', () => StudyInput) input: StudyInput, @Ctx() ctx: ApiContext) {
-    return (await launchStudy(launcher(ctx), { preset: input.preset as StudyPreset, repeats: input.repeats })).run;
+    return (await launchStudy(launcher(ctx), { preset: input.preset, repeats: input.repeats })).run;
   }
 }

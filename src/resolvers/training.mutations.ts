@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
-import { launchTraining } from '../jobs/launch';
+import { launchTraining } from '../services/training';
 import { TrainingInput } from '../schema/training.input';
 import { Run } from '../schema/run.type';
 import { launcher, type ApiContext } from './context';

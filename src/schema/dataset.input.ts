@@ -11,7 +11,7 @@ export class PhantomDatasetInput {
 
   @Field(() => String, { description: 'A (UK Biobank-like, healthy) or B (ACDC-like, five groups)' })
   @IsIn(['A', 'B'], { message: 'site must be A or B' })
-  site!: string;
+  site!: 'A' | 'B';
 
   @Field(() => Int, { description: 'Number of subjects, 1..500' })
   @Min(1)
@@ -49,7 +49,7 @@ export class ImportDatasetInput {
 
   @Field(() => String, { nullable: true, description: 'Site recorded on the dataset (A or B; default from Info.cfg, else B)' })
   @IsIn(['A', 'B'], { message: 'site must be A or B' })
-  site?: string;
+  site?: 'A' | 'B';
 
   @Field(() => Split, { nullable: true, description: 'Split of every subject (default from Info.cfg, else TEST)' })
   split?: Split;

@@ -1,5 +1,6 @@
 import { Field, Float, ID, InputType, Int } from 'type-graphql';
 import { IsIn, Max, Min } from 'class-validator';
+import type { PresetName } from '../engine/models/presets';
 import { Method } from './enums';
 
 @InputType({ description: 'A training run (paper "Training Details"); unset options take the paper\'s best' })
@@ -12,7 +13,7 @@ export class TrainingInput {
 
   @Field(() => String, { defaultValue: 'quick', description: 'tiny (tests), quick (2-core CPU), paper (GPU)' })
   @IsIn(['tiny', 'quick', 'paper'], { message: 'preset must be tiny, quick or paper' })
-  preset!: string;
+  preset!: PresetName;
 
   @Field(() => Int, { nullable: true, description: "Epochs (default: the preset's)" })
   @Min(1)
@@ -31,7 +32,7 @@ export class TrainingInput {
 
   @Field(() => String, { nullable: true, description: 'MC Dropout placement: all or middle (default middle)' })
   @IsIn(['all', 'middle'], { message: 'dropoutLayers must be all or middle' })
-  dropoutLayers?: string;
+  dropoutLayers?: 'all' | 'middle';
 
   @Field(() => Float, { nullable: true, description: 'BBB prior σ (paper 0.1 or 1.0; default 0.1)' })
   @Min(1e-4)

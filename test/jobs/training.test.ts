@@ -8,7 +8,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { createStore } from '../../src/db/client';
 import type { Store } from '../../src/db/client';
-import { unpackCheckpoint } from '../../src/jobs/checkpoint-archive';
+import { unpackCheckpoint } from '../../src/store/checkpoint-archive';
 import { loadCheckpoint, disposeCheckpoint, weightsSha256 } from '../../src/engine/checkpoint';
 import { createDatabase, testServers } from '../support/databases';
 import { startTestPlatform } from '../support/platform';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createStore } from '../../src/db/client';
 import type { Store } from '../../src/db/client';
 import { startBoss, type Boss } from '../../src/jobs/queues';
-import { launchStudy } from '../../src/jobs/study';
+import { launchStudy } from '../../src/services/study/launch';
 import { writeReport } from '../../src/report';
 import { loadConfig } from '../../src/config';
 import { createDatabase, testServers } from '../support/databases';

@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import type { Store } from '../../src/db/client';
-import { packLabels, packNatsMap } from '../../src/jobs/map-codec';
+import { packLabels, packNatsMap } from '../../src/store/map-codec';
 
 function rng(seed: number) {
   let s = seed >>> 0 || 1;

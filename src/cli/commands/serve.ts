@@ -3,7 +3,8 @@
  * SIGTERM, which stop it cleanly (the embedded Postgres included).
  *
  * With role `all` (`npm start`) on an empty store it also runs the `quick` benchmark study with
- * progress in the terminal and writes the report (commands/study.ts); an unfinished study is
+ * progress in the terminal and writes the report (services/study/foreground.ts, as `cardiac-uq
+ * study` does); an unfinished study is
  * resumed at the next start. CARDIAC_UQ_AUTOSTUDY=0 turns this off.
  */
 import os from 'node:os';
@@ -11,6 +12,8 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { Role } from '../../config';
 import { loadConfig } from '../../config';
+import { loadApp, loadStudyService } from '../lazy';
+import { studyProgress } from '../study-progress';
 
 export function register(program: Command): void {
   program
@@ -27,8 +30,7 @@ export function register(program: Command): void {
       });
       const log = (message: string) => console.error(`[cardiac-uq] ${message}`);
       log(`starting (${options.role}); database: ${config.databaseUrl ? 'external (DATABASE_URL)' : `embedded in ${config.dataDir}`}`);
-      // Loaded on use so that other commands start without Prisma, Apollo and pg-boss.
-      const { startPlatform } = require('../../app') as typeof import('../../app');
+      const { startPlatform } = loadApp();
       const platform = await startPlatform(config, options.role, log);
       log(`database: ${platform.database}`);
       if (platform.graphqlUrl) {
@@ -41,11 +43,13 @@ export function register(program: Command): void {
       const study = new AbortController();
       let following: Promise<unknown> = Promise.resolve();
       if (options.role === 'all' && process.env.CARDIAC_UQ_AUTOSTUDY !== '0') {
-        const { runStudyInForeground } = require('./study') as typeof import('./study');
-        following = runStudyInForeground({
-          config, platform, preset: 'quick', repeats: 1, reportDir: path.join(config.dataDir, 'report'),
-          workers: Math.max(0, os.cpus().length - 1), log, signal: study.signal, mode: 'auto',
-        })
+        const progress = studyProgress(log);
+        following = loadStudyService()
+          .runStudyInForeground({
+            config, platform, preset: 'quick', repeats: 1, reportDir: path.join(config.dataDir, 'report'),
+            workers: Math.max(0, os.cpus().length - 1), log, signal: study.signal, mode: 'auto', onProgress: progress.update,
+          })
+          .finally(() => progress.stop())
           .then((result) => {
             if (result?.reportPath) console.log(`Report:    ${result.reportPath}`);
           })

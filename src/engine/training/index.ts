@@ -17,6 +17,7 @@ import { memberDirName } from '../models/ensemble';
 import { presetAugmenter } from './augmentation';
 import { trainSingle } from './train';
 import {
+  DEFAULT_ENSEMBLE_MEMBERS,
   TrainingCancelledError,
   type EpochRecord,
   type TrainConfig,
@@ -49,7 +50,7 @@ function runWorker(input: WorkerInput, opts: TrainOptions): Promise<Awaited<Retu
 }
 
 async function trainEnsemble(config: TrainConfig, data: TrainingData, opts: TrainOptions): Promise<TrainResult> {
-  const M = config.members ?? 5;
+  const M = config.members ?? DEFAULT_ENSEMBLE_MEMBERS;
   if (!Number.isInteger(M) || M < 1) throw new InvalidInputError('BAD_ARGUMENT', 'members must be a positive integer');
   const backend = activeBackend();
   const workers = Math.min(opts.workers ?? os.availableParallelism(), M);

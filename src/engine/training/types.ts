@@ -28,9 +28,12 @@ export interface TrainConfig {
   dropout?: Partial<DropoutConfig>;
   /** Bayes by Backprop; default σ_prior 0.1, λ 10 (the paper's best), ρ₀ −6. */
   bayes?: Partial<BayesConfig>;
-  /** Deep Ensembles: number of members (paper 10), member m trained with seed + m. */
+  /** Deep Ensembles: number of members (paper 10; DEFAULT_ENSEMBLE_MEMBERS), member m trained with seed + m. */
   members?: number;
 }
+
+/** Deep Ensemble size when none is given (the paper uses 10; 5 keeps a CPU run short). */
+export const DEFAULT_ENSEMBLE_MEMBERS = 5;
 
 export interface TrainProgress {
   /** Ensemble member index (absent for single models). */

@@ -1,21 +1,16 @@
 /** Job: generate the synthetic phantom (engine) and store it as a dataset. */
-import { phantomSubjects } from '../engine/data/phantom';
-import type { Site, Subject } from '../engine/data/types';
-import type { JobHandler } from './handlers';
-import { withRun } from './run-lifecycle';
-import { storeDataset } from './store-dataset';
+import { phantomSubjects } from '../../engine/data/phantom';
+import type { Subject } from '../../engine/data/types';
+import { PhantomDatasetConfig, runConfig } from '../../domain/run-config';
+import { storeDataset } from '../../store/store-dataset';
+import type { JobHandler } from '../job-handler';
+import type { QUEUES } from '../queues';
+import { withRun } from '../run-lifecycle';
 
-export interface PhantomDatasetConfig {
-  name: string;
-  site: Site;
-  subjects: number;
-  seed: number;
-}
-
-export const createPhantomDataset: JobHandler = async (job, { store }) => {
-  const { runId } = job.data as { runId: string };
+export const createPhantomDataset: JobHandler<typeof QUEUES.createDataset> = async (job, { store }) => {
+  const { runId } = job.data;
   const run = await store.run.findUniqueOrThrow({ where: { id: runId } });
-  const config = run.config as unknown as PhantomDatasetConfig;
+  const config = runConfig(run, 'DATASET', PhantomDatasetConfig);
   await withRun(store, runId, { jobSignal: job.signal }, async (ctx) => {
     await ctx.progress({ fraction: 0, stage: 'generating phantom' }, true);
     const subjects: Subject[] = [];

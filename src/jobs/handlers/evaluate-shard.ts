@@ -4,24 +4,19 @@
  * A retried shard whose rows exist does nothing. The run succeeds with its last shard.
  */
 import crypto from 'node:crypto';
-import { initBackend } from '../engine/backend';
-import { applyDistortion } from '../engine/data/distortions';
-import { evaluateSlice } from '../engine/metrics/slice-evaluation';
-import { argmaxLabels } from '../engine/metrics/within-sample';
-import { sampleProbabilities } from '../engine/training/sampling';
-import { NUM_CLASSES } from '../engine/data/types';
-import { modelOfRun } from './checkpoint-cache';
-import type { JobHandler } from './handlers';
-import { loadSlices } from './load-slices';
-import { withRun } from './run-lifecycle';
-import { type ShardRow, writeShard } from './write-shard';
-
-export interface EvaluateShardJob {
-  runId: string;
-  evaluationId: string;
-  shard: number;
-  sliceIds: string[];
-}
+import { initBackend } from '../../engine/backend';
+import { applyDistortion } from '../../engine/data/distortions';
+import { evaluateSlice } from '../../engine/metrics/slice-evaluation';
+import { argmaxLabels } from '../../engine/metrics/within-sample';
+import { sampleProbabilities } from '../../engine/training/sampling';
+import { runConfig } from '../../domain/run-config';
+import { NUM_CLASSES } from '../../engine/data/types';
+import { modelOfRun } from '../../store/checkpoint-cache';
+import { loadSlices } from '../../store/load-slices';
+import { type ShardRow, writeShard } from '../../store/write-shard';
+import type { JobHandler } from '../job-handler';
+import type { QUEUES } from '../queues';
+import { withRun } from '../run-lifecycle';
 
 /** A 31-bit seed from the evaluation's seed and the slice, the same on every worker. */
 export function sliceSeed(seed: number, sliceId: string): number {
@@ -34,10 +29,10 @@ function sampleLabelMaps(data: Float32Array, T: number, pixels: number): Uint8Ar
   return Array.from({ length: T }, (_, t) => argmaxLabels(data.subarray(t * per, (t + 1) * per), pixels, NUM_CLASSES));
 }
 
-export const evaluateShard: JobHandler = async (job, { store, config: appConfig }) => {
-  const { runId, evaluationId, shard, sliceIds } = job.data as EvaluateShardJob;
+export const evaluateShard: JobHandler<typeof QUEUES.evaluateShard> = async (job, { store, config: appConfig }) => {
+  const { runId, evaluationId, shard, sliceIds } = job.data;
   const evaluation = await store.evaluation.findUniqueOrThrow({ where: { id: evaluationId }, include: { run: true } });
-  const total = (evaluation.run.config as { slices: number }).slices;
+  const total = runConfig(evaluation.run, 'EVALUATE').slices;
   const backend = await initBackend(appConfig.backend);
   const allWritten = async () => (await store.prediction.count({ where: { evaluationId } })) >= total;
 

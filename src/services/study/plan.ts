@@ -10,43 +10,13 @@
  *   MC Dropout and BBB instead of 50 (stated in the report).
  * - `tiny`: tests; any field can be overridden.
  */
-import type { DistortionKind, Method } from '../db/generated/enums';
-import { canonicalJson } from '../db/audit';
-import { ENGINE_METHOD } from './methods';
+import type { DistortionKind } from '../../db/generated/enums';
+import { canonicalJson } from '../../db/audit';
+import { ENGINE_METHOD } from '../../domain/methods';
+import { STUDY_PRESETS, type StudyPlan, type StudyPreset, type StudyVariant, type TrainRunConfig } from '../../domain/run-config';
+import { DEFAULT_BAYES, DEFAULT_DROPOUT } from '../../engine/training/resolve-config';
 
-export type StudyPreset = 'tiny' | 'quick' | 'paper';
-export const STUDY_PRESETS: readonly StudyPreset[] = ['tiny', 'quick', 'paper'];
-
-/** One trained model family of the paper: PLAIN, MCD-0.1, MCD-0.5, BBB, DE. */
-export interface StudyVariant {
-  label: string;
-  method: Method;
-  dropoutRate?: number;
-  dropoutLayers?: 'middle' | 'all';
-  priorSigma?: number;
-  klWeight?: number;
-  members?: number;
-}
-
-export interface StudyPlan {
-  preset: StudyPreset;
-  /** Site A (UK Biobank-like): train / validation / test by subject (70 / 10 / 20 %). */
-  siteA: { subjects: number; seed: number };
-  /** Site B (ACDC-like, five groups): every slice is a shift test. */
-  siteB: { subjects: number; seed: number };
-  /** Training epochs; null: the preset's. */
-  epochs: number | null;
-  /** Posterior samples T for MC Dropout and BBB (plain: 1; ensemble: its members). */
-  samples: number;
-  variants: StudyVariant[];
-  kinds: DistortionKind[];
-  levels: number[];
-  shardSize: number;
-  /** Repeat r trains and evaluates with seed + r. */
-  seed: number;
-  /** Seconds between two orchestration steps. */
-  stepSeconds: number;
-}
+export { STUDY_PRESETS, type StudyPlan, type StudyPreset, type StudyVariant };
 
 export type StudyPlanOverrides = Partial<Omit<StudyPlan, 'preset'>> & { members?: number };
 
@@ -92,10 +62,11 @@ export function planKey(plan: StudyPlan): string {
 
 // ---- how a child run's stored configuration identifies it -------------------------------------
 
-type Json = Record<string, unknown>;
+/** The part of a TRAIN run's config that identifies it within a study. */
+export type TrainingIdentity = Pick<TrainRunConfig, 'method' | 'preset' | 'seed' | 'epochs' | 'dropout' | 'bayes' | 'members'>;
 
-/** The identifying part of a TRAIN run's config (as launch.ts stores it). */
-export function trainingKey(config: Json): string {
+/** The identifying part of a TRAIN run's config (as services/training.ts stores it). */
+export function trainingKey(config: TrainingIdentity): string {
   return canonicalJson({
     method: config.method,
     preset: config.preset,
@@ -115,29 +86,13 @@ export function expectedTrainingKey(plan: StudyPlan, variant: StudyVariant, repe
     preset: plan.preset,
     seed: plan.seed + repeat,
     epochs: plan.epochs ?? undefined,
-    dropout: method === 'mcd' ? { rate: variant.dropoutRate ?? 0.1, layers: variant.dropoutLayers ?? 'middle' } : undefined,
-    bayes: method === 'bbb' ? { priorSigma: variant.priorSigma ?? 0.1, klWeight: variant.klWeight ?? 10 } : undefined,
+    dropout: method === 'mcd' ? { rate: variant.dropoutRate ?? DEFAULT_DROPOUT.rate, layers: variant.dropoutLayers ?? DEFAULT_DROPOUT.layers } : undefined,
+    bayes: method === 'bbb' ? { priorSigma: variant.priorSigma ?? DEFAULT_BAYES.priorSigma, klWeight: variant.klWeight ?? DEFAULT_BAYES.klWeight } : undefined,
     members: method === 'ensemble' ? variant.members : undefined,
   });
 }
 
-/** The label (PLAIN, MCD-0.1, …) of a TRAIN run from its stored config. */
-export function variantLabel(config: Json): string {
-  switch (config.method) {
-    case 'mcd': {
-      const d = (config.dropout ?? {}) as { rate?: number; layers?: string };
-      return `MCD-${d.rate ?? 0.1}${d.layers && d.layers !== 'middle' ? `-${d.layers}` : ''}`;
-    }
-    case 'bbb':
-      return 'BBB';
-    case 'ensemble':
-      return 'DE';
-    default:
-      return 'PLAIN';
-  }
-}
-
-/** Posterior samples an evaluation of this variant stores (launch.ts: plain 1, ensemble M). */
+/** Posterior samples an evaluation of this variant stores (services/evaluations.ts: plain 1, ensemble M). */
 export function storedSamples(plan: StudyPlan, variant: StudyVariant): number {
   if (variant.method === 'PLAIN') return 1;
   if (variant.method === 'ENSEMBLE') return variant.members ?? 1;

@@ -3,7 +3,17 @@
  * slice, subject and dataset, restricted by a SliceScope. Values are always bound parameters.
  */
 import { Prisma } from '../db/generated/client';
-import type { SliceScope } from '../schema/evaluation.type';
+import type { Phase, Split } from '../db/generated/enums';
+
+/** Which slices a read covers (the API's `SliceScope` input has this shape). */
+export interface SliceScope {
+  split?: Split | null;
+  site?: string | null;
+  group?: string | null;
+  phase?: Phase | null;
+  positionMin?: number | null;
+  positionMax?: number | null;
+}
 
 export const SCOPED_PREDICTIONS = Prisma.sql`
   "Prediction" p

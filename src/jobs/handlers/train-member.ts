@@ -8,26 +8,22 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { initBackend } from '../engine/backend';
-import { loadSlices } from './load-slices';
-import { trainSingle } from '../engine/training/train';
-import { presetAugmenter } from '../engine/training/augmentation';
-import type { TrainConfig } from '../engine/training/types';
-import { appendAudit } from '../db/audit';
-import type { Prisma } from '../db/generated/client';
-import { packCheckpoint } from './checkpoint-archive';
-import type { JobHandler } from './handlers';
-import { withRun } from './run-lifecycle';
+import { initBackend } from '../../engine/backend';
+import { loadSlices } from '../../store/load-slices';
+import { trainSingle } from '../../engine/training/train';
+import { presetAugmenter } from '../../engine/training/augmentation';
+import { appendAudit } from '../../db/audit';
+import { jsonObject } from '../../db/json';
+import { runConfig } from '../../domain/run-config';
+import { packCheckpoint } from '../../store/checkpoint-archive';
+import type { JobHandler } from '../job-handler';
+import type { QUEUES } from '../queues';
+import { withRun } from '../run-lifecycle';
 
-export interface TrainMemberJob {
-  runId: string;
-  member: number;
-}
-
-export const trainMember: JobHandler = async (job, { store, config: appConfig }) => {
-  const { runId, member } = job.data as TrainMemberJob;
+export const trainMember: JobHandler<typeof QUEUES.trainMember> = async (job, { store, config: appConfig }) => {
+  const { runId, member } = job.data;
   const run = await store.run.findUniqueOrThrow({ where: { id: runId } });
-  const trainConfig = run.config as unknown as TrainConfig & { datasetId: string };
+  const trainConfig = runConfig(run, 'TRAIN');
   const members = trainConfig.method === 'ensemble' ? (trainConfig.members ?? 1) : 1;
   const backend = await initBackend(appConfig.backend);
   const allStored = async () => (await store.checkpoint.count({ where: { runId } })) >= members;
@@ -72,9 +68,9 @@ export const trainMember: JobHandler = async (job, { store, config: appConfig })
           weightsSha256: best.weightsSha256,
           weights: archive,
           path: outDir,
-          config: best as unknown as Prisma.InputJsonObject,
+          config: jsonObject(best),
           backend: best.backend,
-          layerStats: { sigma: best.sigmaStats ?? null, dropout: best.dropoutRates ?? null } as unknown as Prisma.InputJsonObject,
+          layerStats: jsonObject({ sigma: best.sigmaStats ?? null, dropout: best.dropoutRates ?? null }),
         },
       });
       await appendAudit(tx, {

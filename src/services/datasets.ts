@@ -1,0 +1,54 @@
+/** Launching datasets: the synthetic phantom, or a folder under the server's import root. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Split } from '../db/generated/enums';
+import type { ImportDatasetConfig, ImportLayout, PhantomDatasetConfig } from '../domain/run-config';
+import { QUEUES } from '../jobs/queues';
+import { createRun } from '../store/runs';
+import { badInput, conflict } from './errors';
+import { enqueueRun, type Launcher } from './launcher';
+
+export type PhantomDatasetRequest = PhantomDatasetConfig;
+
+async function nameIsFree(l: Launcher, name: string) {
+  if (await l.store.dataset.findUnique({ where: { name }, select: { id: true } })) throw conflict(`a dataset named ${name} exists`);
+}
+
+export async function launchPhantomDataset(l: Launcher, input: PhantomDatasetRequest, parentRunId?: string) {
+  await nameIsFree(l, input.name);
+  const config: PhantomDatasetConfig = { name: input.name, site: input.site, subjects: input.subjects, seed: input.seed };
+  const run = await createRun(l.store, l, { kind: 'DATASET', config, seed: input.seed, parentRunId });
+  return enqueueRun(l, QUEUES.createDataset, run.id, {});
+}
+
+export interface ImportRequest {
+  name: string;
+  /** Relative to the import root, or absolute inside it. */
+  path: string;
+  layout: ImportLayout;
+  site?: 'A' | 'B';
+  split?: Split;
+}
+
+/**
+ * Resolves an import path strictly inside the root: `..`, absolute paths elsewhere and symbolic
+ * links that lead out are refused, so a client can only name folders the operator put there.
+ */
+export function resolveImportPath(root: string, requested: string): string {
+  const realRoot = fs.existsSync(root) ? fs.realpathSync(root) : null;
+  if (!realRoot) throw badInput(`the import root ${root} does not exist on the server`, 'path');
+  const candidate = path.resolve(realRoot, requested);
+  if (!fs.existsSync(candidate)) throw badInput(`no such folder under the import root: ${requested}`, 'path');
+  const real = fs.realpathSync(candidate);
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) throw badInput(`path ${requested} is outside the import root`, 'path');
+  if (!fs.statSync(real).isDirectory()) throw badInput(`path ${requested} is not a folder`, 'path');
+  return real;
+}
+
+export async function launchImport(l: Launcher, importRoot: string, input: ImportRequest) {
+  const folder = resolveImportPath(importRoot, input.path);
+  await nameIsFree(l, input.name);
+  const config: ImportDatasetConfig = { name: input.name, folder, layout: input.layout, site: input.site ?? null, split: input.split ?? null };
+  const run = await createRun(l.store, l, { kind: 'DATASET', config });
+  return enqueueRun(l, QUEUES.importDataset, run.id, {});
+}

@@ -1,0 +1,121 @@
+/**
+ * Launching evaluations: one EVALUATE run with its Evaluation row, sharded into `evaluate-shard`
+ * jobs of `shardSize` slices; a distortion sweep is a SWEEP run over one evaluation per kind × level
+ * plus the undistorted one.
+ */
+import type { DistortionKind, Split } from '../db/generated/enums';
+import { isUuid } from '../db/ids';
+import type { EvaluateRunConfig, SweepRunConfig } from '../domain/run-config';
+import { QUEUES } from '../jobs/queues';
+import { createEvaluation } from '../store/evaluations';
+import { createRun } from '../store/runs';
+import { badInput, notFound } from './errors';
+import { datasetExists, enqueueRun, type Launcher } from './launcher';
+
+export interface Distortion {
+  kind: DistortionKind;
+  level: number;
+}
+
+export interface EvaluationRequest {
+  trainingRunId: string;
+  datasetId: string;
+  split?: Split;
+  distortion?: Distortion;
+  samples: number;
+  storeSamples?: boolean;
+  seed: number;
+  shardSize: number;
+}
+
+/** Checks a request against the store; returns the training run, the slices and the sample count. */
+async function planEvaluation(l: Launcher, plan: Omit<EvaluationRequest, 'distortion'>) {
+  const training = isUuid(plan.trainingRunId) ? await l.store.run.findUnique({ where: { id: plan.trainingRunId } }) : null;
+  if (!training || training.kind !== 'TRAIN') throw notFound('training run', plan.trainingRunId);
+  if (training.status !== 'SUCCEEDED') throw badInput(`training run ${training.id} is ${training.status}, not SUCCEEDED`, 'trainingRunId');
+  const datasetId = await datasetExists(l, plan.datasetId);
+  const slices = await l.store.slice.findMany({
+    where: { subject: { datasetId, ...(plan.split ? { split: plan.split } : {}) } },
+    select: { id: true },
+    orderBy: [{ subjectId: 'asc' }, { phase: 'asc' }, { sliceIndex: 'asc' }],
+  });
+  if (slices.length === 0) throw badInput(`dataset ${datasetId} has no${plan.split ? ` ${plan.split}` : ''} slices`, 'split');
+  let samples = plan.samples;
+  if (training.method === 'MC_DROPOUT' || training.method === 'BBB') {
+    if (samples < 2) throw badInput(`a ${training.method} model needs samples ≥ 2 (got ${samples})`, 'samples');
+  } else if (training.method === 'ENSEMBLE') {
+    samples = await l.store.checkpoint.count({ where: { runId: training.id } });
+  } else {
+    samples = 1;
+  }
+  return { training, sliceIds: slices.map((s) => s.id), samples };
+}
+
+function checkDistortion(kind: DistortionKind, level: number) {
+  if (kind === 'NONE' && level !== 0) throw badInput('distortion NONE takes level 0', 'distortion.level');
+  if (kind !== 'NONE' && (!Number.isInteger(level) || level < 1 || level > 4)) {
+    throw badInput(`${kind} takes a level in 1..4 (got ${level})`, 'distortion.level');
+  }
+}
+
+async function startEvaluation(
+  l: Launcher,
+  request: EvaluationRequest & { distortion: Distortion },
+  plan: Awaited<ReturnType<typeof planEvaluation>>,
+  parentRunId?: string,
+) {
+  const { training, sliceIds, samples } = plan;
+  const { kind, level } = request.distortion;
+  const storeSamples = request.storeSamples ?? false;
+  const config: EvaluateRunConfig = {
+    trainingRunId: training.id,
+    datasetId: request.datasetId,
+    split: request.split ?? null,
+    distortion: { kind, level },
+    samples,
+    storeSamples,
+    shardSize: request.shardSize,
+    slices: sliceIds.length,
+  };
+  const run = await createRun(l.store, l, { kind: 'EVALUATE', method: training.method, config, seed: request.seed, parentRunId, datasetId: request.datasetId });
+  const evaluation = await createEvaluation(l.store, l.actor, {
+    runId: run.id,
+    trainingRunId: training.id,
+    datasetId: request.datasetId,
+    split: request.split,
+    distortion: { kind, level },
+    samples,
+    storeSamples,
+  });
+  let queued = run;
+  for (let shard = 0; shard * request.shardSize < sliceIds.length; shard++) {
+    const shardSlices = sliceIds.slice(shard * request.shardSize, (shard + 1) * request.shardSize);
+    queued = await enqueueRun(l, QUEUES.evaluateShard, run.id, { evaluationId: evaluation.id, shard, sliceIds: shardSlices });
+  }
+  return queued;
+}
+
+export async function launchEvaluation(l: Launcher, request: EvaluationRequest, parentRunId?: string) {
+  const distortion: Distortion = request.distortion ?? { kind: 'NONE', level: 0 };
+  checkDistortion(distortion.kind, distortion.level);
+  const plan = await planEvaluation(l, request);
+  return startEvaluation(l, { ...request, distortion }, plan, parentRunId);
+}
+
+export interface SweepRequest extends Omit<EvaluationRequest, 'distortion' | 'storeSamples'> {
+  kinds: DistortionKind[];
+  levels: number[];
+}
+
+export async function launchSweep(l: Launcher, request: SweepRequest, parentRunId?: string) {
+  if (request.kinds.includes('NONE')) throw badInput('kinds are NOISE, BLUR, STRETCH (level 0 is always included)', 'kinds');
+  const levels = [...new Set(request.levels)].sort();
+  for (const level of levels) checkDistortion('NOISE', level);
+  const kinds = [...new Set(request.kinds)];
+  const plan = await planEvaluation(l, request);
+  const config: SweepRunConfig = { trainingRunId: plan.training.id, datasetId: request.datasetId, split: request.split ?? null, kinds, levels, samples: plan.samples };
+  const sweep = await createRun(l.store, l, { kind: 'SWEEP', method: plan.training.method, config, seed: request.seed, datasetId: request.datasetId, parentRunId });
+  const distortions: Distortion[] = [{ kind: 'NONE', level: 0 }, ...kinds.flatMap((kind) => levels.map((level) => ({ kind, level })))];
+  for (const distortion of distortions) await startEvaluation(l, { ...request, distortion }, plan, sweep.id);
+  return l.store.run.findUniqueOrThrow({ where: { id: sweep.id } });
+}

@@ -1,0 +1,150 @@
+/**
+ * Read-side SQL over an evaluation's stored rows: per-structure summaries, calibration histogram
+ * sums, quartiles, the (score, poor) pairs QC curves and correlations are computed from, and the
+ * evaluated slices in review order. Every query takes a SliceScope, so analysts' filters apply;
+ * values are always bound parameters. The curves themselves are services/evaluation-analytics.ts.
+ */
+import { Prisma } from '../db/generated/client';
+import type { Structure } from '../db/generated/enums';
+import type { Store } from '../db/client';
+import { STRUCTURES, type UncertaintyMeasureName } from '../domain/constants';
+import { SCOPED_PREDICTIONS, scopeWhere, structureRows, type SliceScope } from './scope-sql';
+
+export interface StructureSummary {
+  structure: Structure;
+  n: number;
+  kept: number;
+  undefinedCount: number;
+  poorCount: number;
+  /** Never null: every structure row has a Dice (0 when one mask is empty). */
+  dice: number;
+  assd: number | null;
+  hd: number | null;
+  hd95: number | null;
+  diceWithin: number | null;
+  assdWithin: number | null;
+}
+
+export interface Distribution {
+  n: number;
+  mean: number | null;
+  min: number | null;
+  q1: number | null;
+  median: number | null;
+  q3: number | null;
+  max: number | null;
+}
+
+export async function structureSummaries(store: Store, evaluationId: string, scope?: SliceScope): Promise<StructureSummary[]> {
+  const rows = await store.$queryRaw<StructureSummary[]>`
+    SELECT sm.structure::text AS structure,
+      count(*)::int AS n,
+      count(sm."assdMm")::int AS kept,
+      (count(*) FILTER (WHERE sm.status IN ('PRED_EMPTY', 'GT_EMPTY')))::int AS "undefinedCount",
+      (count(*) FILTER (WHERE sm.poor))::int AS "poorCount",
+      avg(sm.dice)::float8 AS dice,
+      avg(sm."assdMm")::float8 AS assd,
+      avg(sm."hdMm")::float8 AS hd,
+      avg(sm."hd95Mm")::float8 AS hd95,
+      avg(sm."diceWithin")::float8 AS "diceWithin",
+      avg(sm."assdWithinMm")::float8 AS "assdWithin"
+    FROM "StructureMetric" sm JOIN ${SCOPED_PREDICTIONS} ON p.id = sm."predictionId"
+    ${scopeWhere(evaluationId, scope)}
+    GROUP BY sm.structure ORDER BY sm.structure`;
+  return STRUCTURES.map((s) => rows.find((r) => r.structure === s)).filter((r): r is StructureSummary => r !== undefined);
+}
+
+/** Mean NLL and Brier score of the slices in scope. */
+export async function calibrationMeans(store: Store, evaluationId: string, scope?: SliceScope) {
+  const [means] = await store.$queryRaw<Array<{ nll: number | null; brier: number | null }>>`
+    SELECT avg(im.nll)::float8 AS nll, avg(im.brier)::float8 AS brier
+    FROM "ImageMetric" im JOIN ${SCOPED_PREDICTIONS} ON p.id = im."predictionId" ${scopeWhere(evaluationId, scope)}`;
+  return means;
+}
+
+/** The stored reliability histograms summed over the slices in scope, per stored bin i (1-based). */
+export async function calibrationBinSums(store: Store, evaluationId: string, scope?: SliceScope) {
+  return store.$queryRaw<Array<{ i: number; count: number; conf: number; correct: number }>>`
+    SELECT u.i::int AS i, sum(u.c)::float8 AS count, sum(u.conf)::float8 AS conf, sum(u.cor)::float8 AS correct
+    FROM "ImageMetric" im JOIN ${SCOPED_PREDICTIONS} ON p.id = im."predictionId",
+      unnest(im."binCounts", im."binConfidenceSum", im."binCorrect") WITH ORDINALITY AS u(c, conf, cor, i)
+    ${scopeWhere(evaluationId, scope)}
+    GROUP BY u.i ORDER BY u.i`;
+}
+
+/** The uncertainty score a QC measure flags by (higher = review first). */
+const SCORE_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
+  ENTROPY: Prisma.sql`im.entropy`,
+  MI: Prisma.sql`im.mi`,
+  DICE_WITHIN: Prisma.sql`1 - sm."diceWithin"`,
+  ASSD_WITHIN: Prisma.sql`coalesce(sm."assdWithinMm", 'Infinity'::float8)`,
+};
+
+/** The raw value correlated with ASSD. */
+const VALUE_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
+  ENTROPY: Prisma.sql`im.entropy`,
+  MI: Prisma.sql`im.mi`,
+  DICE_WITHIN: Prisma.sql`sm."diceWithin"`,
+  ASSD_WITHIN: Prisma.sql`sm."assdWithinMm"`,
+};
+
+export interface QcRow { score: number; value: number | null; poor: boolean; assd: number | null }
+export interface PositionRow { poor: boolean; sliceIndex: number; sliceCount: number }
+
+export async function qcRows(store: Store, evaluationId: string, structure: Structure, measure: UncertaintyMeasureName, scope?: SliceScope) {
+  return store.$queryRaw<QcRow[]>`
+    SELECT (${SCORE_SQL[measure]})::float8 AS score, (${VALUE_SQL[measure]})::float8 AS value, sm.poor, sm."assdMm"::float8 AS assd
+    FROM ${structureRows(evaluationId, scope)} AND sm.structure = ${structure}::"Structure"`;
+}
+
+export async function positionRows(store: Store, evaluationId: string, structure: Structure, scope?: SliceScope) {
+  return store.$queryRaw<PositionRow[]>`
+    SELECT sm.poor, s."sliceIndex" AS "sliceIndex", s."sliceCount" AS "sliceCount"
+    FROM ${structureRows(evaluationId, scope, { slice: true })} AND sm.structure = ${structure}::"Structure"`;
+}
+
+/** Columns a distribution may be asked of: structure-level and image-level. */
+export const STRUCTURE_COLUMNS = { dice: 'dice', assd: 'assdMm', hd: 'hdMm', hd95: 'hd95Mm', diceWithin: 'diceWithin', assdWithin: 'assdWithinMm' } as const;
+export const IMAGE_COLUMNS = { entropy: 'entropy', mi: 'mi', nll: 'nll', brier: 'brier' } as const;
+
+const DISTRIBUTION = (column: Prisma.Sql) => Prisma.sql`
+  count(${column})::int AS n, avg(${column})::float8 AS mean, min(${column})::float8 AS min,
+  (percentile_cont(0.25) WITHIN GROUP (ORDER BY ${column}))::float8 AS q1,
+  (percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column}))::float8 AS median,
+  (percentile_cont(0.75) WITHIN GROUP (ORDER BY ${column}))::float8 AS q3,
+  max(${column})::float8 AS max`;
+
+export async function structureDistributions(store: Store, evaluationId: string, metric: keyof typeof STRUCTURE_COLUMNS, scope?: SliceScope) {
+  const column = Prisma.raw(`sm."${STRUCTURE_COLUMNS[metric]}"`);
+  return store.$queryRaw<Array<Distribution & { structure: Structure }>>`
+    SELECT sm.structure::text AS structure, ${DISTRIBUTION(column)}
+    FROM "StructureMetric" sm JOIN ${SCOPED_PREDICTIONS} ON p.id = sm."predictionId"
+    ${scopeWhere(evaluationId, scope)} GROUP BY sm.structure ORDER BY sm.structure`;
+}
+
+export async function imageDistribution(store: Store, evaluationId: string, metric: keyof typeof IMAGE_COLUMNS, scope?: SliceScope) {
+  const column = Prisma.raw(`im."${IMAGE_COLUMNS[metric]}"`);
+  const [row] = await store.$queryRaw<Distribution[]>`
+    SELECT ${DISTRIBUTION(column)}
+    FROM "ImageMetric" im JOIN ${SCOPED_PREDICTIONS} ON p.id = im."predictionId" ${scopeWhere(evaluationId, scope)}`;
+  return row;
+}
+
+/** The order in which `predictions(sortBy)` lists slices: most uncertain first. */
+const SORT_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
+  ENTROPY: Prisma.sql`im.entropy`,
+  MI: Prisma.sql`im.mi`,
+  DICE_WITHIN: Prisma.sql`(SELECT avg(1 - x."diceWithin") FROM "StructureMetric" x WHERE x."predictionId" = p.id)`,
+  ASSD_WITHIN: Prisma.sql`(SELECT max(coalesce(x."assdWithinMm", 'Infinity'::float8)) FROM "StructureMetric" x WHERE x."predictionId" = p.id)`,
+};
+
+/** Ids of the predictions in scope, in slice order or most uncertain first by `sortBy`. */
+export async function predictionIdsInOrder(store: Store, evaluationId: string, scope: SliceScope | undefined, sortBy: UncertaintyMeasureName | undefined) {
+  const order = sortBy
+    ? Prisma.sql`ORDER BY ${SORT_SQL[sortBy]} DESC NULLS FIRST, p.id`
+    : Prisma.sql`ORDER BY su."externalId", s.phase, s."sliceIndex", p.id`;
+  const rows = await store.$queryRaw<Array<{ id: string }>>`
+    SELECT p.id::text AS id FROM ${SCOPED_PREDICTIONS} JOIN "ImageMetric" im ON im."predictionId" = p.id
+    ${scopeWhere(evaluationId, scope)} ${order}`;
+  return rows.map((r) => r.id);
+}
