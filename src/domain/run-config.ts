@@ -28,6 +28,8 @@ export const ImportDatasetConfig = z.object({
   name: z.string(),
   /** Resolved (real) folder under the import root. */
   folder: z.string(),
+  /** The import root's real path when the import was asked for; runs queued before it was kept have none. */
+  root: z.string().optional(),
   layout: z.enum(IMPORT_LAYOUTS),
   site: site.nullable(),
   split: split.nullable(),

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Split } from '../db/generated/enums';
 import type { ImportDatasetConfig, ImportLayout, PhantomDatasetConfig } from '../domain/run-config';
+import { checkImportFolder } from '../engine/io/acdc-import';
+import { InvalidInputError } from '../engine/errors';
 import { QUEUES } from '../jobs/queues';
 import { createRun } from '../store/runs';
 import { badInput, conflict } from './errors';
@@ -47,8 +49,14 @@ export function resolveImportPath(root: string, requested: string): string {
 
 export async function launchImport(l: Launcher, importRoot: string, input: ImportRequest) {
   const folder = resolveImportPath(importRoot, input.path);
+  try {
+    checkImportFolder(folder, input.layout, importRoot);
+  } catch (error) {
+    throw error instanceof InvalidInputError ? badInput(`path ${input.path}: ${error.message}`, 'path') : error;
+  }
   await nameIsFree(l, input.name);
-  const config: ImportDatasetConfig = { name: input.name, folder, layout: input.layout, site: input.site ?? null, split: input.split ?? null };
+  const root = fs.realpathSync(importRoot);
+  const config: ImportDatasetConfig = { name: input.name, folder, root, layout: input.layout, site: input.site ?? null, split: input.split ?? null };
   const run = await createRun(l.store, l, { kind: 'DATASET', config });
   return enqueueRun(l, QUEUES.importDataset, run.id, {});
 }
