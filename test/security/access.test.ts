@@ -26,6 +26,30 @@ async function post(url: string, query: string, key?: string, variables: Record<
   return { status: response.status, text, body: JSON.parse(text) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
 }
 
+/**
+ * The secret of a key `cuq_<8 hex>_<43 base64url>`: everything after the fixed-length prefix. The
+ * secret's alphabet includes `_`, so splitting on `_` can yield a one-letter fragment (or an empty
+ * one) that any listing contains.
+ */
+function secretOf(key: string): string {
+  const match = /^cuq_[0-9a-f]{8}_([A-Za-z0-9_-]{43})$/.exec(key);
+  if (!match) throw new Error(`not an API key: ${key.length} characters`);
+  return match[1];
+}
+
+/** Neither the secret nor any 12 consecutive characters of it (a cut or split copy) is in `text`. */
+function expectNoSecret(text: string, key: string) {
+  const secret = secretOf(key);
+  expect(text).not.toContain(secret);
+  for (let i = 0; i + 12 <= secret.length; i++) expect(text).not.toContain(secret.slice(i, i + 12));
+}
+
+test('secretOf takes the whole secret after the prefix, underscores included', () => {
+  const secret = `_t${'A'.repeat(20)}_${'-'.repeat(20)}`;
+  expect(secretOf(`cuq_0123abcd_${secret}`)).toBe(secret);
+  expect(() => secretOf('cuq_0123abcd_short')).toThrow(/not an API key/);
+});
+
 const PHANTOM = (name: string) => `mutation { createPhantomDataset(input: { name: "${name}", site: "A", subjects: 4, seed: 1 }) { id createdBy } }`;
 
 describe('API keys and roles', () => {
@@ -106,9 +130,9 @@ describe('API keys and roles', () => {
     expect((await post(api.graphqlUrl, '{ apiKeys { name } }', keys.OPERATOR)).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const listed = await post(api.graphqlUrl, '{ apiKeys { name prefix role revokedAt } }', keys.ADMIN);
     expect(listed.body.data.apiKeys.map((k: { name: string }) => k.name).sort()).toEqual(['admin-key', 'analyst-key', 'operator-key']);
-    for (const key of Object.values(keys)) expect(listed.text).not.toContain(key.split('_')[2]);
+    for (const key of Object.values(keys)) expectNoSecret(listed.text, key);
     const stored = await store.apiKey.findMany();
-    for (const row of stored) for (const key of Object.values(keys)) expect(JSON.stringify(row)).not.toContain(key.split('_')[2]);
+    for (const row of stored) for (const key of Object.values(keys)) expectNoSecret(JSON.stringify(row), key);
   });
 
   test('a revoked key stops working', async () => {
@@ -130,7 +154,7 @@ describe('API keys and roles', () => {
     expect(await badRole.exited).toBe(2);
     const list = spawnCli(['keys', 'list', '--json'], env);
     expect(await list.exited).toBe(0);
-    expect(list.output()).not.toContain(key.split('_')[2]);
+    expectNoSecret(list.output(), key);
     expect(JSON.parse(list.output()).map((k: { name: string }) => k.name)).toContain('cli-key');
 
     const serve = await startRole('api', { ...env, CARDIAC_UQ_HOST: '0.0.0.0' });
@@ -145,11 +169,11 @@ describe('API keys and roles', () => {
     } finally {
       await stopProcess(serve);
     }
-    expect(serve.output()).not.toContain(key.split('_')[2]);
+    expectNoSecret(serve.output(), key);
 
     const revoke = spawnCli(['keys', 'revoke', 'cli-key'], env);
     expect(await revoke.exited).toBe(0);
-    expect(revoke.output()).not.toContain(key.split('_')[2]);
+    expectNoSecret(revoke.output(), key);
   });
 });
 
