@@ -5,6 +5,7 @@
 import type { DatasetSource } from '../db/generated/enums';
 import type { Store } from '../db/client';
 import { appendAudit } from '../db/audit';
+import { DIGEST_VERSION, datasetDigest } from '../db/result-digest';
 import type { Subject } from '../engine/data/types';
 import { datasetContentHash, sliceContentHash, sliceRowData } from './slice-codec';
 
@@ -49,7 +50,15 @@ export async function storeDataset(store: Store, input: NewDataset): Promise<str
         action: 'dataset.created',
         entity: 'Dataset',
         entityId: dataset.id,
-        details: { name: input.name, source: input.source, contentHash, subjects: input.subjects.length, runId: input.runId },
+        details: {
+          name: input.name,
+          source: input.source,
+          contentHash,
+          subjects: input.subjects.length,
+          runId: input.runId,
+          digest: await datasetDigest(tx, dataset.id),
+          digestVersion: DIGEST_VERSION,
+        },
       });
       return dataset.id;
     },

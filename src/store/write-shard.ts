@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Store } from '../db/client';
 import { appendAudit } from '../db/audit';
+import { DIGEST_VERSION, shardDigest } from '../db/result-digest';
 import { STRUCTURES } from '../engine/data/types';
 import { METRIC_VERSION, type SliceEvaluation } from '../engine/metrics/slice-evaluation';
 import { packLabels, packNatsMap } from './map-codec';
@@ -84,7 +85,15 @@ export async function writeShard(
         action: 'evaluation.shard.stored',
         entity: 'Evaluation',
         entityId: evaluationId,
-        details: { runId: shard.runId, shard: shard.shard, predictions: predictions.map((p) => p.id), backend: shard.backend, host: os.hostname() },
+        details: {
+          runId: shard.runId,
+          shard: shard.shard,
+          predictions: predictions.map((p) => p.id),
+          backend: shard.backend,
+          host: os.hostname(),
+          digest: await shardDigest(tx, evaluationId, shard.shard),
+          digestVersion: DIGEST_VERSION,
+        },
       });
       return true;
     },

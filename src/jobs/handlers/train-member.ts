@@ -13,6 +13,7 @@ import { loadSlices } from '../../store/load-slices';
 import { trainSingle } from '../../engine/training/train';
 import { presetAugmenter } from '../../engine/training/augmentation';
 import { appendAudit } from '../../db/audit';
+import { DIGEST_VERSION, checkpointDigest } from '../../db/result-digest';
 import { jsonObject } from '../../db/json';
 import { runConfig } from '../../domain/run-config';
 import { packCheckpoint } from '../../store/checkpoint-archive';
@@ -78,7 +79,17 @@ export const trainMember: JobHandler<typeof QUEUES.trainMember> = async (job, { 
         action: 'checkpoint.stored',
         entity: 'Checkpoint',
         entityId: checkpoint.id,
-        details: { runId, member, epoch: best.epoch, valNll: best.valNll, weightsSha256: best.weightsSha256, backend: best.backend, host: os.hostname() },
+        details: {
+          runId,
+          member,
+          epoch: best.epoch,
+          valNll: best.valNll,
+          weightsSha256: best.weightsSha256,
+          backend: best.backend,
+          host: os.hostname(),
+          digest: await checkpointDigest(tx, checkpoint.id),
+          digestVersion: DIGEST_VERSION,
+        },
       });
     });
   });

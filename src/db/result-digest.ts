@@ -1,0 +1,234 @@
+/**
+ * Digests of stored results, recorded in the audit chain by the transaction that writes them and
+ * recomputed by `audit verify` (docs/operations.md "Integrity"): so an edit of a result row made
+ * behind the triggers' back (session_replication_role = replica, DISABLE TRIGGER) is found and
+ * named, not only an edit of the audit log.
+ *
+ * A digest is SHA-256 over a canonical serialisation of the rows as stored, read back the same
+ * way at write time (inside the writing transaction) and at verification, so both sides see the
+ * same values by construction:
+ * - an evaluation shard: the Evaluation row and its checkpoint links, then the shard's
+ *   predictions by id, each with its structure metrics (by structure), image metrics (with the
+ *   reliability histogram) and samples (by index);
+ * - a dataset: the Dataset row, its subjects by id, its slices by (subject, id) with image and label bytes;
+ * - a checkpoint: the Checkpoint row (weights included) and the epoch history of its run and member.
+ * Each value is written with a type tag and, for strings, bytes and lists, a length, so no two row
+ * sets serialise alike: `n;` null, `t;`/`f;` booleans, `d<String(x)>;` numbers, `T<ISO time>;`,
+ * `s<utf-8 length>:<text>`, `b<length>:<bytes>`, `a<length>:` lists, `r<fields>:` rows; JSON
+ * columns as canonical JSON text.
+ *
+ * Extra rows count too: verify also looks for result rows no recorded digest covers (a shard
+ * inserted without the platform, metric rows whose prediction is missing or of another evaluation).
+ */
+import crypto from 'node:crypto';
+import type { Store } from './client';
+import { canonicalJson } from './canonical-json';
+
+type Tx = Parameters<Parameters<Store['$transaction']>[0]>[0];
+type Client = Store | Tx;
+
+export const DIGEST_VERSION = 1;
+
+type DigestValue = null | undefined | boolean | number | string | Date | Uint8Array | DigestValue[];
+
+class DigestWriter {
+  private readonly hash = crypto.createHash('sha256');
+
+  constructor(domain: string) {
+    this.value(`cardiac-uq ${domain} digest v${DIGEST_VERSION}`);
+  }
+
+  value(v: DigestValue): this {
+    const h = this.hash;
+    if (v === null || v === undefined) h.update('n;');
+    else if (typeof v === 'boolean') h.update(v ? 't;' : 'f;');
+    else if (typeof v === 'number') h.update(`d${String(v)};`);
+    else if (typeof v === 'string') h.update(`s${Buffer.byteLength(v, 'utf8')}:`).update(v, 'utf8');
+    else if (v instanceof Date) h.update(`T${v.toISOString()};`);
+    else if (v instanceof Uint8Array) h.update(`b${v.length}:`).update(v);
+    else {
+      h.update(`a${v.length}:`);
+      for (const item of v) this.value(item);
+    }
+    return this;
+  }
+
+  row(values: DigestValue[]): this {
+    this.hash.update(`r${values.length}:`);
+    for (const v of values) this.value(v);
+    return this;
+  }
+
+  hex(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+const json = (v: unknown) => (v === null || v === undefined ? null : canonicalJson(v));
+
+export async function shardDigest(client: Client, evaluationId: string, shard: number): Promise<string> {
+  const w = new DigestWriter('evaluation shard');
+  const e = await client.evaluation.findUnique({
+    where: { id: evaluationId },
+    include: { checkpoints: { select: { checkpointId: true }, orderBy: { checkpointId: 'asc' } } },
+  });
+  w.row(
+    e
+      ? [e.id, e.runId, e.trainingRunId, e.datasetId, e.split, e.distortionKind, e.distortionLevel, e.samples, e.storeSamples, e.calibrationBins, e.metricVersion, e.createdAt, e.checkpoints.map((c) => c.checkpointId)]
+      : [null],
+  );
+  const predictions = await client.prediction.findMany({
+    where: { evaluationId, shard },
+    orderBy: { id: 'asc' },
+    include: { structures: { orderBy: { structure: 'asc' } }, image: true, samples: { orderBy: { index: 'asc' } } },
+  });
+  w.value(predictions.length);
+  for (const p of predictions) {
+    w.row([p.id, p.evaluationId, p.sliceId, p.shard, p.labelMap, p.entropyMap, p.miMap, p.createdAt]);
+    w.value(p.structures.length);
+    for (const s of p.structures) {
+      w.row([s.predictionId, s.evaluationId, s.structure, s.status, s.dice, s.assdMm, s.hdMm, s.hd95Mm, s.diceWithin, s.assdWithinMm, s.poor, s.metricVersion]);
+    }
+    const m = p.image;
+    w.row(m ? [m.predictionId, m.evaluationId, m.nll, m.brier, m.entropy, m.mi, m.pixels, m.binCounts, m.binConfidenceSum, m.binCorrect, m.metricVersion] : [null]);
+    w.value(p.samples.length);
+    for (const s of p.samples) w.row([s.predictionId, s.index, s.labelMap]);
+  }
+  return w.hex();
+}
+
+const SLICE_PAGE = 200;
+
+export async function datasetDigest(client: Client, datasetId: string): Promise<string> {
+  const w = new DigestWriter('dataset');
+  const d = await client.dataset.findUnique({ where: { id: datasetId } });
+  w.row(d ? [d.id, d.name, d.source, d.site, d.vendor, json(d.generatorParams), d.contentHash, d.createdBy, d.createdAt, d.createdByRunId] : [null]);
+  const subjects = await client.subject.findMany({ where: { datasetId }, orderBy: { id: 'asc' } });
+  w.value(subjects.length);
+  for (const s of subjects) w.row([s.id, s.datasetId, s.externalId, s.group, s.split]);
+  // Slices carry the image bytes: page through them rather than load a dataset at once.
+  let cursor: string | undefined;
+  for (;;) {
+    const page = await client.slice.findMany({
+      where: { subject: { datasetId } },
+      orderBy: [{ subjectId: 'asc' }, { id: 'asc' }],
+      take: SLICE_PAGE,
+      ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
+    });
+    for (const s of page) {
+      w.row([s.id, s.subjectId, s.phase, s.sliceIndex, s.sliceCount, s.position, s.spacingXMm, s.spacingYMm, s.rows, s.cols, s.image, s.label, s.contentHash]);
+    }
+    if (page.length < SLICE_PAGE) break;
+    cursor = page[page.length - 1].id;
+  }
+  w.value('end');
+  return w.hex();
+}
+
+export async function checkpointDigest(client: Client, checkpointId: string): Promise<string> {
+  const w = new DigestWriter('checkpoint');
+  const c = await client.checkpoint.findUnique({ where: { id: checkpointId } });
+  if (!c) return w.row([null]).hex();
+  w.row([c.id, c.runId, c.member, c.epoch, c.valNll, c.weightsSha256, c.weights, c.path, json(c.config), c.backend, json(c.layerStats), c.createdAt]);
+  const epochs = await client.trainingEpoch.findMany({ where: { runId: c.runId, member: c.member }, orderBy: { epoch: 'asc' } });
+  w.value(epochs.length);
+  for (const e of epochs) w.row([e.runId, e.member, e.epoch, e.trainLoss, e.valNll, e.seconds, e.createdAt]);
+  return w.hex();
+}
+
+// ---- what the audit chain records, and checking it against the store ------------------------
+
+export type DigestTarget =
+  | { kind: 'shard'; evaluationId: string; shard: number }
+  | { kind: 'dataset'; datasetId: string }
+  | { kind: 'checkpoint'; checkpointId: string };
+
+export interface DigestRecord {
+  /** The audit event that recorded it. */
+  seq: bigint;
+  target: DigestTarget;
+  /** null: written before digests were recorded (not checkable). */
+  digest: string | null;
+}
+
+/** The result digest an audit event records, if it is one of the result-writing events. */
+export function digestRecordOf(event: { seq: bigint; action: string; entityId: string | null; details: string }): DigestRecord | null {
+  if (!event.entityId) return null;
+  const target: DigestTarget | null =
+    event.action === 'evaluation.shard.stored'
+      ? { kind: 'shard', evaluationId: event.entityId, shard: Number(JSON.parse(event.details).shard) }
+      : event.action === 'dataset.created'
+        ? { kind: 'dataset', datasetId: event.entityId }
+        : event.action === 'checkpoint.stored'
+          ? { kind: 'checkpoint', checkpointId: event.entityId }
+          : null;
+  if (!target) return null;
+  const digest = JSON.parse(event.details).digest;
+  return { seq: event.seq, target, digest: typeof digest === 'string' ? digest : null };
+}
+
+export function describeTarget(target: DigestTarget): string {
+  if (target.kind === 'shard') return `evaluation ${target.evaluationId} shard ${target.shard}`;
+  if (target.kind === 'dataset') return `dataset ${target.datasetId}`;
+  return `checkpoint ${target.checkpointId}`;
+}
+
+function digestOf(client: Client, target: DigestTarget): Promise<string> {
+  if (target.kind === 'shard') return shardDigest(client, target.evaluationId, target.shard);
+  if (target.kind === 'dataset') return datasetDigest(client, target.datasetId);
+  return checkpointDigest(client, target.checkpointId);
+}
+
+const targetKey = (t: DigestTarget) => (t.kind === 'shard' ? `shard ${t.evaluationId} ${t.shard}` : t.kind === 'dataset' ? `dataset ${t.datasetId}` : `checkpoint ${t.checkpointId}`);
+
+export interface ResultVerification {
+  ok: boolean;
+  checked: { shards: number; datasets: number; checkpoints: number };
+  /** Results recorded before digests were (legacy events): in the chain, but their rows cannot be checked. */
+  unverified: number;
+  /** The first recorded digest (in chain order) that the stored rows no longer give. */
+  firstMismatch: { seq: bigint; target: DigestTarget } | null;
+  /** Result rows that no audit event records: inserted without the platform. */
+  unrecorded: { what: string; count: number } | null;
+}
+
+/** Recomputes every recorded digest, in chain order, then looks for result rows none covers. */
+export async function verifyResults(client: Client, records: DigestRecord[]): Promise<ResultVerification> {
+  const checked = { shards: 0, datasets: 0, checkpoints: 0 };
+  let unverified = 0;
+  for (const record of records) {
+    if (record.digest === null) {
+      unverified++;
+      continue;
+    }
+    if ((await digestOf(client, record.target)) !== record.digest) {
+      return { ok: false, checked, unverified, firstMismatch: { seq: record.seq, target: record.target }, unrecorded: null };
+    }
+    checked[`${record.target.kind}s` as keyof typeof checked]++;
+  }
+  const unrecorded = await findUnrecorded(client, new Set(records.map((r) => targetKey(r.target))));
+  return { ok: unrecorded === null, checked, unverified, firstMismatch: null, unrecorded };
+}
+
+async function findUnrecorded(client: Client, recorded: Set<string>): Promise<ResultVerification['unrecorded']> {
+  const shards = await client.prediction.groupBy({ by: ['evaluationId', 'shard'], orderBy: [{ evaluationId: 'asc' }, { shard: 'asc' }] });
+  const loose: string[] = [];
+  for (const s of shards) if (!recorded.has(targetKey({ kind: 'shard', ...s }))) loose.push(`evaluation ${s.evaluationId} shard ${s.shard}`);
+  for (const { id } of await client.dataset.findMany({ select: { id: true }, orderBy: { id: 'asc' } })) {
+    if (!recorded.has(targetKey({ kind: 'dataset', datasetId: id }))) loose.push(`dataset ${id}`);
+  }
+  for (const { id } of await client.checkpoint.findMany({ select: { id: true }, orderBy: { id: 'asc' } })) {
+    if (!recorded.has(targetKey({ kind: 'checkpoint', checkpointId: id }))) loose.push(`checkpoint ${id}`);
+  }
+  if (loose.length) return { what: loose[0], count: loose.length };
+  // Rows outside every shard: their prediction is missing, or belongs to another evaluation.
+  const [orphans] = await client.$queryRaw<Array<{ structures: number; images: number; samples: number }>>`
+    SELECT
+      (SELECT count(*)::int FROM "StructureMetric" s LEFT JOIN "Prediction" p ON p.id = s."predictionId" WHERE p.id IS NULL OR p."evaluationId" <> s."evaluationId") AS structures,
+      (SELECT count(*)::int FROM "ImageMetric" m LEFT JOIN "Prediction" p ON p.id = m."predictionId" WHERE p.id IS NULL OR p."evaluationId" <> m."evaluationId") AS images,
+      (SELECT count(*)::int FROM "Sample" s LEFT JOIN "Prediction" p ON p.id = s."predictionId" WHERE p.id IS NULL) AS samples`;
+  for (const [table, count] of [['StructureMetric', orphans.structures], ['ImageMetric', orphans.images], ['Sample', orphans.samples]] as const) {
+    if (count > 0) return { what: `${table} rows outside any stored prediction of their evaluation`, count };
+  }
+  return null;
+}
