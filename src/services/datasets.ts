@@ -1,7 +1,9 @@
 /** Launching datasets: the synthetic phantom, or a folder under the server's import root. */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Prisma } from '../db/generated/client';
 import type { Split } from '../db/generated/enums';
+import { ACTIVE_WHERE } from '../domain/constants';
 import type { ImportDatasetConfig, ImportLayout, PhantomDatasetConfig } from '../domain/run-config';
 import { checkImportFolder } from '../engine/io/acdc-import';
 import { InvalidInputError } from '../engine/errors';
@@ -12,14 +14,23 @@ import { enqueueRun, type Launcher } from './launcher';
 
 export type PhantomDatasetRequest = PhantomDatasetConfig;
 
-async function nameIsFree(l: Launcher, name: string) {
-  if (await l.store.dataset.findUnique({ where: { name }, select: { id: true } })) throw conflict(`a dataset named ${name} exists`);
-}
+/**
+ * A dataset's name is unique among stored datasets and the DATASET runs still making one (QUEUED
+ * or RUNNING). Claimed in the transaction that creates the run, under a transaction-scoped
+ * advisory lock on the name: of concurrent launches with one name the first commits its run, and
+ * each later one, once it holds the lock, sees that run and is refused at once (CONFLICT) instead
+ * of queueing a job that would fail on the taken name.
+ */
+const claimName = (name: string) => async (tx: Prisma.TransactionClient) => {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('cardiac-uq.dataset-name'), hashtext(${name}))`;
+  if (await tx.dataset.findUnique({ where: { name }, select: { id: true } })) throw conflict(`a dataset named ${name} exists`);
+  const making = await tx.run.findFirst({ where: { kind: 'DATASET', status: ACTIVE_WHERE, config: { path: ['name'], equals: name } }, select: { id: true } });
+  if (making) throw conflict(`a dataset named ${name} is being made (run ${making.id})`);
+};
 
 export async function launchPhantomDataset(l: Launcher, input: PhantomDatasetRequest, parentRunId?: string) {
-  await nameIsFree(l, input.name);
   const config: PhantomDatasetConfig = { name: input.name, site: input.site, subjects: input.subjects, seed: input.seed };
-  const run = await createRun(l.store, l, { kind: 'DATASET', config, seed: input.seed, parentRunId });
+  const run = await createRun(l.store, l, { kind: 'DATASET', config, seed: input.seed, parentRunId }, claimName(input.name));
   return enqueueRun(l, QUEUES.createDataset, run.id, {});
 }
 
@@ -54,9 +65,8 @@ export async function launchImport(l: Launcher, importRoot: string, input: Impor
   } catch (error) {
     throw error instanceof InvalidInputError ? badInput(`path ${input.path}: ${error.message}`, 'path') : error;
   }
-  await nameIsFree(l, input.name);
   const root = fs.realpathSync(importRoot);
   const config: ImportDatasetConfig = { name: input.name, folder, root, layout: input.layout, site: input.site ?? null, split: input.split ?? null };
-  const run = await createRun(l.store, l, { kind: 'DATASET', config });
+  const run = await createRun(l.store, l, { kind: 'DATASET', config }, claimName(input.name));
   return enqueueRun(l, QUEUES.importDataset, run.id, {});
 }

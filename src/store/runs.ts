@@ -25,8 +25,10 @@ export interface NewRun {
  */
 export const LAUNCH_TX = { maxWait: 30000, timeout: 60000 };
 
-export async function createRun(store: Store, author: Author, run: NewRun) {
+/** `claim` runs first in the run's transaction; what it throws aborts the run (a claim on a name, datasets.ts). */
+export async function createRun(store: Store, author: Author, run: NewRun, claim?: (tx: Prisma.TransactionClient) => Promise<void>) {
   return store.$transaction(async (tx) => {
+    await claim?.(tx);
     const created = await tx.run.create({
       data: {
         kind: run.kind,
