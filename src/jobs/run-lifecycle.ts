@@ -5,6 +5,7 @@
  * finished or cancelled is left alone (the job completes without doing the work twice).
  */
 import type { Store } from '../db/client';
+import { ACTIVE_WHERE, isFinished } from '../domain/constants';
 
 export class RunCancelledError extends Error {
   constructor(runId: string) {
@@ -21,8 +22,6 @@ export interface RunContext {
   progress(update: { fraction: number; stage?: string; etaSeconds?: number | null }, force?: boolean): Promise<void>;
 }
 
-const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
-
 export async function withRun<T>(
   store: Store,
   runId: string,
@@ -37,7 +36,7 @@ export async function withRun<T>(
 ): Promise<T | undefined> {
   const run = await store.run.findUnique({ where: { id: runId }, select: { status: true, parentRunId: true } });
   if (!run) throw new Error(`run ${runId} does not exist`);
-  if (FINISHED.has(run.status)) return undefined;
+  if (isFinished(run.status)) return undefined;
   // The first job of a run sets the start time; later jobs (other members, shards) keep it.
   await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
   await store.run.update({ where: { id: runId }, data: { status: 'RUNNING', backend: options.backend, error: null } });
@@ -91,16 +90,16 @@ export async function withRun<T>(
 /**
  * A parent run (a sweep) follows its children: progress is their mean; it succeeds when all
  * have, and fails when all have finished and one failed. A STUDY parent is left alone: it launches
- * its children in stages and settles itself (jobs/study.ts).
+ * its children in stages and settles itself (jobs/handlers/study-step.ts).
  */
 export async function settleParent(store: Store, parentRunId: string): Promise<void> {
   const children = await store.run.findMany({ where: { parentRunId }, select: { status: true, progress: true } });
   if (children.length === 0) return;
   const progress = children.reduce((sum, c) => sum + c.progress, 0) / children.length;
-  const allFinished = children.every((c) => FINISHED.has(c.status));
+  const allFinished = children.every((c) => isFinished(c.status));
   const failed = children.some((c) => c.status === 'FAILED');
   await store.run.updateMany({
-    where: { id: parentRunId, status: { in: ['QUEUED', 'RUNNING'] }, kind: { not: 'STUDY' } },
+    where: { id: parentRunId, status: ACTIVE_WHERE, kind: { not: 'STUDY' } },
     data: allFinished
       ? { status: failed ? 'FAILED' : 'SUCCEEDED', progress: 1, finishedAt: new Date(), ...(failed ? { error: 'a child run failed' } : {}) }
       : { progress },
@@ -109,7 +108,7 @@ export async function settleParent(store: Store, parentRunId: string): Promise<v
 
 export async function markRunFailed(store: Store, runId: string, message: string): Promise<void> {
   await store.run.updateMany({
-    where: { id: runId, status: { in: ['QUEUED', 'RUNNING'] } },
+    where: { id: runId, status: ACTIVE_WHERE },
     data: { status: 'FAILED', error: message, finishedAt: new Date() },
   });
   const run = await store.run.findUnique({ where: { id: runId }, select: { parentRunId: true } });

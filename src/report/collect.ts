@@ -4,12 +4,14 @@
  * (`compare`), distortion distributions (`distortionSweep`), and per evaluation its QC curves,
  * baselines and Spearman correlations. Nothing is recomputed here.
  */
+import type { Structure } from '../db/generated/enums';
+import { STRUCTURES, UNCERTAINTY_MEASURES as MEASURES, type UncertaintyMeasureName } from '../domain/constants';
+import { variantLabel } from '../domain/methods';
 import type { GqlClient } from './graphql-client';
 
-export const STRUCTURES = ['LV', 'MYO', 'RV'] as const;
-export type StructureName = (typeof STRUCTURES)[number];
-export const MEASURES = ['ENTROPY', 'MI', 'DICE_WITHIN', 'ASSD_WITHIN'] as const;
-export type MeasureName = (typeof MEASURES)[number];
+export { MEASURES, STRUCTURES };
+export type StructureName = Structure;
+export type MeasureName = UncertaintyMeasureName;
 
 export interface RunInfo {
   id: string;
@@ -141,19 +143,6 @@ export async function latestStudyId(gql: GqlClient): Promise<string> {
   const pick = runs.find((r) => r.status === 'SUCCEEDED') ?? runs[0];
   if (!pick) throw new Error('no study in the store: run `cardiac-uq study` first');
   return pick.id;
-}
-
-function variantLabel(config: any): string {
-  switch (config?.method) {
-    case 'mcd':
-      return `MCD-${config.dropout?.rate ?? 0.1}${config.dropout?.layers && config.dropout.layers !== 'middle' ? `-${config.dropout.layers}` : ''}`;
-    case 'bbb':
-      return 'BBB';
-    case 'ensemble':
-      return 'DE';
-    default:
-      return 'PLAIN';
-  }
 }
 
 async function evaluationDetail(gql: GqlClient, id: string, row: CompareRow): Promise<EvaluationDetail> {

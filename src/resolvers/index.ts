@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import { authChecker } from '../server/auth';
 import { AuditResolver } from './audit.resolver';
 import { ComparisonResolver } from './comparison.resolver';
+import { ConstantsResolver } from './constants.resolver';
 import { DatasetMutations } from './dataset.mutations';
 import { EvaluationResolver, QcCurveResolver } from './evaluation.resolver';
 import { PredictionResolver } from './prediction.resolver';
@@ -20,6 +21,7 @@ import { TrainingMutations } from './training.mutations';
 
 export const RESOLVERS = [
   ServerInfoResolver,
+  ConstantsResolver,
   DatasetResolver,
   DatasetMutations,
   SubjectResolver,

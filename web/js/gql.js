@@ -25,6 +25,13 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
+let platformConstants;
+/** Structures, run states and defaults as the server defines them (`constants`, cached). */
+export async function constants() {
+  platformConstants ??= gql('{ constants { structures runStatuses activeRunStatuses finishedRunStatuses uncertaintyMeasures defaultEnsembleMembers } }').then((d) => d.constants);
+  return platformConstants;
+}
+
 let rootFields;
 /** Names of the Query and Mutation fields this server offers (introspection, cached). */
 export async function rootFieldNames() {

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { isActive } from '../../domain/constants';
 
 const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
 
@@ -96,7 +97,7 @@ export function register(program: Command): void {
         } else {
           bar.update(Math.round(run.progress * 100), payload);
         }
-        if (!['QUEUED', 'RUNNING'].includes(run.status)) {
+        if (!isActive(run.status)) {
           bar.stop();
           console.log(`${run.status}${run.error ? `: ${run.error}` : ''}`);
           process.exitCode = run.status === 'SUCCEEDED' ? 0 : 1;

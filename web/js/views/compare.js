@@ -1,18 +1,17 @@
 // Compare: methods side by side — accuracy and calibration table, reliability diagrams, QC curves
 // per structure with the random and slice-position baselines and their AUC, and the review
 // fraction needed to leave at most `target` poor segmentations (slider).
-import { gql } from '../gql.js';
+import { constants, gql } from '../gql.js';
 import { h, num, pct, table, evaluationLabel, EVALUATION_FIELDS, select } from '../dom.js';
 import { drawChart, colourAt } from '../charts.js';
 import { updateParams } from '../state.js';
 
-const STRUCTURES = ['LV', 'MYO', 'RV'];
-const MEASURES = ['ENTROPY', 'MI', 'DICE_WITHIN', 'ASSD_WITHIN'];
 const MAX_DEFAULT = 6;
 const CURVE = 'auc n poor reviewAt(target: $target) points { flagged remaining }';
 
 export async function render(root, ctx) {
   const { params, scope } = ctx;
+  const { structures: STRUCTURES, uncertaintyMeasures: MEASURES } = await constants();
   const all = (await gql(`{ evaluations { ${EVALUATION_FIELDS} } }`)).evaluations;
   if (!all.length) {
     root.append(h('h2', {}, 'Compare'), h('p', { class: 'empty' }, 'No evaluations yet: train a model and evaluate it from the Runs view.'));

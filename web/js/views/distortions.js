@@ -1,17 +1,17 @@
 // Distortions: box plots of accuracy and uncertainty against the degree of each distortion kind
 // (level 0 is the undistorted evaluation of the same sweep), from distortionSweep(runId, scope).
-import { gql } from '../gql.js';
+import { constants, gql } from '../gql.js';
 import { h, select, shortId, num, table } from '../dom.js';
 import { drawChart } from '../charts.js';
 import { updateParams } from '../state.js';
 
 const ACCURACY = ['dice', 'assd', 'hd', 'diceWithin', 'assdWithin'];
 const UNCERTAINTY = ['entropy', 'mi', 'nll', 'brier'];
-const STRUCTURES = ['LV', 'MYO', 'RV'];
 const KIND_COLOURS = { NOISE: '#5470c6', BLUR: '#2e9b57', STRETCH: '#d9534f' };
 
 export async function render(root, ctx) {
   const { params, scope } = ctx;
+  const { structures: STRUCTURES } = await constants();
   root.append(h('h2', {}, 'Distortions'));
   const sweeps = (await gql('{ runs(first: 100, filter: { kind: SWEEP }) { nodes { id status method createdAt config } } }')).runs.nodes;
   if (!sweeps.length) {

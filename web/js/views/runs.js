@@ -1,11 +1,10 @@
 // Runs: every run with method, status, live progress (polled while any is active), timings;
 // start a training or an evaluation, cancel a queued or running one.
-import { gql, rootFieldNames } from '../gql.js';
+import { constants, gql, rootFieldNames } from '../gql.js';
 import { h, shortId, num } from '../dom.js';
 import { updateParams } from '../state.js';
 
 const RUN_FIELDS = 'id kind method status progress stage etaSeconds createdBy createdAt startedAt finishedAt error backend parentRunId datasetId';
-const ACTIVE = ['QUEUED', 'RUNNING'];
 const POLL_MS = 1500;
 
 function duration(run) {
@@ -20,6 +19,7 @@ function time(iso) {
 }
 
 export async function render(root, ctx) {
+  const { activeRunStatuses: ACTIVE } = await constants();
   const kind = ctx.params.get('kind') ?? '';
   const { mutation } = await rootFieldNames();
   const datasets = (await gql('{ datasets(first: 500) { nodes { id name site } } }')).datasets.nodes;

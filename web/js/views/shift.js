@@ -1,12 +1,11 @@
 // Shift: site A against site B per method, from compare() over the undistorted evaluations of
 // every trained model on every site.
-import { gql } from '../gql.js';
+import { constants, gql } from '../gql.js';
 import { h, num, select, table, EVALUATION_FIELDS, shortId } from '../dom.js';
 import { drawChart, colourAt } from '../charts.js';
 import { updateParams } from '../state.js';
 
-const STRUCTURES = ['LV', 'MYO', 'RV'];
-const ACCURACY = STRUCTURES.flatMap((s) => [[`dice:${s}`, `Dice ${s}`], [`assd:${s}`, `ASSD ${s} (mm)`], [`hd:${s}`, `HD ${s} (mm)`]]);
+const accuracyOptions = (structures) => structures.flatMap((s) => [[`dice:${s}`, `Dice ${s}`], [`assd:${s}`, `ASSD ${s} (mm)`], [`hd:${s}`, `HD ${s} (mm)`]]);
 const CALIBRATION = [['ece', 'ECE'], ['nll', 'NLL'], ['brier', 'Brier'], ['entropy', 'entropy'], ['mi', 'MI']];
 
 function value(row, key) {
@@ -18,6 +17,8 @@ function value(row, key) {
 
 export async function render(root, ctx) {
   const { params, scope } = ctx;
+  const { structures: STRUCTURES } = await constants();
+  const ACCURACY = accuracyOptions(STRUCTURES);
   root.append(h('h2', {}, 'Dataset shift'));
   const data = await gql(`{ evaluations { ${EVALUATION_FIELDS} run { parentRunId } } runs(first: 500, filter: { kind: SWEEP }) { nodes { id } } }`);
   const sweeps = new Set(data.runs.nodes.map((r) => r.id));
