@@ -10,10 +10,12 @@ import type * as Database from '../db/database';
 import type * as Client from '../db/client';
 import type * as Queues from '../jobs/queues';
 import type * as Report from '../report';
+import type * as Auth from '../server/auth';
 import type * as Foreground from '../services/study/foreground';
 
 export const loadApp = (): typeof App => require('../app');
 export const loadDatabase = (): typeof Database & typeof Client => ({ ...require('../db/database'), ...require('../db/client') });
 export const loadQueues = (): typeof Queues => require('../jobs/queues');
 export const loadReport = (): typeof Report => require('../report');
+export const loadAuth = (): typeof Auth => require('../server/auth');
 export const loadStudyService = (): typeof Foreground => require('../services/study/foreground');

@@ -7,12 +7,11 @@
 import { loadConfig } from '../config';
 import type { Config } from '../config';
 import type { Store } from '../db/client';
+import { loadDatabase } from './lazy';
 
 export async function withStore<T>(work: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  // Loaded on use so that other commands start without Prisma.
-  const { openDatabase } = require('../db/database') as typeof import('../db/database');
-  const { createStore } = require('../db/client') as typeof import('../db/client');
+  const { openDatabase, createStore } = loadDatabase();
   const database = await openDatabase(config);
   const store = createStore(database.url);
   try {

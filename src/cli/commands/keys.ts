@@ -5,6 +5,7 @@
  * actor (CARDIAC_UQ_ACTOR).
  */
 import { Command, Option } from 'commander';
+import { loadAuth } from '../lazy';
 import { withStore } from '../store-access';
 
 function fail(message: string): void {
@@ -21,7 +22,7 @@ export function register(program: Command): void {
     .requiredOption('--name <name>', 'who the key is for; recorded as the actor of what it starts')
     .addOption(new Option('--role <role>', 'analyst (read), operator (start/cancel work, import), admin (keys)').choices(['analyst', 'operator', 'admin']).makeOptionMandatory())
     .action(async (options: { name: string; role: string }) => {
-      const { createApiKey, parseRole, KeyError } = require('../../server/auth') as typeof import('../../server/auth');
+      const { createApiKey, parseRole, KeyError } = loadAuth();
       await withStore(async (store, config) => {
         try {
           const { key, record } = await createApiKey(store, { name: options.name, role: parseRole(options.role), actor: config.actor });
@@ -40,7 +41,7 @@ export function register(program: Command): void {
     .description('list keys (never their secrets)')
     .option('--json', 'JSON output')
     .action(async (options: { json?: boolean }) => {
-      const { listApiKeys } = require('../../server/auth') as typeof import('../../server/auth');
+      const { listApiKeys } = loadAuth();
       await withStore(async (store) => {
         const rows = await listApiKeys(store);
         if (options.json) {
@@ -63,7 +64,7 @@ export function register(program: Command): void {
     .description('revoke a key by name (takes effect within seconds on running servers)')
     .argument('<name>', 'the key\'s name')
     .action(async (name: string) => {
-      const { revokeApiKey, KeyError } = require('../../server/auth') as typeof import('../../server/auth');
+      const { revokeApiKey, KeyError } = loadAuth();
       await withStore(async (store, config) => {
         try {
           const key = await revokeApiKey(store, name, config.actor);
@@ -83,7 +84,7 @@ export function register(program: Command): void {
       if (!options.confirm) {
         return fail('open mode makes every local caller an admin without a key; run again with --confirm to do it');
       }
-      const { returnToOpenMode, KeyError } = require('../../server/auth') as typeof import('../../server/auth');
+      const { returnToOpenMode, KeyError } = loadAuth();
       await withStore(async (store, config) => {
         try {
           await returnToOpenMode(store, config.actor);

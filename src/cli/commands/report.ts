@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { Command } from 'commander';
 import { loadConfig } from '../../config';
+import { loadDatabase, loadQueues, loadReport } from '../lazy';
 
 export function register(program: Command): void {
   program
@@ -17,10 +18,9 @@ export function register(program: Command): void {
     .action(async (options: { out: string; study?: string }) => {
       const config = loadConfig(process.env);
       const log = (message: string) => console.error(`[cardiac-uq] ${message}`);
-      const { openDatabase } = require('../../db/database') as typeof import('../../db/database');
-      const { createStore } = require('../../db/client') as typeof import('../../db/client');
-      const { startBoss } = require('../../jobs/queues') as typeof import('../../jobs/queues');
-      const { writeReport } = require('../../report') as typeof import('../../report');
+      const { openDatabase, createStore } = loadDatabase();
+      const { startBoss } = loadQueues();
+      const { writeReport } = loadReport();
       const database = await openDatabase(config, log);
       const store = createStore(database.url);
       const boss = await startBoss(database.url, { onError: (error) => log(`pg-boss: ${error.message}`) });
