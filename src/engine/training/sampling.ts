@@ -7,19 +7,31 @@
  *
  * What T means per method:
  * - plain: deterministic, so one sample (T = 1) whatever is asked; its mutual information is 0.
- * - mcd: T forward passes with fresh dropout masks, batched (the T copies of a slice form the
- *   batch, chunked by `batchSize`). With dropout on the middle layers only, the deterministic
+ * - mcd: T forward passes, each with its own dropout masks, batched (the T copies of a slice form
+ *   the batch, chunked by `batchSize`). With dropout on the middle layers only, the deterministic
  *   encoder prefix runs once per slice and only the rest is sampled (prefix caching).
- * - bbb: T weight samples w_t ~ q(w); one forward pass per t, batched over slices (all slices of
- *   a batch share w_t, samples of one slice are independent draws).
+ * - bbb: T weight samples w_t ~ q(w); one forward pass per t, batched over slices (all slices
+ *   share w_t, samples of one slice are independent draws).
  * - ensemble: one sample per member (T = M), the members' probabilities; their mean is the
  *   ensemble prediction.
- * Noise is seeded (`seed`, slice position) so sampling is reproducible on one backend.
+ *
+ * Coherent draws (docs/design.md "Definitions" → "Clinical biomarkers"): for a given `seed`,
+ * sample t uses the same weights for every slice it is asked about, in any call, chunk or batch
+ * position, so sample t of all slices of both phases of a subject is one posterior draw and
+ * subject-level quantities (volumes, EF) get posterior intervals. How each method guarantees it:
+ * - mcd: batch element t draws its masks from a stream keyed by (seed, t) alone
+ *   (models/layers/noise-seed.ts `withSampleNoise`); the k-th dropout op of a pass takes the k-th
+ *   seed of that stream. Every slice is mapped to the same input grid, so the masks have the same
+ *   shape and are identical. Sample t does not depend on T, batchSize or prefix caching.
+ * - bbb: the noise stream is restarted from (seed, t) before pass t, so the BBB layers draw the
+ *   same ε (hence w_t) for every chunk of slices.
+ * - ensemble: sample m is member m (T = M), for every slice.
+ * Callers pass one seed per evaluation or inference (never per slice) to get coherent draws.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedCheckpoint, SingleCheckpoint } from '../checkpoint';
 import { NUM_CLASSES } from '../data/types';
-import { setNoiseSeed } from '../models/layers/noise-seed';
+import { setNoiseSeed, withSampleNoise } from '../models/layers/noise-seed';
 import { forwardUNet, prefixBoundary, prefixCache } from '../models/unet';
 import { imageToInput, probabilitiesToSlice } from './input-grid';
 
@@ -71,8 +83,8 @@ function repeatBatch(t: tf.Tensor, n: number): tf.Tensor {
   return n === 1 ? t.clone() : tf.concat(Array.from({ length: n }, () => t), 0);
 }
 
-/** MC Dropout samples of one slice: [T, s, s, C] on the input grid. */
-function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, batch: number, cache: boolean): Float32Array {
+/** MC Dropout samples of one slice: [T, s, s, C] on the input grid; sample t's masks from (seed, t). */
+function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, seed: number, batch: number, cache: boolean): Float32Array {
   const cfg = member.meta.unet;
   const s = cfg.inputSize;
   const per = s * s * NUM_CLASSES;
@@ -84,7 +96,8 @@ function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, batch:
   try {
     for (let t0 = 0; t0 < T; t0 += batch) {
       const n = Math.min(batch, T - t0);
-      const p = tf.tidy(() => {
+      const samples = Array.from({ length: n }, (_, b) => t0 + b);
+      const p = withSampleNoise([seed, 'mcd'], samples, () => tf.tidy(() => {
         if (prefix == null) return forwardUNet(member.model, cfg, repeatBatch(x1, n) as tf.Tensor4D);
         const cached = new Map<string, tf.Tensor>();
         // Skip terms broadcast over the samples; the bottleneck input is repeated so that each
@@ -92,7 +105,7 @@ function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, batch:
         for (const [name, t] of Object.entries(prefix)) cached.set(name, name.endsWith('_skipterm') ? t : repeatBatch(t, n));
         // The input only feeds the cached prefix, so it is not repeated.
         return forwardUNet(member.model, cfg, x1, { cached });
-      });
+      }));
       out.set(p.dataSync() as Float32Array, t0 * per);
       p.dispose();
     }
@@ -129,16 +142,15 @@ export function sampleSlices(ckpt: LoadedCheckpoint, slices: SliceImage[], T = D
     } else if (first.meta.unet.variant === 'bbb') {
       const x = inputTensor(first, chunk);
       for (let t = 0; t < T; t++) {
-        setNoiseSeed(seed, 'bbb', i0, t);
+        setNoiseSeed(seed, 'bbb', t);
         const probs = forwardOnce(first, x);
         chunk.forEach((_, j) => grids[i0 + j].set(probs.subarray(j * per, (j + 1) * per), t * per));
       }
       x.dispose();
     } else {
       chunk.forEach((sl, j) => {
-        setNoiseSeed(seed, 'mcd', i0 + j);
         const x1 = inputTensor(first, [sl]);
-        grids[i0 + j] = mcdSamples(first, x1, T, batch, opts.prefixCache ?? true);
+        grids[i0 + j] = mcdSamples(first, x1, T, seed, batch, opts.prefixCache ?? true);
         x1.dispose();
       });
     }

@@ -46,9 +46,10 @@ export const evaluateShard: JobHandler<typeof QUEUES.evaluateShard> = async (job
     const rows: ShardRow[] = [];
     const doneBefore = await store.prediction.count({ where: { evaluationId } });
     for (const [i, stored] of slices.entries()) {
-      const s = sliceSeed(seed, stored.id);
-      const slice = applyDistortion(stored, distortion, s);
-      const samples = sampleProbabilities(model, slice, evaluation.samples, { seed: s });
+      const slice = applyDistortion(stored, distortion, sliceSeed(seed, stored.id));
+      // One sampling seed for the whole evaluation: sample t is then one posterior draw across all
+      // slices of a subject (coherent draws, engine/training/sampling.ts).
+      const samples = sampleProbabilities(model, slice, evaluation.samples, { seed });
       const [T, H, W] = samples.shape;
       const result = evaluateSlice(samples.data, { T, rows: H, cols: W, C: NUM_CLASSES }, slice.label, slice.spacingMm, {
         bins: evaluation.calibrationBins,
