@@ -45,6 +45,11 @@ export async function startHttpServer(options: {
 }): Promise<HttpServer> {
   const app = express();
   const httpServer = http.createServer(app);
+  // Node closes idle keep-alive sockets after 5 s. A client (fetch reuses sockets) that sends its
+  // next request just as that timer fires gets ECONNRESET; after any pause of the event loop the
+  // timer fires late, exactly when clients resume. Keep idle sockets longer than clients do.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const apollo = new ApolloServer<ApiContext>({
     schema: options.schema,
     introspection: true,
