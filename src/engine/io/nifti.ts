@@ -6,6 +6,11 @@
  * finite values), then apply scl_slope/scl_inter (slope 0 = no scaling, as nibabel reads it). Gzip is inflated as a stream that stops at the
  * bytes the header says the file holds, so a crafted stream cannot make us inflate gigabytes.
  * Writing: no maintained NIfTI writer exists on npm, so the 348-byte NIfTI-1 header is built here.
+ * Geometry (`readNiftiGeometry`, `writeNifti(…, { geometry })`): an output can carry an input's
+ * dim, dim_info, pixdim (qfac included, in the input's xyzt_units), qform and sform codes and
+ * parameters and srow_x/y/z unchanged, so it overlays the input in any viewer (docs/design.md
+ * "Labels and arrays"). From a NIfTI-1 input the fields are copied bit for bit (little-endian); a
+ * NIfTI-2 input's float64 fields are rounded to float32, the only precision NIfTI-1 has.
  *
  * Voxel data stays x-fastest as in the file: voxel (x, y, z, t) is at
  * x + nx * (y + ny * (z + nz * t)). `sliceOf` transposes one slice to the engine's row-major
@@ -29,6 +34,24 @@ export interface NiftiVolume {
 }
 
 export type NiftiWriteDatatype = 'uint8' | 'int16' | 'float32';
+
+/** A file's spatial header fields, as stored (see the module header). */
+export interface NiftiGeometry {
+  /** dim[0..7]: dim[0] the number of dimensions, then the size along each. */
+  dim: number[];
+  dimInfo: number;
+  /** pixdim[0..7]: pixdim[0] the qform's qfac, then the voxel size along each dim in xyztUnits. */
+  pixdim: number[];
+  xyztUnits: number;
+  qformCode: number;
+  sformCode: number;
+  /** quatern_b, quatern_c, quatern_d. */
+  quatern: [number, number, number];
+  /** qoffset_x, qoffset_y, qoffset_z. */
+  qoffset: [number, number, number];
+  /** srow_x, srow_y, srow_z, 4 each. */
+  srow: number[];
+}
 
 export interface Slice2DData {
   rows: number;
@@ -275,6 +298,37 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
   return { dims, spacingMm, data, ndim };
 }
 
+/** Byte offsets of the geometry fields in the NIfTI-1 (348-byte) and NIfTI-2 (540-byte) headers. */
+const GEOMETRY_LAYOUT = {
+  1: { dimInfo: 39, dim: 40, int: 2, pixdim: 76, float: 4, xyztUnits: 123, qformCode: 252, sformCode: 254, code: 2, quatern: 256, qoffset: 268, srow: 280 },
+  2: { dimInfo: 524, dim: 16, int: 8, pixdim: 104, float: 8, xyztUnits: 500, qformCode: 344, sformCode: 348, code: 4, quatern: 352, qoffset: 376, srow: 400 },
+} as const;
+
+/** The geometry fields of a NIfTI file (validated like `readNifti`). */
+export function readNiftiGeometry(bytes: Uint8Array): NiftiGeometry {
+  const raw = isGzip(bytes) ? gunzipNifti(bytes) : bytes;
+  const buffer = toArrayBuffer(raw);
+  const { header } = parseHeader(buffer);
+  const le = header.littleEndian;
+  const view = new DataView(buffer);
+  const L = GEOMETRY_LAYOUT[view.getInt32(0, le) === HEADER_SIZE_1 ? 1 : 2];
+  const int = (o: number, size: number): number =>
+    size === 1 ? view.getUint8(o) : size === 2 ? view.getInt16(o, le) : size === 4 ? view.getInt32(o, le) : Number(view.getBigInt64(o, le));
+  const float = (o: number): number => (L.float === 4 ? view.getFloat32(o, le) : view.getFloat64(o, le));
+  const floats = (o: number, n: number): number[] => Array.from({ length: n }, (_, i) => float(o + i * L.float));
+  return {
+    dim: Array.from({ length: 8 }, (_, i) => int(L.dim + i * L.int, L.int)),
+    dimInfo: int(L.dimInfo, 1),
+    pixdim: floats(L.pixdim, 8),
+    xyztUnits: L.float === 4 ? int(L.xyztUnits, 1) : int(L.xyztUnits, 4),
+    qformCode: int(L.qformCode, L.code),
+    sformCode: int(L.sformCode, L.code),
+    quatern: floats(L.quatern, 3) as [number, number, number],
+    qoffset: floats(L.qoffset, 3) as [number, number, number],
+    srow: floats(L.srow, 12),
+  };
+}
+
 const WRITE_TYPES: Record<NiftiWriteDatatype, { code: number; bits: number; min: number; max: number }> =
   {
     uint8: { code: 2, bits: 8, min: 0, max: 255 },
@@ -283,11 +337,13 @@ const WRITE_TYPES: Record<NiftiWriteDatatype, { code: number; bits: number; min:
   };
 
 /**
- * Serialise a volume as a gzipped little-endian NIfTI-1 single file (`.nii.gz`), identity
- * orientation scaled by the voxel size (qform/sform code 1), units mm and s. Integer datatypes
- * must receive integer values in range; NaN/Inf are refused. Deterministic bytes (gzip mtime 0).
+ * Serialise a volume as a gzipped little-endian NIfTI-1 single file (`.nii.gz`). Without a
+ * geometry: identity orientation scaled by the voxel size (qform/sform code 1), units mm and s.
+ * With one (an input's, `readNiftiGeometry`): its dim, dim_info, pixdim, xyzt_units, qform and
+ * sform as they are; its dim must describe vol's dims. Integer datatypes must receive integer
+ * values in range; NaN/Inf are refused. Deterministic bytes (gzip mtime 0).
  */
-export function writeNifti(vol: NiftiVolume, opts: { datatype?: NiftiWriteDatatype } = {}): Uint8Array {
+export function writeNifti(vol: NiftiVolume, opts: { datatype?: NiftiWriteDatatype; geometry?: NiftiGeometry } = {}): Uint8Array {
   const datatype = opts.datatype ?? 'float32';
   const t = WRITE_TYPES[datatype];
   if (!t) throw new InvalidInputError('BAD_ARGUMENT', `unsupported NIfTI write datatype ${datatype}`);
@@ -305,6 +361,7 @@ export function writeNifti(vol: NiftiVolume, opts: { datatype?: NiftiWriteDataty
   if (vol.spacingMm.length < Math.min(dims.length, 3)) {
     throw new InvalidInputError('BAD_ARGUMENT', 'spacingMm needs one entry per spatial dimension');
   }
+  if (opts.geometry) checkGeometry(opts.geometry, dims);
   const bytesPer = t.bits / 8;
   const out = new Uint8Array(VOX_OFFSET_1 + voxels * bytesPer);
   const v = new DataView(out.buffer);
@@ -337,6 +394,7 @@ export function writeNifti(vol: NiftiVolume, opts: { datatype?: NiftiWriteDataty
   v.setFloat32(280, sx, true); // srow_x[0]
   v.setFloat32(296 + 4, sy, true); // srow_y[1]
   v.setFloat32(312 + 8, sz, true); // srow_z[2]
+  if (opts.geometry) setGeometry(v, opts.geometry);
   out.set([0x6e, 0x2b, 0x31, 0x00], 344); // magic "n+1\0"
   // bytes 348..351: extension flag 0 (no extensions)
 
@@ -359,6 +417,32 @@ export function writeNifti(vol: NiftiVolume, opts: { datatype?: NiftiWriteDataty
   }
   // float voxels (noisy images) barely compress: a fast level; labels compress well at level 6.
   return gzipSync(out, { level: datatype === 'float32' ? 1 : 6, mtime: 0 });
+}
+
+/** A geometry's dim must give the volume's dims (sizes past them 1) and fit a NIfTI-1 header. */
+function checkGeometry(g: NiftiGeometry, dims: readonly number[]): void {
+  const ndim = g.dim[0];
+  const sizes = g.dim.slice(1, 1 + ndim);
+  const fits = g.dim.length === 8 && g.pixdim.length === 8 && g.srow.length === 12 && Number.isInteger(ndim) && ndim >= 1 && ndim <= 7 &&
+    sizes.every((d, i) => d === (i < dims.length ? dims[i] : 1)) && dims.every((d, i) => i < ndim || d === 1) &&
+    g.dim.every((d) => Number.isInteger(d) && d >= -32768 && d <= 32767);
+  if (!fits) {
+    throw new InvalidInputError('BAD_SHAPE', `geometry dim [${g.dim.join(', ')}] does not describe a volume of [${dims.join(', ')}]`);
+  }
+}
+
+/** Overwrites the header's geometry fields with g's (NIfTI-1 offsets, little-endian). */
+function setGeometry(v: DataView, g: NiftiGeometry): void {
+  const L = GEOMETRY_LAYOUT[1];
+  g.dim.forEach((d, i) => v.setInt16(L.dim + 2 * i, d, true));
+  v.setUint8(L.dimInfo, g.dimInfo);
+  g.pixdim.forEach((p, i) => v.setFloat32(L.pixdim + 4 * i, p, true));
+  v.setUint8(L.xyztUnits, g.xyztUnits);
+  v.setInt16(L.qformCode, g.qformCode, true);
+  v.setInt16(L.sformCode, g.sformCode, true);
+  g.quatern.forEach((q, i) => v.setFloat32(L.quatern + 4 * i, q, true));
+  g.qoffset.forEach((q, i) => v.setFloat32(L.qoffset + 4 * i, q, true));
+  g.srow.forEach((q, i) => v.setFloat32(L.srow + 4 * i, q, true));
 }
 
 /** Slice z (frame t for 4-D) in row-major layout, rows = x, cols = y, index x * cols + y. */
