@@ -12,6 +12,7 @@ import * as keys from './commands/keys';
 import * as metrics from './commands/metrics';
 import * as predict from './commands/predict';
 import * as phantom from './commands/phantom';
+import * as policy from './commands/policy';
 import * as qc from './commands/qc';
 import * as report from './commands/report';
 import * as runs from './commands/runs';
@@ -36,6 +37,7 @@ const commandModules: Array<{ register(program: Command): void }> = [
   biomarkers,
   uncertainty,
   qc,
+  policy,
   train,
   predict,
   phantom,
