@@ -28,7 +28,7 @@ export interface BiomarkersOptions {
   json?: boolean;
 }
 
-interface Phase {
+export interface Phase {
   name: 'ED' | 'ES';
   vol: NiftiVolume;
   slices: number;
@@ -48,7 +48,7 @@ function readPhase(path: string, name: Phase['name']): Phase {
 /** pixdim is float32: 2.1 reads as 2.0999999046…, so messages show 6 significant digits. */
 const mm = (v: number) => String(Number(v.toPrecision(6)));
 
-function sameInPlaneGrid(ed: Phase, es: Phase): void {
+export function sameInPlaneGrid(ed: Phase, es: Phase): void {
   const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(a, b);
   if (ed.vol.dims[0] !== es.vol.dims[0] || ed.vol.dims[1] !== es.vol.dims[1] || !close(ed.spacing[0], es.spacing[0]) || !close(ed.spacing[1], es.spacing[1])) {
     throw new InvalidInputError(

@@ -37,6 +37,8 @@ export interface UncertaintySummary {
   structures: Record<Structure, WithinSampleMeasures>;
   /** S̄ = argmax p̄. */
   meanLabels: Uint8Array;
+  /** |S_t = k| at t·C + k: per-sample class volumes (clinical biomarkers' posterior draws). */
+  sampleClassCounts: Int32Array;
   entropyMap?: Float64Array;
   miMap?: Float64Array;
 }
@@ -72,6 +74,7 @@ export function summarizeUncertainty(
     calibration: cal,
     structures,
     meanLabels,
+    sampleClassCounts: stats.classCounts,
     ...(options.keepMaps ? { entropyMap: hMap, miMap } : {}),
   };
 }
