@@ -16,6 +16,7 @@ import * as policy from './commands/policy';
 import * as qc from './commands/qc';
 import * as report from './commands/report';
 import * as runs from './commands/runs';
+import * as segment from './commands/segment';
 import * as serve from './commands/serve';
 import * as study from './commands/study';
 import * as train from './commands/train';
@@ -40,6 +41,7 @@ const commandModules: Array<{ register(program: Command): void }> = [
   policy,
   train,
   predict,
+  segment,
   phantom,
   study,
   report,
