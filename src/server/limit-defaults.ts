@@ -3,6 +3,8 @@ export interface ApiLimits {
   maxDepth: number;
   maxAliases: number;
   maxComplexity: number;
+  /** Largest result sent, as JSON bytes (src/server/response-size.ts). */
+  maxResponseBytes: number;
   /** Field nodes evaluated per operation, fragments expanded. */
   maxFields: number;
   /** Requests per minute per key; 0 switches rate limiting off. */
@@ -17,6 +19,7 @@ export const DEFAULT_LIMITS: ApiLimits = Object.freeze({
   maxDepth: 12,
   maxAliases: 40,
   maxComplexity: 50000,
+  maxResponseBytes: 32 * 1024 * 1024,
   maxFields: 2000,
   ratePerMinute: 1200,
   authFailuresPerMinute: 30,

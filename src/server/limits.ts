@@ -3,10 +3,12 @@
  *
  * - query depth and aliases: validation rules from GraphQL Armor (maintained, graphql 16);
  *   introspection's own nesting is not counted;
- * - complexity and field count: `graphql-query-complexity` once the operation and its variables
- *   are known. A field costs 1 plus its children; a paginated field (`first: n`) costs 1 plus n times
- *   its children, so nested pages multiply as the rows they would load do. At most
- *   `maxFields` field nodes are evaluated (fragments expanded), whatever their cost;
+ * - cost and field count: `graphql-query-complexity` once the operation and its variables are
+ *   known, priced by ./query-cost.ts (images by pixels, analytics by the rows they read, pages by
+ *   their size, so nested pages multiply as the rows they would load do). At most `maxFields`
+ *   field nodes are evaluated (fragments expanded), whatever their cost;
+ * - response size: the result is measured as JSON before it is sent (./response-size.ts); one
+ *   over `maxResponseBytes` is replaced by an error, never sent truncated;
  * - page sizes: PageArgs caps `first` at 500 (src/schema/connection.ts); the JSON body at 1 MB;
  * - request rate: per API key (per client address in single-user mode), in this API process's memory;
  *   failed authentications per client address, before the key is even looked at (./auth-failures.ts);
@@ -14,7 +16,7 @@
  *   a runaway query is cancelled by the database and answered as an error.
  *
  * Every refusal is a GraphQL error with a code: GRAPHQL_VALIDATION_FAILED (depth, aliases),
- * QUERY_TOO_COMPLEX (HTTP 400), RATE_LIMITED (HTTP 429).
+ * QUERY_TOO_COMPLEX (HTTP 400), RESPONSE_TOO_LARGE, RATE_LIMITED (HTTP 429).
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -22,12 +24,13 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { GraphQLError } from 'graphql';
-import type { GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
-import { getComplexity, simpleEstimator } from 'graphql-query-complexity';
-import type { ComplexityEstimator } from 'graphql-query-complexity';
+import type { DocumentNode, GraphQLSchema, ValidationContext, ValidationRule } from 'graphql';
+import { getComplexity } from 'graphql-query-complexity';
 import type { Principal } from './auth';
+import { IMAGE_COST, PRICED_IMAGE_PIXELS, queryCostEstimator, ROW_PASS_COST } from './query-cost';
+import { jsonSizeExceeds } from './response-size';
 
-import type { ApiLimits } from './limit-defaults';
+import { DEFAULT_LIMITS, type ApiLimits } from './limit-defaults';
 
 export { DEFAULT_LIMITS, type ApiLimits } from './limit-defaults';
 
@@ -42,9 +45,15 @@ export function limitValidationRules(limits: ApiLimits): ValidationRule[] {
   ];
 }
 
-/** `first: n` multiplies the cost of what each row selects. */
-const pageEstimator: ComplexityEstimator = ({ args, childComplexity }) =>
-  typeof args.first === 'number' && args.first > 0 ? 1 + args.first * childComplexity : undefined;
+const side = Math.sqrt(PRICED_IMAGE_PIXELS);
+const COST_ADVICE =
+  `images cost ${IMAGE_COST} each (${side}×${side} pixels / 1024) and analytics ${ROW_PASS_COST} per pass over an evaluation's rows: ` +
+  'ask for fewer images per page (a smaller `first`, image fields only for the slices shown), fewer aliases or fewer analytics per request';
+
+/** The price of an operation (./query-cost.ts); throws when it has more than `maxFields` field nodes. */
+export function queryCost(schema: GraphQLSchema, query: DocumentNode, variables: Record<string, unknown>, operationName?: string, maxFields = DEFAULT_LIMITS.maxFields): number {
+  return getComplexity({ schema, query, variables, operationName, estimators: [queryCostEstimator], maxQueryNodes: maxFields });
+}
 
 export function complexityPlugin(schema: GraphQLSchema, limits: ApiLimits): ApolloServerPlugin {
   return {
@@ -53,14 +62,7 @@ export function complexityPlugin(schema: GraphQLSchema, limits: ApiLimits): Apol
         async didResolveOperation({ request, document }) {
           let complexity: number;
           try {
-            complexity = getComplexity({
-              schema,
-              query: document,
-              variables: request.variables ?? {},
-              operationName: request.operationName ?? undefined,
-              estimators: [pageEstimator, simpleEstimator({ defaultComplexity: 1 })],
-              maxQueryNodes: limits.maxFields,
-            });
+            complexity = queryCost(schema, document, request.variables ?? {}, request.operationName ?? undefined, limits.maxFields);
           } catch (error) {
             throw new GraphQLError(`query too large: ${(error as Error).message}`, {
               extensions: { code: 'QUERY_TOO_COMPLEX', maxFields: limits.maxFields, http: { status: 400 } },
@@ -68,10 +70,21 @@ export function complexityPlugin(schema: GraphQLSchema, limits: ApiLimits): Apol
           }
           if (complexity > limits.maxComplexity) {
             throw new GraphQLError(
-              `query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}: ask for smaller pages (first) or fewer nested fields`,
+              `query cost ${complexity} exceeds the limit of ${limits.maxComplexity}: ${COST_ADVICE}`,
               { extensions: { code: 'QUERY_TOO_COMPLEX', complexity, maxComplexity: limits.maxComplexity, http: { status: 400 } } },
             );
           }
+        },
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single' || !jsonSizeExceeds(response.body.singleResult, limits.maxResponseBytes)) return;
+          response.body.singleResult = {
+            errors: [
+              {
+                message: `response larger than the limit of ${limits.maxResponseBytes} bytes: ask for fewer images, smaller pages or fewer points (maxPoints)`,
+                extensions: { code: 'RESPONSE_TOO_LARGE', maxResponseBytes: limits.maxResponseBytes },
+              },
+            ],
+          };
         },
       };
     },
