@@ -5,9 +5,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { version } from '../package.json';
 import { DEFAULT_JOB_POLICY, type JobPolicy } from './jobs/job-policy';
 import { DEFAULT_LIMITS, type ApiLimits } from './server/limit-defaults';
+import { codeVersion, packageVersion } from './version';
 
 const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
@@ -36,7 +36,10 @@ const EnvSchema = z.object({
 export type Role = 'api' | 'worker' | 'all';
 
 export interface Config {
+  /** The package version (serverInfo.version). */
   version: string;
+  /** Recorded on every run as its provenance: version plus commit (src/version.ts). */
+  codeVersion: string;
   databaseUrl?: string;
   dataDir: string;
   host: string;
@@ -65,7 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   return {
-    version,
+    version: packageVersion,
+    codeVersion: codeVersion(),
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.CARDIAC_UQ_DATA_DIR),
     host: e.CARDIAC_UQ_HOST,

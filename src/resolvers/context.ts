@@ -18,5 +18,5 @@ export interface ApiContext {
 }
 
 export function launcher(ctx: ApiContext): Launcher {
-  return { store: ctx.store, boss: ctx.boss, actor: ctx.actor, codeVersion: ctx.config.version };
+  return { store: ctx.store, boss: ctx.boss, actor: ctx.actor, codeVersion: ctx.config.codeVersion };
 }

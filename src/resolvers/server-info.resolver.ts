@@ -9,6 +9,7 @@ export class ServerInfoResolver {
   async serverInfo(@Ctx() ctx: ApiContext): Promise<ServerInfo> {
     return {
       version: ctx.config.version,
+      codeVersion: ctx.config.codeVersion,
       backend: ctx.backend,
       database: ctx.databaseDescription,
       queues: await queueCounts(ctx.boss),

@@ -23,6 +23,9 @@ export class ServerInfo {
   @Field(() => String)
   version!: string;
 
+  @Field(() => String, { description: 'Version plus commit, as runs record it in their provenance' })
+  codeVersion!: string;
+
   @Field(() => String, { description: 'TensorFlow.js backend this installation selects for work' })
   backend!: string;
 

@@ -4,6 +4,7 @@
  * correlations and provenance — each checked against the engine's own numbers recomputed here
  * from the stored checkpoint and slices.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -152,11 +153,15 @@ describe('study flow through GraphQL (tiny preset)', () => {
       checkpointIds: [checkpoint.id],
       trainingRunId,
       seed: 9,
-      codeVersion: require('../../package.json').version,
       backend: 'wasm',
       actor: 'test-actor',
     });
     expect(p.provenance.config.training).toMatchObject({ method: 'mcd', preset: 'tiny' });
+    // The code version names the package version and a commit of this repository.
+    const [version, build] = p.provenance.codeVersion.split('+');
+    expect(version).toBe(require('../../package.json').version);
+    expect(build).toMatch(/^[0-9a-f]{12}(\.dirty)?$/);
+    expect(() => execFileSync('git', ['cat-file', '-e', `${build.slice(0, 12)}^{commit}`])).not.toThrow();
     for (const png of [p.labelPng, p.entropyPng, p.miPng, p.slice.image, p.slice.gt]) expect(png).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
     expect(p.metrics.map((m: { structure: string }) => m.structure).sort()).toEqual(['LV', 'MYO', 'RV']);
     expect((await verifyAuditChain(store)).ok).toBe(true);

@@ -38,7 +38,7 @@ export const studyStep: JobHandler<typeof QUEUES.study> = async (job, { store, b
   }
   let finished = false;
   try {
-    finished = await step(store, boss, config.version, study);
+    finished = await step(store, boss, config.codeVersion, study);
   } catch (error) {
     // Transient trouble (a transaction starved by a busy worker, a lost connection) must not end a
     // study of hours: note it on the run and let the next step try again.
