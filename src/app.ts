@@ -1,16 +1,20 @@
 /**
- * Starts the platform in one process: database (embedded or external, migrated), pg-boss with its
- * queues, and the API and/or a worker by role. `close()` stops them in reverse order.
+ * Starts the platform by role: database (embedded or external, migrated), pg-boss with its
+ * queues, then the API (`api`), a worker consuming the queues in this process (`worker`), or the
+ * API with a supervised `serve --role worker` child on the same database (`all`), so that no job
+ * runs on the API's event loop (docs/design.md "Processes and roles"). `close()` stops them in
+ * reverse order.
  */
 import type { Config, Role } from './config';
 import { createStore, type Store } from './db/client';
 import { openDatabase } from './db/database';
 import { startBoss, type Boss } from './jobs/queues';
 import { startWorker } from './jobs/worker';
+import { superviseWorkers, type WorkerProcesses } from './jobs/worker-processes';
 import { buildApiSchema } from './resolvers';
 import { argumentChecks } from './server/argument-checks';
 import { AuthGate, assertSafeBinding, mutationsNeedOperator, principalOf } from './server/auth';
-import { startHttpServer } from './server/http';
+import { startHttpServer, type Readiness } from './server/http';
 import { bodyErrorHandler, complexityPlugin, limitValidationRules, rateLimiter, withIdleTransactionTimeout, withStatementTimeout } from './server/limits';
 
 export interface Platform {
@@ -25,9 +29,24 @@ export interface Platform {
   backend: string;
   graphqlUrl?: string;
   url?: string;
+  /** The queues this process consumes (role worker). */
   workerQueues: string[];
+  /** The supervised worker children (role all). */
+  workers?: WorkerProcesses;
   close(): Promise<void>;
+  /** The second Ctrl-C: worker children killed at once (the caller then exits). */
+  kill(): void;
 }
+
+const PROBE_MS = 2000;
+
+function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${PROBE_MS} ms`)), PROBE_MS)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+const firstLine = (error: unknown) => String((error as Error)?.message ?? error).trim().split('\n').pop()!.trim();
 
 /** The backend a worker here picks without CARDIAC_UQ_BACKEND, found without loading TensorFlow. */
 function automaticBackend(): string {
@@ -42,7 +61,11 @@ function automaticBackend(): string {
   return 'wasm';
 }
 
-export async function startPlatform(config: Config, role: Role, log: (message: string) => void): Promise<Platform> {
+/**
+ * `env` is what the worker children of role `all` inherit (the environment `config` was read
+ * from); the parent's DATABASE_URL and data folder are set on top of it.
+ */
+export async function startPlatform(config: Config, role: Role, log: (message: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Platform> {
   const closers: Array<() => Promise<void>> = [];
   let closing = false;
   const close = async () => {
@@ -65,6 +88,7 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
     const backend = config.backend ?? automaticBackend();
 
     let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+    let workers: WorkerProcesses | undefined;
     if (role !== 'worker') {
       // The API's own pool: its statements time out; workers' long writes keep no such limit.
       const apiStore = createStore(withStatementTimeout(storeUrl, config.limits.queryTimeoutMs));
@@ -79,6 +103,20 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
       // Closed before the store it writes the last window's failure counts to.
       closers.push(() => gate.close());
       const schema = await buildApiSchema();
+      const readiness = async (): Promise<Readiness> => {
+        if (!database.available()) return { ready: false, reason: 'database: restarting', database: 'restarting' };
+        try {
+          await within(apiStore.$queryRaw`SELECT 1`, 'the database');
+        } catch (error) {
+          return { ready: false, reason: `database: ${firstLine(error)}`, database: 'unavailable' };
+        }
+        try {
+          await within(boss.getDb().executeSql('SELECT 1 FROM pgboss.queue LIMIT 1'), 'the queues');
+        } catch (error) {
+          return { ready: false, reason: `queues: ${firstLine(error)}`, database: 'ok', queues: 'unavailable' };
+        }
+        return { ready: true, database: 'ok', queues: 'ok', workers: workers?.pids() ?? [] };
+      };
       http = await startHttpServer({
         schema,
         host: config.host,
@@ -89,6 +127,8 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
         validationRules: limitValidationRules(config.limits),
         // Arguments are checked (variables coerced) before complexity is estimated from them.
         plugins: [mutationsNeedOperator, argumentChecks, complexityPlugin(schema, config.limits)],
+        readiness,
+        databaseAvailable: () => database.available(),
         context: async ({ res }) => {
           const { actor, role } = principalOf(res, config.actor);
           return { store: apiStore, boss, config, backend, databaseDescription: database.description, actor, role };
@@ -97,10 +137,17 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
       closers.push(() => http!.close());
     }
     let workerQueues: string[] = [];
-    if (role !== 'api') {
+    if (role === 'worker') {
       const worker = await startWorker({ boss, store, config, backend });
       workerQueues = worker.queues;
       closers.push(() => worker.stop());
+    }
+    if (role === 'all') {
+      // Stopped first (closers run in reverse): their jobs in hand get their seconds while the
+      // database they write to is still up.
+      const children = superviseWorkers({ count: 1, env, databaseUrl: database.url, dataDir: config.dataDir, log });
+      workers = children;
+      closers.push(() => children.stop());
     }
     return {
       role,
@@ -112,7 +159,9 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
       graphqlUrl: http?.graphqlUrl,
       url: http?.url,
       workerQueues,
+      workers,
       close,
+      kill: () => workers?.kill(),
     };
   } catch (error) {
     await close();

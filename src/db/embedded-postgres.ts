@@ -5,6 +5,11 @@
  * Ownership: `owner.pid` in the data root names the Node process that runs the cluster. A live
  * owner means a second start must refuse (and leave the first untouched); a dead owner means a
  * crash, so an orphaned postmaster still serving that data folder is stopped before we start.
+ *
+ * Supervision: while the owner runs, a postmaster that dies under it (kill -9, OOM killer) is
+ * started again on the same port and data folder, retrying with a backoff (orphaned backends keep
+ * the old shared memory for a moment); `available()` is false meanwhile, so the API can answer
+ * DATABASE_UNAVAILABLE at once (docs/design.md "Processes and roles").
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -25,8 +30,14 @@ export interface EmbeddedDatabase {
   url: string;
   port: number;
   dataDir: string;
+  /** False from the moment the postmaster is found dead until it accepts connections again. */
+  available(): boolean;
   stop(): Promise<void>;
 }
+
+/** How often the owner checks that its postmaster lives, and the restart backoff. */
+const WATCH_MS = 500;
+const RESTART_BACKOFF_MS = [250, 500, 1000, 2000, 5000];
 
 const USER = 'cardiac_uq';
 const PASSWORD = 'cardiac_uq';
@@ -180,13 +191,39 @@ export async function startEmbeddedPostgres(options: {
     });
     if (!initialised) await cluster.createDatabase(DATABASE);
     let stopped = false;
+    let available = true;
+    let restarting: Promise<void> | undefined;
+    let postmaster = readPid(path.join(pgData, 'postmaster.pid'));
+    const restart = async () => {
+      options.log?.(`the embedded Postgres (pid ${postmaster}) died; restarting it on port ${port}`);
+      for (let attempt = 0; !stopped; attempt++) {
+        try {
+          await cluster.start();
+          postmaster = readPid(path.join(pgData, 'postmaster.pid'));
+          available = true;
+          options.log?.(`the embedded Postgres is back (pid ${postmaster}, port ${port})`);
+          return;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, RESTART_BACKOFF_MS[Math.min(attempt, RESTART_BACKOFF_MS.length - 1)]));
+        }
+      }
+    };
+    const watch = setInterval(() => {
+      if (stopped || restarting || postmaster === null || isAlive(postmaster)) return;
+      available = false;
+      restarting = restart().finally(() => (restarting = undefined));
+    }, WATCH_MS);
+    watch.unref();
     return {
       url: `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
       port,
       dataDir: pgData,
+      available: () => available,
       async stop() {
         if (stopped) return;
         stopped = true;
+        clearInterval(watch);
+        await restarting;
         await cluster.stop();
         fs.rmSync(ownerFile, { force: true });
       },

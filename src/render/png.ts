@@ -1,61 +1,46 @@
 /**
- * Slices and maps as PNG data URLs for web front ends: intensities windowed to grey, label maps
- * in fixed class colours (transparent background, for overlays), uncertainty maps through a
- * perceptual colour ramp. PNG rows run along NIfTI y (columns), so x is vertical: the layout of
- * the stored arrays, shown as is.
+ * Slices and maps as PNG data URLs for web front ends, encoded in a pool of worker threads
+ * (piscina) so that no request's PNGs hold up the API's event loop (docs/design.md "Processes and
+ * roles"). The encoders themselves are in ./png-encode.ts.
+ *
+ * The pool starts on first use with no thread kept idle, so processes that never render (workers,
+ * CLI commands) start none, and an idle API lets its threads go.
  */
-import { PNG } from 'pngjs';
+import os from 'node:os';
+import path from 'node:path';
+import type Piscina from 'piscina';
+import type { PngTask } from './png-worker';
 
-/** Background transparent; RV, MYO, LV in the colours the dashboard's legend uses. */
-export const CLASS_COLOURS: ReadonlyArray<readonly [number, number, number, number]> = [
-  [0, 0, 0, 0],
-  [66, 133, 244, 255],
-  [52, 168, 83, 255],
-  [234, 67, 53, 255],
-];
+let pool: Piscina | undefined;
 
-/** Stops of a viridis-like ramp (dark blue → green → yellow). */
-const RAMP: ReadonlyArray<readonly [number, number, number]> = [
-  [68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37],
-];
-
-function encode(rows: number, cols: number, fill: (pixel: number, rgba: Uint8Array, offset: number) => void): string {
-  const png = new PNG({ width: cols, height: rows });
-  const data = png.data as unknown as Uint8Array;
-  for (let i = 0; i < rows * cols; i++) fill(i, data, i * 4);
-  return `data:image/png;base64,${PNG.sync.write(png).toString('base64')}`;
+function renderPool(): Piscina {
+  if (!pool) {
+    // Loaded on first use: most commands never render.
+    const { Piscina: Pool } = require('piscina') as typeof import('piscina');
+    pool = new Pool({
+      filename: path.join(__dirname, 'png-worker-entry.js'),
+      minThreads: 0,
+      maxThreads: Math.max(1, Math.min(4, os.availableParallelism() - 1)),
+      idleTimeout: 10_000,
+    });
+  }
+  return pool;
 }
+
+const render = (task: PngTask): Promise<string> => renderPool().run(task);
 
 /** Grey levels between the 1st and 99th percentile of the image. */
-export function imagePng(image: Float32Array, rows: number, cols: number): string {
-  const sorted = Float32Array.from(image).sort();
-  const lo = sorted[Math.floor(0.01 * (sorted.length - 1))];
-  const hi = sorted[Math.floor(0.99 * (sorted.length - 1))];
-  const scale = hi > lo ? 255 / (hi - lo) : 0;
-  return encode(rows, cols, (i, d, o) => {
-    const g = Math.max(0, Math.min(255, Math.round((image[i] - lo) * scale)));
-    d[o] = d[o + 1] = d[o + 2] = g;
-    d[o + 3] = 255;
-  });
-}
+export const imagePng = (values: Float32Array, rows: number, cols: number) => render({ kind: 'image', values, rows, cols });
 
-export function labelPng(labels: Uint8Array, rows: number, cols: number): string {
-  return encode(rows, cols, (i, d, o) => {
-    const c = CLASS_COLOURS[labels[i]] ?? CLASS_COLOURS[0];
-    d[o] = c[0];
-    d[o + 1] = c[1];
-    d[o + 2] = c[2];
-    d[o + 3] = c[3];
-  });
-}
+/** Class colours, background transparent. */
+export const labelPng = (labels: Uint8Array, rows: number, cols: number) => render({ kind: 'label', labels, rows, cols });
 
-/** Values in [0, max] through the ramp; alpha grows with the value so low uncertainty stays clear. */
-export function heatPng(values: Float32Array, rows: number, cols: number, max: number): string {
-  return encode(rows, cols, (i, d, o) => {
-    const t = Math.max(0, Math.min(1, values[i] / max)) * (RAMP.length - 1);
-    const k = Math.min(RAMP.length - 2, Math.floor(t));
-    const f = t - k;
-    for (let ch = 0; ch < 3; ch++) d[o + ch] = Math.round(RAMP[k][ch] + f * (RAMP[k + 1][ch] - RAMP[k][ch]));
-    d[o + 3] = Math.round(255 * Math.min(1, (values[i] / max) * 2));
-  });
+/** Values in [0, max] through the colour ramp; alpha grows with the value. */
+export const heatPng = (values: Float32Array, rows: number, cols: number, max: number) => render({ kind: 'heat', values, rows, cols, max });
+
+/** Stops the pool's threads (tests; processes exit with them anyway). */
+export async function closePngPool(): Promise<void> {
+  const current = pool;
+  pool = undefined;
+  await current?.destroy();
 }

@@ -5,6 +5,7 @@
 import { GraphQLError } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseUnavailable } from '../db/database';
 import { InvalidInputError } from '../engine/errors';
 import { LaunchError } from '../services/errors';
 
@@ -24,6 +25,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   if (original instanceof InvalidInputError) {
     return { ...formatted, message: original.message, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT', reason: original.code } };
+  }
+  if (isDatabaseUnavailable(original)) {
+    // Postgres down or restarting (src/db/database.ts): clients retry; answered 503 (src/server/http.ts).
+    return { message: 'the database cannot be reached (it is restarting or down); try again shortly', extensions: { code: 'DATABASE_UNAVAILABLE' } };
   }
   if (isStatementTimeout(original)) {
     // The API's statement_timeout (src/server/limits.ts) cancelled the query in Postgres.

@@ -1,9 +1,13 @@
 /**
  * The HTTP face: Apollo Server 5 on express 5 at /graphql, the dashboard's static files at /,
- * and /healthz for orchestrators.
+ * and, for orchestrators, /healthz (this process is alive and its event loop turns) apart from
+ * /readyz (the database and the queues answer: 200, else 503 with the reason as JSON). A database
+ * that cannot be reached is answered 503 DATABASE_UNAVAILABLE on /graphql, never a 500.
+ * Documented in docs/design.md "Processes and roles".
  */
 import http from 'node:http';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ApolloServer } from '@apollo/server';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -11,11 +15,64 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import type { GraphQLSchema, ValidationRule } from 'graphql';
+import { isDatabaseUnavailable } from '../db/database';
 import type { ApiContext } from '../resolvers/context';
 import { formatError } from '../resolvers/errors';
 
 export const WEB_ROOT = path.resolve(__dirname, '../../web');
 const BODY_LIMIT = '1mb';
+
+/** What /readyz found: `ready` false comes with the reason; the rest is detail for operators. */
+export interface Readiness {
+  ready: boolean;
+  reason?: string;
+  [detail: string]: unknown;
+}
+
+const UNAVAILABLE = {
+  message: 'the database cannot be reached (it is restarting or down); try again shortly',
+  extensions: { code: 'DATABASE_UNAVAILABLE' },
+};
+const RETRY_AFTER_S = '5';
+
+/** Event-loop delay of this process over the last 10–20 s (two alternating windows), in ms. */
+function eventLoopDelay() {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  let previousMaxNs = 0;
+  const roll = setInterval(() => {
+    previousMaxNs = histogram.max;
+    histogram.reset();
+  }, 10_000);
+  roll.unref();
+  return {
+    read: () => ({
+      maxMs: Math.round(Math.max(previousMaxNs, histogram.max) / 1e4) / 100,
+      p99Ms: Math.round(histogram.percentile(99) / 1e4) / 100,
+      meanMs: Math.round((Number.isNaN(histogram.mean) ? 0 : histogram.mean) / 1e4) / 100,
+    }),
+    stop: () => {
+      clearInterval(roll);
+      histogram.disable();
+    },
+  };
+}
+
+/** Apollo answers resolver errors with 200; a response that failed because the database is away is a 503. */
+const unavailableStatus: ApolloServerPlugin<ApiContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (response.body.kind !== 'single') return;
+        const errors = response.body.singleResult.errors ?? [];
+        if (errors.some((error) => error.extensions?.code === 'DATABASE_UNAVAILABLE')) {
+          response.http.status = 503;
+          response.http.headers.set('retry-after', RETRY_AFTER_S);
+        }
+      },
+    };
+  },
+};
 
 export interface HttpServer {
   url: string;
@@ -42,6 +99,10 @@ export async function startHttpServer(options: {
   errorHandler?: express.ErrorRequestHandler;
   validationRules?: ValidationRule[];
   plugins?: ApolloServerPlugin<ApiContext>[];
+  /** Whether the database and queues answer (/readyz); without it /readyz reports ready. */
+  readiness?: () => Promise<Readiness>;
+  /** False while the database is known to be down: /graphql answers DATABASE_UNAVAILABLE at once. */
+  databaseAvailable?: () => boolean;
 }): Promise<HttpServer> {
   const app = express();
   const httpServer = http.createServer(app);
@@ -56,20 +117,32 @@ export async function startHttpServer(options: {
     includeStacktraceInErrorResponses: false,
     formatError,
     validationRules: options.validationRules,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ...(options.plugins ?? [])],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), unavailableStatus, ...(options.plugins ?? [])],
   });
   await apollo.start();
+  const delay = eventLoopDelay();
 
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+    res.json({ ok: true, pid: process.pid, eventLoopDelay: delay.read() });
   });
+  app.get('/readyz', (_req, res) => {
+    const readiness = options.readiness?.() ?? Promise.resolve<Readiness>({ ready: true });
+    readiness
+      .catch((error: Error): Readiness => ({ ready: false, reason: error.message }))
+      .then((r) => res.status(r.ready ? 200 : 503).json({ ...r, pid: process.pid, eventLoopDelay: delay.read() }));
+  });
+  const unavailable = (res: express.Response) => res.status(503).set('retry-after', RETRY_AFTER_S).json({ errors: [UNAVAILABLE] });
   app.use(
     '/graphql',
     cors<cors.CorsRequest>({ origin: options.corsOrigins.length ? options.corsOrigins : false }),
+    (_req: express.Request, res: express.Response, next: express.NextFunction) => (options.databaseAvailable?.() === false ? unavailable(res) : next()),
     ...(options.guards ?? []),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, { context: options.context }),
+    // A guard (authentication reads keys from the store) that failed for want of a database.
+    (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) =>
+      !res.headersSent && isDatabaseUnavailable(error) ? unavailable(res) : next(error),
     ...(options.errorHandler ? [options.errorHandler] : []),
   );
   app.use(express.static(WEB_ROOT, { index: 'index.html' }));
@@ -91,6 +164,9 @@ export async function startHttpServer(options: {
   return {
     url,
     graphqlUrl: `${url}/graphql`,
-    close: () => apollo.stop(),
+    close: async () => {
+      delay.stop();
+      await apollo.stop();
+    },
   };
 }

@@ -4,8 +4,10 @@ import type { Role } from '../../src/config';
 import { startPlatform } from '../../src/app';
 
 export async function startTestPlatform(databaseUrl: string, role: Role = 'all', env: Record<string, string> = {}) {
-  const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, CARDIAC_UQ_PORT: '0', CARDIAC_UQ_ACTOR: 'test-actor', ...env });
-  const platform = await startPlatform(config, role, () => {});
+  const environment = { ...process.env, DATABASE_URL: databaseUrl, CARDIAC_UQ_PORT: '0', CARDIAC_UQ_ACTOR: 'test-actor', ...env };
+  const config = loadConfig(environment);
+  // Role all's worker child inherits the same environment.
+  const platform = await startPlatform(config, role, () => {}, environment);
   const graphqlUrl = platform.graphqlUrl as string;
   async function gql<T = any>(query: string, variables: Record<string, unknown> = {}) {
     const response = await fetch(graphqlUrl, {

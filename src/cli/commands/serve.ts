@@ -6,6 +6,11 @@
  * progress in the terminal and writes the report (services/study/foreground.ts, as `cardiac-uq
  * study` does); an unfinished study is
  * resumed at the next start. CARDIAC_UQ_AUTOSTUDY=0 turns this off.
+ *
+ * Role `all` runs its jobs in a supervised `serve --role worker` child (src/jobs/worker-processes.ts)
+ * and the study adds one more per further CPU core: one worker process per core, the API alone
+ * on its event loop. Such a supervised child leaves Ctrl-C to its supervisor, which forwards it
+ * as SIGTERM, and stops by itself when its supervisor is gone.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -37,7 +42,8 @@ export function register(program: Command): void {
         console.log(`GraphQL:   ${platform.graphqlUrl}`);
         console.log(`Dashboard: ${platform.url}/`);
       }
-      if (options.role !== 'api') log(`worker consuming: ${platform.workerQueues.join(', ') || '(no job handlers registered)'}`);
+      if (options.role === 'worker') log(`worker consuming: ${platform.workerQueues.join(', ') || '(no job handlers registered)'}`);
+      if (platform.workers) log(`worker process: pid ${platform.workers.pids().join(', ')} (started again if it dies)`);
       log('ready; Ctrl-C to stop');
 
       const study = new AbortController();
@@ -47,6 +53,7 @@ export function register(program: Command): void {
         following = loadStudyService()
           .runStudyInForeground({
             config, platform, preset: 'quick', repeats: 1, reportDir: path.join(config.dataDir, 'report'),
+            // With the supervised child: one worker process per core.
             workers: Math.max(0, os.cpus().length - 1), log, signal: study.signal, mode: 'auto', onProgress: progress.update,
           })
           .finally(() => progress.stop())
@@ -61,6 +68,7 @@ export function register(program: Command): void {
         if (stopping) {
           // The embedded Postgres left running is recovered at the next start (embedded-postgres.ts).
           log(`${signal} again: quitting at once`);
+          platform.kill();
           process.exit(130);
         }
         stopping = true;
@@ -75,7 +83,14 @@ export function register(program: Command): void {
       // cluster last, after the API and the queue have let go of it.
       process.removeAllListeners('SIGINT');
       process.removeAllListeners('SIGTERM');
-      process.on('SIGINT', () => void stop('SIGINT'));
+      const supervised = options.role === 'worker' && typeof process.send === 'function';
+      if (supervised) {
+        // Ctrl-C reaches the whole process group: the supervisor turns it into our SIGTERM.
+        process.on('SIGINT', () => {});
+        process.once('disconnect', () => void stop('supervisor gone'));
+      } else {
+        process.on('SIGINT', () => void stop('SIGINT'));
+      }
       process.on('SIGTERM', () => void stop('SIGTERM'));
     });
 }

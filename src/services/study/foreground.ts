@@ -5,10 +5,10 @@
  *
  * Training runs on wasm, one thread per process, and blocks its process while it computes, so the
  * caller's process serves the API and follows, and W `serve --role worker` processes (one per
- * CPU core) do the work; more workers on other machines may share it through DATABASE_URL. On
- * abort it stops following and the study stays RUNNING in the store, to be resumed by the next start.
+ * CPU core) do the work; more workers on other machines may share it through DATABASE_URL; a
+ * `cardiac-uq report` child writes the report. On abort it stops following and the study stays RUNNING in the store, to be resumed by the next start.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Run } from '../../db/generated/client';
 import type { Platform } from '../../app';
@@ -17,7 +17,7 @@ import { createStore } from '../../db/client';
 import { ACTIVE_WHERE, isFinished } from '../../domain/constants';
 import { QUEUES } from '../../jobs/queues';
 import { startWorker, type Worker } from '../../jobs/worker';
-import { writeReport } from '../../report';
+import { superviseWorkers, type WorkerProcesses } from '../../jobs/worker-processes';
 import type { Launcher } from '../launcher';
 import { assessStudy, stageProgress, studyConfigOf } from './assess';
 import { ensureStep, launchStudy } from './launch';
@@ -56,35 +56,26 @@ const POLL_MS = 2000;
 /** Polls between two watchdog calls of ensureStep (≈ 30 s). */
 const WATCHDOG_POLLS = 15;
 
-/** Extra `serve --role worker` processes on the same database and data folder. */
-function spawnWorkers(n: number, config: Config, databaseUrl: string, log: (m: string) => void): ChildProcess[] {
-  return Array.from({ length: n }, (_, i) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--role', 'worker'], {
-      env: { ...process.env, DATABASE_URL: databaseUrl, CARDIAC_UQ_DATA_DIR: config.dataDir, CARDIAC_UQ_AUTOSTUDY: '0' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+/**
+ * The report (Vega figures rendered headless, seconds of CPU) is written by a `cardiac-uq report`
+ * child on the same database, so that this process's event loop stays free for the API it serves.
+ */
+function writeReportInChild(o: ForegroundStudyOptions, studyRunId: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'report', '--out', o.reportDir, '--study', studyRunId], {
+      env: { ...process.env, DATABASE_URL: o.platform.databaseUrl, CARDIAC_UQ_DATA_DIR: o.config.dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (/error|fail/i.test(line)) log(`worker ${i + 1}: ${line.trim()}`);
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const html = /^Report: (.+)$/m.exec(out)?.[1];
+      if (code === 0 && html) resolve(html);
+      else reject(new Error(`the report failed (exit ${code}): ${out.trim().split('\n').slice(-3).join(' ')}`));
     });
-    return child;
   });
-}
-
-async function stopWorkers(children: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -121,10 +112,10 @@ async function startStepWorker(o: ForegroundStudyOptions) {
 export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<ForegroundStudyResult | undefined> {
   const { store, boss } = o.platform;
   const started = Date.now();
-  const launcher: Launcher = { store, boss, actor: o.config.actor, codeVersion: o.config.version };
-  let workers: ChildProcess[] = [];
-  let steps: { worker: Worker; store: { $disconnect(): Promise<void> } } | undefined;
-  if (o.mode !== 'auto') steps = await startStepWorker(o);
+  const launcher: Launcher = { store, boss, actor: o.config.actor, codeVersion: o.config.codeVersion };
+  let workers: WorkerProcesses | undefined;
+  // Also with `serve --role all`, whose jobs run in its worker child: the steps are short.
+  const steps: { worker: Worker; store: { $disconnect(): Promise<void> } } = await startStepWorker(o);
   try {
     let run: Run;
     const unfinished = o.mode === 'auto' && (await store.run.count()) > 0
@@ -143,7 +134,7 @@ export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<F
     }
     const studyRunId = run.id;
     if (!isFinished(run.status) && o.workers > 0) {
-      workers = spawnWorkers(o.workers, o.config, o.platform.databaseUrl, o.log);
+      workers = superviseWorkers({ count: o.workers, env: process.env, databaseUrl: o.platform.databaseUrl, dataDir: o.config.dataDir, log: o.log, name: 'study worker' });
       o.log(`${o.workers} worker process(es) joined the study`);
     }
 
@@ -156,14 +147,14 @@ export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<F
       await sleep(POLL_MS, o.signal);
     }
     if (o.signal?.aborted) return { studyRunId, status: run.status, seconds: (Date.now() - started) / 1000 };
-    await stopWorkers(workers);
-    workers = [];
+    await workers?.stop();
+    workers = undefined;
     o.log(`study ${run.status}${run.error ? `: ${run.error}` : ''}`);
-    const report = await writeReport({ store, boss, config: o.config, databaseDescription: o.platform.database }, { outDir: o.reportDir, studyRunId });
-    return { studyRunId, status: run.status, reportPath: report.htmlPath, seconds: (Date.now() - started) / 1000 };
+    const reportPath = await writeReportInChild(o, studyRunId);
+    return { studyRunId, status: run.status, reportPath, seconds: (Date.now() - started) / 1000 };
   } finally {
-    await stopWorkers(workers);
-    await steps?.worker.stop().catch(() => {});
-    await steps?.store.$disconnect().catch(() => {});
+    await workers?.stop();
+    await steps.worker.stop().catch(() => {});
+    await steps.store.$disconnect().catch(() => {});
   }
 }
