@@ -16,13 +16,24 @@ import {
 } from '../schema/evaluation.type';
 import { Run } from '../schema/run.type';
 import type { ApiContext } from './context';
-import { baselinesOf, calibrationOf, correlationsOf, qcCurveOf } from '../services/evaluation-analytics';
+import { baselinesOf, calibrationOf, correlationsOf, DEFAULT_CURVE_POINTS, qcCurveOf, type QcCurveResult } from '../services/evaluation-analytics';
 import { predictionIdsInOrder, structureSummaries } from '../store/evaluation-queries';
 import { encodeCursor, decodeCursor, isUuid } from './paginate';
 import { badInput } from './errors';
 import { PageInfo } from '../schema/connection';
 
 type EvaluationRow = Evaluation & { calibrationBins: number };
+
+const MAX_CURVE_POINTS = 100000;
+const MAX_POINTS_ARG = {
+  defaultValue: DEFAULT_CURVE_POINTS,
+  description: `Most points returned for drawing (2..${MAX_CURVE_POINTS}); auc and reviewAt always use every row`,
+};
+
+function checkMaxPoints(maxPoints: number): number {
+  if (!(maxPoints >= 2 && maxPoints <= MAX_CURVE_POINTS)) throw badInput(`maxPoints must be between 2 and ${MAX_CURVE_POINTS}`, 'maxPoints');
+  return maxPoints;
+}
 
 @Resolver(() => Evaluation)
 export class EvaluationResolver {
@@ -87,9 +98,10 @@ export class EvaluationResolver {
     @Arg('structure', () => Structure) structure: Structure,
     @Arg('measure', () => UncertaintyMeasure) measure: UncertaintyMeasure,
     @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Arg('maxPoints', () => Int, MAX_POINTS_ARG) maxPoints: number,
     @Ctx() ctx: ApiContext,
   ) {
-    return qcCurveOf(ctx.store, e.id, structure, measure, scope);
+    return qcCurveOf(ctx.store, e.id, structure, measure, scope, checkMaxPoints(maxPoints));
   }
 
   @FieldResolver(() => QcBaselines, { nullable: true })
@@ -97,9 +109,10 @@ export class EvaluationResolver {
     @Root() e: EvaluationRow,
     @Arg('structure', () => Structure) structure: Structure,
     @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Arg('maxPoints', () => Int, MAX_POINTS_ARG) maxPoints: number,
     @Ctx() ctx: ApiContext,
   ) {
-    return baselinesOf(ctx.store, e.id, structure, scope);
+    return baselinesOf(ctx.store, e.id, structure, scope, checkMaxPoints(maxPoints));
   }
 
   @FieldResolver(() => [Correlation])
@@ -141,8 +154,8 @@ export class EvaluationResolver {
 @Resolver(() => QcCurve)
 export class QcCurveResolver {
   @FieldResolver(() => Float, { description: 'Fraction of slices to review so that at most `target` poor remain' })
-  reviewAt(
-    @Root() curve: QcCurve & { reviewAtFn: (target: number) => number },
+  async reviewAt(
+    @Root() curve: QcCurve & Pick<QcCurveResult, 'reviewAtFn'>,
     @Arg('target', () => Float, { defaultValue: 0.05 }) target: number,
   ) {
     if (!(target >= 0 && target <= 1)) throw badInput('target must be in [0, 1]', 'target');

@@ -92,12 +92,10 @@ export class QcPoint {
 
 @ObjectType({ description: 'Segmentation quality control: flag slices in descending uncertainty' })
 export class QcCurve {
-  @Field(() => [QcPoint]) points!: QcPoint[];
-  @Field(() => Float) auc!: number;
+  @Field(() => [QcPoint], { description: 'The curve for drawing: at most maxPoints, thinned keeping the endpoints (docs/design.md "GraphQL API")' }) points!: QcPoint[];
+  @Field(() => Float, { description: 'Area under the whole curve (every row), trapezoid rule' }) auc!: number;
   @Field(() => Int) n!: number;
   @Field(() => Int) poor!: number;
-  /** Raw curve for reviewAt. */
-  raw!: Array<[number, number]>;
 }
 
 @ObjectType()

@@ -7,9 +7,10 @@ import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
 import { STRUCTURES, UNCERTAINTY_MEASURES, type UncertaintyMeasureName } from '../domain/constants';
 import { expectedCalibrationError, reliabilityDiagram, type ReliabilityHistogram } from '../engine/metrics/calibration';
-import { qcCurve, randomReviewBaseline, reviewFractionAt, slicePositionBaseline, type QcCurve as EngineQcCurve } from '../engine/metrics/qc-curve';
+import { randomReviewBaseline } from '../engine/metrics/qc-curve';
 import { spearman } from '../engine/metrics/spearman';
-import { calibrationBinSums, calibrationMeans, positionRows, qcRows } from '../store/evaluation-queries';
+import { calibrationBinSums, calibrationMeans, POSITION_SCORE_SQL, qcRows, SCORE_SQL } from '../store/evaluation-queries';
+import { qcCurveInSql, reviewFractionInSql, type CurveSource, type SqlQcCurve } from '../store/qc-curve-sql';
 import type { SliceScope } from '../store/scope-sql';
 import { badInput } from './errors';
 
@@ -21,14 +22,12 @@ export interface Calibration {
   points: Array<{ binCentre: number; confidence: number | null; accuracy: number | null; count: number }>;
 }
 
-/** A QC curve, with `reviewAtFn` answering the API's `reviewAt(target)`. */
-export interface QcCurveResult {
-  points: Array<{ flagged: number; remaining: number }>;
-  auc: number;
-  n: number;
-  poor: number;
-  raw: EngineQcCurve['points'];
-  reviewAtFn: (target: number) => number;
+/** Points drawn per curve unless the caller asks otherwise (`maxPoints`). */
+export const DEFAULT_CURVE_POINTS = 1000;
+
+/** A QC curve, with `reviewAtFn` answering the API's `reviewAt(target)` over every row. */
+export interface QcCurveResult extends SqlQcCurve {
+  reviewAtFn: (target: number) => number | Promise<number>;
 }
 
 /** The calibration of the slices in scope, re-binned to `bins` (which must divide the stored bins). */
@@ -65,33 +64,29 @@ export async function calibrationOf(store: Store, evaluationId: string, storedBi
   };
 }
 
-function curveResult(curve: EngineQcCurve, reviewAt: (target: number) => number): QcCurveResult {
-  return {
-    points: curve.points.map(([flagged, remaining]) => ({ flagged, remaining })),
-    auc: curve.auc,
-    n: curve.n,
-    poor: curve.poor,
-    raw: curve.points,
-    reviewAtFn: reviewAt,
-  };
+/** QC curves are computed in SQL over every row (store/qc-curve-sql.ts); `maxPoints` only thins the points sent. */
+async function sqlCurve(store: Store, source: CurveSource, maxPoints: number): Promise<QcCurveResult | null> {
+  const curve = await qcCurveInSql(store, source, maxPoints);
+  return curve && { ...curve, reviewAtFn: (target) => reviewFractionInSql(store, source, target) };
 }
 
-export async function qcCurveOf(store: Store, evaluationId: string, structure: Structure, measure: UncertaintyMeasureName, scope?: SliceScope) {
-  const rows = await qcRows(store, evaluationId, structure, measure, scope);
-  if (rows.length === 0) return null;
-  const curve = qcCurve(rows.map((r) => r.score), rows.map((r) => r.poor));
-  return curveResult(curve, (target) => reviewFractionAt(curve.points, target));
+export async function qcCurveOf(store: Store, evaluationId: string, structure: Structure, measure: UncertaintyMeasureName, scope?: SliceScope, maxPoints = DEFAULT_CURVE_POINTS) {
+  return sqlCurve(store, { evaluationId, structure, score: SCORE_SQL[measure], scope }, maxPoints);
 }
 
-export async function baselinesOf(store: Store, evaluationId: string, structure: Structure, scope?: SliceScope) {
-  const rows = await positionRows(store, evaluationId, structure, scope);
-  if (rows.length === 0) return null;
-  const poor = rows.map((r) => r.poor);
-  const random = randomReviewBaseline(rows.length, poor.filter(Boolean).length);
-  const position = slicePositionBaseline(rows.map((r) => r.sliceIndex), rows.map((r) => r.sliceCount), poor);
+export async function baselinesOf(store: Store, evaluationId: string, structure: Structure, scope?: SliceScope, maxPoints = DEFAULT_CURVE_POINTS) {
+  const position = await sqlCurve(store, { evaluationId, structure, score: POSITION_SCORE_SQL, slice: true, scope }, maxPoints);
+  if (!position) return null;
+  const random = randomReviewBaseline(position.n, position.poor);
   return {
-    random: curveResult(random, (target) => randomReviewBaseline(random.n, random.poor, target).reviewFraction),
-    slicePosition: curveResult(position, (target) => reviewFractionAt(position.points, target)),
+    random: {
+      points: random.points.map(([flagged, remaining]) => ({ flagged, remaining })),
+      auc: random.auc,
+      n: random.n,
+      poor: random.poor,
+      reviewAtFn: (target: number) => randomReviewBaseline(random.n, random.poor, target).reviewFraction,
+    },
+    slicePosition: position,
   };
 }
 

@@ -73,7 +73,7 @@ export async function calibrationBinSums(store: Store, evaluationId: string, sco
 }
 
 /** The uncertainty score a QC measure flags by (higher = review first). */
-const SCORE_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
+export const SCORE_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
   ENTROPY: Prisma.sql`im.entropy`,
   MI: Prisma.sql`im.mi`,
   DICE_WITHIN: Prisma.sql`1 - sm."diceWithin"`,
@@ -89,7 +89,6 @@ const VALUE_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
 };
 
 export interface QcRow { score: number; value: number | null; poor: boolean; assd: number | null }
-export interface PositionRow { poor: boolean; sliceIndex: number; sliceCount: number }
 
 export async function qcRows(store: Store, evaluationId: string, structure: Structure, measure: UncertaintyMeasureName, scope?: SliceScope) {
   return store.$queryRaw<QcRow[]>`
@@ -97,11 +96,8 @@ export async function qcRows(store: Store, evaluationId: string, structure: Stru
     FROM ${structureRows(evaluationId, scope)} AND sm.structure = ${structure}::"Structure"`;
 }
 
-export async function positionRows(store: Store, evaluationId: string, structure: Structure, scope?: SliceScope) {
-  return store.$queryRaw<PositionRow[]>`
-    SELECT sm.poor, s."sliceIndex" AS "sliceIndex", s."sliceCount" AS "sliceCount"
-    FROM ${structureRows(evaluationId, scope, { slice: true })} AND sm.structure = ${structure}::"Structure"`;
-}
+/** The slice-position baseline's score (engine slicePositionScore: −min(i, n − 1 − i)), over `s`. */
+export const POSITION_SCORE_SQL = Prisma.sql`-least(s."sliceIndex", s."sliceCount" - 1 - s."sliceIndex")`;
 
 /** Columns a distribution may be asked of: structure-level and image-level. */
 export const STRUCTURE_COLUMNS = { dice: 'dice', assd: 'assdMm', hd: 'hdMm', hd95: 'hd95Mm', diceWithin: 'diceWithin', assdWithin: 'assdWithinMm' } as const;
