@@ -7,53 +7,18 @@
  * Inputs are synthetic short-axis-like samples: LV disk, MYO ring, RV crescent whose radii and
  * centre jitter per sample, softmax of distance-based logits.
  */
-import seedrandom from 'seedrandom';
 import { ACDC_LABELS, STRUCTURES, type SpacingMm } from '../src/engine/data/types';
 import { SegmentationMetricsWorkspace, sliceMetrics } from '../src/engine/metrics/segmentation-metrics';
 import { sampleStatistics } from '../src/engine/metrics/sample-statistics';
 import { summarizeUncertainty } from '../src/engine/metrics/uncertainty-summary';
 import { WithinSampleWorkspace } from '../src/engine/metrics/within-sample';
+import { heartLabel, heartSamples } from './synthetic-heart';
 
 const T = 50;
 const H = 160;
 const W = 160;
 const C = 4;
 const spacing: SpacingMm = [1.8, 1.8];
-const rng = seedrandom('metrics-bench');
-
-function heartLabel(x: number, y: number, cx: number, cy: number, rLv: number, rMyo: number): number {
-  const d = Math.hypot(x - cx, y - cy);
-  if (d < rLv) return 3;
-  if (d < rMyo) return 2;
-  const dRv = Math.hypot(x - (cx - 4), y - (cy - rMyo - 6));
-  if (dRv < rMyo + 4 && y < cy - 2) return 1;
-  return 0;
-}
-
-/** Softmax samples of a jittered phantom; about 1 in 8 samples misses the RV partly. */
-function makeSamples(): Float32Array {
-  const out = new Float32Array(T * H * W * C);
-  const logits = new Float64Array(C);
-  for (let t = 0; t < T; t++) {
-    const cx = 80 + (rng() - 0.5) * 3;
-    const cy = 82 + (rng() - 0.5) * 3;
-    const rLv = 13 + (rng() - 0.5) * 2;
-    const rMyo = rLv + 5 + (rng() - 0.5) * 2;
-    for (let x = 0; x < H; x++) {
-      for (let y = 0; y < W; y++) {
-        const lab = heartLabel(x + (rng() - 0.5) * 0.8, y, cx, cy, rLv, rMyo);
-        let z = 0;
-        for (let c = 0; c < C; c++) {
-          logits[c] = (c === lab ? 6 : 0) + rng() * 2;
-          z += Math.exp(logits[c]);
-        }
-        const o = ((t * H + x) * W + y) * C;
-        for (let c = 0; c < C; c++) out[o + c] = Math.exp(logits[c]) / z;
-      }
-    }
-  }
-  return out;
-}
 
 // ---- naive reference: straightforward loops, brute-force distances --------------------------------
 function naiveBoundary(lab: Uint8Array, k: number): number[] {
@@ -149,7 +114,7 @@ function time(fn: () => unknown, reps: number): number {
   return (c.user + c.system) / 1000 / reps;
 }
 
-const samples = makeSamples();
+const samples = heartSamples({ T, H, W, C, seed: 'metrics-bench' });
 const shape = { T, rows: H, cols: W, C };
 const ws = new WithinSampleWorkspace(H, W);
 const fast = () => summarizeUncertainty(samples, shape, { spacingMm: spacing }, ws);
