@@ -1,7 +1,9 @@
 /**
  * `cardiac-uq serve` as a real process on its embedded Postgres: answers GraphQL, keeps its data
  * across restarts, stops cleanly, refuses a second owner, recovers from a crash; and with an
- * unreachable DATABASE_URL exits with a clear message instead of hanging.
+ * unreachable DATABASE_URL exits with a clear message instead of hanging. A postmaster killed under
+ * a running serve is started again on the same port and data; meanwhile /readyz is 503 and
+ * GraphQL answers DATABASE_UNAVAILABLE, while /healthz stays 200.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -107,6 +109,45 @@ describe('serve on the embedded Postgres', () => {
     fs.rmSync(ownRoot, { recursive: true, force: true });
   });
 
+  test('a postmaster killed under serve (kill -9) is restarted on the same data; DATABASE_UNAVAILABLE and /readyz 503 meanwhile', async () => {
+    const serve = await startServe(env());
+    const base = serve.graphqlUrl.replace(/\/graphql$/, '');
+    await insertDataset(serve.graphqlUrl, 'survives-kill');
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const before = (await gqlAt(serve.graphqlUrl, '{ serverInfo { database } }')).serverInfo.database;
+    const killed = postmasterPid(dataRoot)!;
+    process.kill(killed, 'SIGKILL');
+
+    const graphqlCodes = new Set<string>();
+    const readyStatuses: number[] = [];
+    let healthy = true;
+    for (const deadline = Date.now() + 60000; ; await new Promise((r) => setTimeout(r, 50))) {
+      const [ready, health, answer] = await Promise.all([
+        fetch(`${base}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { reason?: string } })),
+        fetch(`${base}/healthz`),
+        fetch(serve.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ datasets { nodes { name } } }' }) }).then(
+          async (r) => ({ status: r.status, body: (await r.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }),
+        ),
+      ]);
+      healthy &&= health.status === 200;
+      readyStatuses.push(ready.status);
+      if (ready.status === 503) expect(ready.body.reason).toMatch(/database/);
+      for (const error of answer.body.errors ?? []) graphqlCodes.add(`${answer.status} ${error.extensions?.code}`);
+      if (readyStatuses.includes(503) && ready.status === 200 && !answer.body.errors) break;
+      if (Date.now() > deadline) throw new Error(`no recovery: ${JSON.stringify({ readyStatuses: readyStatuses.slice(-5), graphqlCodes: [...graphqlCodes] })}\n${serve.output()}`);
+    }
+    expect(healthy).toBe(true); // the process lived throughout
+    expect([...graphqlCodes]).toEqual(['503 DATABASE_UNAVAILABLE']); // never a 500
+    expect(isAlive(killed)).toBe(false);
+    expect(postmasterPid(dataRoot)).not.toBe(killed);
+    // Same port, same data, without restarting serve.
+    expect((await gqlAt(serve.graphqlUrl, '{ serverInfo { database } }')).serverInfo.database).toBe(before);
+    expect(await datasetNames(serve.graphqlUrl)).toContain('survives-kill');
+    expect(serve.output()).toMatch(/embedded Postgres .*died; restarting/);
+    serve.child.kill('SIGINT');
+    expect(await serve.exited).toBe(0);
+  });
+
   test('after a crash (SIGKILL) the next start stops the orphaned postmaster and recovers the data', async () => {
     const crashed = await startServe(env());
     await insertDataset(crashed.graphqlUrl, 'before-crash');
@@ -117,7 +158,7 @@ describe('serve on the embedded Postgres', () => {
 
     const recovered = await startServe(env());
     expect(isAlive(orphan)).toBe(false);
-    expect((await datasetNames(recovered.graphqlUrl)).sort()).toEqual(['before-crash', 'kept']);
+    expect((await datasetNames(recovered.graphqlUrl)).sort()).toEqual(['before-crash', 'kept', 'survives-kill']);
     recovered.child.kill('SIGINT');
     expect(await recovered.exited).toBe(0);
   });
