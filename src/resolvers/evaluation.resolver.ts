@@ -16,6 +16,7 @@ import {
 } from '../schema/evaluation.type';
 import { Run } from '../schema/run.type';
 import type { ApiContext } from './context';
+import { loaders } from './loaders';
 import { baselinesOf, calibrationOf, correlationsOf, DEFAULT_CURVE_POINTS, qcCurveOf, type QcCurveResult } from '../services/evaluation-analytics';
 import { predictionIdsInOrder, structureSummaries } from '../store/evaluation-queries';
 import { encodeCursor, decodeCursor, isUuid } from './paginate';
@@ -53,28 +54,27 @@ export class EvaluationResolver {
 
   @FieldResolver(() => Run)
   async run(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
-    return ctx.store.run.findUnique({ where: { id: e.runId } });
+    return loaders(ctx).run.load(e.runId);
   }
 
   @FieldResolver(() => Run)
   async trainingRun(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
-    return ctx.store.run.findUnique({ where: { id: e.trainingRunId } });
+    return loaders(ctx).run.load(e.trainingRunId);
   }
 
   @FieldResolver(() => Method, { nullable: true })
   async method(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
-    return (await ctx.store.run.findUnique({ where: { id: e.trainingRunId }, select: { method: true } }))?.method ?? null;
+    return (await loaders(ctx).run.load(e.trainingRunId))?.method ?? null;
   }
 
   @FieldResolver(() => Dataset)
   async dataset(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
-    return ctx.store.dataset.findUnique({ where: { id: e.datasetId } });
+    return loaders(ctx).dataset.load(e.datasetId);
   }
 
   @FieldResolver(() => [Checkpoint])
   async checkpoints(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
-    const links = await ctx.store.evaluationCheckpoint.findMany({ where: { evaluationId: e.id }, include: { checkpoint: true } });
-    return links.map((l) => l.checkpoint).sort((a, b) => a.member - b.member);
+    return loaders(ctx).checkpoints.load(e.id);
   }
 
   @FieldResolver(() => [StructureSummary])
@@ -143,7 +143,8 @@ export class EvaluationResolver {
       where: { id: { in: pageIds } },
       select: { id: true, evaluationId: true, sliceId: true, createdAt: true },
     });
-    const nodes = pageIds.map((id) => rows.find((r) => r.id === id)!);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const nodes = pageIds.map((id) => byId.get(id)!);
     const pageInfo = new PageInfo();
     pageInfo.hasNextPage = start + page.first < ids.length;
     pageInfo.endCursor = nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : null;

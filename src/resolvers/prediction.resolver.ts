@@ -4,6 +4,7 @@ import { Slice } from '../schema/slice.type';
 import { heatPng, labelPng } from '../render/png';
 import { MAP_MAX_NATS, unpackLabels, unpackNatsMap } from '../store/map-codec';
 import type { ApiContext } from './context';
+import { loaders } from './loaders';
 import { isUuid } from './paginate';
 
 type PredictionRow = Prediction;
@@ -19,17 +20,17 @@ export class PredictionResolver {
 
   @FieldResolver(() => Slice)
   async slice(@Root() p: PredictionRow, @Ctx() ctx: ApiContext) {
-    return ctx.store.slice.findUnique({ where: { id: p.sliceId }, omit: { image: true, label: true } });
+    return loaders(ctx).slice.load(p.sliceId);
   }
 
   @FieldResolver(() => [StructureMetricRow], { description: 'Per-structure metrics (LV, MYO, RV)' })
   async metrics(@Root() p: PredictionRow, @Ctx() ctx: ApiContext) {
-    return ctx.store.structureMetric.findMany({ where: { predictionId: p.id }, orderBy: { structure: 'asc' } });
+    return loaders(ctx).structureMetrics.load(p.id);
   }
 
   @FieldResolver(() => ImageMetricRow, { nullable: true })
   async image(@Root() p: PredictionRow, @Ctx() ctx: ApiContext) {
-    return ctx.store.imageMetric.findUnique({ where: { predictionId: p.id } });
+    return loaders(ctx).imageMetric.load(p.id);
   }
 
   @FieldResolver(() => String, { description: 'Mean-prediction label map (PNG data URL, transparent background)' })
