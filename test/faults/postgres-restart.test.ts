@@ -2,7 +2,8 @@
  * Postgres restarted under load: a real `cardiac-uq serve` (API + worker) on a Postgres cluster
  * of its own (test/support/pg-cluster.mjs) while clients query it and jobs are queued. The
  * cluster is stopped mid-work and started again: the API answers again without a restart of
- * cardiac-uq, the worker reconnects, and every queued job finishes exactly once.
+ * cardiac-uq, the worker reconnects, and every queued job finishes exactly once. While an external
+ * database is away, /readyz is 503 and GraphQL answers DATABASE_UNAVAILABLE.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -135,3 +136,43 @@ test('the API and the worker reconnect after Postgres restarts; queued jobs fini
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 300000);
+
+test('an external database that goes away: /readyz 503 with the reason, GraphQL DATABASE_UNAVAILABLE, /healthz 200; back when it is', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-pg-away-'));
+  const port = await freePort();
+  let cluster = startCluster(dir, port);
+  let serve: RoleProcess | undefined;
+  try {
+    await cluster.ready;
+    serve = await startRole('api', { DATABASE_URL: `postgresql://cuq:cuq@127.0.0.1:${port}/store`, CARDIAC_UQ_DATA_DIR: dir });
+    const api = serve.graphqlUrl!;
+    const base = api.replace(/\/graphql$/, '');
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    cluster.child.kill('SIGTERM');
+    await cluster.exited;
+
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { reason: string }).reason).toMatch(/^database: /);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    // Read queries, and a query whose authentication step reads the store first.
+    for (const query of ['{ datasets { nodes { name } } }', '{ runs(first: 5) { totalCount } }']) {
+      const response = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+      expect(response.status).toBe(503);
+      expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['DATABASE_UNAVAILABLE']);
+    }
+
+    cluster = startCluster(dir, port);
+    await cluster.ready;
+    for (const deadline = Date.now() + 60000; (await fetch(`${base}/readyz`)).status !== 200; await new Promise((r) => setTimeout(r, 250))) {
+      if (Date.now() > deadline) throw new Error(`not ready again:\n${serve.output().slice(-3000)}`);
+    }
+    expect((await gql(api, '{ datasets { nodes { name } } }')).data.datasets.nodes).toEqual([]);
+  } finally {
+    if (serve) await stopProcess(serve);
+    cluster.child.kill('SIGTERM');
+    await cluster.exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 180000);
