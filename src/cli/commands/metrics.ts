@@ -67,11 +67,14 @@ export function describeLabels(labels: LabelMap): string {
  * of the label map.
  */
 export function labelImage(data: Float32Array, cols: number, labels: LabelMap, what: string): Uint8Array {
-  const allowed = new Set<number>([0, ...STRUCTURES.map((s) => labels[s])]);
+  // A table over the byte values, not a Set: this runs once per voxel.
+  const allowed = new Uint8Array(256);
+  for (const value of [0, ...STRUCTURES.map((s) => labels[s])]) allowed[value] = 1; // parseLabelMap: 1..255
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
-    if (!allowed.has(v)) {
+    const byte = v & 255;
+    if (byte !== v || allowed[byte] === 0) {
       throw new InvalidInputError(
         'BAD_LABEL',
         `${what}: value ${v} at (x=${Math.floor(i / cols)}, y=${i % cols}) is not in the label map (${describeLabels(labels)})`,

@@ -18,6 +18,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Gunzip, gzipSync } from 'fflate';
 import type * as NiftiReader from 'nifti-reader-js' with { 'resolution-mode': 'import' };
 import { InvalidInputError } from '../errors';
@@ -84,17 +85,22 @@ function niftiReader(): NiftiReaderModule {
 interface TypeInfo {
   bytes: number;
   read(view: DataView, offset: number, littleEndian: boolean): number;
+  /** Typed-array view of the voxels when they are aligned and little-endian (the common case): a fast path. */
+  array: new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayLike<number>;
 }
 const READ_TYPES: Record<number, TypeInfo> = {
-  2: { bytes: 1, read: (v, o) => v.getUint8(o) },
-  4: { bytes: 2, read: (v, o, le) => v.getInt16(o, le) },
-  8: { bytes: 4, read: (v, o, le) => v.getInt32(o, le) },
-  16: { bytes: 4, read: (v, o, le) => v.getFloat32(o, le) },
-  64: { bytes: 8, read: (v, o, le) => v.getFloat64(o, le) },
-  256: { bytes: 1, read: (v, o) => v.getInt8(o) },
-  512: { bytes: 2, read: (v, o, le) => v.getUint16(o, le) },
-  768: { bytes: 4, read: (v, o, le) => v.getUint32(o, le) },
+  2: { bytes: 1, read: (v, o) => v.getUint8(o), array: Uint8Array },
+  4: { bytes: 2, read: (v, o, le) => v.getInt16(o, le), array: Int16Array },
+  8: { bytes: 4, read: (v, o, le) => v.getInt32(o, le), array: Int32Array },
+  16: { bytes: 4, read: (v, o, le) => v.getFloat32(o, le), array: Float32Array },
+  64: { bytes: 8, read: (v, o, le) => v.getFloat64(o, le), array: Float64Array },
+  256: { bytes: 1, read: (v, o) => v.getInt8(o), array: Int8Array },
+  512: { bytes: 2, read: (v, o, le) => v.getUint16(o, le), array: Uint16Array },
+  768: { bytes: 4, read: (v, o, le) => v.getUint32(o, le), array: Uint32Array },
 };
+
+// Typed arrays read in the platform's byte order; the fast path needs it to be the file's.
+const PLATFORM_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
@@ -123,14 +129,12 @@ function concat(chunks: Uint8Array[], total: number): Uint8Array {
 /**
  * Inflates a gzipped NIfTI up to the bytes its header needs (vox_offset + voxel data); the header
  * is validated as soon as it is out, so an invalid or oversized one stops the inflation there.
+ * Once the header has bounded the output, zlib inflates the rest natively (several times faster
+ * than the streamed inflater) with the output capped at exactly those bytes; a stream that holds
+ * more, ends early or is broken goes through the streamed inflater, which stops at the bound and
+ * tells which.
  */
 function gunzipNifti(bytes: Uint8Array): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const inflater = new Gunzip((chunk) => {
-    chunks.push(chunk);
-    total += chunk.length;
-  });
   // ISIZE (uncompressed size mod 2^32, the trailer's last 4 bytes) is only a claim, but one over the
   // cap is refused before inflating anything.
   const n = bytes.length;
@@ -138,13 +142,38 @@ function gunzipNifti(bytes: Uint8Array): Uint8Array {
   if (isize > MAX_VOXELS * 8 + 65536) {
     throw new InvalidInputError('TOO_LARGE', `gzip trailer claims ${isize} bytes uncompressed (a crafted or truncated file?)`);
   }
-  let needed = Infinity;
+  const streamed = inflateStreamed(bytes, true);
+  if (streamed.raw) return streamed.raw;
   try {
-    for (let at = 0, step = HEADER_INFLATE_STEP; at < n && total < needed; ) {
+    const whole = gunzipSync(bytes, { maxOutputLength: streamed.needed });
+    if (whole.length === streamed.needed) return new Uint8Array(whole.buffer, whole.byteOffset, whole.length);
+  } catch {
+    // More bytes than the header needs, a short or a broken stream: the streamed inflater decides.
+  }
+  return inflateStreamed(bytes, false).raw as Uint8Array;
+}
+
+/**
+ * The streamed inflation: up to the header (headerOnly: then returns how many bytes the file
+ * needs, unless the whole file was already out) or up to those bytes.
+ */
+function inflateStreamed(bytes: Uint8Array, headerOnly: boolean): { raw?: Uint8Array; needed: number } {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const inflater = new Gunzip((chunk) => {
+    chunks.push(chunk);
+    total += chunk.length;
+  });
+  const n = bytes.length;
+  let needed = Infinity;
+  let at = 0;
+  try {
+    for (let step = HEADER_INFLATE_STEP; at < n && total < needed; ) {
       inflater.push(bytes.subarray(at, at + step));
       at += step;
       if (needed === Infinity && total >= HEADER_PREFIX) {
         needed = parseHeader(toArrayBuffer(concat(chunks, total))).needed;
+        if (headerOnly && total < needed) return { needed };
         step = DATA_INFLATE_STEP;
       }
     }
@@ -155,7 +184,7 @@ function gunzipNifti(bytes: Uint8Array): Uint8Array {
     throw new InvalidInputError('BAD_FORMAT', `broken gzip stream: ${error instanceof Error ? error.message : String(error)}`);
   }
   const raw = concat(chunks, total);
-  return raw.length > needed ? raw.subarray(0, needed) : raw;
+  return { raw: raw.length > needed ? raw.subarray(0, needed) : raw, needed };
 }
 
 /** The bytes as an ArrayBuffer of their own: the view's buffer when it spans it (read only here), else a copy. */
@@ -285,12 +314,16 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
   });
 
   const { slope, inter } = scaling(header.scl_slope, header.scl_inter);
-  const view = new DataView(buffer);
-  const le = header.littleEndian;
   const data = new Float32Array(voxels);
+  if (header.littleEndian === PLATFORM_LITTLE_ENDIAN && offset % type.bytes === 0) {
+    const voxelValues = new type.array(buffer, offset, voxels);
+    for (let i = 0; i < voxels; i++) data[i] = voxelValues[i] * slope + inter;
+  } else {
+    const view = new DataView(buffer);
+    for (let i = 0; i < voxels; i++) data[i] = type.read(view, offset + i * type.bytes, header.littleEndian) * slope + inter;
+  }
+  // Checked after the float32 stores: scaling can overflow float32 even when float64 is finite.
   for (let i = 0; i < voxels; i++) {
-    data[i] = type.read(view, offset + i * type.bytes, le) * slope + inter;
-    // checked after the float32 store: scaling can overflow float32 even when float64 is finite
     if (data[i] - data[i] !== 0) {
       throw new InvalidInputError('NON_FINITE', `NIfTI voxel ${i} is ${data[i]} (NaN/Inf not allowed)`);
     }
@@ -454,9 +487,12 @@ export function sliceOf(vol: NiftiVolume, z: number, t = 0): Slice2DData {
     throw new InvalidInputError('BAD_ARGUMENT', `slice ${z} frame ${t} outside volume [${vol.dims.join(', ')}]`);
   }
   const base = nx * ny * (z + nz * t);
+  const source = vol.data;
   const data = new Float32Array(nx * ny);
-  for (let x = 0; x < nx; x++) {
-    for (let y = 0; y < ny; y++) data[x * ny + y] = vol.data[base + x + nx * y];
+  // Read the file's x-fastest rows in order; the writes stride by ny.
+  for (let y = 0; y < ny; y++) {
+    const row = base + nx * y;
+    for (let x = 0; x < nx; x++) data[x * ny + y] = source[row + x];
   }
   return { rows: nx, cols: ny, data };
 }
