@@ -1,6 +1,8 @@
 /**
  * Writes one evaluation shard's results — predictions, per-structure and per-image metrics,
- * optional samples, and an audit event — in one transaction with batched inserts. Exactly once:
+ * optional samples, and an audit event — in one transaction. Each table gets one multi-row
+ * statement: the metric rows as column arrays through INSERT … SELECT FROM unnest(…), so a shard's
+ * metrics cost two statements whatever its size (docs/design.md "Store"). Exactly once:
  * a transaction-scoped lock on (evaluation, shard) and a check for existing rows make a retry or
  * a concurrent second attempt write nothing; a shard killed midway never committed anything.
  */
@@ -12,6 +14,8 @@ import { DIGEST_VERSION, shardDigest } from '../db/result-digest';
 import { STRUCTURES } from '../engine/data/types';
 import { METRIC_VERSION, type SliceEvaluation } from '../engine/metrics/slice-evaluation';
 import { packLabels, packNatsMap } from './map-codec';
+
+type Tx = Parameters<Parameters<Store['$transaction']>[0]>[0];
 
 export interface ShardRow {
   sliceId: string;
@@ -40,42 +44,8 @@ export async function writeShard(
         miMap: result.miMap ? packNatsMap(result.miMap) : null,
       }));
       await tx.prediction.createMany({ data: predictions });
-      await tx.structureMetric.createMany({
-        data: rows.flatMap(({ result }, i) =>
-          STRUCTURES.map((structure) => {
-            const m = result.structures[structure];
-            return {
-              predictionId: predictions[i].id,
-              evaluationId,
-              structure,
-              status: m.status,
-              dice: m.dice,
-              assdMm: m.assdMm,
-              hdMm: m.hdMm,
-              hd95Mm: m.hd95Mm,
-              diceWithin: m.diceWithin,
-              assdWithinMm: m.assdWithinMm,
-              poor: m.poor,
-              metricVersion: METRIC_VERSION,
-            };
-          }),
-        ),
-      });
-      await tx.imageMetric.createMany({
-        data: rows.map(({ result }, i) => ({
-          predictionId: predictions[i].id,
-          evaluationId,
-          nll: result.nll,
-          brier: result.brier,
-          entropy: result.entropy,
-          mi: result.mi,
-          pixels: result.meanLabels.length,
-          binCounts: result.histogram.count,
-          binConfidenceSum: result.histogram.sumConfidence,
-          binCorrect: result.histogram.sumCorrect,
-          metricVersion: METRIC_VERSION,
-        })),
-      });
+      await insertStructureMetrics(tx, evaluationId, rows, predictions.map((p) => p.id));
+      await insertImageMetrics(tx, evaluationId, rows, predictions.map((p) => p.id));
       const samples = rows.flatMap(({ sampleLabels }, i) =>
         sampleLabels.map((labels, t) => ({ predictionId: predictions[i].id, index: t, labelMap: packLabels(labels) })),
       );
@@ -99,4 +69,45 @@ export async function writeShard(
     },
     { timeout: 120000, maxWait: 60000 },
   );
+}
+
+/**
+ * Floats travel as their shortest round-trip text (String(x)), which Postgres parses back to the
+ * same double: a number[] parameter loses the last digit on its way through the driver adapter.
+ */
+const floats = (values: Array<number | null>) => values.map((v) => (v === null ? null : String(v)));
+
+async function insertStructureMetrics(tx: Tx, evaluationId: string, rows: ShardRow[], predictionIds: string[]) {
+  const metrics = rows.flatMap(({ result }, i) => STRUCTURES.map((structure) => ({ id: predictionIds[i], structure, m: result.structures[structure] })));
+  const column = <T>(f: (row: (typeof metrics)[number]) => T) => metrics.map(f);
+  await tx.$executeRaw`
+    INSERT INTO "StructureMetric" ("predictionId", "evaluationId", structure, status, dice, "assdMm", "hdMm", "hd95Mm", "diceWithin", "assdWithinMm", poor, "metricVersion")
+    SELECT u.id, ${evaluationId}::uuid, u.structure::"Structure", u.status::"MetricStatus", u.dice, u.assd, u.hd, u.hd95, u.dw, u.aw, u.poor, ${METRIC_VERSION}::int
+    FROM unnest(${column((r) => r.id)}::uuid[], ${column((r) => r.structure)}::text[], ${column((r) => r.m.status)}::text[],
+      ${floats(column((r) => r.m.dice))}::text[]::float8[], ${floats(column((r) => r.m.assdMm))}::text[]::float8[], ${floats(column((r) => r.m.hdMm))}::text[]::float8[], ${floats(column((r) => r.m.hd95Mm))}::text[]::float8[],
+      ${floats(column((r) => r.m.diceWithin))}::text[]::float8[], ${floats(column((r) => r.m.assdWithinMm))}::text[]::float8[], ${column((r) => r.m.poor)}::bool[])
+      AS u(id, structure, status, dice, assd, hd, hd95, dw, aw, poor)`;
+}
+
+/** The reliability histograms travel flattened, `bins` values a row, and are cut back per row. */
+async function insertImageMetrics(tx: Tx, evaluationId: string, rows: ShardRow[], predictionIds: string[]) {
+  const bins = rows[0]?.result.histogram.count.length ?? 0;
+  for (const { result } of rows) {
+    const h = result.histogram;
+    if (h.count.length !== bins || h.sumConfidence.length !== bins || h.sumCorrect.length !== bins) throw new RangeError(`every slice of a shard needs ${bins} calibration bins`);
+    // Postgres would round a fraction cast to int[]; a count that is not an integer is a bug upstream.
+    if (![...h.count, ...h.sumCorrect].every(Number.isInteger)) throw new RangeError('calibration bin counts must be integers');
+  }
+  const column = <T>(f: (row: ShardRow) => T) => rows.map(f);
+  await tx.$executeRaw`
+    INSERT INTO "ImageMetric" ("predictionId", "evaluationId", nll, brier, entropy, mi, pixels, "binCounts", "binConfidenceSum", "binCorrect", "metricVersion")
+    SELECT u.id, ${evaluationId}::uuid, u.nll, u.brier, u.entropy, u.mi, u.pixels,
+      c.v[(u.i - 1) * ${bins}::int + 1 : u.i * ${bins}::int], s.v[(u.i - 1) * ${bins}::int + 1 : u.i * ${bins}::int], k.v[(u.i - 1) * ${bins}::int + 1 : u.i * ${bins}::int],
+      ${METRIC_VERSION}::int
+    FROM unnest(${predictionIds}::uuid[], ${floats(column((r) => r.result.nll))}::text[]::float8[], ${floats(column((r) => r.result.brier))}::text[]::float8[],
+      ${floats(column((r) => r.result.entropy))}::text[]::float8[], ${floats(column((r) => r.result.mi))}::text[]::float8[], ${column((r) => r.result.meanLabels.length)}::int[])
+      WITH ORDINALITY AS u(id, nll, brier, entropy, mi, pixels, i),
+      (SELECT ${rows.flatMap((r) => r.result.histogram.count)}::int[] AS v) c,
+      (SELECT ${floats(rows.flatMap((r) => r.result.histogram.sumConfidence))}::text[]::float8[] AS v) s,
+      (SELECT ${rows.flatMap((r) => r.result.histogram.sumCorrect)}::int[] AS v) k`;
 }
