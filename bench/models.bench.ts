@@ -17,7 +17,7 @@ import { NUM_CLASSES } from '../src/engine/data/types';
 import { PRESETS, type PresetName } from '../src/engine/models/presets';
 import { buildUNet, forwardUNet } from '../src/engine/models/unet';
 import { resolveTraining, type TrainConfig } from '../src/engine/training';
-import { sampleProbabilities } from '../src/engine/training/sampling';
+import { sampleProbabilities } from '../src/engine/inference/sampling';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -22,7 +22,7 @@ import { sliceMetrics } from '../src/engine/metrics/segmentation-metrics';
 import { mutualInformation } from '../src/engine/metrics/mutual-information';
 import type { Method } from '../src/engine/models/config';
 import { trainModel, type TrainConfig } from '../src/engine/training';
-import { sampleSlices } from '../src/engine/training/sampling';
+import { sampleSlices } from '../src/engine/inference/sampling';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -15,7 +15,7 @@ import { evaluateSlice } from '../../src/engine/metrics/slice-evaluation';
 import { mergeReliabilityHistograms, emptyReliabilityHistogram, expectedCalibrationError } from '../../src/engine/metrics/calibration';
 import { qcCurve, randomReviewBaseline, slicePositionBaseline } from '../../src/engine/metrics/qc-curve';
 import { spearman } from '../../src/engine/metrics/spearman';
-import { sampleProbabilities } from '../../src/engine/training/sampling';
+import { sampleProbabilities } from '../../src/engine/inference/sampling';
 import { loadCheckpoint, disposeCheckpoint } from '../../src/engine/checkpoint';
 import { initBackend } from '../../src/engine/backend';
 import { unpackCheckpoint } from '../../src/store/checkpoint-archive';

@@ -4,7 +4,7 @@
  *
  * Posterior samples of one slice as float32 .npy [T, H, W, C] (H = NIfTI x, W = NIfTI y, C = 4:
  * 0 bg, 1 RV, 2 MYO, 3 LV; docs/design.md "Labels and arrays"), on the image's own grid, readable by
- * `cardiac-uq uncertainty`. T is what the method yields (training/sampling.ts): T for MC Dropout
+ * `cardiac-uq uncertainty`. T is what the method yields (inference/sampling.ts): T for MC Dropout
  * and BBB, 1 for a plain U-Net, one per member for an ensemble. Prints a JSON summary on stdout.
  */
 import { Command } from 'commander';
@@ -14,7 +14,7 @@ import { disposeCheckpoint, loadCheckpoint } from '../../engine/checkpoint';
 import { InvalidInputError } from '../../engine/errors';
 import { sliceOf } from '../../engine/io/nifti';
 import { writeNpy } from '../../engine/io/npy';
-import { DEFAULT_SAMPLES, sampleProbabilities } from '../../engine/training/sampling';
+import { DEFAULT_SAMPLES, sampleProbabilities } from '../../engine/inference/sampling';
 import { readNiftiFile, requireOption, volumeDepth } from './metrics';
 
 export interface PredictCliOptions {

@@ -18,7 +18,7 @@
  * the ED stem): the `biomarkers --json` object from S̄ of both phases plus "posterior" with the
  * same keys, each {"mean","sd","q025","q975"} over the T samples (null when undefined in a sample),
  * "samples", "checkpoint_sha256", "ed", "es". One sampling seed for every slice of both phases, so
- * sample t is one posterior draw (training/sampling.ts) and the intervals are posterior intervals.
+ * sample t is one posterior draw (inference/sampling.ts) and the intervals are posterior intervals.
  *
  * Everything is validated before the network runs, and the files are written to a temporary folder
  * and renamed into DIR at the end, so bad input (exit 2) writes nothing: an image that is 2-D or has
@@ -41,7 +41,7 @@ import { type InputErrorCode, InvalidInputError } from '../../engine/errors';
 import { type NiftiGeometry, type NiftiVolume, readNifti, readNiftiGeometry, sliceOf, volumeFromSlices, writeNifti } from '../../engine/io/nifti';
 import { flagsScore, qcScore } from '../../engine/metrics/qc-policy';
 import { summarizeUncertainty } from '../../engine/metrics/uncertainty-summary';
-import { DEFAULT_SAMPLES, sampleProbabilities, samplesReturned } from '../../engine/training/sampling';
+import { DEFAULT_SAMPLES, sampleProbabilities, samplesReturned } from '../../engine/inference/sampling';
 import { biomarkersJson, type Phase, sameInPlaneGrid } from './biomarkers';
 import { parseLabelMap, readInputFile, requireOption, volumeDepth } from './metrics';
 import { checkpointDigest, type PolicyFile, readPolicyFile } from './policy';

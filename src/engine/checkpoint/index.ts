@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { InvalidInputError } from '../errors';
 import type { BackendName } from '../backend';
 import type { Method, UNetConfig } from '../models/config';
-import type { Geometry, IntensityStats } from '../training/input-grid';
+import type { Geometry, IntensityStats } from '../models/input-grid';
 // Registers the custom layer classes before any model.json is deserialised.
 import '../models/layers/always-on-dropout';
 import '../models/layers/bayes-conv2d';

@@ -1,7 +1,7 @@
 /**
  * A biomarker's distribution over T posterior samples (docs/design.md "Definitions" → "Clinical
  * biomarkers"): with x_1..x_T the biomarker computed from sample t of every slice of both phases
- * (coherent draws, see engine/training/sampling.ts),
+ * (coherent draws, see engine/inference/sampling.ts),
  *
  *   mean = Σ x_t / T
  *   SD   = sqrt(Σ (x_t − mean)² / (T − 1))     the sample SD (Bessel), null for T = 1

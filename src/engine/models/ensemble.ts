@@ -3,10 +3,10 @@
  * trained on the same data from different random initialisations (member m uses seed + m, which
  * also changes its shuffling), whose softmax probabilities are averaged. Members are
  * independent, so they train in parallel (worker threads here, separate jobs in the platform).
- * The sampler (training/sampling.ts) returns one sample per member; `averageSamples` gives the
+ * The sampler (inference/sampling.ts) returns one sample per member; `averageSamples` gives the
  * ensemble prediction p̄ = (1/M) Σ_m p_m.
  */
-import type { ProbabilitySamples } from '../training/sampling';
+import type { ProbabilitySamples } from '../inference/sampling';
 
 /** Paper: 10 members. */
 export const PAPER_ENSEMBLE_MEMBERS = 10;

@@ -2,7 +2,7 @@
  * Training presets (paper "Training Details"; docs/design.md "Models"). Geometry: the data pipeline's
  * 160×160 centre crop is cropped further to `cropSize` around the centre and averaged down by
  * `downsample` (an integer factor) to the network input `inputSize = cropSize / downsample`;
- * predictions are upsampled back and pasted onto the slice's own grid (training/input-grid.ts).
+ * predictions are upsampled back and pasted onto the slice's own grid (models/input-grid.ts).
  *
  * - `paper`: the paper's network and schedule (160×160, depth 5, 32 → 512 filters, 50 epochs,
  *   Adam 1e-4 → 1e-5 after epoch 30, batch 8). For a GPU (`tensorflow` backend).

@@ -10,7 +10,7 @@
  * - mcd: an AlwaysOnDropout after each 3×3 convolution (`all`), or only in the middle of the U
  *   (`middle`: the bottleneck's two convolutions and the deepest decoder level's two). With
  *   `middle`, every encoder level above the bottleneck is deterministic: sampling runs it once
- *   and samples only the rest (prefix caching, training/sampling.ts).
+ *   and samples only the rest (prefix caching, inference/sampling.ts).
  * - bbb: every convolution (3×3 and 1×1) is a BayesConv2D.
  *
  * The wiring is one function (`wireUNet`) used twice: symbolically to build the tf.LayersModel

@@ -23,7 +23,7 @@ import { setNoiseSeed } from '../models/layers/noise-seed';
 import { learningRateAt } from '../models/presets';
 import { bayesLayers, buildUNet, forwardUNet } from '../models/unet';
 import { createRng } from '../random';
-import { imageToInput, intensityStats, labelToTarget, type IntensityStats } from './input-grid';
+import { imageToInput, intensityStats, labelToTarget, type IntensityStats } from '../models/input-grid';
 import { resolveTraining, type ResolvedTraining } from './resolve-config';
 import {
   TrainingCancelledError,

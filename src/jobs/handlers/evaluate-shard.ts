@@ -8,7 +8,7 @@ import { initBackend } from '../../engine/backend';
 import { applyDistortion } from '../../engine/data/distortions';
 import { evaluateSlice } from '../../engine/metrics/slice-evaluation';
 import { argmaxLabels } from '../../engine/metrics/within-sample';
-import { sampleProbabilities } from '../../engine/training/sampling';
+import { sampleProbabilities } from '../../engine/inference/sampling';
 import { runConfig } from '../../domain/run-config';
 import { NUM_CLASSES } from '../../engine/data/types';
 import { modelOfRun } from '../../store/checkpoint-cache';
@@ -48,7 +48,7 @@ export const evaluateShard: JobHandler<typeof QUEUES.evaluateShard> = async (job
     for (const [i, stored] of slices.entries()) {
       const slice = applyDistortion(stored, distortion, sliceSeed(seed, stored.id));
       // One sampling seed for the whole evaluation: sample t is then one posterior draw across all
-      // slices of a subject (coherent draws, engine/training/sampling.ts).
+      // slices of a subject (coherent draws, engine/inference/sampling.ts).
       const samples = sampleProbabilities(model, slice, evaluation.samples, { seed });
       const [T, H, W] = samples.shape;
       const result = evaluateSlice(samples.data, { T, rows: H, cols: W, C: NUM_CLASSES }, slice.label, slice.spacingMm, {

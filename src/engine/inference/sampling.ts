@@ -2,7 +2,7 @@
  * Posterior samples of softmax probabilities per slice: the common sampler every method shares
  * (after torch-uncertainty: thin wrappers, one output shape). Each slice yields a
  * Float32Array shaped [T, H, W, C] (C-order, H = rows = NIfTI x, W = cols, C = 4) on the slice's
- * own grid (crop and downsampling undone, training/input-grid.ts), which the uncertainty
+ * own grid (crop and downsampling undone, models/input-grid.ts), which the uncertainty
  * measures read.
  *
  * What T means per method:
@@ -33,7 +33,7 @@ import type { LoadedCheckpoint, SingleCheckpoint } from '../checkpoint';
 import { NUM_CLASSES } from '../data/types';
 import { setNoiseSeed, withSampleNoise } from '../models/layers/noise-seed';
 import { forwardUNet, prefixBoundary, prefixCache } from '../models/unet';
-import { imageToInput, probabilitiesToSlice } from './input-grid';
+import { imageToInput, probabilitiesToSlice } from '../models/input-grid';
 
 export const DEFAULT_SAMPLES = 50;
 

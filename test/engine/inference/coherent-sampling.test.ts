@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { initBackend } from '../../../src/engine/backend';
 import { disposeCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../../../src/engine/checkpoint';
 import { trainModel } from '../../../src/engine/training';
-import { type ProbabilitySamples, sampleProbabilities, sampleSlices } from '../../../src/engine/training/sampling';
-import { syntheticSet, syntheticSlice } from './synthetic';
+import { type ProbabilitySamples, sampleProbabilities, sampleSlices } from '../../../src/engine/inference/sampling';
+import { syntheticSet, syntheticSlice } from '../training/synthetic';
 
 let tmp: string;
 const ck: Record<string, LoadedCheckpoint> = {};

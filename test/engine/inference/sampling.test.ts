@@ -11,10 +11,10 @@ import { initBackend } from '../../../src/engine/backend';
 import { disposeCheckpoint, loadCheckpoint, readMeta, type LoadedCheckpoint } from '../../../src/engine/checkpoint';
 import { averageSamples } from '../../../src/engine/models/ensemble';
 import { trainModel } from '../../../src/engine/training';
-import { sampleProbabilities, sampleSlices } from '../../../src/engine/training/sampling';
+import { sampleProbabilities, sampleSlices } from '../../../src/engine/inference/sampling';
 import { setNoiseSeed } from '../../../src/engine/models/layers/noise-seed';
 import { forwardUNet } from '../../../src/engine/models/unet';
-import { syntheticSet, syntheticSlice } from './synthetic';
+import { syntheticSet, syntheticSlice } from '../training/synthetic';
 
 const data = { train: syntheticSet(8, 3), val: syntheticSet(4, 4) };
 let tmp: string;
