@@ -19,7 +19,8 @@ import { disposeCheckpoint, loadCheckpoint } from '../src/engine/checkpoint';
 import { generatePhantomDataset } from '../src/engine/data/phantom';
 import { NUM_CLASSES, STRUCTURES, type Structure } from '../src/engine/data/types';
 import { sliceMetrics } from '../src/engine/metrics/segmentation-metrics';
-import { mutualInformation } from '../src/engine/metrics/mutual-information';
+import { imageMean } from '../src/engine/metrics/predictive-entropy';
+import { sampleStatistics } from '../src/engine/metrics/sample-statistics';
 import type { Method } from '../src/engine/models/config';
 import { trainModel, type TrainConfig } from '../src/engine/training';
 import { sampleSlices } from '../src/engine/inference/sampling';
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
           sums[k].dice += metrics[k].dice;
           sums[k].n++;
         }
-        miSum += mutualInformation(s.data, { T: s.shape[0], rows: sl.rows, cols: sl.cols, C: NUM_CLASSES });
+        miSum += imageMean(sampleStatistics(s.data, { T: s.shape[0], rows: sl.rows, cols: sl.cols, C: NUM_CLASSES }).miMap);
       });
     }
     disposeCheckpoint(ck);

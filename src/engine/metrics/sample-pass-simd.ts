@@ -49,7 +49,7 @@ export interface RawSampleStatistics {
   meanEntropy: Float64Array;
   /**
    * H(p̄) per pixel from p̄ rounded to float32, by the same x·ln x as meanSampleEntropy: equal to
-   * a sample's own entropy where p̄ is that float32 sample (sample-statistics.ts meanEntropyForMi).
+   * a sample's own entropy where p̄ is that float32 sample (mutual-information.ts).
    */
   meanEntropyMatched: Float64Array;
   labels: Uint8Array;

@@ -1,16 +1,18 @@
 /**
  * One fused, cache-blocked pass over T posterior samples p_t (float32, C-order [T, H, W, C];
  * docs/design.md "Labels and arrays") that yields everything the uncertainty measures need:
- *   - Σ_t p_t per pixel and class → p̄ = (1/T) Σ_t p_t                  (predictive-entropy.ts)
- *   - (1/T) Σ_t H(p_t) per pixel, H(p) = −Σ_c p_c ln p_c, 0·ln 0 = 0  (mutual-information.ts)
+ *   - p̄ = (1/T) Σ_t p_t per pixel and class, and its entropy H(p̄)     (predictive-entropy.ts)
+ *   - (1/T) Σ_t H(p_t) per pixel, H(p) = −Σ_c p_c ln p_c, 0·ln 0 = 0,
+ *     and MI = H(p̄) − (1/T) Σ_t H(p_t)                                 (mutual-information.ts)
  *   - S_t = argmax_c p_t (ties → lowest class), with per-(t, class) pixel counts and bounding
  *     boxes                                                             (within-sample.ts)
  * C = 4 (the ACDC labels) runs in WebAssembly SIMD (sample-pass-simd.ts); other class counts run
  * the scalar pass below, in pixel blocks so the p̄ accumulators of a block stay in L1 while all T
  * samples stream through it, with the logarithms of float32-log.ts.
  */
-import { entropyMap } from './entropy-map';
 import { float32Bits, xLnXFloat32 } from './float32-log';
+import { mutualInformationMap } from './mutual-information';
+import { entropyMap } from './predictive-entropy';
 import { type RawSampleStatistics, samplePassSimd } from './sample-pass-simd';
 
 export interface SampleShape {
@@ -32,12 +34,8 @@ export interface SampleStatistics {
   meanSampleEntropy: Float64Array;
   /** H(p̄) per pixel in float64: the predictive-entropy map. */
   meanEntropy: Float64Array;
-  /**
-   * H(p̄) per pixel for MI = H(p̄) − (1/T) Σ_t H(p_t): meanEntropy, except where p̄ is a float32
-   * vector (always so where the samples agree: their mean is each of them), where it is formed by
-   * the samples' own x·ln x, so that MI is exactly 0 there.
-   */
-  meanEntropyForMi: Float64Array;
+  /** MI = H(p̄) − (1/T) Σ_t H(p_t) per pixel, nats (mutual-information.ts). */
+  miMap: Float64Array;
   /** S_t = argmax p_t, T·rows·cols. */
   sampleLabels: Uint8Array;
   /** |S_t = k| at t·C + k. */
@@ -59,20 +57,12 @@ export function sampleStatistics(samples: Float32Array, shape: SampleShape): Sam
   }
   if (C > 255 || C < 1 || T < 1) throw new RangeError(`unsupported shape T=${T}, C=${C}`);
   const raw = C === 4 ? samplePassSimd(samples, T, rows, cols) : samplePassScalar(samples, shape);
-  const { meanEntropy } = raw;
-  const meanEntropyForMi = meanEntropy.slice();
-  const p = raw.meanProbs;
-  for (let j = 0, o = 0; j < pixels; j++, o += C) {
-    let float32 = true;
-    for (let c = 0; c < C && float32; c++) float32 = Math.fround(p[o + c]) === p[o + c];
-    if (float32) meanEntropyForMi[j] = raw.meanEntropyMatched[j];
-  }
   return {
     shape,
     meanProbs: raw.meanProbs,
     meanSampleEntropy: raw.meanSampleEntropy,
-    meanEntropy,
-    meanEntropyForMi,
+    meanEntropy: raw.meanEntropy,
+    miMap: mutualInformationMap(raw, C),
     sampleLabels: raw.labels,
     classCounts: raw.counts,
     classBoxes: raw.boxes,
@@ -145,7 +135,7 @@ function samplePassScalar(samples: Float32Array, shape: SampleShape): RawSampleS
   return { meanProbs: sum, meanSampleEntropy: ent, meanEntropy: entropyMap(sum, pixels, C), meanEntropyMatched: matchedEntropy(sum, pixels, C), labels, counts, boxes };
 }
 
-/** meanEntropyMatched of the scalar pass: H of p̄ rounded to float32 by xLnXFloat32, as the samples. */
+/** meanEntropyMatched of the scalar pass: H of p̄ rounded to float32 by xLnXFloat32, as the samples (mutual-information.ts). */
 function matchedEntropy(meanProbs: Float64Array, pixels: number, C: number): Float64Array {
   const out = new Float64Array(pixels);
   const value = new Float32Array(1);

@@ -10,7 +10,7 @@
  */
 import { ACDC_LABELS, type LabelMap, type SpacingMm, STRUCTURES, type Structure } from '../data/types';
 import { type CalibrationResult, DEFAULT_CALIBRATION_BINS, calibration } from './calibration';
-import { imageMean } from './entropy-map';
+import { imageMean } from './predictive-entropy';
 import { type SampleShape, sampleStatistics } from './sample-statistics';
 import { WithinSampleWorkspace, type WithinSampleMeasures, argmaxLabels, withinSampleMeasures } from './within-sample';
 
@@ -52,15 +52,7 @@ export function summarizeUncertainty(
   const pixels = shape.rows * shape.cols;
   const labels = options.labels ?? ACDC_LABELS;
   const stats = sampleStatistics(samples, shape);
-  const hMap = stats.meanEntropy;
-  const entropy = imageMean(hMap);
-  let miSum = 0;
-  const miMap = options.keepMaps ? new Float64Array(pixels) : undefined;
-  for (let j = 0; j < pixels; j++) {
-    const v = stats.meanEntropyForMi[j] - stats.meanSampleEntropy[j];
-    miSum += v;
-    if (miMap) miMap[j] = v;
-  }
+  const { meanEntropy: hMap, miMap } = stats;
   const meanLabels = argmaxLabels(stats.meanProbs, pixels, shape.C);
   const structures = {} as Record<Structure, WithinSampleMeasures>;
   for (const s of STRUCTURES) structures[s] = withinSampleMeasures(stats, meanLabels, labels[s], options.spacingMm, ws);
@@ -69,8 +61,8 @@ export function summarizeUncertainty(
     : null;
   return {
     T: shape.T,
-    entropy,
-    mi: miSum / pixels,
+    entropy: imageMean(hMap),
+    mi: imageMean(miMap),
     calibration: cal,
     structures,
     meanLabels,

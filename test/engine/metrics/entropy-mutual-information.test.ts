@@ -1,9 +1,14 @@
 import seedrandom from 'seedrandom';
 import { float32Bits, xLnXFloat32 } from '../../../src/engine/metrics/float32-log';
-import { mutualInformation, mutualInformationMap } from '../../../src/engine/metrics/mutual-information';
-import { predictiveEntropy, predictiveEntropyMap } from '../../../src/engine/metrics/predictive-entropy';
-import { sampleStatistics } from '../../../src/engine/metrics/sample-statistics';
+import { imageMean } from '../../../src/engine/metrics/predictive-entropy';
+import { type SampleShape, sampleStatistics } from '../../../src/engine/metrics/sample-statistics';
 import { randomSamples, refEntropy } from './brute-force';
+
+// The maps as the pipeline computes them (one fused pass), and their image means.
+const predictiveEntropyMap = (s: Float32Array, shape: SampleShape) => sampleStatistics(s, shape).meanEntropy;
+const mutualInformationMap = (s: Float32Array, shape: SampleShape) => sampleStatistics(s, shape).miMap;
+const predictiveEntropy = (s: Float32Array, shape: SampleShape) => imageMean(predictiveEntropyMap(s, shape));
+const mutualInformation = (s: Float32Array, shape: SampleShape) => imageMean(mutualInformationMap(s, shape));
 
 const shape1 = (T: number, C: number) => ({ T, rows: 1, cols: 1, C });
 
