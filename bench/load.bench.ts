@@ -3,10 +3,14 @@
  *
  * 1. API: a real `cardiac-uq serve --role api` on a store seeded with synthetic results
  *    (test/support/synthetic-store.ts: BENCH_SUBJECTS × 10 slices, one evaluation with a prediction,
- *    three structure rows and one image row per slice); BENCH_CLIENTS (100) concurrent clients for
- *    BENCH_SECONDS (60) s, each looping over curve queries (calibration, QC curve, summary) and list
- *    queries (runs, predictions sorted by entropy, slices); latency p50/p95/p99 and errors. The
- *    per-key rate limit is switched off (CARDIAC_UQ_RATE_LIMIT=0): all clients are one process.
+ *    three structure rows and one image row per slice). The dashboard's read mix is curve queries
+ *    (calibration, QC curve, summary) and list queries (runs, predictions sorted by entropy, slices).
+ *    a. `{ serverInfo }` (one client in a loop) and the read mix (BENCH_MIX_CLIENTS, 10) for
+ *       BENCH_MIX_SECONDS (20) s, first idle, then while two `serve --role worker` processes each
+ *       train a network (real wasm training on a phantom dataset): p95 of each, both ways.
+ *    b. BENCH_CLIENTS (100) concurrent clients for BENCH_SECONDS (30) s of the read mix; latency
+ *       p50/p95/p99 and errors.
+ *    The per-key rate limit is switched off (CARDIAC_UQ_RATE_LIMIT=0): all clients are one process.
  * 2. Queue: BENCH_SHARDS (1 000) evaluation shards on the real pg-boss `evaluate-shard` queue,
  *    drained by two worker processes (bench/shard-drain-worker.ts) that write through the real
  *    exactly-once shard writer with synthetic slice results (no engine). Checks none lost or
@@ -17,6 +21,7 @@
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -28,7 +33,9 @@ import { seedSyntheticStudy } from '../test/support/synthetic-store';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const MIX_CLIENTS = Number(process.env.BENCH_MIX_CLIENTS ?? 10);
+const MIX_SECONDS = Number(process.env.BENCH_MIX_SECONDS ?? 20);
 const SUBJECTS = Number(process.env.BENCH_SUBJECTS ?? 40);
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 1000);
 const BIN = path.resolve(__dirname, '../bin/cardiac-uq.js');
@@ -63,8 +70,8 @@ async function adminQuery(sql: string) {
   }
 }
 
-async function apiLoad(url: string, ids: { evaluationId: string; datasetId: string }) {
-  const queries: Array<[string, string]> = [
+function readMix(ids: { evaluationId: string; datasetId: string }): Array<[string, string]> {
+  return [
     ['calibration', `{ evaluation(id: "${ids.evaluationId}") { calibration { ece nll brier points { confidence accuracy count } } } }`],
     ['qcCurve', `{ evaluation(id: "${ids.evaluationId}") { qcCurve(structure: LV, measure: ENTROPY) { auc reviewAt(target: 0.05) points { flagged remaining } } } }`],
     ['summary', `{ evaluation(id: "${ids.evaluationId}") { summary { structure n kept dice assd hd poorCount } } }`],
@@ -72,38 +79,107 @@ async function apiLoad(url: string, ids: { evaluationId: string; datasetId: stri
     ['predictions', `{ evaluation(id: "${ids.evaluationId}") { predictions(first: 50, sortBy: ENTROPY) { totalCount nodes { id image { entropy mi nll } metrics { structure dice assdMm poor } } } } }`],
     ['slices', `{ slices(first: 100, filter: { datasetId: "${ids.datasetId}" }) { totalCount nodes { id sliceIndex position } } }`],
   ];
-  const latencies = new Map<string, number[]>(queries.map(([name]) => [name, []]));
-  const all: number[] = [];
-  const errors: string[] = [];
-  const deadline = Date.now() + SECONDS * 1000;
+}
+const SERVER_INFO = '{ serverInfo { version backend database queues { name queued active failed completed } } }';
+
+async function post(url: string, query: string) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  return { status: response.status, body: (await response.json()) as { data?: any; errors?: Array<{ message: string }> } };
+}
+
+interface Load {
+  latencies: Map<string, number[]>;
+  all: number[];
+  errors: string[];
+}
+
+/** `clients` loops over `queries` until `seconds` have passed; latencies per query name. */
+async function load(url: string, queries: Array<[string, string]>, clients: number, seconds: number, into?: Load): Promise<Load> {
+  const result = into ?? { latencies: new Map(queries.map(([name]) => [name, []])), all: [], errors: [] };
+  const deadline = Date.now() + seconds * 1000;
   await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, client) => {
+    Array.from({ length: clients }, async (_, client) => {
       for (let i = client; Date.now() < deadline; i++) {
         const [name, query] = queries[i % queries.length];
         const t0 = performance.now();
         try {
-          const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-          const body = (await response.json()) as { errors?: Array<{ message: string }> };
-          if (response.status !== 200 || body.errors) errors.push(`${name}: ${response.status} ${JSON.stringify(body.errors)}`);
+          const { status, body } = await post(url, query);
+          if (status !== 200 || body.errors) result.errors.push(`${name}: ${status} ${JSON.stringify(body.errors)}`);
         } catch (error) {
-          errors.push(`${name}: ${(error as Error).message}`);
+          result.errors.push(`${name}: ${(error as Error).message}`);
         }
         const ms = performance.now() - t0;
-        latencies.get(name)!.push(ms);
-        all.push(ms);
+        result.latencies.get(name)!.push(ms);
+        result.all.push(ms);
       }
     }),
   );
-  const row = (name: string, xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return `${name.padEnd(12)} ${String(s.length).padStart(7)}  p50 ${percentile(s, 50).toFixed(1).padStart(7)}  p95 ${percentile(s, 95).toFixed(1).padStart(7)}  p99 ${percentile(s, 99).toFixed(1).padStart(7)} ms`;
+  return result;
+}
+
+const row = (name: string, xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${name.padEnd(12)} ${String(s.length).padStart(7)}  p50 ${percentile(s, 50).toFixed(1).padStart(7)}  p95 ${percentile(s, 95).toFixed(1).padStart(7)}  p99 ${percentile(s, 99).toFixed(1).padStart(7)} ms`;
+};
+const p95 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 95);
+
+/** `{ serverInfo }` from one client and the read mix from MIX_CLIENTS, at the same time. */
+async function serverInfoAndMix(url: string, mix: Array<[string, string]>) {
+  const [info, reads] = await Promise.all([load(url, [['serverInfo', SERVER_INFO]], 1, MIX_SECONDS), load(url, mix, MIX_CLIENTS, MIX_SECONDS)]);
+  return { serverInfo: p95(info.all), mix: p95(reads.all), errors: info.errors.length + reads.errors.length, n: info.all.length + reads.all.length };
+}
+
+/** Two worker processes, each training one network on a phantom dataset, until `stop()`. */
+async function twoTrainings(url: string, dbUrl: string, dataDir: string) {
+  const workers = [0, 1].map(() =>
+    spawnReady(process.execPath, [BIN, 'serve', '--role', 'worker'], { DATABASE_URL: dbUrl, CARDIAC_UQ_DATA_DIR: dataDir, CARDIAC_UQ_BACKEND: 'wasm' }, /ready;/),
+  );
+  await Promise.all(workers.map((w) => w.started));
+  const until = async (id: string, done: (r: { status: string; progress: number; datasetId?: string }) => boolean) => {
+    for (;;) {
+      const r = (await post(url, `{ run(id: "${id}") { status progress datasetId error } }`)).body.data.run;
+      if (done(r)) return r;
+      if (['FAILED', 'CANCELLED'].includes(r.status)) throw new Error(`run ${id}: ${r.status} ${r.error}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   };
-  console.log(`\nAPI load: ${CLIENTS} clients × ${SECONDS} s  (${all.length} requests, ${(all.length / SECONDS).toFixed(0)} req/s, errors ${errors.length})`);
+  const created = (await post(url, 'mutation { createPhantomDataset(input: { name: "bench-train", site: "A", subjects: 4 }) { id } }')).body.data;
+  const dataset = await until(created.createPhantomDataset.id, (r) => r.status === 'SUCCEEDED');
+  const runIds: string[] = [];
+  for (const seed of [1, 2]) {
+    const started = await post(url, `mutation { startTraining(input: { datasetId: "${dataset.datasetId}", method: PLAIN, preset: "tiny", epochs: 500, seed: ${seed} }) { id } }`);
+    if (!started.body.data?.startTraining) throw new Error(`startTraining: ${JSON.stringify(started.body.errors)}`);
+    runIds.push(started.body.data.startTraining.id);
+  }
+  await Promise.all(runIds.map((id) => until(id, (r) => r.status === 'RUNNING' && r.progress > 0)));
+  return {
+    async stop() {
+      for (const id of runIds) await post(url, `mutation { cancelRun(id: "${id}") { id } }`);
+      for (const w of workers) w.child.kill('SIGTERM');
+      await Promise.all(workers.map((w) => w.exited));
+    },
+  };
+}
+
+async function apiLoad(url: string, ids: { evaluationId: string; datasetId: string }, dbUrl: string) {
+  const mix = readMix(ids);
+  const idle = await serverInfoAndMix(url, mix);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-load-bench-'));
+  const training = await twoTrainings(url, dbUrl, dataDir);
+  const busy = await serverInfoAndMix(url, mix).finally(() => training.stop());
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  console.log(`\nAPI while idle and while 2 worker processes train (${MIX_CLIENTS} read-mix clients + 1 serverInfo client × ${MIX_SECONDS} s each):`);
+  console.log(`  serverInfo p95: idle ${idle.serverInfo.toFixed(1)} ms, training ${busy.serverInfo.toFixed(1)} ms (target ≤ 100)`);
+  console.log(`  read mix p95:   idle ${idle.mix.toFixed(1)} ms, training ${busy.mix.toFixed(1)} ms (target ≤ 300)`);
+  console.log(`  requests ${idle.n} / ${busy.n}, errors ${idle.errors} / ${busy.errors}`);
+
+  const result = await load(url, mix, CLIENTS, SECONDS);
+  console.log(`\nAPI load: ${CLIENTS} clients × ${SECONDS} s  (${result.all.length} requests, ${(result.all.length / SECONDS).toFixed(0)} req/s, errors ${result.errors.length})`);
   console.log(`${'query'.padEnd(12)} ${'n'.padStart(7)}`);
-  for (const [name, xs] of latencies) console.log(row(name, xs));
-  console.log(row('all', all));
-  if (errors.length) console.log(`first errors:\n  ${errors.slice(0, 5).join('\n  ')}`);
-  return errors.length;
+  for (const [name, xs] of result.latencies) console.log(row(name, xs));
+  console.log(row('all', result.all));
+  if (result.errors.length) console.log(`first errors:\n  ${result.errors.slice(0, 5).join('\n  ')}`);
+  return result.errors.length + idle.errors + busy.errors;
 }
 
 async function drain(url: string) {
@@ -166,7 +242,7 @@ async function main() {
     serve = spawnReady(process.execPath, [BIN, 'serve', '--role', 'api'], { DATABASE_URL: dbUrl, CARDIAC_UQ_PORT: '0', CARDIAC_UQ_RATE_LIMIT: '0' }, /ready;/, /GraphQL:\s+\S+\n/);
     const out = await serve.started;
     const graphqlUrl = /GraphQL:\s+(\S+)/.exec(out)![1];
-    const errors = await apiLoad(graphqlUrl, study);
+    const errors = await apiLoad(graphqlUrl, study, dbUrl);
     serve.child.kill('SIGTERM');
     await serve.exited;
     serve = undefined;

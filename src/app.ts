@@ -5,6 +5,7 @@
  * runs on the API's event loop (docs/design.md "Processes and roles"). `close()` stops them in
  * reverse order.
  */
+import os from 'node:os';
 import type { Config, Role } from './config';
 import { createStore, type Store } from './db/client';
 import { openDatabase } from './db/database';
@@ -39,6 +40,8 @@ export interface Platform {
 }
 
 const PROBE_MS = 2000;
+/** Scheduling priority of worker processes (Unix nice). */
+const WORKER_NICE = 10;
 
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -138,6 +141,12 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
     }
     let workerQueues: string[] = [];
     if (role === 'worker') {
+      // Training saturates a core; on a machine shared with the API, the API's answers come first.
+      try {
+        os.setPriority(Math.max(os.getPriority(), WORKER_NICE));
+      } catch {
+        // not permitted here: same priority as the API
+      }
       const worker = await startWorker({ boss, store, config, backend });
       workerQueues = worker.queues;
       closers.push(() => worker.stop());
