@@ -14,8 +14,9 @@
  * - a checkpoint: the Checkpoint row (weights included) and the epoch history of its run and member.
  * Each value is written with a type tag and, for strings, bytes and lists, a length, so no two row
  * sets serialise alike: `n;` null, `t;`/`f;` booleans, `d<String(x)>;` numbers, `T<ISO time>;`,
- * `s<utf-8 length>:<text>`, `b<length>:<bytes>`, `a<length>:` lists, `r<fields>:` rows; JSON
- * columns as canonical JSON text.
+ * `s<utf-8 length>:<text>`, `b<length>:<bytes>`, `h<SHA-256 hex>;` bulk bytes (slice images and
+ * labels, checkpoint weights: hashed by Postgres, so a digest moves hashes, not the volumes),
+ * `a<length>:` lists, `r<fields>:` rows; JSON columns as canonical JSON text.
  *
  * Extra rows count too: verify also looks for result rows no recorded digest covers (a shard
  * inserted without the platform, metric rows whose prediction is missing or of another evaluation).
@@ -50,6 +51,12 @@ class DigestWriter {
       h.update(`a${v.length}:`);
       for (const item of v) this.value(item);
     }
+    return this;
+  }
+
+  /** Bulk bytes by their SHA-256 (hex, as Postgres's sha256() gives it; null stays null). */
+  bytesHash(hex: string | null): this {
+    this.hash.update(hex === null ? 'n;' : `h${hex};`);
     return this;
   }
 
@@ -97,7 +104,24 @@ export async function shardDigest(client: Client, evaluationId: string, shard: n
   return w.hex();
 }
 
-const SLICE_PAGE = 200;
+const SLICE_PAGE = 1000;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+interface SliceDigestRow {
+  id: string;
+  subjectId: string;
+  phase: string;
+  sliceIndex: number;
+  sliceCount: number;
+  position: number;
+  spacingXMm: number;
+  spacingYMm: number;
+  rows: number;
+  cols: number;
+  image: string;
+  label: string;
+  contentHash: string;
+}
 
 export async function datasetDigest(client: Client, datasetId: string): Promise<string> {
   const w = new DigestWriter('dataset');
@@ -106,20 +130,22 @@ export async function datasetDigest(client: Client, datasetId: string): Promise<
   const subjects = await client.subject.findMany({ where: { datasetId }, orderBy: { id: 'asc' } });
   w.value(subjects.length);
   for (const s of subjects) w.row([s.id, s.datasetId, s.externalId, s.group, s.split]);
-  // Slices carry the image bytes: page through them rather than load a dataset at once.
-  let cursor: string | undefined;
+  // Keyset pages of slices with their image and label hashed in Postgres: a dataset's volumes
+  // never cross the wire (reading them through Prisma took longer than writing them).
+  let after = [NIL_UUID, NIL_UUID];
   for (;;) {
-    const page = await client.slice.findMany({
-      where: { subject: { datasetId } },
-      orderBy: [{ subjectId: 'asc' }, { id: 'asc' }],
-      take: SLICE_PAGE,
-      ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),
-    });
+    const page = await client.$queryRaw<SliceDigestRow[]>`
+      SELECT s.id::text, s."subjectId"::text, s.phase::text, s."sliceIndex", s."sliceCount", s.position, s."spacingXMm", s."spacingYMm", s.rows, s.cols,
+             encode(sha256(s.image), 'hex') AS image, encode(sha256(s.label), 'hex') AS label, s."contentHash"
+      FROM "Slice" s JOIN "Subject" j ON j.id = s."subjectId"
+      WHERE j."datasetId" = ${datasetId}::uuid AND (s."subjectId", s.id) > (${after[0]}::uuid, ${after[1]}::uuid)
+      ORDER BY s."subjectId", s.id
+      LIMIT ${SLICE_PAGE}`;
     for (const s of page) {
-      w.row([s.id, s.subjectId, s.phase, s.sliceIndex, s.sliceCount, s.position, s.spacingXMm, s.spacingYMm, s.rows, s.cols, s.image, s.label, s.contentHash]);
+      w.row([s.id, s.subjectId, s.phase, s.sliceIndex, s.sliceCount, s.position, s.spacingXMm, s.spacingYMm, s.rows, s.cols]).bytesHash(s.image).bytesHash(s.label).value(s.contentHash);
     }
     if (page.length < SLICE_PAGE) break;
-    cursor = page[page.length - 1].id;
+    after = [page[page.length - 1].subjectId, page[page.length - 1].id];
   }
   w.value('end');
   return w.hex();
@@ -127,9 +153,11 @@ export async function datasetDigest(client: Client, datasetId: string): Promise<
 
 export async function checkpointDigest(client: Client, checkpointId: string): Promise<string> {
   const w = new DigestWriter('checkpoint');
-  const c = await client.checkpoint.findUnique({ where: { id: checkpointId } });
+  const c = await client.checkpoint.findUnique({ where: { id: checkpointId }, omit: { weights: true } });
   if (!c) return w.row([null]).hex();
-  w.row([c.id, c.runId, c.member, c.epoch, c.valNll, c.weightsSha256, c.weights, c.path, json(c.config), c.backend, json(c.layerStats), c.createdAt]);
+  const [{ weights }] = await client.$queryRaw<Array<{ weights: string | null }>>`
+    SELECT encode(sha256(weights), 'hex') AS weights FROM "Checkpoint" WHERE id = ${checkpointId}::uuid`;
+  w.row([c.id, c.runId, c.member, c.epoch, c.valNll, c.weightsSha256, c.path, json(c.config), c.backend, json(c.layerStats), c.createdAt]).bytesHash(weights);
   const epochs = await client.trainingEpoch.findMany({ where: { runId: c.runId, member: c.member }, orderBy: { epoch: 'asc' } });
   w.value(epochs.length);
   for (const e of epochs) w.row([e.runId, e.member, e.epoch, e.trainLoss, e.valNll, e.seconds, e.createdAt]);
