@@ -226,8 +226,69 @@ describe('cardiac-uq qc', () => {
     expect(table.stdout).toMatch(/AUC 0\.1563/);
   });
 
+  it('failure-detection figures by hand: risk = poor and risk = 1 − Dice, ties averaged', async () => {
+    // accepted in ascending u: .1 (good), the tied .5 pair (one poor), .9 (poor): expected accepted
+    // poor S = 0, ½, 1, 2 → selective risk 0, ¼, ⅓, ½ at coverage ¼..1 (trapezoid / (1 − 1/N))
+    //   AURC = ¼·(⅛ + 7/24 + 5/12)/(¾) = 5/18; optimal 0, 0, ⅓, ½ → 7/36; E-AURC = 1/12
+    //   AUGRC: S/4 = 0, ⅛, ¼, ½ → ¼·(1/16 + 3/16 + 6/16)/(¾) = 5/24
+    //   AUROC: poor {.9, .5} over good {.5, .1}: 3 wins + 1 tie of 4 pairs = .875
+    // 1 − Dice in u order: .1, {.3, .5}, .8 → S = .1, .5, .9, 1.7 → r = .1, .25, .3, .425
+    //   AURC = ¼·(.175 + .275 + .3625)/(¾) = .8125/3; optimal .1, .2, .3, .425 → .7625/3
+    //   AUGRC: .025, .125, .225, .425 → ¼·(.075 + .175 + .325)/(¾) = .575/3
+    file('dice.csv', 'uncertainty,poor,dice\n0.9,1,0.2\n0.5,0,0.7\n0.5,1,0.5\n0.1,0,0.9\n');
+    const out = await json('qc', '--scores', 'dice.csv');
+    expect(out.auc).toBeCloseTo(0.15625, 12);
+    expect(out.aurc).toBeCloseTo(5 / 18, 12);
+    expect(out.e_aurc).toBeCloseTo(1 / 12, 12);
+    expect(out.augrc).toBeCloseTo(5 / 24, 12);
+    expect(out.auroc).toBeCloseTo(0.875, 12);
+    (out.risk_coverage as number[][]).forEach(([c, r], k) => {
+      expect(c).toBe([0.25, 0.5, 0.75, 1][k]);
+      expect(r).toBeCloseTo([0, 1 / 4, 1 / 3, 1 / 2][k], 12);
+    });
+    const d = out.one_minus_dice as Record<string, number>;
+    expect(d.aurc).toBeCloseTo(0.8125 / 3, 12);
+    expect(d.e_aurc).toBeCloseTo(0.05 / 3, 12);
+    expect(d.augrc).toBeCloseTo(0.575 / 3, 12);
+    expect(out.intervals).toBeUndefined();
+    const table = await cli('qc', '--scores', 'dice.csv');
+    expect(table.stdout).toMatch(/risk = poor: AURC 0\.2778, E-AURC 0\.0833, AUGRC 0\.2083; AUROC for poor 0\.8750/);
+    expect(table.stdout).toMatch(/risk = 1 − Dice: AURC 0\.2708/);
+  });
+
+  it('subject bootstrap intervals: one subject is always resampled whole', async () => {
+    // a single subject: every resample is the original table, so each interval is [x, x]
+    file('one.csv', 'subject,uncertainty,poor\ns1,0.9,1\ns1,0.5,0\ns1,0.5,1\ns1,0.1,0\n');
+    const out = await json('qc', '--scores', 'one.csv', '--resamples', '50');
+    const iv = out.intervals as Record<string, number[]>;
+    iv.auc.forEach((v) => expect(v).toBeCloseTo(0.15625, 12));
+    expect(iv.review_at_5pct).toEqual([0.75, 0.75]);
+    iv.auroc.forEach((v) => expect(v).toBeCloseTo(0.875, 12));
+    expect(out.bootstrap).toEqual({ seed: 0, resamples: 50, subjects: 1, auroc_undefined: 0 });
+  });
+
+  it('subject bootstrap intervals: two subjects, resamples AA, AB, BA, BB', async () => {
+    // A = {.9 poor, .1 good}, B = {.5 good, .5 poor}; AA and BB each ≈ ¼ of 1000 resamples, so the
+    // 2.5 % and 97.5 % quantiles are theirs: AUROC AA 1, BB ½; QC AUC AA (0,½)(½,0)(1,0) → .125,
+    // BB (0,½)(1,0) → .25; review at 5 % AA ½, BB 1
+    file('two.csv', 'uncertainty,poor,subject\n0.9,1,A\n0.1,0,A\n0.5,0,B\n0.5,1,B\n');
+    const a = await json('qc', '--scores', 'two.csv', '--seed', '11');
+    const iv = a.intervals as Record<string, number[]>;
+    expect(iv.auroc).toEqual([0.5, 1]);
+    expect(iv.auc[0]).toBeCloseTo(0.125, 12);
+    expect(iv.auc[1]).toBeCloseTo(0.25, 12);
+    expect(iv.review_at_5pct).toEqual([0.5, 1]);
+    expect(a.bootstrap).toEqual({ seed: 11, resamples: 1000, subjects: 2, auroc_undefined: 0 });
+    const again = await json('qc', '--scores', 'two.csv', '--seed', '11');
+    expect(again).toEqual(a);
+    const help = await cli('qc', '--help');
+    for (const option of [/--seed <n>/, /--resamples <n>/, /"subject"/, /"dice"/]) expect(help.stdout).toMatch(option);
+  });
+
   it('refuses malformed CSV with exit code 2', async () => {
     file('ragged.csv', 'uncertainty,poor\n0.1,1,7\n');
+    file('dice-range.csv', 'uncertainty,poor,dice\n0.1,1,1.5\n');
+    file('no-subject.csv', 'uncertainty,poor,subject\n0.1,1,\n');
     file('header.csv', 'score,poor\n0.1,1\n');
     file('poor.csv', 'uncertainty,poor\n0.1,maybe\n');
     file('number.csv', 'uncertainty,poor\nabc,1\n');
@@ -239,6 +300,10 @@ describe('cardiac-uq qc', () => {
       expectBadInput(/line 2: uncertainty "abc"/, 'qc', '--scores', 'number.csv'),
       expectBadInput(/empty/, 'qc', '--scores', 'empty.csv'),
       expectBadInput(/not found/, 'qc', '--scores', 'absent.csv'),
+      expectBadInput(/line 2: dice "1.5" must be a number in \[0, 1\]/, 'qc', '--scores', 'dice-range.csv'),
+      expectBadInput(/line 2: subject is empty/, 'qc', '--scores', 'no-subject.csv'),
+      expectBadInput(/--resamples must be an integer ≥ 1/, 'qc', '--scores', 'number.csv', '--resamples', '0'),
+      expectBadInput(/--seed must be an integer ≥ 0/, 'qc', '--scores', 'number.csv', '--seed', 'x'),
     ]);
   });
 });
