@@ -8,15 +8,17 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type Piscina from 'piscina';
+import type * as PiscinaModule from 'piscina';
 import type { PngTask } from './png-worker';
 
-let pool: Piscina | undefined;
+/** Loaded on first use, since most commands never render (require: see cli/lazy.ts). */
+const loadPiscina = (): typeof PiscinaModule => require('piscina');
 
-function renderPool(): Piscina {
+let pool: PiscinaModule.Piscina | undefined;
+
+function renderPool(): PiscinaModule.Piscina {
   if (!pool) {
-    // Loaded on first use: most commands never render.
-    const { Piscina: Pool } = require('piscina') as typeof import('piscina');
+    const { Piscina: Pool } = loadPiscina();
     pool = new Pool({
       filename: path.join(__dirname, 'png-worker-entry.js'),
       minThreads: 0,

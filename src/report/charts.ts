@@ -2,7 +2,13 @@
  * The report's figures as Vega-Lite specifications, rendered to SVG in Node (vega's headless view,
  * no canvas, no network). Each function takes plain rows (from GraphQL) and returns a spec.
  */
-// vega and vega-lite ship CommonJS builds; loaded on use so the CLI starts fast.
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
+
+// vega and vega-lite ship CommonJS builds; loaded on use so the CLI starts fast (require: see cli/lazy.ts).
+const loadVega = (): typeof Vega => require('vega');
+const loadVegaLite = (): typeof VegaLite => require('vega-lite');
+
 type VegaLiteSpec = Record<string, unknown>;
 
 const METHOD_COLORS = { domain: ['PLAIN', 'MCD-0.1', 'MCD-0.5', 'BBB', 'DE'], range: ['#7f7f7f', '#1f77b4', '#17becf', '#d62728', '#2ca02c'] };
@@ -14,8 +20,8 @@ function methodColor(labels: string[]) {
 }
 
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const vega = require('vega') as typeof import('vega');
-  const vl = require('vega-lite') as typeof import('vega-lite');
+  const vega = loadVega();
+  const vl = loadVegaLite();
   const compiled = vl.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v5.json', background: 'white', ...spec } as never).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();

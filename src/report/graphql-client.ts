@@ -7,7 +7,11 @@ import { graphql } from 'graphql';
 import type { Config } from '../config';
 import type { Store } from '../db/client';
 import type { Boss } from '../jobs/queues';
+import type * as Resolvers from '../resolvers';
 import type { ApiContext } from '../resolvers/context';
+
+/** The API schema (type-graphql and every resolver): loaded when a report runs in process (require: see cli/lazy.ts). */
+const loadResolvers = (): typeof Resolvers => require('../resolvers');
 
 export type GqlClient = <T = any>(query: string, variables?: Record<string, unknown>) => Promise<T>;
 
@@ -19,7 +23,7 @@ export interface InProcessDeps {
 }
 
 export async function inProcessClient(deps: InProcessDeps): Promise<GqlClient> {
-  const { buildApiSchema } = require('../resolvers') as typeof import('../resolvers');
+  const { buildApiSchema } = loadResolvers();
   const schema = await buildApiSchema();
   const contextValue = {
     store: deps.store,

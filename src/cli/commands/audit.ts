@@ -7,6 +7,9 @@
  * chain could not be checked, which is not the same as broken).
  */
 import { Command } from 'commander';
+import { parseKeptHead, verifyAuditChain, type KeptHead } from '../../db/audit';
+import { AuditKeyError, auditKeysFromEnv } from '../../db/audit-key';
+import { describeTarget } from '../../db/result-digest';
 import { withStore } from '../store-access';
 
 export const AUDIT_BROKEN_EXIT = 3;
@@ -21,8 +24,6 @@ export function register(program: Command): void {
     .option('--json', 'JSON output')
     .addHelpText('after', '\nWith CARDIAC_UQ_AUDIT_KEY (and CARDIAC_UQ_AUDIT_OLD_KEYS after a rotation) the HMAC links are checked with the key; exit 2 when it is missing or wrong.')
     .action(async (options: { head?: string; json?: boolean }) => {
-      const { verifyAuditChain, parseKeptHead } = require('../../db/audit') as typeof import('../../db/audit');
-      const { AuditKeyError, auditKeysFromEnv } = require('../../db/audit-key') as typeof import('../../db/audit-key');
       const kept = options.head === undefined ? undefined : parseKeptHead(options.head);
       if (kept === null) {
         console.error(`--head must be <seq>:<hash> or a 64-digit hex hash as verify prints it (got ${JSON.stringify(options.head)})`);
@@ -52,11 +53,9 @@ export function register(program: Command): void {
     });
 }
 
-type Verification = Awaited<ReturnType<typeof import('../../db/audit').verifyAuditChain>>;
-type KeptHead = import('../../db/audit').KeptHead;
+type Verification = Awaited<ReturnType<typeof verifyAuditChain>>;
 
 function toJson(result: Verification) {
-  const { describeTarget } = require('../../db/result-digest') as typeof import('../../db/result-digest');
   const b = result.firstBroken;
   return {
     ok: result.ok,
@@ -71,7 +70,6 @@ function toJson(result: Verification) {
 }
 
 function describe(result: Verification, kept: KeptHead | undefined, keyId: string | null): string[] {
-  const { describeTarget } = require('../../db/result-digest') as typeof import('../../db/result-digest');
   const b = result.firstBroken;
   if (b && b.reason !== 'RESULT_MISMATCH') {
     const why = {

@@ -8,6 +8,7 @@
  * An explicitly requested backend that cannot start is an error, never a silent fallback.
  */
 import * as tf from '@tensorflow/tfjs';
+import type * as TfjsWasm from '@tensorflow/tfjs-backend-wasm';
 import * as path from 'node:path';
 import { InvalidInputError } from '../errors';
 import { registerWasmGradientKernels } from './kernels';
@@ -40,9 +41,12 @@ export function wasmBinaryDir(): string {
   return path.join(path.dirname(pkgJson), 'dist') + path.sep;
 }
 
+/** The wasm backend registers itself on load: loaded only when chosen (require: see cli/lazy.ts). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const loadTfjsWasm = (): typeof TfjsWasm => require('@tensorflow/tfjs-backend-wasm');
+
 async function startWasm(): Promise<boolean> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  const wasm = loadTfjsWasm();
   if (!wasmPathsSet) {
     // Node's emscripten loader reads the binary with fs from this prefix (setWasmPaths, string form).
     wasm.setWasmPaths(wasmBinaryDir());
