@@ -13,3 +13,12 @@ export async function waitForRun(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** Polls `condition` every `intervalMs` until it holds; fails after `timeoutMs`. */
+export async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
