@@ -22,6 +22,8 @@ import { predictionIdsInOrder, structureSummaries } from '../store/evaluation-qu
 import { encodeCursor, decodeCursor, isUuid } from './paginate';
 import { badInput } from './errors';
 import { PageInfo } from '../schema/connection';
+import { variantLabel, type LabelledTraining } from '../domain/methods';
+import { evaluationLabel } from '../domain/evaluation-label';
 
 type EvaluationRow = Evaluation & { calibrationBins: number };
 
@@ -65,6 +67,26 @@ export class EvaluationResolver {
   @FieldResolver(() => Method, { nullable: true })
   async method(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
     return (await loaders(ctx).run.load(e.trainingRunId))?.method ?? null;
+  }
+
+  @FieldResolver(() => String, { description: 'The trained variant: PLAIN, MCD-<rate>, BBB, DE' })
+  async variant(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
+    return variantLabel((await loaders(ctx).run.load(e.trainingRunId))?.config as LabelledTraining);
+  }
+
+  @FieldResolver(() => String, {
+    description: 'The name every view shows: variant (and training seed when the variant was trained more than once on that dataset), dataset and site, split, distortion and level, T; segments joined by " · ", the variant first',
+  })
+  async label(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
+    const l = loaders(ctx);
+    const [training, dataset] = await Promise.all([l.run.load(e.trainingRunId), l.dataset.load(e.datasetId)]);
+    const variant = variantLabel(training?.config as LabelledTraining);
+    const siblings = training?.datasetId ? await l.trainingsOnDataset.load(training.datasetId) : [];
+    const repeated = siblings.filter((r) => variantLabel(r.config as LabelledTraining) === variant).length > 1;
+    return evaluationLabel({
+      variant, seed: training?.seed ?? null, repeated, datasetName: dataset?.name ?? '?', site: dataset?.site ?? null,
+      split: e.split, distortionKind: e.distortionKind, distortionLevel: e.distortionLevel, samples: e.samples,
+    });
   }
 
   @FieldResolver(() => Dataset)

@@ -38,6 +38,14 @@ function createLoaders(store: Store) {
     ),
     run: new DataLoader(async (ids: readonly string[]) => byKey(ids, await store.run.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id)),
     dataset: new DataLoader(async (ids: readonly string[]) => byKey(ids, await store.dataset.findMany({ where: { id: { in: [...ids] } } }), (d) => d.id)),
+    /** The succeeded TRAIN runs on a dataset (for telling repeats of one variant apart). */
+    trainingsOnDataset: new DataLoader(async (datasetIds: readonly string[]) =>
+      groupByKey(
+        datasetIds,
+        await store.run.findMany({ where: { kind: 'TRAIN', status: 'SUCCEEDED', datasetId: { in: [...datasetIds] } }, select: { id: true, datasetId: true, seed: true, config: true } }),
+        (r) => r.datasetId!,
+      ),
+    ),
     /** An evaluation's checkpoints, by ensemble member. */
     checkpoints: new DataLoader(async (evaluationIds: readonly string[]) => {
       const links = await store.evaluationCheckpoint.findMany({ where: { evaluationId: { in: [...evaluationIds] } }, include: { checkpoint: true } });

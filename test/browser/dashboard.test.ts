@@ -1,8 +1,9 @@
 /**
  * The dashboard in a real browser (Chromium found by test/support/browser.ts, driven by playwright-core) against the real
- * platform and a real Postgres seeded with a tiny study through GraphQL. Every chart's numbers
- * (its `data-points`) are checked against the same GraphQL query made here. Screenshots go to
- * test-artifacts/screenshots/.
+ * platform and a real Postgres holding a store the size of the quick study (five variants, both
+ * sites, every distortion level, a sweep still running; test/support/synthetic-store.ts, bulk SQL).
+ * Every chart's numbers (its `data-points`) are checked against the same GraphQL query made here, and
+ * every GraphQL answer the page received is checked for errors. Screenshots go to test-artifacts/screenshots/.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,9 +13,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM_ARGS, findChromium } from '../support/browser';
 import { createDatabase, testServers } from '../support/databases';
 import { startTestPlatform } from '../support/platform';
-import { seedTinyStudy } from '../support/seed-tiny-study';
-import type { TinyStudy } from '../support/seed-tiny-study';
-import { waitForRun } from '../support/poll';
+import { seedSyntheticQuickStudy, type SyntheticQuickStudy } from '../support/synthetic-store';
+import { createStore } from '../../src/db/client';
 
 const SHOTS = path.resolve(__dirname, '../../test-artifacts/screenshots');
 const VIEWS = ['runs', 'compare', 'distortions', 'shift', 'slices', 'audit'];
@@ -23,15 +23,18 @@ const STRUCTURES = ['LV', 'MYO', 'RV'];
 describe('dashboard in Chromium', () => {
   let db: Awaited<ReturnType<typeof createDatabase>>;
   let api: Awaited<ReturnType<typeof startTestPlatform>>;
-  let study: TinyStudy;
+  let study: SyntheticQuickStudy;
   let context: BrowserContext;
   let baseUrl: string;
   let dataDir: string;
   let profileDir: string;
   const consoleErrors: string[] = [];
+  const graphqlErrors: string[] = [];
 
-  const evalId = (method: 'PLAIN' | 'MC_DROPOUT', site: 'A' | 'B') => study.evaluations.find((e) => e.method === method && e.site === site)!.id;
-  const allEvals = () => study.evaluations.map((e) => e.id).join(',');
+  const variant = (label: string) => study.variants.find((v) => v.label === label)!;
+  const evalId = (label: 'PLAIN' | 'MCD-0.5', site: 'A' | 'B') => (site === 'A' ? variant(label).siteA : variant(label).siteB!);
+  /** The study's default: every model's undistorted site-A TEST evaluation (the running PLAIN repeat's too). */
+  const headline = () => [...study.variants, study.running].map((v) => v.siteA);
 
   async function gqlData(query: string, variables: Record<string, unknown> = {}) {
     const res = await api.gql(query, variables);
@@ -45,6 +48,11 @@ describe('dashboard in Chromium', () => {
     page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${hash}: ${m.text()}`); });
     page.on('pageerror', (e) => consoleErrors.push(`${hash}: ${e.message}`));
     page.on('requestfailed', (r) => consoleErrors.push(`${hash}: request failed ${r.url()}`));
+    page.on('response', async (r) => {
+      if (!r.url().endsWith('/graphql')) return;
+      const body = await r.json().catch(() => null);
+      if (!body || body.errors) graphqlErrors.push(`${hash}: ${JSON.stringify(body?.errors ?? r.status())}`);
+    });
     await page.goto(`${baseUrl}/${hash}`);
     await page.waitForSelector('#view[data-loaded=true]');
     return page;
@@ -69,7 +77,9 @@ describe('dashboard in Chromium', () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-dash-'));
     api = await startTestPlatform(db.url, 'all', { CARDIAC_UQ_DATA_DIR: dataDir, CARDIAC_UQ_BACKEND: 'wasm' });
     baseUrl = api.graphqlUrl.replace(/\/graphql$/, '');
-    study = await seedTinyStudy(api.gql);
+    const store = createStore(db.url);
+    study = await seedSyntheticQuickStudy(store);
+    await store.$disconnect();
     profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-chromium-'));
     const { executablePath } = await findChromium();
     context = await chromium.launchPersistentContext(profileDir, { executablePath, viewport: { width: 1400, height: 1000 }, args: CHROMIUM_ARGS });
@@ -85,6 +95,7 @@ describe('dashboard in Chromium', () => {
 
   afterEach(async () => {
     for (const page of context?.pages() ?? []) await page.close();
+    expect(graphqlErrors).toEqual([]);
   });
 
   test('every view loads without console errors and says what it shows', async () => {
@@ -99,7 +110,9 @@ describe('dashboard in Chromium', () => {
         if (hasAudit) {
           const { auditLog, auditVerification } = await gqlData('{ auditLog { nodes { hash } } auditVerification { ok events } }');
           expect(await page.$$eval('#audit-auditLog tbody tr', (rows) => rows.length)).toBe(auditLog.nodes.length);
-          expect(await page.textContent('#audit-auditLog tbody')).toContain(auditLog.nodes[0].hash);
+          // The synthetic rows were written by no shard: the log may be empty.
+          if (auditLog.nodes.length) expect(await page.textContent('#audit-auditLog tbody')).toContain(auditLog.nodes[0].hash);
+          else expect(await page.textContent('#audit-auditLog')).toContain('No entries.');
           expect(await page.textContent('#audit-auditVerification')).toContain(String(auditVerification.events));
         }
         else expect(await page.textContent('#audit-unavailable')).toMatch(/not available on this server/);
@@ -111,12 +124,25 @@ describe('dashboard in Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  test('compare: reliability diagram and QC curves carry the numbers the API returns', async () => {
-    const ids = study.evaluations.map((e) => e.id);
-    const page = await open(`#/compare?evals=${allEvals()}`);
+  test('compare: the default selection (six models, over the alias limit as one query) with the API labels; reliability diagram and QC curves carry the API numbers', async () => {
+    const ids = headline();
+    const page = await open('#/compare');
+    const { evaluations } = await gqlData('{ evaluations { id label } }');
+    const labelOf = new Map(evaluations.map((e: { id: string; label: string }) => [e.id, e.label]));
+    // Ticked by default: exactly the site-A TEST level-0 evaluation of every model, in groups.
+    const ticked = await page.$$eval('#evaluation-picker input[type=checkbox]:checked', (els) => els.map((el) => (el as HTMLInputElement).value));
+    expect(ticked.sort()).toEqual([...ids].sort());
+    expect(await page.$$eval('#evaluation-picker details.group', (els) => els.length)).toBe(5 * 4 + 5); // five variants × (site A: undistorted, NOISE, BLUR, STRETCH) + site B undistorted
+    const table = await page.textContent('#view table');
+    for (const id of ids) expect(table).toContain(labelOf.get(id));
+    expect(labelOf.get(variant('MCD-0.1').siteA)).toMatch(/^MCD-0\.1 · phantom-A-\w+ \(site A\) TEST · T=20$/);
+    expect(labelOf.get(study.running.siteA)).toMatch(/^PLAIN seed 2 · /);
+    // The filter narrows the picker to matching labels.
+    await page.fill('#picker-filter', 'mcd-0.5 site B');
+    expect(await page.$$eval('#evaluation-picker label:not([hidden])', (els) => els.map((el) => el.textContent!.trim()))).toEqual([labelOf.get(variant('MCD-0.5').siteB!)]);
     const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId calibration { points { confidence accuracy count } } } }', { ids });
     const reliability = await points(page, '#chart-reliability');
-    expect(reliability.map((r: { evaluationId: string }) => r.evaluationId)).toEqual(ids);
+    expect(reliability.map((r: { evaluationId: string }) => r.evaluationId).sort()).toEqual([...ids].sort());
     for (const r of compare) {
       const expected = r.calibration.points.filter((p: any) => p.count > 0 && p.confidence !== null).map((p: any) => [p.confidence, p.accuracy]);
       expect(expected.length).toBeGreaterThan(0);
@@ -138,7 +164,7 @@ describe('dashboard in Chromium', () => {
     }
 
     // The review-fraction slider asks the server again, redraws the target line and keeps it in the URL.
-    const mcdA = evalId('MC_DROPOUT', 'A');
+    const mcdA = evalId('MCD-0.5', 'A');
     await page.locator('#qc-target').fill('0.2');
     await page.waitForSelector('[aria-label="Quality control"][data-target="0.2"]');
     const { evaluation } = await gqlData(`query($id: ID!) { evaluation(id: $id) { qcCurve(structure: RV, measure: ENTROPY) { reviewAt(target: 0.2) } } }`, { id: mcdA });
@@ -149,7 +175,8 @@ describe('dashboard in Chromium', () => {
   });
 
   test('a filter changes the charts, lives in the URL and travels to the other views', async () => {
-    const ids = study.evaluations.map((e) => e.id);
+    const ids = [evalId('PLAIN', 'A'), evalId('PLAIN', 'B'), evalId('MCD-0.5', 'A'), evalId('MCD-0.5', 'B')];
+    const allEvals = () => ids.join(',');
     const page = await open(`#/compare?evals=${allEvals()}`);
     const before = await points(page, '#chart-reliability');
     await page.selectOption('#filters select[name=site]', 'B');
@@ -173,55 +200,68 @@ describe('dashboard in Chromium', () => {
     expect(await shared.getAttribute('nav a[data-view=slices]', 'href')).toBe('#/slices?site=B');
 
     // Slice position and split filters reach the QC curves (fewer slices in scope).
-    const narrowed = await open(`#/compare?evals=${evalId('MC_DROPOUT', 'A')}&split=TEST&pmin=0.5`);
-    const scoped = await gqlData(`query($id: ID!) { evaluation(id: $id) { all: qcCurve(structure: RV, measure: ENTROPY) { n } some: qcCurve(structure: RV, measure: ENTROPY, scope: { split: TEST, positionMin: 0.5 }) { n points { flagged remaining } } } }`, { id: evalId('MC_DROPOUT', 'A') });
+    const narrowed = await open(`#/compare?evals=${evalId('MCD-0.5', 'A')}&split=TEST&pmin=0.5`);
+    const scoped = await gqlData(`query($id: ID!) { evaluation(id: $id) { all: qcCurve(structure: RV, measure: ENTROPY) { n } some: qcCurve(structure: RV, measure: ENTROPY, scope: { split: TEST, positionMin: 0.5 }) { n points { flagged remaining } } } }`, { id: evalId('MCD-0.5', 'A') });
     expect(scoped.evaluation.some.n).toBeLessThan(scoped.evaluation.all.n);
     expect((await points(narrowed, '#chart-qc-RV'))[0].curve).toEqual(scoped.evaluation.some.points.map((p: any) => [p.flagged, p.remaining]));
     expect(consoleErrors).toEqual([]);
   });
 
-  test('distortions: box plots per level match distortionSweep', async () => {
-    const page = await open(`#/distortions?sweep=${study.sweepRunId}`);
-    const { distortionSweep } = await gqlData(`query($id: ID!) { distortionSweep(runId: $id) { kind level structure metric distribution { n min q1 median q3 max } } }`, { id: study.sweepRunId });
-    const expected = (metric: string, structure: string | null) => distortionSweep
-      .filter((p: any) => ['NONE', 'NOISE'].includes(p.kind) && p.metric === metric && p.structure === structure && p.distribution.n > 0)
+  test('distortions: box plots per kind and level match distortionSweep; a sweep still running says so and shows what finished', async () => {
+    const expected = (sweep: any[], kind: string, metric: string, structure: string | null) => sweep
+      .filter((p: any) => ['NONE', kind].includes(p.kind) && p.metric === metric && p.structure === structure && p.distribution.n > 0)
       .sort((a: any, b: any) => a.level - b.level)
       .map((p: any) => [p.level, p.distribution.min, p.distribution.q1, p.distribution.median, p.distribution.q3, p.distribution.max, p.distribution.n]);
-    const entropy = await points(page, '#chart-NOISE-entropy');
-    expect(entropy.map((p: number[]) => p[0])).toEqual([0, 1, 2]);
-    expect(entropy).toEqual(expected('entropy', null));
-    expect(await points(page, '#chart-NOISE-dice')).toEqual(expected('dice', 'LV'));
+    const query = `query($id: ID!) { distortionSweep(runId: $id) { kind level structure metric distribution { n min q1 median q3 max } } }`;
+    const bbb = variant('BBB').sweepRunId;
+    const page = await open(`#/distortions?sweep=${bbb}`);
+    const { distortionSweep } = await gqlData(query, { id: bbb });
+    for (const kind of ['NOISE', 'BLUR', 'STRETCH']) {
+      const entropy = await points(page, `#chart-${kind}-entropy`);
+      expect(entropy.map((p: number[]) => p[0])).toEqual([0, 1, 2, 3, 4]);
+      expect(entropy).toEqual(expected(distortionSweep, kind, 'entropy', null));
+      expect(await points(page, `#chart-${kind}-dice`)).toEqual(expected(distortionSweep, kind, 'dice', 'LV'));
+    }
+    expect(await page.$('#sweep-progress')).toBeNull();
     // Another measure from the toolbar redraws from the same query.
     await page.selectOption('select[name=unc]', 'mi');
     await page.waitForFunction(() => location.hash.includes('unc=mi'));
     await loaded(page);
-    expect(await points(page, '#chart-NOISE-mi')).toEqual(expected('mi', null));
-    await shot(page, 'distortions-noise');
+    expect(await points(page, '#chart-NOISE-mi')).toEqual(expected(distortionSweep, 'NOISE', 'mi', null));
+    await shot(page, 'distortions-bbb');
+
+    const running = await open(`#/distortions?sweep=${study.running.sweepRunId}`);
+    expect(await running.textContent('#sweep-progress')).toBe('This sweep is RUNNING: 2 of 13 evaluations finished; the charts show those.');
+    const partial = (await gqlData(query, { id: study.running.sweepRunId })).distortionSweep;
+    expect((await points(running, '#chart-NOISE-entropy')).map((p: number[]) => p[0])).toEqual([0, 1]);
+    expect(await points(running, '#chart-NOISE-entropy')).toEqual(expected(partial, 'NOISE', 'entropy', null));
+    expect(await running.$('#chart-BLUR-entropy')).toBeNull();
+    await shot(running, 'distortions-running');
     expect(consoleErrors).toEqual([]);
   });
 
-  test('shift: site A against site B per method, as compare() gives them', async () => {
+  test('shift: site A against site B per model, as compare() gives them, named by the API label', async () => {
     const page = await open('#/shift?cal=nll');
-    const ids = study.evaluations.map((e) => e.id);
-    const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId method site calibration { nll } structures { structure dice } } }', { ids });
+    const ids = [...study.variants.flatMap((v) => [v.siteA, v.siteB!]), study.running.siteA];
+    const ticked = await page.$$eval('#evaluation-picker input[type=checkbox]:checked', (els) => els.map((el) => (el as HTMLInputElement).value));
+    expect(ticked.sort()).toEqual([...ids].sort());
+    const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId trainingRunId site calibration { nll } structures { structure dice } } }', { ids });
+    const model = new Map([...study.variants, study.running].map((v) => [v.trainingRunId, v === study.running ? 'PLAIN seed 2' : v.label === 'PLAIN' ? 'PLAIN seed 1' : v.label]));
     const drawn = await points(page, '#chart-shift-calibration');
-    expect(drawn.categories.sort()).toEqual(['MC_DROPOUT', 'PLAIN']);
+    expect([...drawn.categories].sort()).toEqual([...model.values()].sort());
     expect(drawn.series.map((s: { site: string }) => s.site)).toEqual(['A', 'B']);
-    for (const row of compare) {
-      const value = drawn.series.find((s: { site: string }) => s.site === row.site).values[drawn.categories.indexOf(row.method)];
-      expect(value).toBe(row.calibration.nll);
-    }
     const dice = await points(page, '#chart-shift-accuracy');
     for (const row of compare) {
-      const value = dice.series.find((s: { site: string }) => s.site === row.site).values[dice.categories.indexOf(row.method)];
-      expect(value).toBe(row.structures.find((s: { structure: string }) => s.structure === 'LV').dice);
+      const at = drawn.categories.indexOf(model.get(row.trainingRunId));
+      expect(drawn.series.find((s: { site: string }) => s.site === row.site).values[at]).toBe(row.calibration.nll);
+      expect(dice.series.find((s: { site: string }) => s.site === row.site).values[at]).toBe(row.structures.find((s: { structure: string }) => s.structure === 'LV').dice);
     }
     await shot(page, 'shift');
     expect(consoleErrors).toEqual([]);
   });
 
   test('slice viewer: most uncertain first, image with GT, prediction, entropy and MI overlays, samples, metrics, provenance', async () => {
-    const id = evalId('MC_DROPOUT', 'A');
+    const id = evalId('MCD-0.5', 'A');
     const page = await open(`#/slices?eval=${id}&sort=ENTROPY&o_gt=0.5&o_entropy=0.5`);
     const { evaluation } = await gqlData(`query($id: ID!) { evaluation(id: $id) { predictions(first: 500, sortBy: ENTROPY) { totalCount nodes { id } } } }`, { id });
     const listed = await page.$$eval('#slice-list [role=option]', (els) => els.map((el) => el.getAttribute('data-prediction-id')));
@@ -242,8 +282,8 @@ describe('dashboard in Chromium', () => {
     expect(await page.$eval('#slice-stack img[data-layer=mi]', (img) => getComputedStyle(img).opacity)).toBe('0.75');
     expect(page.url()).toContain('o_mi=0.75');
 
-    expect(prediction.samplePngs).toHaveLength(4);
-    expect(await page.$$eval('#samples-strip img.overlay', (imgs) => imgs.map((i) => (i as HTMLImageElement).src))).toEqual(prediction.samplePngs);
+    expect(prediction.samplePngs).toEqual([]);
+    expect(await page.textContent('#samples-strip')).toMatch(/No samples stored/);
     expect(await page.$$eval('#slice-detail table tbody th', (ths) => ths.map((t) => t.textContent))).toEqual(STRUCTURES);
     const provenance = await page.textContent('#provenance');
     for (const text of [...prediction.provenance.weightsSha256, prediction.provenance.sliceHash, prediction.provenance.actor]) expect(provenance).toContain(text);
@@ -252,7 +292,7 @@ describe('dashboard in Chromium', () => {
   });
 
   test('keyboard: tab order reaches the views and the slice list; arrow keys, Home and End move through slices; focus is visible', async () => {
-    const id = evalId('MC_DROPOUT', 'B');
+    const id = evalId('MCD-0.5', 'B');
     const page = await open(`#/slices?eval=${id}&sort=MI`);
     await page.waitForSelector('#slice-detail[data-prediction-id]');
     // Tab from the top of the page: newer Chromium (147) moves the sequential-focus starting point to
@@ -304,34 +344,16 @@ describe('dashboard in Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  test('runs: the list, an evaluation started from the page with live progress, and cancel', async () => {
+  test('runs: the list and cancel of the running sweep from its row', async () => {
     const page = await open('#/runs');
     const { runs } = await gqlData('{ runs(first: 500) { totalCount nodes { id status } } }');
-    expect(await page.$$eval('#runs-table tbody tr', (rows) => rows.length)).toBe(runs.totalCount);
+    expect(await page.$$eval('#runs-table tbody tr', (rows) => rows.length)).toBe(Math.min(200, runs.totalCount));
     await shot(page, 'runs');
-
-    // Start an evaluation of the PLAIN model on site A's TEST split from the form.
-    await page.click(`button[aria-label="Evaluate run ${study.training.PLAIN.slice(0, 8)}"]`);
-    await page.selectOption('#run-action select[name=datasetId]', study.datasets.A);
-    await page.selectOption('#run-action select[name=split]', 'TEST');
-    await page.fill('#run-action input[name=samples]', '1');
-    await page.click('#run-action button[type=submit]');
-    await page.waitForFunction((n) => document.querySelectorAll('#runs-table tbody tr').length === n + 1, runs.totalCount);
-    const newId = await page.$eval('#runs-table tbody tr', (row) => row.getAttribute('data-run-id'));
-    expect(runs.nodes.some((r: { id: string }) => r.id === newId)).toBe(false);
-    // The page polls: the row reaches SUCCEEDED without a reload.
-    await page.waitForSelector(`#runs-table tr[data-run-id="${newId}"][data-status=SUCCEEDED]`, { timeout: 90000 });
-    const { run } = await gqlData('query($id: ID!) { run(id: $id) { kind method status progress evaluations { split samples } } }', { id: newId });
-    expect(run).toMatchObject({ kind: 'EVALUATE', method: 'PLAIN', status: 'SUCCEEDED', progress: 1, evaluations: [{ split: 'TEST', samples: 1 }] });
-
-    // Cancel a long training run from its row.
-    const { startTraining } = await gqlData(`mutation { startTraining(input: { datasetId: "${study.datasets.A}", method: PLAIN, preset: "tiny", epochs: 200, seed: 3 }) { id } }`);
-    await page.reload();
-    await loaded(page);
-    await page.click(`button[aria-label="Cancel run ${startTraining.id.slice(0, 8)}"]`);
-    await page.waitForSelector(`#runs-table tr[data-run-id="${startTraining.id}"][data-status=CANCELLED]`);
-    expect((await waitForRun(api.gql, startTraining.id)).status).toBe('CANCELLED');
-    await shot(page, 'runs-after-actions');
+    const sweep = study.running.sweepRunId;
+    await page.click(`button[aria-label="Cancel run ${sweep.slice(0, 8)}"]`);
+    await page.waitForSelector(`#runs-table tr[data-run-id="${sweep}"][data-status=CANCELLED]`);
+    expect((await gqlData(`{ run(id: "${sweep}") { status } }`)).run.status).toBe('CANCELLED');
+    await shot(page, 'runs-after-cancel');
     expect(consoleErrors).toEqual([]);
   });
 });

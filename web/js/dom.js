@@ -40,10 +40,5 @@ export function select(label, name, options, value, onChange) {
     options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
 }
 
-/** "MC_DROPOUT · dash-A (site A) TEST" — how an evaluation is named everywhere. */
-export function evaluationLabel(e) {
-  const distortion = e.distortionKind === 'NONE' ? '' : ` · ${e.distortionKind} ${e.distortionLevel}`;
-  return `${e.method ?? '?'} · ${e.dataset?.name ?? ''} (site ${e.dataset?.site ?? '?'}) ${e.split ?? 'all'} · T=${e.samples}${distortion}`;
-}
-
-export const EVALUATION_FIELDS = 'id method split distortionKind distortionLevel samples trainingRunId createdAt dataset { name site }';
+// `label` is the API's one name of an evaluation (Evaluation.label); `variant` its first segment.
+export const EVALUATION_FIELDS = 'id label variant trainingRunId split distortionKind distortionLevel samples createdAt dataset { name site } run { status parentRunId }';

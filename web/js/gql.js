@@ -2,7 +2,34 @@
 const ENDPOINT = '/graphql';
 const KEY_STORAGE = 'cardiac-uq.operator-key';
 
-export class ApiError extends Error {}
+// What the user can do about each error code the server sends (docs/design.md "GraphQL API").
+const ADVICE = {
+  QUERY_TOO_COMPLEX: 'select fewer evaluations or narrow the filters',
+  GRAPHQL_VALIDATION_FAILED: 'select fewer evaluations',
+  RESPONSE_TOO_LARGE: 'select fewer evaluations or narrow the filters',
+  RATE_LIMITED: 'wait a minute, then reload',
+  QUERY_TIMEOUT: 'narrow the filters, or reload once the server is less busy',
+  DATABASE_UNAVAILABLE: 'the results store is unreachable: reload once it is back',
+  UNAUTHENTICATED: 'enter a valid operator key in the header',
+  FORBIDDEN: 'this needs an operator key with more rights',
+  BAD_USER_INPUT: 'check the filters and the values entered',
+  NOT_FOUND: 'it may have been removed: go back to the list',
+};
+
+export class ApiError extends Error {
+  constructor(message, code) {
+    const advice = ADVICE[code];
+    super(advice ? `${message} — ${advice}.` : message);
+    this.code = code;
+  }
+}
+
+/** Batches `items` into requests of at most `size` (the server's limits), sent together; results in order. */
+export async function inBatches(items, size, request) {
+  const batches = [];
+  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+  return (await Promise.all(batches.map(request))).flat();
+}
 
 export function operatorKey() {
   return sessionStorage.getItem(KEY_STORAGE) || '';
@@ -20,8 +47,8 @@ export async function gql(query, variables = {}) {
   if (key) headers.authorization = `Bearer ${key}`;
   const response = await fetch(ENDPOINT, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const body = await response.json().catch(() => null);
-  if (!body) throw new ApiError(`GraphQL endpoint answered HTTP ${response.status}`);
-  if (body.errors?.length) throw new ApiError(body.errors.map((e) => e.message).join('; '));
+  if (!body) throw new ApiError(`GraphQL endpoint answered HTTP ${response.status}`, response.status === 429 ? 'RATE_LIMITED' : undefined);
+  if (body.errors?.length) throw new ApiError([...new Set(body.errors.map((e) => e.message))].join('; '), body.errors[0].extensions?.code);
   return body.data;
 }
 

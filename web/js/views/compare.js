@@ -1,12 +1,14 @@
 // Compare: methods side by side — accuracy and calibration table, reliability diagrams, QC curves
 // per structure with the random and slice-position baselines and their AUC, and the review
 // fraction needed to leave at most `target` poor segmentations (slider).
-import { constants, gql } from '../gql.js';
-import { h, num, pct, table, evaluationLabel, EVALUATION_FIELDS, select } from '../dom.js';
+import { constants, gql, inBatches } from '../gql.js';
+import { h, num, pct, table, EVALUATION_FIELDS, select } from '../dom.js';
+import { defaultSelection, evaluationPicker } from '../picker.js';
 import { drawChart, colourAt } from '../charts.js';
 import { updateParams } from '../state.js';
 
-const MAX_DEFAULT = 6;
+// compare(evaluationIds) takes at most 50 ids; the QC curves go one evaluation per request (6 aliases each).
+const COMPARE_BATCH = 50;
 const CURVE = 'auc n poor reviewAt(target: $target) points { flagged remaining }';
 
 export async function render(root, ctx) {
@@ -17,26 +19,20 @@ export async function render(root, ctx) {
     root.append(h('h2', {}, 'Compare'), h('p', { class: 'empty' }, 'No evaluations yet: train a model and evaluate it from the Runs view.'));
     return;
   }
-  const chosen = params.get('evals')?.split(',').filter((id) => all.some((e) => e.id === id))
-    ?? all.filter((e) => e.distortionKind === 'NONE').slice(0, MAX_DEFAULT).map((e) => e.id);
+  const chosen = params.get('evals')?.split(',').filter((id) => all.some((e) => e.id === id)) ?? defaultSelection(all);
   const measure = MEASURES.includes(params.get('measure')) ? params.get('measure') : 'ENTROPY';
   const target = Math.min(0.5, Math.max(0, Number(params.get('target') ?? 0.05)));
   const selected = chosen.map((id) => all.find((e) => e.id === id));
-  const labelOf = new Map(all.map((e) => [e.id, evaluationLabel(e)]));
+  const labelOf = new Map(all.map((e) => [e.id, e.label]));
 
-  const picker = h('fieldset', { class: 'panel' }, h('legend', {}, 'Evaluations to compare'),
-    h('div', { class: 'checks' }, all.map((e) => h('label', {},
-      h('input', { type: 'checkbox', value: e.id, checked: chosen.includes(e.id), onchange: (ev) => {
-        const next = ev.target.checked ? [...chosen, e.id] : chosen.filter((id) => id !== e.id);
-        updateParams({ evals: next.join(',') || '-' });
-      } }), ` ${labelOf.get(e.id)}`))));
+  const picker = evaluationPicker(all, chosen, (next) => updateParams({ evals: next.join(',') || '-' }), { legend: 'Evaluations to compare' });
   root.append(h('h2', {}, 'Compare'), picker);
   if (!selected.length) { root.append(h('p', { class: 'empty' }, 'Select at least one evaluation.')); return; }
 
-  const { compare } = await gql(`query($ids: [ID!]!, $scope: SliceScope) { compare(evaluationIds: $ids, scope: $scope) {
+  const compare = await inBatches(chosen, COMPARE_BATCH, async (ids) => (await gql(`query($ids: [ID!]!, $scope: SliceScope) { compare(evaluationIds: $ids, scope: $scope) {
     evaluationId method site distortionKind distortionLevel entropy mi
     structures { structure n kept undefinedCount poorCount dice assd hd hd95 diceWithin assdWithin }
-    calibration { bins ece nll brier points { binCentre confidence accuracy count } } } }`, { ids: chosen, scope });
+    calibration { bins ece nll brier points { binCentre confidence accuracy count } } } }`, { ids, scope })).compare);
 
   // Accuracy and calibration table
   const rows = [];
@@ -90,14 +86,12 @@ export async function render(root, ctx) {
   let pending = 0;
   async function drawQc(t) {
     const mine = ++pending;
-    const vars = chosen.map((_, i) => `$e${i}: ID!`).join(' ');
-    const body = chosen.map((_, i) => `e${i}: evaluation(id: $e${i}) { id ${STRUCTURES.map((s) => `
+    const body = `evaluation(id: $id) { id ${STRUCTURES.map((s) => `
       ${s}: qcCurve(structure: ${s}, measure: $measure, scope: $scope) { ${CURVE} }
-      ${s}b: baselines(structure: ${s}, scope: $scope) { random { ${CURVE} } slicePosition { ${CURVE} } }`).join('')} }`).join('\n');
-    const data = await gql(`query($scope: SliceScope, $measure: UncertaintyMeasure!, $target: Float! ${vars}) { ${body} }`,
-      { scope, measure, target: t, ...Object.fromEntries(chosen.map((id, i) => [`e${i}`, id])) });
+      ${s}b: baselines(structure: ${s}, scope: $scope) { random { ${CURVE} } slicePosition { ${CURVE} } }`).join('')} }`;
+    const evals = await inBatches(chosen, 1, async ([id]) => (await gql(`query($id: ID!, $scope: SliceScope, $measure: UncertaintyMeasure!, $target: Float!) { ${body} }`,
+      { id, scope, measure, target: t })).evaluation);
     if (mine !== pending || !ctx.isCurrent()) return;
-    const evals = chosen.map((_, i) => data[`e${i}`]);
     const aucRows = [];
     for (const structure of STRUCTURES) {
       const el = qcCharts[structure];

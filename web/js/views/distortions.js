@@ -1,7 +1,7 @@
 // Distortions: box plots of accuracy and uncertainty against the degree of each distortion kind
 // (level 0 is the undistorted evaluation of the same sweep), from distortionSweep(runId, scope).
 import { constants, gql } from '../gql.js';
-import { h, select, shortId, num, table } from '../dom.js';
+import { h, select, shortId, num, table, EVALUATION_FIELDS } from '../dom.js';
 import { drawChart } from '../charts.js';
 import { updateParams } from '../state.js';
 
@@ -13,16 +13,24 @@ export async function render(root, ctx) {
   const { params, scope } = ctx;
   const { structures: STRUCTURES } = await constants();
   root.append(h('h2', {}, 'Distortions'));
-  const sweeps = (await gql('{ runs(first: 100, filter: { kind: SWEEP }) { nodes { id status method createdAt config } } }')).runs.nodes;
+  const data = await gql(`{ runs(first: 100, filter: { kind: SWEEP }) { nodes { id status method createdAt config children { id status } } } evaluations { ${EVALUATION_FIELDS} } }`);
+  const sweeps = data.runs.nodes;
   if (!sweeps.length) {
     root.append(h('p', { class: 'empty' }, 'No distortion sweeps yet (mutation startDistortionSweep).'));
     return;
   }
-  const runId = sweeps.some((s) => s.id === params.get('sweep')) ? params.get('sweep') : sweeps[0].id;
+  // The newest sweep that finished opens first; one still running says so and shows what finished.
+  const runId = sweeps.some((s) => s.id === params.get('sweep')) ? params.get('sweep') : (sweeps.find((s) => s.status === 'SUCCEEDED') ?? sweeps[0]).id;
+  const levelZero = new Map(data.evaluations.filter((e) => e.distortionKind === 'NONE' && e.run?.parentRunId).map((e) => [e.run.parentRunId, e]));
+  const sweep = sweeps.find((s) => s.id === runId);
   const accuracy = ACCURACY.includes(params.get('acc')) ? params.get('acc') : 'dice';
   const uncertainty = UNCERTAINTY.includes(params.get('unc')) ? params.get('unc') : 'entropy';
   const structure = STRUCTURES.includes(params.get('structure')) ? params.get('structure') : 'LV';
-  const sweepLabel = (s) => `${shortId(s.id)} · ${s.method ?? ''} · ${(s.config?.kinds ?? []).join('/')} · ${s.status}`;
+  const sweepLabel = (s) => {
+    const e = levelZero.get(s.id);
+    const what = e ? e.label.split(' · ').filter((x) => !x.startsWith('T=')).join(' · ') : `${s.method ?? ''} ${shortId(s.id)}`;
+    return `${what} · ${(s.config?.kinds ?? []).join('/')} · ${s.status}`;
+  };
 
   root.append(h('div', { class: 'toolbar' },
     select('Sweep', 'sweep', sweeps.map((s) => [s.id, sweepLabel(s)]), runId, (v) => updateParams({ sweep: v })),
@@ -30,10 +38,17 @@ export async function render(root, ctx) {
     select('Structure', 'structure', STRUCTURES.map((s) => [s, s]), structure, (v) => updateParams({ structure: v })),
     select('Uncertainty', 'unc', UNCERTAINTY.map((m) => [m, m]), uncertainty, (v) => updateParams({ unc: v }))));
 
-  const { distortionSweep } = await gql(`query($id: ID!, $scope: SliceScope) { distortionSweep(runId: $id, scope: $scope) {
+  const finished = new Set(data.evaluations.filter((e) => e.run?.parentRunId === runId && e.run.status === 'SUCCEEDED').map((e) => e.id));
+  const done = sweep.children.filter((c) => c.status === 'SUCCEEDED').length;
+  if (sweep.status !== 'SUCCEEDED') {
+    root.append(h('p', { class: 'note', id: 'sweep-progress', role: 'note' },
+      `This sweep is ${sweep.status}: ${done} of ${sweep.children.length} evaluations finished${done ? '; the charts show those' : '; the charts fill in as they finish'}.`));
+  }
+  const { distortionSweep: swept } = await gql(`query($id: ID!, $scope: SliceScope) { distortionSweep(runId: $id, scope: $scope) {
     evaluationId kind level structure metric distribution { n mean min q1 median q3 max } } }`, { id: runId, scope });
+  const distortionSweep = swept.filter((p) => finished.has(p.evaluationId));
   const kinds = [...new Set(distortionSweep.map((p) => p.kind).filter((k) => k !== 'NONE'))];
-  if (!kinds.length) { root.append(h('p', { class: 'empty' }, 'This sweep has no distorted evaluations (yet).')); return; }
+  if (!kinds.length) { root.append(h('p', { class: 'empty' }, sweep.status === 'SUCCEEDED' ? 'This sweep has no distorted evaluations.' : 'No distorted evaluation of this sweep has finished yet.')); return; }
 
   const grid = h('div', { class: 'grid' });
   root.append(grid);

@@ -1,7 +1,8 @@
 // Shift: site A against site B per method, from compare() over the undistorted evaluations of
 // every trained model on every site.
-import { constants, gql } from '../gql.js';
-import { h, num, select, table, EVALUATION_FIELDS, shortId } from '../dom.js';
+import { constants, gql, inBatches } from '../gql.js';
+import { h, num, select, table, EVALUATION_FIELDS } from '../dom.js';
+import { defaultSelection, evaluationPicker } from '../picker.js';
 import { drawChart, colourAt } from '../charts.js';
 import { updateParams } from '../state.js';
 
@@ -20,33 +21,26 @@ export async function render(root, ctx) {
   const { structures: STRUCTURES } = await constants();
   const ACCURACY = accuracyOptions(STRUCTURES);
   root.append(h('h2', {}, 'Dataset shift'));
-  const data = await gql(`{ evaluations { ${EVALUATION_FIELDS} run { parentRunId } } runs(first: 500, filter: { kind: SWEEP }) { nodes { id } } }`);
-  const sweeps = new Set(data.runs.nodes.map((r) => r.id));
-  // One evaluation per trained model and site: undistorted, a sweep's level 0 only when nothing
-  // else exists, then the most samples, then the newest (the list comes newest first).
-  const best = new Map();
-  for (const e of data.evaluations.filter((x) => x.distortionKind === 'NONE')) {
-    const key = `${e.trainingRunId}|${e.dataset.site}`;
-    const rank = (x) => [sweeps.has(x.run.parentRunId) ? 0 : 1, x.samples];
-    const held = best.get(key);
-    if (!held || rank(e)[0] > rank(held)[0] || (rank(e)[0] === rank(held)[0] && rank(e)[1] > rank(held)[1])) best.set(key, e);
-  }
-  const evaluations = [...best.values()];
-  if (!evaluations.length) { root.append(h('p', { class: 'empty' }, 'No undistorted evaluations yet.')); return; }
+  const all = (await gql(`{ evaluations { ${EVALUATION_FIELDS} } }`)).evaluations.filter((e) => e.distortionKind === 'NONE');
+  // By default the study's undistorted site-A TEST evaluation of every model and its site-B counterpart.
+  const defaults = defaultSelection(all, { siteB: true });
+  const chosen = params.get('evals')?.split(',').filter((id) => all.some((e) => e.id === id)) ?? defaults;
+  const evaluations = chosen.map((id) => all.find((e) => e.id === id));
+  root.append(evaluationPicker(all, chosen, (next) => updateParams({ evals: next.join(',') || '-' }), { legend: 'Undistorted evaluations', defaults }));
+  if (!evaluations.length) { root.append(h('p', { class: 'empty' }, all.length ? 'Select at least one evaluation.' : 'No undistorted evaluations yet.')); return; }
   const acc = ACCURACY.some(([k]) => k === params.get('acc')) ? params.get('acc') : 'dice:LV';
   const cal = CALIBRATION.some(([k]) => k === params.get('cal')) ? params.get('cal') : 'ece';
   root.append(h('div', { class: 'toolbar' },
     select('Accuracy', 'acc', ACCURACY, acc, (v) => updateParams({ acc: v })),
     select('Calibration / uncertainty', 'cal', CALIBRATION, cal, (v) => updateParams({ cal: v }))));
 
-  const { compare } = await gql(`query($ids: [ID!]!, $scope: SliceScope) { compare(evaluationIds: $ids, scope: $scope) {
+  const compare = await inBatches(chosen, 50, async (ids) => (await gql(`query($ids: [ID!]!, $scope: SliceScope) { compare(evaluationIds: $ids, scope: $scope) {
     evaluationId method trainingRunId site entropy mi
-    structures { structure n dice assd hd poorCount } calibration { ece nll brier } } }`, { ids: evaluations.map((e) => e.id).slice(0, 50), scope });
+    structures { structure n dice assd hd poorCount } calibration { ece nll brier } } }`, { ids, scope })).compare);
 
-  // One category per trained model (method, plus the run when a method was trained more than once).
-  const trainings = [...new Map(compare.map((r) => [r.trainingRunId, r.method])).entries()];
-  const repeated = (m) => trainings.filter(([, x]) => x === m).length > 1;
-  const categories = trainings.map(([id, m]) => ({ id, label: repeated(m) ? `${m} ${shortId(id)}` : m ?? '?' }));
+  // One category per trained model, named by the label's first segment (variant, and seed when repeated).
+  const modelOf = (evaluationId) => evaluations.find((e) => e.id === evaluationId).label.split(' · ')[0];
+  const categories = [...new Map(compare.map((r) => [r.trainingRunId, modelOf(r.evaluationId)])).entries()].map(([id, label]) => ({ id, label }));
   const sites = [...new Set(compare.map((r) => r.site ?? '?'))].sort();
   const rowFor = (trainingRunId, site) => compare.find((r) => r.trainingRunId === trainingRunId && (r.site ?? '?') === site);
 
@@ -71,11 +65,10 @@ export async function render(root, ctx) {
     for (const site of sites) {
       const r = rowFor(c.id, site);
       if (!r) continue;
-      rows.push([c.label, `site ${site} (T=${evaluations.find((e) => e.id === r.evaluationId).samples})`, ...STRUCTURES.map((s) => num(value(r, `dice:${s}`))), ...STRUCTURES.map((s) => num(value(r, `assd:${s}`), 2)),
+      rows.push([c.label, evaluations.find((e) => e.id === r.evaluationId).label, ...STRUCTURES.map((s) => num(value(r, `dice:${s}`))), ...STRUCTURES.map((s) => num(value(r, `assd:${s}`), 2)),
         num(r.calibration.ece, 4), num(r.calibration.nll, 4), num(r.entropy, 4), num(r.mi, 4)]);
     }
   }
   root.append(h('h3', {}, 'Per method and site'),
-    h('p', { class: 'note' }, 'One undistorted evaluation per trained model and site (outside sweeps first, then the most samples, then the newest).'),
-    table(['Method', 'Site', 'Dice LV', 'Dice MYO', 'Dice RV', 'ASSD LV', 'ASSD MYO', 'ASSD RV', 'ECE', 'NLL', 'Entropy', 'MI'], rows, 'Accuracy and calibration per method and site'));
+    table(['Model', 'Evaluation', 'Dice LV', 'Dice MYO', 'Dice RV', 'ASSD LV', 'ASSD MYO', 'ASSD RV', 'ECE', 'NLL', 'Entropy', 'MI'], rows, 'Accuracy and calibration per method and site'));
 }

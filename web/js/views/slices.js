@@ -3,7 +3,8 @@
 // stored segmentation. The list sorts by uncertainty ("show me the ones to review") and is a
 // listbox: arrow keys, Home and End move through it.
 import { gql } from '../gql.js';
-import { h, num, select, table, evaluationLabel, EVALUATION_FIELDS, shortId } from '../dom.js';
+import { h, num, select, table, EVALUATION_FIELDS, shortId } from '../dom.js';
+import { defaultSelection } from '../picker.js';
 import { updateParams } from '../state.js';
 
 const SORTS = [['', 'slice order'], ['ENTROPY', 'entropy (most uncertain first)'], ['MI', 'mutual information'], ['DICE_WITHIN', '1 − Dice within'], ['ASSD_WITHIN', 'ASSD within']];
@@ -20,12 +21,12 @@ export async function render(root, ctx) {
   root.append(h('h2', {}, 'Slices'));
   const evaluations = (await gql(`{ evaluations { ${EVALUATION_FIELDS} } }`)).evaluations;
   if (!evaluations.length) { root.append(h('p', { class: 'empty' }, 'No evaluations yet.')); return; }
-  const evaluationId = evaluations.some((e) => e.id === params.get('eval')) ? params.get('eval') : [...evaluations].sort((a, b) => (b.distortionKind === 'NONE') - (a.distortionKind === 'NONE') || b.samples - a.samples)[0].id;
+  const evaluationId = evaluations.some((e) => e.id === params.get('eval')) ? params.get('eval') : defaultSelection(evaluations)[0] ?? evaluations[0].id;
   const sort = SORTS.some(([k]) => k === params.get('sort')) ? params.get('sort') : 'ENTROPY';
   const opacity = Object.fromEntries(LAYERS.map(([key, , initial]) => [key, params.has(`o_${key}`) ? Number(params.get(`o_${key}`)) : initial]));
 
   root.append(h('div', { class: 'toolbar' },
-    select('Evaluation', 'eval', evaluations.map((e) => [e.id, evaluationLabel(e)]), evaluationId, (v) => updateParams({ eval: v, slice: '' })),
+    select('Evaluation', 'eval', [...evaluations].sort((a, b) => a.label.localeCompare(b.label)).map((e) => [e.id, e.label]), evaluationId, (v) => updateParams({ eval: v, slice: '' })),
     select('Sort by', 'sort', SORTS, sort, (v) => updateParams({ sort: v, slice: '' }))));
 
   const list = h('ul', { role: 'listbox', id: 'slice-list', tabindex: '0', 'aria-label': 'Evaluated slices' });
