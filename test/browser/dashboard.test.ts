@@ -138,7 +138,7 @@ describe('dashboard in Chromium', () => {
     expect(labelOf.get(variant('MCD-0.1').siteA)).toMatch(/^MCD-0\.1 · phantom-A-\w+ \(site A\) TEST · T=20$/);
     expect(labelOf.get(study.running.siteA)).toMatch(/^PLAIN seed 2 · /);
     // The filter narrows the picker to matching labels.
-    await page.fill('#picker-filter', 'mcd-0.5 site B');
+    await page.fill('#picker-filter', 'MCD-0.5 phantom-B');
     expect(await page.$$eval('#evaluation-picker label:not([hidden])', (els) => els.map((el) => el.textContent!.trim()))).toEqual([labelOf.get(variant('MCD-0.5').siteB!)]);
     const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId calibration { points { confidence accuracy count } } } }', { ids });
     const reliability = await points(page, '#chart-reliability');
