@@ -15,5 +15,6 @@ export default defineConfig({
   schema: path.join('prisma', 'schema.prisma'),
   migrations: { path: path.join('prisma', 'migrations') },
   // The CLI never closes its pool; a short idle timeout lets `migrate deploy` exit at once.
-  adapter: async () => createPgAdapter(process.env.DATABASE_URL as string, { idleTimeoutMillis: 200, allowExitOnIdle: true }),
+  adapter: async () =>
+    createPgAdapter(process.env.DATABASE_URL as string, { idleTimeoutMillis: 200, allowExitOnIdle: true }),
 });

@@ -42,18 +42,25 @@ function output(command: string, args: string[]): unknown {
 
 const pythonReady = spawnSync('python3', ['-c', 'import numpy, scipy'], { encoding: 'utf8' }).status === 0;
 const built = fs.existsSync(path.join(root, 'dist', '.build-stamp'));
-console.log(`CLI benchmarks, median of ${runs} runs; compiled build ${built ? 'present' : 'ABSENT (run npm run build)'}`);
+console.log(
+  `CLI benchmarks, median of ${runs} runs; compiled build ${built ? 'present' : 'ABSENT (run npm run build)'}`,
+);
 
 const nodeBare = medianSeconds(process.execPath, ['-e', '0']);
 const version = medianSeconds(process.execPath, [bin, '--version']);
-console.log(`--version: ${(version * 1000).toFixed(0)} ms; node -e 0: ${(nodeBare * 1000).toFixed(0)} ms → ${(version / nodeBare).toFixed(2)}× (target ≤ 2×)`);
+console.log(
+  `--version: ${(version * 1000).toFixed(0)} ms; node -e 0: ${(nodeBare * 1000).toFixed(0)} ms → ${(version / nodeBare).toFixed(2)}× (target ≤ 2×)`,
+);
 
 // 60 slices of 256×256, 1.25 × 1.25 × 10 mm; the prediction is a jittered copy of the truth.
 const dims = [256, 256, 60];
 const spacingMm = [1.25, 1.25, 10];
 const gtFile = path.join(dir, 'gt.nii.gz');
 const predFile = path.join(dir, 'pred.nii.gz');
-for (const [file, seed, jitter] of [[gtFile, 'gt', 0], [predFile, 'pred', 3]] as const) {
+for (const [file, seed, jitter] of [
+  [gtFile, 'gt', 0],
+  [predFile, 'pred', 3],
+] as const) {
   const labels = Float32Array.from(heartVolume(dims[0], dims[1], dims[2], seed, jitter));
   fs.writeFileSync(file, writeNifti({ dims, spacingMm, data: labels }, { datatype: 'uint8' }));
 }
@@ -63,9 +70,13 @@ if (pythonReady) {
   const theirs = medianSeconds('python3', [script, predFile, gtFile]);
   const a = output(process.execPath, [bin, 'metrics', '--pred', predFile, '--gt', gtFile, '--json']) as MetricsJson;
   const b = output('python3', [script, predFile, gtFile]) as MetricsJson;
-  console.log(`metrics 60×256²: ${(ours * 1000).toFixed(0)} ms; numpy + scipy (medpy definitions): ${(theirs * 1000).toFixed(0)} ms → ${(theirs / ours).toFixed(2)}× faster (target ≥ 3×); largest |Δ| of dice/assd/hd/hd95: ${largestDifference(a, b).toExponential(1)}`);
+  console.log(
+    `metrics 60×256²: ${(ours * 1000).toFixed(0)} ms; numpy + scipy (medpy definitions): ${(theirs * 1000).toFixed(0)} ms → ${(theirs / ours).toFixed(2)}× faster (target ≥ 3×); largest |Δ| of dice/assd/hd/hd95: ${largestDifference(a, b).toExponential(1)}`,
+  );
 } else {
-  console.log(`metrics 60×256²: ${(ours * 1000).toFixed(0)} ms; numpy + scipy baseline skipped (python3 with numpy and scipy not found)`);
+  console.log(
+    `metrics 60×256²: ${(ours * 1000).toFixed(0)} ms; numpy + scipy baseline skipped (python3 with numpy and scipy not found)`,
+  );
 }
 
 const [T, H, W, C] = [50, 160, 160, 4];
@@ -76,11 +87,15 @@ const oursU = medianSeconds(process.execPath, uncertaintyArgs);
 if (pythonReady) {
   const script = path.join(python, 'uncertainty_numpy.py');
   const theirs = medianSeconds('python3', [script, samplesFile, '1.8', '1.8']);
-  console.log(`uncertainty T=50 160²: ${(oursU * 1000).toFixed(0)} ms; numpy + scipy: ${(theirs * 1000).toFixed(0)} ms → ${(theirs / oursU).toFixed(2)}× faster (target ≥ 2×)`);
+  console.log(
+    `uncertainty T=50 160²: ${(oursU * 1000).toFixed(0)} ms; numpy + scipy: ${(theirs * 1000).toFixed(0)} ms → ${(theirs / oursU).toFixed(2)}× faster (target ≥ 2×)`,
+  );
   console.log('  ours:   ', JSON.stringify(output(process.execPath, uncertaintyArgs)));
   console.log('  numpy:  ', JSON.stringify(output('python3', [script, samplesFile, '1.8', '1.8'])));
 } else {
-  console.log(`uncertainty T=50 160²: ${(oursU * 1000).toFixed(0)} ms; numpy + scipy baseline skipped (python3 with numpy and scipy not found)`);
+  console.log(
+    `uncertainty T=50 160²: ${(oursU * 1000).toFixed(0)} ms; numpy + scipy baseline skipped (python3 with numpy and scipy not found)`,
+  );
 }
 fs.rmSync(dir, { recursive: true, force: true });
 
@@ -93,7 +108,8 @@ function largestDifference(a: MetricsJson, b: MetricsJson): number {
       const x = row[structure] as Record<string, number | null>;
       const y = b.slices[z][structure] as Record<string, number | null>;
       for (const key of ['dice', 'assd', 'hd', 'hd95']) {
-        if (x[key] !== null && y[key] !== null) largest = Math.max(largest, Math.abs((x[key] as number) - (y[key] as number)));
+        if (x[key] !== null && y[key] !== null)
+          largest = Math.max(largest, Math.abs((x[key] as number) - (y[key] as number)));
       }
     }
   });

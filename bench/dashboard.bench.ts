@@ -23,7 +23,11 @@ const VIEWS = ['runs', 'compare', 'distortions', 'shift', 'slices', 'audit'];
 async function admin(sql: string) {
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
-  try { await client.query(sql); } finally { await client.end(); }
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
 }
 
 async function main() {
@@ -39,10 +43,19 @@ async function main() {
     const t0 = performance.now();
     const study = await seedSyntheticQuickStudy(store);
     await store.$disconnect();
-    console.log(`seeded ${study.evaluations.length} evaluations in ${((performance.now() - t0) / 1000).toFixed(1)} s; host ${os.cpus().length} cores`);
-    const api = await startTestPlatform(url.toString(), 'api', { CARDIAC_UQ_DATA_DIR: dataDir, CARDIAC_UQ_RATE_LIMIT: '0' });
+    console.log(
+      `seeded ${study.evaluations.length} evaluations in ${((performance.now() - t0) / 1000).toFixed(1)} s; host ${os.cpus().length} cores`,
+    );
+    const api = await startTestPlatform(url.toString(), 'api', {
+      CARDIAC_UQ_DATA_DIR: dataDir,
+      CARDIAC_UQ_RATE_LIMIT: '0',
+    });
     const base = api.graphqlUrl.replace(/\/graphql$/, '');
-    const context = await chromium.launchPersistentContext(profile, { executablePath: (await findChromium()).executablePath, viewport: { width: 1400, height: 1000 }, args: CHROMIUM_ARGS });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: (await findChromium()).executablePath,
+      viewport: { width: 1400, height: 1000 },
+      args: CHROMIUM_ARGS,
+    });
     try {
       for (const round of ['cold', 'warm']) {
         for (const view of VIEWS) {
@@ -50,10 +63,17 @@ async function main() {
           const start = performance.now();
           await page.goto(`${base}/#/${view}`);
           await page.waitForSelector('#view[data-loaded=true]', { timeout: 60000 });
-          await page.waitForFunction(() => Array.from(document.querySelectorAll(".chart")).every((c) => (c as HTMLElement).dataset.ready === 'true'), undefined, { timeout: 60000 });
+          await page.waitForFunction(
+            () =>
+              Array.from(document.querySelectorAll('.chart')).every((c) => (c as HTMLElement).dataset.ready === 'true'),
+            undefined,
+            { timeout: 60000 },
+          );
           const ms = performance.now() - start;
           const error = await page.$eval('#status', (el) => (el.classList.contains('error') ? el.textContent : ''));
-          console.log(`${round} ${view.padEnd(12)} ${ms.toFixed(0).padStart(6)} ms${ms > 1000 ? '  (over the 1 s target)' : ''}${error ? `  ERROR ${error}` : ''}`);
+          console.log(
+            `${round} ${view.padEnd(12)} ${ms.toFixed(0).padStart(6)} ms${ms > 1000 ? '  (over the 1 s target)' : ''}${error ? `  ERROR ${error}` : ''}`,
+          );
           await page.close();
         }
       }

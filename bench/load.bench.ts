@@ -72,19 +72,38 @@ async function adminQuery(sql: string) {
 
 function readMix(ids: { evaluationId: string; datasetId: string }): Array<[string, string]> {
   return [
-    ['calibration', `{ evaluation(id: "${ids.evaluationId}") { calibration { ece nll brier points { confidence accuracy count } } } }`],
-    ['qcCurve', `{ evaluation(id: "${ids.evaluationId}") { qcCurve(structure: LV, measure: ENTROPY) { auc reviewAt(target: 0.05) points { flagged remaining } } } }`],
+    [
+      'calibration',
+      `{ evaluation(id: "${ids.evaluationId}") { calibration { ece nll brier points { confidence accuracy count } } } }`,
+    ],
+    [
+      'qcCurve',
+      `{ evaluation(id: "${ids.evaluationId}") { qcCurve(structure: LV, measure: ENTROPY) { auc reviewAt(target: 0.05) points { flagged remaining } } } }`,
+    ],
     ['summary', `{ evaluation(id: "${ids.evaluationId}") { summary { structure n kept dice assd hd poorCount } } }`],
     ['runs', '{ runs(first: 50) { totalCount nodes { id kind status method createdBy createdAt } } }'],
-    ['predictions', `{ evaluation(id: "${ids.evaluationId}") { predictions(first: 50, sortBy: ENTROPY) { totalCount nodes { id image { entropy mi nll } metrics { structure dice assdMm poor } } } } }`],
-    ['slices', `{ slices(first: 100, filter: { datasetId: "${ids.datasetId}" }) { totalCount nodes { id sliceIndex position } } }`],
+    [
+      'predictions',
+      `{ evaluation(id: "${ids.evaluationId}") { predictions(first: 50, sortBy: ENTROPY) { totalCount nodes { id image { entropy mi nll } metrics { structure dice assdMm poor } } } } }`,
+    ],
+    [
+      'slices',
+      `{ slices(first: 100, filter: { datasetId: "${ids.datasetId}" }) { totalCount nodes { id sliceIndex position } } }`,
+    ],
   ];
 }
 const SERVER_INFO = '{ serverInfo { version backend database queues { name queued active failed completed } } }';
 
 async function post(url: string, query: string) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: Array<{ message: string }> } };
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as { data?: any; errors?: Array<{ message: string }> },
+  };
 }
 
 interface Load {
@@ -94,7 +113,13 @@ interface Load {
 }
 
 /** `clients` loops over `queries` until `seconds` have passed; latencies per query name. */
-async function load(url: string, queries: Array<[string, string]>, clients: number, seconds: number, into?: Load): Promise<Load> {
+async function load(
+  url: string,
+  queries: Array<[string, string]>,
+  clients: number,
+  seconds: number,
+  into?: Load,
+): Promise<Load> {
   const result = into ?? { latencies: new Map(queries.map(([name]) => [name, []])), all: [], errors: [] };
   const deadline = Date.now() + seconds * 1000;
   await Promise.all(
@@ -121,18 +146,35 @@ const row = (name: string, xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return `${name.padEnd(12)} ${String(s.length).padStart(7)}  p50 ${percentile(s, 50).toFixed(1).padStart(7)}  p95 ${percentile(s, 95).toFixed(1).padStart(7)}  p99 ${percentile(s, 99).toFixed(1).padStart(7)} ms`;
 };
-const p95 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 95);
+const p95 = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    95,
+  );
 
 /** `{ serverInfo }` from one client and the read mix from MIX_CLIENTS, at the same time. */
 async function serverInfoAndMix(url: string, mix: Array<[string, string]>) {
-  const [info, reads] = await Promise.all([load(url, [['serverInfo', SERVER_INFO]], 1, MIX_SECONDS), load(url, mix, MIX_CLIENTS, MIX_SECONDS)]);
-  return { serverInfo: p95(info.all), mix: p95(reads.all), errors: info.errors.length + reads.errors.length, n: info.all.length + reads.all.length };
+  const [info, reads] = await Promise.all([
+    load(url, [['serverInfo', SERVER_INFO]], 1, MIX_SECONDS),
+    load(url, mix, MIX_CLIENTS, MIX_SECONDS),
+  ]);
+  return {
+    serverInfo: p95(info.all),
+    mix: p95(reads.all),
+    errors: info.errors.length + reads.errors.length,
+    n: info.all.length + reads.all.length,
+  };
 }
 
 /** Two worker processes, each training one network on a phantom dataset, until `stop()`. */
 async function twoTrainings(url: string, dbUrl: string, dataDir: string) {
   const workers = [0, 1].map(() =>
-    spawnReady(process.execPath, [BIN, 'serve', '--role', 'worker'], { DATABASE_URL: dbUrl, CARDIAC_UQ_DATA_DIR: dataDir, CARDIAC_UQ_BACKEND: 'wasm' }, /ready;/),
+    spawnReady(
+      process.execPath,
+      [BIN, 'serve', '--role', 'worker'],
+      { DATABASE_URL: dbUrl, CARDIAC_UQ_DATA_DIR: dataDir, CARDIAC_UQ_BACKEND: 'wasm' },
+      /ready;/,
+    ),
   );
   await Promise.all(workers.map((w) => w.started));
   const until = async (id: string, done: (r: { status: string; progress: number; datasetId?: string }) => boolean) => {
@@ -143,11 +185,16 @@ async function twoTrainings(url: string, dbUrl: string, dataDir: string) {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   };
-  const created = (await post(url, 'mutation { createPhantomDataset(input: { name: "bench-train", site: "A", subjects: 4 }) { id } }')).body.data;
+  const created = (
+    await post(url, 'mutation { createPhantomDataset(input: { name: "bench-train", site: "A", subjects: 4 }) { id } }')
+  ).body.data;
   const dataset = await until(created.createPhantomDataset.id, (r) => r.status === 'SUCCEEDED');
   const runIds: string[] = [];
   for (const seed of [1, 2]) {
-    const started = await post(url, `mutation { startTraining(input: { datasetId: "${dataset.datasetId}", method: PLAIN, preset: "tiny", epochs: 500, seed: ${seed} }) { id } }`);
+    const started = await post(
+      url,
+      `mutation { startTraining(input: { datasetId: "${dataset.datasetId}", method: PLAIN, preset: "tiny", epochs: 500, seed: ${seed} }) { id } }`,
+    );
     if (!started.body.data?.startTraining) throw new Error(`startTraining: ${JSON.stringify(started.body.errors)}`);
     runIds.push(started.body.data.startTraining.id);
   }
@@ -168,13 +215,19 @@ async function apiLoad(url: string, ids: { evaluationId: string; datasetId: stri
   const training = await twoTrainings(url, dbUrl, dataDir);
   const busy = await serverInfoAndMix(url, mix).finally(() => training.stop());
   fs.rmSync(dataDir, { recursive: true, force: true });
-  console.log(`\nAPI while idle and while 2 worker processes train (${MIX_CLIENTS} read-mix clients + 1 serverInfo client × ${MIX_SECONDS} s each):`);
-  console.log(`  serverInfo p95: idle ${idle.serverInfo.toFixed(1)} ms, training ${busy.serverInfo.toFixed(1)} ms (target ≤ 100)`);
+  console.log(
+    `\nAPI while idle and while 2 worker processes train (${MIX_CLIENTS} read-mix clients + 1 serverInfo client × ${MIX_SECONDS} s each):`,
+  );
+  console.log(
+    `  serverInfo p95: idle ${idle.serverInfo.toFixed(1)} ms, training ${busy.serverInfo.toFixed(1)} ms (target ≤ 100)`,
+  );
   console.log(`  read mix p95:   idle ${idle.mix.toFixed(1)} ms, training ${busy.mix.toFixed(1)} ms (target ≤ 300)`);
   console.log(`  requests ${idle.n} / ${busy.n}, errors ${idle.errors} / ${busy.errors}`);
 
   const result = await load(url, mix, CLIENTS, SECONDS);
-  console.log(`\nAPI load: ${CLIENTS} clients × ${SECONDS} s  (${result.all.length} requests, ${(result.all.length / SECONDS).toFixed(0)} req/s, errors ${result.errors.length})`);
+  console.log(
+    `\nAPI load: ${CLIENTS} clients × ${SECONDS} s  (${result.all.length} requests, ${(result.all.length / SECONDS).toFixed(0)} req/s, errors ${result.errors.length})`,
+  );
   console.log(`${'query'.padEnd(12)} ${'n'.padStart(7)}`);
   for (const [name, xs] of result.latencies) console.log(row(name, xs));
   console.log(row('all', result.all));
@@ -186,14 +239,30 @@ async function drain(url: string) {
   const store = createStore(url);
   const boss = await startBoss(url);
   try {
-    const study = await seedSyntheticStudy(store, { subjects: Math.ceil(SHARDS / 10), slicesPerSubject: 10, predictions: false, name: 'bench-drain' });
+    const study = await seedSyntheticStudy(store, {
+      subjects: Math.ceil(SHARDS / 10),
+      slicesPerSubject: 10,
+      predictions: false,
+      name: 'bench-drain',
+    });
     const sliceIds = study.sliceIds.slice(0, SHARDS);
     const t0 = performance.now();
     for (let i = 0; i < sliceIds.length; i += 100) {
-      await Promise.all(sliceIds.slice(i, i + 100).map((sliceId, j) => enqueue(boss, QUEUES.evaluateShard, { runId: study.evaluationRunId, evaluationId: study.evaluationId, shard: i + j, sliceIds: [sliceId] })));
+      await Promise.all(
+        sliceIds.slice(i, i + 100).map((sliceId, j) =>
+          enqueue(boss, QUEUES.evaluateShard, {
+            runId: study.evaluationRunId,
+            evaluationId: study.evaluationId,
+            shard: i + j,
+            sliceIds: [sliceId],
+          }),
+        ),
+      );
     }
     const enqueueS = (performance.now() - t0) / 1000;
-    const workers = [0, 1].map(() => spawnReady(TSX, [path.resolve(__dirname, 'shard-drain-worker.ts')], { DATABASE_URL: url }, /ready/));
+    const workers = [0, 1].map(() =>
+      spawnReady(TSX, [path.resolve(__dirname, 'shard-drain-worker.ts')], { DATABASE_URL: url }, /ready/),
+    );
     const t1 = performance.now();
     await Promise.all(workers.map((w) => w.started));
     let done = 0;
@@ -206,18 +275,36 @@ async function drain(url: string) {
     for (const w of workers) w.child.kill('SIGTERM');
     await Promise.all(workers.map((w) => w.exited));
     const attempts = workers.map((w) => Number(/attempts (\d+)/.exec(w.output())?.[1] ?? NaN));
-    const { rows } = (await boss.getDb().executeSql(
-      "SELECT state, count(*)::int AS n FROM pgboss.job WHERE name = 'evaluate-shard' GROUP BY state",
-    )) as { rows: Array<{ state: string; n: number }> };
-    const [dupes] = await store.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM (SELECT shard FROM "Prediction" WHERE "evaluationId" = ${study.evaluationId}::uuid GROUP BY shard HAVING count(*) > 1) d`;
-    const audits = await store.auditEvent.count({ where: { action: 'evaluation.shard.stored', entityId: study.evaluationId } });
+    const { rows } = (await boss
+      .getDb()
+      .executeSql("SELECT state, count(*)::int AS n FROM pgboss.job WHERE name = 'evaluate-shard' GROUP BY state")) as {
+      rows: Array<{ state: string; n: number }>;
+    };
+    const [dupes] = await store.$queryRaw<
+      Array<{ n: number }>
+    >`SELECT count(*)::int AS n FROM (SELECT shard FROM "Prediction" WHERE "evaluationId" = ${study.evaluationId}::uuid GROUP BY shard HAVING count(*) > 1) d`;
+    const audits = await store.auditEvent.count({
+      where: { action: 'evaluation.shard.stored', entityId: study.evaluationId },
+    });
     const structures = await store.structureMetric.count({ where: { evaluationId: study.evaluationId } });
     const chain = await verifyAuditChain(store);
-    console.log(`\nQueue drain: ${sliceIds.length} evaluate-shard jobs (enqueued in ${enqueueS.toFixed(1)} s), 2 worker processes (synthetic results, real queue, real writer)`);
-    console.log(`  drained in ${drainS.toFixed(1)} s (${(sliceIds.length / drainS).toFixed(0)} shards/s, worker start included); handler attempts per worker: ${attempts.join(' + ')}`);
-    console.log(`  predictions ${done} / ${sliceIds.length}; structure rows ${structures} (expect ${3 * sliceIds.length}); shards written twice ${dupes.n}; shard audit events ${audits}; audit chain ${chain.ok ? 'OK' : 'BROKEN'}`);
+    console.log(
+      `\nQueue drain: ${sliceIds.length} evaluate-shard jobs (enqueued in ${enqueueS.toFixed(1)} s), 2 worker processes (synthetic results, real queue, real writer)`,
+    );
+    console.log(
+      `  drained in ${drainS.toFixed(1)} s (${(sliceIds.length / drainS).toFixed(0)} shards/s, worker start included); handler attempts per worker: ${attempts.join(' + ')}`,
+    );
+    console.log(
+      `  predictions ${done} / ${sliceIds.length}; structure rows ${structures} (expect ${3 * sliceIds.length}); shards written twice ${dupes.n}; shard audit events ${audits}; audit chain ${chain.ok ? 'OK' : 'BROKEN'}`,
+    );
     console.log(`  job states: ${rows.map((r) => `${r.state} ${r.n}`).join(', ')}`);
-    return done === sliceIds.length && dupes.n === 0 && audits === sliceIds.length && structures === 3 * sliceIds.length && chain.ok;
+    return (
+      done === sliceIds.length &&
+      dupes.n === 0 &&
+      audits === sliceIds.length &&
+      structures === 3 * sliceIds.length &&
+      chain.ok
+    );
   } finally {
     await boss.stop({ graceful: false, timeout: 2000 });
     await store.$disconnect();
@@ -235,11 +322,24 @@ async function main() {
     await applyMigrations(dbUrl);
     const store = createStore(dbUrl);
     const t0 = performance.now();
-    const study = await seedSyntheticStudy(store, { subjects: SUBJECTS, slicesPerSubject: 10, size: 96, name: 'bench-api' });
+    const study = await seedSyntheticStudy(store, {
+      subjects: SUBJECTS,
+      slicesPerSubject: 10,
+      size: 96,
+      name: 'bench-api',
+    });
     await store.$disconnect();
-    console.log(`seeded ${study.predictionIds.length} predictions (96×96 slices) in ${((performance.now() - t0) / 1000).toFixed(1)} s; host ${os.cpus().length} cores`);
+    console.log(
+      `seeded ${study.predictionIds.length} predictions (96×96 slices) in ${((performance.now() - t0) / 1000).toFixed(1)} s; host ${os.cpus().length} cores`,
+    );
 
-    serve = spawnReady(process.execPath, [BIN, 'serve', '--role', 'api'], { DATABASE_URL: dbUrl, CARDIAC_UQ_PORT: '0', CARDIAC_UQ_RATE_LIMIT: '0' }, /ready;/, /GraphQL:\s+\S+\n/);
+    serve = spawnReady(
+      process.execPath,
+      [BIN, 'serve', '--role', 'api'],
+      { DATABASE_URL: dbUrl, CARDIAC_UQ_PORT: '0', CARDIAC_UQ_RATE_LIMIT: '0' },
+      /ready;/,
+      /GraphQL:\s+\S+\n/,
+    );
     const out = await serve.started;
     const graphqlUrl = /GraphQL:\s+(\S+)/.exec(out)![1];
     const errors = await apiLoad(graphqlUrl, study, dbUrl);

@@ -27,7 +27,17 @@ function naiveBoundary(lab: Uint8Array, k: number): number[] {
     for (let y = 0; y < W; y++) {
       const i = x * W + y;
       if (lab[i] !== k) continue;
-      if (x === 0 || y === 0 || x === H - 1 || y === W - 1 || lab[i - W] !== k || lab[i + W] !== k || lab[i - 1] !== k || lab[i + 1] !== k) b.push(i);
+      if (
+        x === 0 ||
+        y === 0 ||
+        x === H - 1 ||
+        y === W - 1 ||
+        lab[i - W] !== k ||
+        lab[i + W] !== k ||
+        lab[i - 1] !== k ||
+        lab[i + 1] !== k
+      )
+        b.push(i);
     }
   return b;
 }
@@ -96,7 +106,8 @@ function naiveUncertainty(samples: Float32Array): number {
       }
       dice += a + b === 0 ? 1 : (2 * ab) / (a + b);
       const bT = naiveBoundary(st, k);
-      if (bT.length && bBar.length) assd += (naiveDirectedSum(bT, bBar) + naiveDirectedSum(bBar, bT)) / (bT.length + bBar.length);
+      if (bT.length && bBar.length)
+        assd += (naiveDirectedSum(bT, bBar) + naiveDirectedSum(bBar, bT)) / (bT.length + bBar.length);
     }
     acc += dice + assd;
   }
@@ -124,13 +135,20 @@ const fastMs = Math.min(time(fast, 10), time(fast, 10), time(fast, 10));
 const pass = () => sampleStatistics(samples, shape);
 const passMs = Math.min(time(pass, 10), time(pass, 10), time(pass, 10));
 naiveUncertainty(samples);
-const naiveMs = Math.min(time(() => naiveUncertainty(samples), 2), time(() => naiveUncertainty(samples), 2));
+const naiveMs = Math.min(
+  time(() => naiveUncertainty(samples), 2),
+  time(() => naiveUncertainty(samples), 2),
+);
 console.log(`uncertainty measures (entropy, MI, Dice_within, ASSD_within × LV/MYO/RV), T=${T}, ${H}×${W}, C=${C}:`);
-console.log(`  fast:  ${fastMs.toFixed(2)} ms/image CPU time (best of 3 × 10; target ≤ 15), of which the SIMD sample pass ${passMs.toFixed(2)} ms`);
+console.log(
+  `  fast:  ${fastMs.toFixed(2)} ms/image CPU time (best of 3 × 10; target ≤ 15), of which the SIMD sample pass ${passMs.toFixed(2)} ms`,
+);
 console.log(`  naive: ${naiveMs.toFixed(1)} ms/image CPU time → ratio ${(naiveMs / fastMs).toFixed(1)}×`);
 console.log(
   `  (entropy ${s.entropy.toFixed(4)}, MI ${s.mi.toFixed(4)}, ` +
-    STRUCTURES.map((k) => `${k} Dice_w ${s.structures[k].diceWithin.toFixed(3)} ASSD_w ${s.structures[k].assdWithinMm?.toFixed(3)}`).join(', ') +
+    STRUCTURES.map(
+      (k) => `${k} Dice_w ${s.structures[k].diceWithin.toFixed(3)} ASSD_w ${s.structures[k].assdWithinMm?.toFixed(3)}`,
+    ).join(', ') +
     ')',
 );
 
@@ -146,4 +164,6 @@ const mws = new SegmentationMetricsWorkspace(H, W);
 const seg = () => sliceMetrics(pred, gt, H, W, spacing, ACDC_LABELS, mws);
 for (let i = 0; i < 200; i++) seg();
 const segUs = Math.min(time(seg, 500), time(seg, 500)) * 1000;
-console.log(`Dice + ASSD + HD (+HD95) for LV/MYO/RV, ${H}×${W}: ${segUs.toFixed(1)} µs/slice CPU time (best of 2 × 500)`);
+console.log(
+  `Dice + ASSD + HD (+HD95) for LV/MYO/RV, ${H}×${W}: ${segUs.toFixed(1)} µs/slice CPU time (best of 2 × 500)`,
+);

@@ -46,16 +46,28 @@ async function main(): Promise<void> {
   const train = pick('TRAIN');
   const val = pick('VAL');
   const test = pick('TEST');
-  console.log(`phantom site A: ${subjects} subjects, ${train.length}/${val.length}/${test.length} slices (${((Date.now() - t0) / 1000).toFixed(1)} s); backend ${backend}`);
+  console.log(
+    `phantom site A: ${subjects} subjects, ${train.length}/${val.length}/${test.length} slices (${((Date.now() - t0) / 1000).toFixed(1)} s); backend ${backend}`,
+  );
   console.log('method    | train s | LV dice | MYO dice | RV dice | mean MI (nats) | T');
   for (const method of methods) {
-    const config: TrainConfig = { method, preset: 'quick', seed, ...(epochs ? { epochs } : {}), ...(method === 'ensemble' ? { members } : {}) };
+    const config: TrainConfig = {
+      method,
+      preset: 'quick',
+      seed,
+      ...(epochs ? { epochs } : {}),
+      ...(method === 'ensemble' ? { members } : {}),
+    };
     const dir = path.join(out, method);
     const t1 = Date.now();
     await trainModel(config, { train, val }, { outDir: dir, ...(workers != null ? { workers } : {}) });
     const trainS = (Date.now() - t1) / 1000;
     const ck = await loadCheckpoint(dir);
-    const sums: Record<Structure, { dice: number; n: number }> = { LV: { dice: 0, n: 0 }, MYO: { dice: 0, n: 0 }, RV: { dice: 0, n: 0 } };
+    const sums: Record<Structure, { dice: number; n: number }> = {
+      LV: { dice: 0, n: 0 },
+      MYO: { dice: 0, n: 0 },
+      RV: { dice: 0, n: 0 },
+    };
     let miSum = 0;
     let T = 0;
     for (let i = 0; i < test.length; i += 16) {
@@ -72,7 +84,10 @@ async function main(): Promise<void> {
           for (let c = 0; c < NUM_CLASSES; c++) {
             let m = 0;
             for (let t = 0; t < T; t++) m += s.data[(t * px + p) * NUM_CLASSES + c];
-            if (m > bestV) { bestV = m; best = c; }
+            if (m > bestV) {
+              bestV = m;
+              best = c;
+            }
           }
           pred[p] = best;
         }
@@ -82,12 +97,16 @@ async function main(): Promise<void> {
           sums[k].dice += metrics[k].dice;
           sums[k].n++;
         }
-        miSum += imageMean(sampleStatistics(s.data, { T: s.shape[0], rows: sl.rows, cols: sl.cols, C: NUM_CLASSES }).miMap);
+        miSum += imageMean(
+          sampleStatistics(s.data, { T: s.shape[0], rows: sl.rows, cols: sl.cols, C: NUM_CLASSES }).miMap,
+        );
       });
     }
     disposeCheckpoint(ck);
     const d = (k: Structure): string => (sums[k].dice / sums[k].n).toFixed(4);
-    console.log(`${method.padEnd(9)} | ${trainS.toFixed(0).padStart(7)} | ${d('LV')}  | ${d('MYO')}   | ${d('RV')}  | ${(miSum / test.length).toExponential(3)}      | ${T}`);
+    console.log(
+      `${method.padEnd(9)} | ${trainS.toFixed(0).padStart(7)} | ${d('LV')}  | ${d('MYO')}   | ${d('RV')}  | ${(miSum / test.length).toExponential(3)}      | ${T}`,
+    );
   }
 }
 

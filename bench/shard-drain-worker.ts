@@ -13,7 +13,19 @@ import { writeShard } from '../src/store/write-shard';
 function syntheticResult(seed: number): SliceEvaluation {
   const x = (seed % 997) / 997;
   const structures = Object.fromEntries(
-    STRUCTURES.map((s) => [s, { status: 'OK', dice: 0.8 + x / 10, assdMm: 1 + x, hdMm: 3 + x, hd95Mm: 2 + x, diceWithin: 0.9, assdWithinMm: 0.5, poor: x > 0.5 }]),
+    STRUCTURES.map((s) => [
+      s,
+      {
+        status: 'OK',
+        dice: 0.8 + x / 10,
+        assdMm: 1 + x,
+        hdMm: 3 + x,
+        hd95Mm: 2 + x,
+        diceWithin: 0.9,
+        assdWithinMm: 0.5,
+        poor: x > 0.5,
+      },
+    ]),
   ) as unknown as SliceEvaluation['structures'];
   const count = Array.from({ length: 15 }, (_, i) => (i === 14 ? 200 : 4));
   return {
@@ -23,7 +35,12 @@ function syntheticResult(seed: number): SliceEvaluation {
     brier: x / 2,
     entropy: x,
     mi: x / 10,
-    histogram: { bins: 15, count, sumConfidence: count.map((c, i) => (c * (i + 0.5)) / 15), sumCorrect: count.map((c) => Math.floor(c * 0.9)) },
+    histogram: {
+      bins: 15,
+      count,
+      sumConfidence: count.map((c, i) => (c * (i + 0.5)) / 15),
+      sumCorrect: count.map((c) => Math.floor(c * 0.9)),
+    },
   };
 }
 
@@ -34,13 +51,29 @@ async function main() {
   let attempts = 0;
   // pg-boss fetches once per polling interval (≥ 0.5 s) per slot: batches of 10 keep polling from
   // being what is measured. Every job of a batch is written on its own (its own transaction).
-  await boss.work(QUEUES.evaluateShard, { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 0.5 }, async (jobs) => {
-    for (const job of jobs) {
-      attempts++;
-      const { runId, evaluationId, shard, sliceIds } = job.data as { runId: string; evaluationId: string; shard: number; sliceIds: string[] };
-      await writeShard(store, { runId, evaluationId, shard, actor: 'bench', backend: 'synthetic', rows: sliceIds.map((sliceId, i) => ({ sliceId, result: syntheticResult(shard * 31 + i), sampleLabels: [] })) });
-    }
-  });
+  await boss.work(
+    QUEUES.evaluateShard,
+    { batchSize: 10, localConcurrency: 2, pollingIntervalSeconds: 0.5 },
+    async (jobs) => {
+      for (const job of jobs) {
+        attempts++;
+        const { runId, evaluationId, shard, sliceIds } = job.data as {
+          runId: string;
+          evaluationId: string;
+          shard: number;
+          sliceIds: string[];
+        };
+        await writeShard(store, {
+          runId,
+          evaluationId,
+          shard,
+          actor: 'bench',
+          backend: 'synthetic',
+          rows: sliceIds.map((sliceId, i) => ({ sliceId, result: syntheticResult(shard * 31 + i), sampleLabels: [] })),
+        });
+      }
+    },
+  );
   console.log('ready');
   process.on('SIGTERM', async () => {
     await boss.stop({ graceful: true, timeout: 5000 });

@@ -25,7 +25,14 @@ import { buildApiSchema } from '../src/resolvers';
 import { writeShard, type ShardRow } from '../src/store/write-shard';
 import { seedSyntheticResults } from '../test/support/synthetic-results';
 
-const { values } = parseArgs({ options: { predictions: { type: 'string', default: '1000000' }, evaluations: { type: 'string', default: '20' }, shards: { type: 'string', default: '200' }, 'shard-size': { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: {
+    predictions: { type: 'string', default: '1000000' },
+    evaluations: { type: 'string', default: '20' },
+    shards: { type: 'string', default: '200' },
+    'shard-size': { type: 'string', default: '16' },
+  },
+});
 const PREDICTIONS = Number(values.predictions);
 const EVALUATIONS = Number(values.evaluations);
 const SHARDS = Number(values.shards);
@@ -37,14 +44,31 @@ const percentile = (sorted: number[], q: number) => sorted[Math.min(sorted.lengt
 function syntheticResult(rng: ReturnType<typeof createRng>): SliceEvaluation {
   const structure = () => {
     const assd = rng.uniform() < 0.03 ? null : rng.range(0.2, 4);
-    return { status: assd === null ? ('PRED_EMPTY' as const) : ('OK' as const), dice: rng.uniform(), assdMm: assd, hdMm: assd && assd * 3, hd95Mm: assd && assd * 2, diceWithin: rng.uniform(), assdWithinMm: rng.range(0, 2), poor: assd === null || assd > 1.5 };
+    return {
+      status: assd === null ? ('PRED_EMPTY' as const) : ('OK' as const),
+      dice: rng.uniform(),
+      assdMm: assd,
+      hdMm: assd && assd * 3,
+      hd95Mm: assd && assd * 2,
+      diceWithin: rng.uniform(),
+      assdWithinMm: rng.range(0, 2),
+      poor: assd === null || assd > 1.5,
+    };
   };
   const count = Array.from({ length: 15 }, () => Math.floor(rng.range(0, 100)));
   return {
     meanLabels: new Uint8Array(4),
     structures: { LV: structure(), MYO: structure(), RV: structure() },
-    nll: rng.uniform(), brier: rng.uniform(), entropy: rng.uniform(), mi: rng.uniform() / 10,
-    histogram: { bins: 15, count, sumConfidence: count.map((c, b) => (c * (b + 0.5)) / 15), sumCorrect: count.map((c) => Math.floor(c * 0.9)) },
+    nll: rng.uniform(),
+    brier: rng.uniform(),
+    entropy: rng.uniform(),
+    mi: rng.uniform() / 10,
+    histogram: {
+      bins: 15,
+      count,
+      sumConfidence: count.map((c, b) => (c * (b + 0.5)) / 15),
+      sumCorrect: count.map((c) => Math.floor(c * 0.9)),
+    },
   };
 }
 
@@ -56,7 +80,9 @@ async function timed(label: string, run: () => Promise<unknown>) {
     times.push(performance.now() - s);
   }
   times.sort((a, b) => a - b);
-  console.log(`${label}: p50 ${percentile(times, 0.5).toFixed(0)} ms, p95 ${percentile(times, 0.95).toFixed(0)} ms (${RUNS} runs)`);
+  console.log(
+    `${label}: p50 ${percentile(times, 0.5).toFixed(0)} ms, p95 ${percentile(times, 0.95).toFixed(0)} ms (${RUNS} runs)`,
+  );
   return percentile(times, 0.95);
 }
 
@@ -73,41 +99,82 @@ async function main() {
   try {
     const slices = Math.ceil(PREDICTIONS / EVALUATIONS);
     const version = (await store.$queryRaw<Array<{ v: string }>>`SELECT version() AS v`)[0].v.split(' on ')[0];
-    console.log(`database: ${version} at ${server.host}/${name}; ${EVALUATIONS} evaluations × ${slices} slices = ${slices * EVALUATIONS} predictions, ${slices * EVALUATIONS * 3} structure rows`);
+    console.log(
+      `database: ${version} at ${server.host}/${name}; ${EVALUATIONS} evaluations × ${slices} slices = ${slices * EVALUATIONS} predictions, ${slices * EVALUATIONS * 3} structure rows`,
+    );
     let t = performance.now();
     const seeded = await seedSyntheticResults(store, { slices, evaluations: EVALUATIONS, sliceCount: 10 });
     await store.$executeRawUnsafe('ANALYZE');
     console.log(`seeded in SQL in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
     const schema = await buildApiSchema();
-    const contextValue = { store, config: loadConfig({ ...process.env, CARDIAC_UQ_DATA_DIR: '/tmp' }), actor: 'bench', role: 'ANALYST' };
+    const contextValue = {
+      store,
+      config: loadConfig({ ...process.env, CARDIAC_UQ_DATA_DIR: '/tmp' }),
+      actor: 'bench',
+      role: 'ANALYST',
+    };
     const ask = async (source: string, variableValues: Record<string, unknown>) => {
       const result = await graphql({ schema, source, variableValues, contextValue: { ...contextValue } });
       if (result.errors) throw result.errors[0];
       return result.data;
     };
     const id = seeded.evaluationIds[0];
-    const qc = await timed(`qcCurve(LV, ENTROPY, maxPoints: 1000) { auc reviewAt n points } over ${slices} LV rows of a ${slices * EVALUATIONS * 3}-row store`, () =>
-      ask('query($id: ID!) { evaluation(id: $id) { qcCurve(structure: LV, measure: ENTROPY, maxPoints: 1000) { auc reviewAt n points { flagged remaining } } } }', { id }),
+    const qc = await timed(
+      `qcCurve(LV, ENTROPY, maxPoints: 1000) { auc reviewAt n points } over ${slices} LV rows of a ${slices * EVALUATIONS * 3}-row store`,
+      () =>
+        ask(
+          'query($id: ID!) { evaluation(id: $id) { qcCurve(structure: LV, measure: ENTROPY, maxPoints: 1000) { auc reviewAt n points { flagged remaining } } } }',
+          { id },
+        ),
     );
-    await timed(`summary (3 structures, ${slices * 3} rows)`, () => ask('query($id: ID!) { evaluation(id: $id) { summary { structure n dice assd hd hd95 poorCount } } }', { id }));
+    await timed(`summary (3 structures, ${slices * 3} rows)`, () =>
+      ask('query($id: ID!) { evaluation(id: $id) { summary { structure n dice assd hd hd95 poorCount } } }', { id }),
+    );
     const ids = seeded.evaluationIds.slice(0, 5);
     await timed(`compare of ${ids.length} evaluations (summary, calibration, entropy, MI each)`, () =>
-      ask('query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId structures { structure dice assd } calibration { ece nll brier } entropy mi } }', { ids }),
+      ask(
+        'query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId structures { structure dice assd } calibration { ece nll brier } entropy mi } }',
+        { ids },
+      ),
     );
 
     // Ingestion: a fresh evaluation over the same slices, SHARDS shards of 16 through the writer.
     const rng = createRng(1, 'bench-store');
-    const sliceIds = (await store.slice.findMany({ select: { id: true }, orderBy: { id: 'asc' }, take: SHARDS * SHARD })).map((s) => s.id);
+    const sliceIds = (
+      await store.slice.findMany({ select: { id: true }, orderBy: { id: 'asc' }, take: SHARDS * SHARD })
+    ).map((s) => s.id);
     const newEvaluation = async () => {
-      const run = await store.run.create({ data: { kind: 'EVALUATE', config: {}, codeVersion: 'bench', createdBy: 'bench' } });
-      return { run, evaluation: await store.evaluation.create({ data: { runId: run.id, trainingRunId: seeded.trainingRunId, datasetId: seeded.datasetId, samples: 50, metricVersion: 1 } }) };
+      const run = await store.run.create({
+        data: { kind: 'EVALUATE', config: {}, codeVersion: 'bench', createdBy: 'bench' },
+      });
+      return {
+        run,
+        evaluation: await store.evaluation.create({
+          data: {
+            runId: run.id,
+            trainingRunId: seeded.trainingRunId,
+            datasetId: seeded.datasetId,
+            samples: 50,
+            metricVersion: 1,
+          },
+        }),
+      };
     };
     const target = await newEvaluation();
     t = performance.now();
     for (let shard = 0; shard * SHARD < sliceIds.length; shard++) {
-      const rows: ShardRow[] = sliceIds.slice(shard * SHARD, (shard + 1) * SHARD).map((sliceId) => ({ sliceId, result: syntheticResult(rng), sampleLabels: [] }));
-      await writeShard(store, { runId: target.run.id, evaluationId: target.evaluation.id, shard, actor: 'bench', backend: 'none', rows });
+      const rows: ShardRow[] = sliceIds
+        .slice(shard * SHARD, (shard + 1) * SHARD)
+        .map((sliceId) => ({ sliceId, result: syntheticResult(rng), sampleLabels: [] }));
+      await writeShard(store, {
+        runId: target.run.id,
+        evaluationId: target.evaluation.id,
+        shard,
+        actor: 'bench',
+        backend: 'none',
+        rows,
+      });
     }
     const rate = (sliceIds.length * 4) / ((performance.now() - t) / 1000);
 
@@ -116,16 +183,51 @@ async function main() {
     t = performance.now();
     for (const sliceId of sample) {
       const r = syntheticResult(rng);
-      const prediction = await store.prediction.create({ data: { evaluationId: baseline.evaluation.id, sliceId, labelMap: new Uint8Array(4) } });
+      const prediction = await store.prediction.create({
+        data: { evaluationId: baseline.evaluation.id, sliceId, labelMap: new Uint8Array(4) },
+      });
       for (const structure of ['LV', 'MYO', 'RV'] as const) {
         const m = r.structures[structure];
-        await store.structureMetric.create({ data: { predictionId: prediction.id, evaluationId: baseline.evaluation.id, structure, status: m.status, dice: m.dice, assdMm: m.assdMm, hdMm: m.hdMm, hd95Mm: m.hd95Mm, diceWithin: m.diceWithin, assdWithinMm: m.assdWithinMm, poor: m.poor, metricVersion: 1 } });
+        await store.structureMetric.create({
+          data: {
+            predictionId: prediction.id,
+            evaluationId: baseline.evaluation.id,
+            structure,
+            status: m.status,
+            dice: m.dice,
+            assdMm: m.assdMm,
+            hdMm: m.hdMm,
+            hd95Mm: m.hd95Mm,
+            diceWithin: m.diceWithin,
+            assdWithinMm: m.assdWithinMm,
+            poor: m.poor,
+            metricVersion: 1,
+          },
+        });
       }
-      await store.imageMetric.create({ data: { predictionId: prediction.id, evaluationId: baseline.evaluation.id, nll: r.nll, brier: r.brier, entropy: r.entropy, mi: r.mi, pixels: 4, binCounts: r.histogram.count, binConfidenceSum: r.histogram.sumConfidence, binCorrect: r.histogram.sumCorrect, metricVersion: 1 } });
+      await store.imageMetric.create({
+        data: {
+          predictionId: prediction.id,
+          evaluationId: baseline.evaluation.id,
+          nll: r.nll,
+          brier: r.brier,
+          entropy: r.entropy,
+          mi: r.mi,
+          pixels: 4,
+          binCounts: r.histogram.count,
+          binConfidenceSum: r.histogram.sumConfidence,
+          binCorrect: r.histogram.sumCorrect,
+          metricVersion: 1,
+        },
+      });
     }
     const baselineRate = (sample.length * 4) / ((performance.now() - t) / 1000);
-    console.log(`ingestion through the shard writer: ${sliceIds.length * 4} metric rows (${sliceIds.length / SHARD} shards of ${SHARD} slices, audit event and digest each) at ${Math.round(rate)} metric rows/s (target ≥ 5000); row-at-a-time ORM inserts ${Math.round(baselineRate)} rows/s → ${(rate / baselineRate).toFixed(1)}×`);
-    console.log(`targets: QC curve p95 ${qc.toFixed(0)} ms (≤ 300 ms: ${qc <= 300 ? 'met' : 'missed'}); ingestion ${Math.round(rate)} rows/s (≥ 5000: ${rate >= 5000 ? 'met' : 'missed'})`);
+    console.log(
+      `ingestion through the shard writer: ${sliceIds.length * 4} metric rows (${sliceIds.length / SHARD} shards of ${SHARD} slices, audit event and digest each) at ${Math.round(rate)} metric rows/s (target ≥ 5000); row-at-a-time ORM inserts ${Math.round(baselineRate)} rows/s → ${(rate / baselineRate).toFixed(1)}×`,
+    );
+    console.log(
+      `targets: QC curve p95 ${qc.toFixed(0)} ms (≤ 300 ms: ${qc <= 300 ? 'met' : 'missed'}); ingestion ${Math.round(rate)} rows/s (≥ 5000: ${rate >= 5000 ? 'met' : 'missed'})`,
+    );
   } finally {
     await store.$disconnect();
     await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);

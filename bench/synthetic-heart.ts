@@ -51,7 +51,8 @@ export function heartVolume(nx: number, ny: number, nz: number, seed: string, ji
     const cy = ny / 2 + (rng() - 0.5) * jitter;
     const rLv = 22 * taper + (rng() - 0.5) * jitter;
     const rMyo = rLv + 8 + (rng() - 0.5) * jitter;
-    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) out[(z * ny + y) * nx + x] = heartLabel(x, y, cx, cy, rLv, rMyo);
+    for (let y = 0; y < ny; y++)
+      for (let x = 0; x < nx; x++) out[(z * ny + y) * nx + x] = heartLabel(x, y, cx, cy, rLv, rMyo);
   }
   return out;
 }

@@ -28,7 +28,9 @@ function buildIsCurrent() {
   }
   if (newestSourceMs(path.join(root, 'src')) <= builtMs) return true;
   if (process.stderr.isTTY) {
-    console.error('[cardiac-uq] sources changed since the last build: running them through tsx (npm run build compiles them)');
+    console.error(
+      '[cardiac-uq] sources changed since the last build: running them through tsx (npm run build compiles them)',
+    );
   }
   return false;
 }

@@ -11,9 +11,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
 const dist = path.join(root, 'dist');
 
-execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')],
+  {
+    stdio: 'inherit',
+  },
+);
 
 for (const entry of fs.readdirSync(src, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
@@ -32,7 +36,12 @@ try {
 } catch {
   // Not a git checkout (an installed tarball): the code version is the package version.
 }
-fs.writeFileSync(path.join(dist, 'build-info.json'), `${JSON.stringify({ ...info, builtAt: new Date().toISOString() })}\n`);
+fs.writeFileSync(
+  path.join(dist, 'build-info.json'),
+  `${JSON.stringify({ ...info, builtAt: new Date().toISOString() })}\n`,
+);
 // Written last: bin/cardiac-uq.js trusts dist/ only when this stamp is newer than every source.
 fs.writeFileSync(path.join(dist, '.build-stamp'), '');
-console.log(`[cardiac-uq] compiled src/ into dist/${info.commit ? ` (${info.commit.slice(0, 12)}${info.dirty ? ', uncommitted changes' : ''})` : ''}`);
+console.log(
+  `[cardiac-uq] compiled src/ into dist/${info.commit ? ` (${info.commit.slice(0, 12)}${info.dirty ? ', uncommitted changes' : ''})` : ''}`,
+);

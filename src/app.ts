@@ -16,7 +16,14 @@ import { buildApiSchema } from './resolvers';
 import { argumentChecks } from './server/argument-checks';
 import { AuthGate, assertSafeBinding, mutationsNeedOperator, principalOf } from './server/auth';
 import { startHttpServer, type Readiness } from './server/http';
-import { bodyErrorHandler, complexityPlugin, limitValidationRules, rateLimiter, withIdleTransactionTimeout, withStatementTimeout } from './server/limits';
+import {
+  bodyErrorHandler,
+  complexityPlugin,
+  limitValidationRules,
+  rateLimiter,
+  withIdleTransactionTimeout,
+  withStatementTimeout,
+} from './server/limits';
 
 export interface Platform {
   role: Role;
@@ -45,11 +52,19 @@ const WORKER_NICE = 10;
 
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${PROBE_MS} ms`)), PROBE_MS)));
+  const late = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${PROBE_MS} ms`)), PROBE_MS)),
+  );
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-const firstLine = (error: unknown) => String((error as Error)?.message ?? error).trim().split('\n').pop()!.trim();
+const firstLine = (error: unknown) =>
+  String((error as Error)?.message ?? error)
+    .trim()
+    .split('\n')
+    .pop()!
+    .trim();
 
 /** The backend a worker here picks without CARDIAC_UQ_BACKEND, found without loading TensorFlow. */
 function automaticBackend(): string {
@@ -68,7 +83,12 @@ function automaticBackend(): string {
  * `env` is what the worker children of role `all` inherit (the environment `config` was read
  * from); the parent's DATABASE_URL and data folder are set on top of it.
  */
-export async function startPlatform(config: Config, role: Role, log: (message: string) => void, env: NodeJS.ProcessEnv = process.env): Promise<Platform> {
+export async function startPlatform(
+  config: Config,
+  role: Role,
+  log: (message: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Platform> {
   const closers: Array<() => Promise<void>> = [];
   let closing = false;
   const close = async () => {
@@ -86,7 +106,10 @@ export async function startPlatform(config: Config, role: Role, log: (message: s
     // Before anything else starts: refuse a public address without keys; say how callers are authenticated.
     if (role !== 'worker') log(await assertSafeBinding(store, config.host));
     // pg-boss's pool reports the connections the database ends at shutdown: expected then, not news.
-    const boss = await startBoss(database.url, { onError: (error) => closing || log(`pg-boss: ${error.message}`), jobs: config.jobs });
+    const boss = await startBoss(database.url, {
+      onError: (error) => closing || log(`pg-boss: ${error.message}`),
+      jobs: config.jobs,
+    });
     closers.push(() => boss.stop({ graceful: true, timeout: 10000 }));
     const backend = config.backend ?? automaticBackend();
 

@@ -27,7 +27,11 @@ const EnvSchema = z.object({
   CARDIAC_UQ_RATE_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.ratePerMinute),
   CARDIAC_UQ_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.authFailuresPerMinute),
   CARDIAC_UQ_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.queryTimeoutMs),
-  CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: z.coerce.number().int().refine((s) => s === 0 || s >= 10, '0 (off) or at least 10').default(DEFAULT_JOB_POLICY.heartbeatSeconds),
+  CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: z.coerce
+    .number()
+    .int()
+    .refine((s) => s === 0 || s >= 10, '0 (off) or at least 10')
+    .default(DEFAULT_JOB_POLICY.heartbeatSeconds),
   CARDIAC_UQ_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).optional(),
   CARDIAC_UQ_JOB_RETRY_DELAY_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_JOB_POLICY.retryDelaySeconds),
   CARDIAC_UQ_JOB_SUPERVISE_SECONDS: z.coerce.number().int().min(1).default(DEFAULT_JOB_POLICY.superviseSeconds),

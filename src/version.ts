@@ -21,7 +21,8 @@ export interface BuildInfo {
 
 /** The commit of the checkout at ROOT, or null where git or the repository is absent. */
 export function gitCommit(root = ROOT): BuildInfo {
-  const git = (...args: string[]) => execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const commit = git('rev-parse', 'HEAD').trim();
     const dirty = git('status', '--porcelain', '--untracked-files=no').trim() !== '';

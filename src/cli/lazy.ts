@@ -14,7 +14,10 @@ import type * as Auth from '../server/auth';
 import type * as Foreground from '../services/study/foreground';
 
 export const loadApp = (): typeof App => require('../app');
-export const loadDatabase = (): typeof Database & typeof Client => ({ ...require('../db/database'), ...require('../db/client') });
+export const loadDatabase = (): typeof Database & typeof Client => ({
+  ...require('../db/database'),
+  ...require('../db/client'),
+});
 export const loadQueues = (): typeof Queues => require('../jobs/queues');
 export const loadReport = (): typeof Report => require('../report');
 export const loadAuth = (): typeof Auth => require('../server/auth');

@@ -18,19 +18,32 @@ export interface StudyProgress {
 }
 
 export function studyProgress(log: (message: string) => void, options: { bars?: boolean } = {}): StudyProgress {
-  const bars = options.bars === false || !process.stderr.isTTY
-    ? undefined
-    : new cliProgress.MultiBar(
-        { format: ' {stage} |{bar}| {done}/{total} done {running} | ETA {eta_formatted}', hideCursor: true, clearOnComplete: false, etaBuffer: 30, fps: 2, stream: process.stderr },
-        cliProgress.Presets.shades_classic,
-      );
+  const bars =
+    options.bars === false || !process.stderr.isTTY
+      ? undefined
+      : new cliProgress.MultiBar(
+          {
+            format: ' {stage} |{bar}| {done}/{total} done {running} | ETA {eta_formatted}',
+            hideCursor: true,
+            clearOnComplete: false,
+            etaBuffer: 30,
+            fps: 2,
+            stream: process.stderr,
+          },
+          cliProgress.Presets.shades_classic,
+        );
   const handles = new Map<string, cliProgress.SingleBar>();
   let lastLine = '';
   return {
     update(run, stages) {
       if (bars) {
         for (const s of stages) {
-          const payload = { stage: STAGE_NAMES[s.stage].padEnd(26), done: s.done, total: s.total, running: s.running ? `· ${s.running} running` : '' };
+          const payload = {
+            stage: STAGE_NAMES[s.stage].padEnd(26),
+            done: s.done,
+            total: s.total,
+            running: s.running ? `· ${s.running} running` : '',
+          };
           let bar = handles.get(s.stage);
           if (!bar) handles.set(s.stage, (bar = bars.create(Math.max(s.total, 1), 0, payload)));
           bar.setTotal(Math.max(s.total, 1));

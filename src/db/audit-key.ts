@@ -30,7 +30,10 @@ export function auditKeyId(secret: Buffer): string {
 }
 
 function parseKey(text: string, variable: string): Buffer {
-  if (text.length < AUDIT_KEY_MIN_LENGTH) throw new AuditKeyError(`${variable}: an audit key must be at least ${AUDIT_KEY_MIN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
+  if (text.length < AUDIT_KEY_MIN_LENGTH)
+    throw new AuditKeyError(
+      `${variable}: an audit key must be at least ${AUDIT_KEY_MIN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+    );
   return Buffer.from(text, 'utf8');
 }
 
@@ -43,7 +46,10 @@ export function auditKeysFromEnv(env: NodeJS.ProcessEnv = process.env): AuditKey
     current = { id: auditKeyId(secret), secret };
     byId.set(current.id, secret);
   }
-  for (const old of (env.CARDIAC_UQ_AUDIT_OLD_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean)) {
+  for (const old of (env.CARDIAC_UQ_AUDIT_OLD_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)) {
     const secret = parseKey(old, 'CARDIAC_UQ_AUDIT_OLD_KEYS');
     byId.set(auditKeyId(secret), secret);
   }

@@ -69,7 +69,9 @@ export async function appendAudit(tx: Tx, input: AuditInput, keys: AuditKeys = a
   const last = await tx.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true, keyId: true } });
   // A process without the key must not extend a keyed chain with plain links (verify would flag them).
   if (last?.keyId && !keys.current) {
-    throw new AuditKeyError(`the audit chain is HMAC-linked (key id ${last.keyId}) but CARDIAC_UQ_AUDIT_KEY is not set in this process`);
+    throw new AuditKeyError(
+      `the audit chain is HMAC-linked (key id ${last.keyId}) but CARDIAC_UQ_AUDIT_KEY is not set in this process`,
+    );
   }
   const prevHash = last?.hash ?? GENESIS_HASH;
   // Millisecond precision: what Postgres timestamp(3) stores is what we hash.
@@ -77,9 +79,22 @@ export async function appendAudit(tx: Tx, input: AuditInput, keys: AuditKeys = a
   const details = canonicalJson(input.details ?? {});
   const entityId = input.entityId ?? null;
   const keyId = keys.current?.id ?? null;
-  const hash = eventHash({ prevHash, at, actor: input.actor, action: input.action, entity: input.entity, entityId, details, keyId }, keys.current?.secret);
+  const hash = eventHash(
+    { prevHash, at, actor: input.actor, action: input.action, entity: input.entity, entityId, details, keyId },
+    keys.current?.secret,
+  );
   await tx.auditEvent.create({
-    data: { at, actor: input.actor, action: input.action, entity: input.entity, entityId, details, prevHash, hash, keyId },
+    data: {
+      at,
+      actor: input.actor,
+      action: input.action,
+      entity: input.entity,
+      entityId,
+      details,
+      prevHash,
+      hash,
+      keyId,
+    },
   });
   return hash;
 }
@@ -96,7 +111,8 @@ export function audit(store: Store, input: AuditInput): Promise<string> {
  * KEY_MISSING / KEY_UNKNOWN it was linked with a key the verifier does not have (cannot tell);
  * RESULT_MISMATCH the stored result rows no longer give the digest it records.
  */
-export type BreakReason = 'HASH_MISMATCH' | 'BROKEN_LINK' | 'UNKEYED' | 'KEY_MISSING' | 'KEY_UNKNOWN' | 'RESULT_MISMATCH';
+export type BreakReason =
+  'HASH_MISMATCH' | 'BROKEN_LINK' | 'UNKEYED' | 'KEY_MISSING' | 'KEY_UNKNOWN' | 'RESULT_MISMATCH';
 
 /** A head recorded earlier (`<seq>:<hash>` as verify prints it, or the hash alone). */
 export interface KeptHead {
@@ -164,7 +180,13 @@ export async function verifyAuditChain(client: Client, options: VerifyOptions = 
   let appended = 0;
   let keptSeqSeen = false;
   let after: bigint | undefined;
-  const finish = (firstBroken: AuditVerification['firstBroken']): AuditVerification => ({ ok: false, events, head, keyedFrom, firstBroken });
+  const finish = (firstBroken: AuditVerification['firstBroken']): AuditVerification => ({
+    ok: false,
+    events,
+    head,
+    keyedFrom,
+    firstBroken,
+  });
   for (;;) {
     const rows = await client.auditEvent.findMany({
       where: after === undefined ? {} : { seq: { gt: after } },
@@ -177,7 +199,8 @@ export async function verifyAuditChain(client: Client, options: VerifyOptions = 
       let secret: Buffer | undefined;
       if (row.keyId) {
         secret = keys.byId.get(row.keyId);
-        if (!secret) return finish({ seq: row.seq, reason: keys.byId.size ? 'KEY_UNKNOWN' : 'KEY_MISSING', keyId: row.keyId });
+        if (!secret)
+          return finish({ seq: row.seq, reason: keys.byId.size ? 'KEY_UNKNOWN' : 'KEY_MISSING', keyId: row.keyId });
         keyedFrom ??= row.seq;
       } else if (keyedFrom !== null) {
         return finish({ seq: row.seq, reason: 'UNKEYED' });
@@ -202,14 +225,20 @@ export async function verifyAuditChain(client: Client, options: VerifyOptions = 
   let keptHead: HeadCheck | undefined;
   if (kept) {
     const verdict: HeadCheck['verdict'] =
-      foundAt !== null ? (appended === 0 ? 'SAME' : 'APPENDED')
-      : kept.seq === undefined ? 'NOT_FOUND'
-      : keptSeqSeen || (head !== null && head.seq > kept.seq) ? 'REWRITTEN'
-      : 'SHORTER';
+      foundAt !== null
+        ? appended === 0
+          ? 'SAME'
+          : 'APPENDED'
+        : kept.seq === undefined
+          ? 'NOT_FOUND'
+          : keptSeqSeen || (head !== null && head.seq > kept.seq)
+            ? 'REWRITTEN'
+            : 'SHORTER';
     keptHead = { verdict, foundAt, appended };
   }
   const headOk = !keptHead || keptHead.verdict === 'SAME' || keptHead.verdict === 'APPENDED';
-  if (options.results === false) return { ok: headOk, events, head, keyedFrom, firstBroken: null, ...(keptHead ? { keptHead } : {}) };
+  if (options.results === false)
+    return { ok: headOk, events, head, keyedFrom, firstBroken: null, ...(keptHead ? { keptHead } : {}) };
   const results = await verifyResults(client, records);
   const mismatch = results.firstMismatch;
   const digest = mismatch ? records.find((r) => r.seq === mismatch.seq) : undefined;

@@ -13,5 +13,8 @@ export interface StoreOptions {
 }
 
 export function createStore(databaseUrl: string, options: StoreOptions = {}): Store {
-  return new PrismaClient({ adapter: createPgAdapter(databaseUrl, { max: options.max ?? 10 }), transactionOptions: options.transactionOptions });
+  return new PrismaClient({
+    adapter: createPgAdapter(databaseUrl, { max: options.max ?? 10 }),
+    transactionOptions: options.transactionOptions,
+  });
 }

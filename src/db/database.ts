@@ -29,9 +29,23 @@ export class DatabaseUnavailableError extends Error {
 
 /** Postgres SQLSTATEs and socket errors that mean "the server is not there", not "the query is wrong". */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH',
-  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006',
-  'P1001', 'P1002', 'P1017',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  'P1001',
+  'P1002',
+  'P1017',
 ]);
 const UNAVAILABLE_MESSAGE =
   /connection terminated|ECONNREFUSED|ECONNRESET|the database system is (starting up|shutting down|in recovery)|terminating connection due to administrator command|can't reach database|server has closed the connection|connection (was )?closed|timeout exceeded when trying to connect/i;
@@ -43,11 +57,19 @@ const UNAVAILABLE_MESSAGE =
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 6) return false;
   if (error instanceof DatabaseUnavailableError) return true;
-  const e = error as { code?: unknown; originalCode?: unknown; kind?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
+  const e = error as {
+    code?: unknown;
+    originalCode?: unknown;
+    kind?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    meta?: { driverAdapterError?: unknown };
+  };
   for (const code of [e.code, e.originalCode]) if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
   if (e.kind === 'DatabaseNotReachable' || e.kind === 'ConnectionClosed' || e.kind === 'SocketTimeout') return true;
   if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
-  if (error instanceof AggregateError && error.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  if (error instanceof AggregateError && error.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1)))
+    return true;
   return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1);
 }
 
@@ -73,7 +95,13 @@ export async function openDatabase(config: Config, log: (message: string) => voi
   if (config.databaseUrl) {
     await checkReachable(config.databaseUrl);
     await applyMigrations(config.databaseUrl);
-    return { url: config.databaseUrl, kind: 'external', description: describeUrl(config.databaseUrl), available: () => true, close: async () => {} };
+    return {
+      url: config.databaseUrl,
+      kind: 'external',
+      description: describeUrl(config.databaseUrl),
+      available: () => true,
+      close: async () => {},
+    };
   }
   const embedded = await startEmbeddedPostgres({ dataRoot: config.dataDir, port: config.embeddedPgPort, log });
   try {

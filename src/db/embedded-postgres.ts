@@ -17,7 +17,10 @@ import net from 'node:net';
 import path from 'node:path';
 
 export class DatabaseInUseError extends Error {
-  constructor(readonly ownerPid: number, dataRoot: string) {
+  constructor(
+    readonly ownerPid: number,
+    dataRoot: string,
+  ) {
     super(
       `the embedded database in ${dataRoot} is in use by process ${ownerPid}; ` +
         'stop that process, or set CARDIAC_UQ_DATA_DIR to another folder, or DATABASE_URL to an external Postgres',
@@ -204,7 +207,9 @@ export async function startEmbeddedPostgres(options: {
           options.log?.(`the embedded Postgres is back (pid ${postmaster}, port ${port})`);
           return;
         } catch {
-          await new Promise((resolve) => setTimeout(resolve, RESTART_BACKOFF_MS[Math.min(attempt, RESTART_BACKOFF_MS.length - 1)]));
+          await new Promise((resolve) =>
+            setTimeout(resolve, RESTART_BACKOFF_MS[Math.min(attempt, RESTART_BACKOFF_MS.length - 1)]),
+          );
         }
       }
     };

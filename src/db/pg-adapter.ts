@@ -15,7 +15,9 @@ const PG_NAME_OID = 19;
 const PG_CHAR_OID = 18;
 const PG_TEXT_OID = 25;
 
-interface PgField { dataTypeID: number }
+interface PgField {
+  dataTypeID: number;
+}
 interface Patchable {
   performIO(query: SqlQuery): Promise<{ fields: PgField[] }>;
   queryRaw(query: SqlQuery): Promise<SqlResultSet>;

@@ -81,7 +81,21 @@ export async function shardDigest(client: Client, evaluationId: string, shard: n
   });
   w.row(
     e
-      ? [e.id, e.runId, e.trainingRunId, e.datasetId, e.split, e.distortionKind, e.distortionLevel, e.samples, e.storeSamples, e.calibrationBins, e.metricVersion, e.createdAt, e.checkpoints.map((c) => c.checkpointId)]
+      ? [
+          e.id,
+          e.runId,
+          e.trainingRunId,
+          e.datasetId,
+          e.split,
+          e.distortionKind,
+          e.distortionLevel,
+          e.samples,
+          e.storeSamples,
+          e.calibrationBins,
+          e.metricVersion,
+          e.createdAt,
+          e.checkpoints.map((c) => c.checkpointId),
+        ]
       : [null],
   );
   const predictions = await client.prediction.findMany({
@@ -94,10 +108,39 @@ export async function shardDigest(client: Client, evaluationId: string, shard: n
     w.row([p.id, p.evaluationId, p.sliceId, p.shard, p.labelMap, p.entropyMap, p.miMap, p.createdAt]);
     w.value(p.structures.length);
     for (const s of p.structures) {
-      w.row([s.predictionId, s.evaluationId, s.structure, s.status, s.dice, s.assdMm, s.hdMm, s.hd95Mm, s.diceWithin, s.assdWithinMm, s.poor, s.metricVersion]);
+      w.row([
+        s.predictionId,
+        s.evaluationId,
+        s.structure,
+        s.status,
+        s.dice,
+        s.assdMm,
+        s.hdMm,
+        s.hd95Mm,
+        s.diceWithin,
+        s.assdWithinMm,
+        s.poor,
+        s.metricVersion,
+      ]);
     }
     const m = p.image;
-    w.row(m ? [m.predictionId, m.evaluationId, m.nll, m.brier, m.entropy, m.mi, m.pixels, m.binCounts, m.binConfidenceSum, m.binCorrect, m.metricVersion] : [null]);
+    w.row(
+      m
+        ? [
+            m.predictionId,
+            m.evaluationId,
+            m.nll,
+            m.brier,
+            m.entropy,
+            m.mi,
+            m.pixels,
+            m.binCounts,
+            m.binConfidenceSum,
+            m.binCorrect,
+            m.metricVersion,
+          ]
+        : [null],
+    );
     w.value(p.samples.length);
     for (const s of p.samples) w.row([s.predictionId, s.index, s.labelMap]);
   }
@@ -126,7 +169,22 @@ interface SliceDigestRow {
 export async function datasetDigest(client: Client, datasetId: string): Promise<string> {
   const w = new DigestWriter('dataset');
   const d = await client.dataset.findUnique({ where: { id: datasetId } });
-  w.row(d ? [d.id, d.name, d.source, d.site, d.vendor, json(d.generatorParams), d.contentHash, d.createdBy, d.createdAt, d.createdByRunId] : [null]);
+  w.row(
+    d
+      ? [
+          d.id,
+          d.name,
+          d.source,
+          d.site,
+          d.vendor,
+          json(d.generatorParams),
+          d.contentHash,
+          d.createdBy,
+          d.createdAt,
+          d.createdByRunId,
+        ]
+      : [null],
+  );
   const subjects = await client.subject.findMany({ where: { datasetId }, orderBy: { id: 'asc' } });
   w.value(subjects.length);
   for (const s of subjects) w.row([s.id, s.datasetId, s.externalId, s.group, s.split]);
@@ -142,7 +200,21 @@ export async function datasetDigest(client: Client, datasetId: string): Promise<
       ORDER BY s."subjectId", s.id
       LIMIT ${SLICE_PAGE}`;
     for (const s of page) {
-      w.row([s.id, s.subjectId, s.phase, s.sliceIndex, s.sliceCount, s.position, s.spacingXMm, s.spacingYMm, s.rows, s.cols]).bytesHash(s.image).bytesHash(s.label).value(s.contentHash);
+      w.row([
+        s.id,
+        s.subjectId,
+        s.phase,
+        s.sliceIndex,
+        s.sliceCount,
+        s.position,
+        s.spacingXMm,
+        s.spacingYMm,
+        s.rows,
+        s.cols,
+      ])
+        .bytesHash(s.image)
+        .bytesHash(s.label)
+        .value(s.contentHash);
     }
     if (page.length < SLICE_PAGE) break;
     after = [page[page.length - 1].subjectId, page[page.length - 1].id];
@@ -157,8 +229,23 @@ export async function checkpointDigest(client: Client, checkpointId: string): Pr
   if (!c) return w.row([null]).hex();
   const [{ weights }] = await client.$queryRaw<Array<{ weights: string | null }>>`
     SELECT encode(sha256(weights), 'hex') AS weights FROM "Checkpoint" WHERE id = ${checkpointId}::uuid`;
-  w.row([c.id, c.runId, c.member, c.epoch, c.valNll, c.weightsSha256, c.path, json(c.config), c.backend, json(c.layerStats), c.createdAt]).bytesHash(weights);
-  const epochs = await client.trainingEpoch.findMany({ where: { runId: c.runId, member: c.member }, orderBy: { epoch: 'asc' } });
+  w.row([
+    c.id,
+    c.runId,
+    c.member,
+    c.epoch,
+    c.valNll,
+    c.weightsSha256,
+    c.path,
+    json(c.config),
+    c.backend,
+    json(c.layerStats),
+    c.createdAt,
+  ]).bytesHash(weights);
+  const epochs = await client.trainingEpoch.findMany({
+    where: { runId: c.runId, member: c.member },
+    orderBy: { epoch: 'asc' },
+  });
   w.value(epochs.length);
   for (const e of epochs) w.row([e.runId, e.member, e.epoch, e.trainLoss, e.valNll, e.seconds, e.createdAt]);
   return w.hex();
@@ -180,7 +267,12 @@ export interface DigestRecord {
 }
 
 /** The result digest an audit event records, if it is one of the result-writing events. */
-export function digestRecordOf(event: { seq: bigint; action: string; entityId: string | null; details: string }): DigestRecord | null {
+export function digestRecordOf(event: {
+  seq: bigint;
+  action: string;
+  entityId: string | null;
+  details: string;
+}): DigestRecord | null {
   if (!event.entityId) return null;
   const target: DigestTarget | null =
     event.action === 'evaluation.shard.stored'
@@ -207,7 +299,12 @@ function digestOf(client: Client, target: DigestTarget): Promise<string> {
   return checkpointDigest(client, target.checkpointId);
 }
 
-const targetKey = (t: DigestTarget) => (t.kind === 'shard' ? `shard ${t.evaluationId} ${t.shard}` : t.kind === 'dataset' ? `dataset ${t.datasetId}` : `checkpoint ${t.checkpointId}`);
+const targetKey = (t: DigestTarget) =>
+  t.kind === 'shard'
+    ? `shard ${t.evaluationId} ${t.shard}`
+    : t.kind === 'dataset'
+      ? `dataset ${t.datasetId}`
+      : `checkpoint ${t.checkpointId}`;
 
 export interface ResultVerification {
   ok: boolean;
@@ -230,7 +327,13 @@ export async function verifyResults(client: Client, records: DigestRecord[]): Pr
       continue;
     }
     if ((await digestOf(client, record.target)) !== record.digest) {
-      return { ok: false, checked, unverified, firstMismatch: { seq: record.seq, target: record.target }, unrecorded: null };
+      return {
+        ok: false,
+        checked,
+        unverified,
+        firstMismatch: { seq: record.seq, target: record.target },
+        unrecorded: null,
+      };
     }
     checked[`${record.target.kind}s` as keyof typeof checked]++;
   }
@@ -239,9 +342,13 @@ export async function verifyResults(client: Client, records: DigestRecord[]): Pr
 }
 
 async function findUnrecorded(client: Client, recorded: Set<string>): Promise<ResultVerification['unrecorded']> {
-  const shards = await client.prediction.groupBy({ by: ['evaluationId', 'shard'], orderBy: [{ evaluationId: 'asc' }, { shard: 'asc' }] });
+  const shards = await client.prediction.groupBy({
+    by: ['evaluationId', 'shard'],
+    orderBy: [{ evaluationId: 'asc' }, { shard: 'asc' }],
+  });
   const loose: string[] = [];
-  for (const s of shards) if (!recorded.has(targetKey({ kind: 'shard', ...s }))) loose.push(`evaluation ${s.evaluationId} shard ${s.shard}`);
+  for (const s of shards)
+    if (!recorded.has(targetKey({ kind: 'shard', ...s }))) loose.push(`evaluation ${s.evaluationId} shard ${s.shard}`);
   for (const { id } of await client.dataset.findMany({ select: { id: true }, orderBy: { id: 'asc' } })) {
     if (!recorded.has(targetKey({ kind: 'dataset', datasetId: id }))) loose.push(`dataset ${id}`);
   }
@@ -255,7 +362,11 @@ async function findUnrecorded(client: Client, recorded: Set<string>): Promise<Re
       (SELECT count(*)::int FROM "StructureMetric" s LEFT JOIN "Prediction" p ON p.id = s."predictionId" WHERE p.id IS NULL OR p."evaluationId" <> s."evaluationId") AS structures,
       (SELECT count(*)::int FROM "ImageMetric" m LEFT JOIN "Prediction" p ON p.id = m."predictionId" WHERE p.id IS NULL OR p."evaluationId" <> m."evaluationId") AS images,
       (SELECT count(*)::int FROM "Sample" s LEFT JOIN "Prediction" p ON p.id = s."predictionId" WHERE p.id IS NULL) AS samples`;
-  for (const [table, count] of [['StructureMetric', orphans.structures], ['ImageMetric', orphans.images], ['Sample', orphans.samples]] as const) {
+  for (const [table, count] of [
+    ['StructureMetric', orphans.structures],
+    ['ImageMetric', orphans.images],
+    ['Sample', orphans.samples],
+  ] as const) {
     if (count > 0) return { what: `${table} rows outside any stored prediction of their evaluation`, count };
   }
   return null;

@@ -9,27 +9,51 @@ import type { DistortionKind, Method, RunKind, RunStatus, Structure } from '../d
 import { STRUCTURES as ENGINE_STRUCTURES } from '../engine/data/types';
 import { DEFAULT_ENSEMBLE_MEMBERS as ENGINE_DEFAULT_ENSEMBLE_MEMBERS } from '../engine/training/types';
 
-export const RUN_STATUSES = Object.freeze(['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const satisfies readonly RunStatus[]);
+export const RUN_STATUSES = Object.freeze([
+  'QUEUED',
+  'RUNNING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+] as const satisfies readonly RunStatus[]);
 /** A run still to be done: waiting for a worker or being worked on. */
 export const ACTIVE_RUN_STATUSES = Object.freeze(['QUEUED', 'RUNNING'] as const satisfies readonly RunStatus[]);
 /** A run that will not change any more. */
-export const FINISHED_RUN_STATUSES = Object.freeze(['SUCCEEDED', 'FAILED', 'CANCELLED'] as const satisfies readonly RunStatus[]);
+export const FINISHED_RUN_STATUSES = Object.freeze([
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+] as const satisfies readonly RunStatus[]);
 /** A finished run that did not succeed: the study launches it again. */
 export const UNSUCCESSFUL_RUN_STATUSES = Object.freeze(['FAILED', 'CANCELLED'] as const satisfies readonly RunStatus[]);
 
 export type ActiveRunStatus = (typeof ACTIVE_RUN_STATUSES)[number];
 export type FinishedRunStatus = (typeof FINISHED_RUN_STATUSES)[number];
 
-export const isActive = (status: string): status is ActiveRunStatus => (ACTIVE_RUN_STATUSES as readonly string[]).includes(status);
-export const isFinished = (status: string): status is FinishedRunStatus => (FINISHED_RUN_STATUSES as readonly string[]).includes(status);
-export const isUnsuccessful = (status: string): boolean => (UNSUCCESSFUL_RUN_STATUSES as readonly string[]).includes(status);
+export const isActive = (status: string): status is ActiveRunStatus =>
+  (ACTIVE_RUN_STATUSES as readonly string[]).includes(status);
+export const isFinished = (status: string): status is FinishedRunStatus =>
+  (FINISHED_RUN_STATUSES as readonly string[]).includes(status);
+export const isUnsuccessful = (status: string): boolean =>
+  (UNSUCCESSFUL_RUN_STATUSES as readonly string[]).includes(status);
 
 /** A Prisma `where` on the status of a run still to be done. */
 export const ACTIVE_WHERE = Object.freeze({ in: [...ACTIVE_RUN_STATUSES] });
 
-export const RUN_KINDS = Object.freeze(['DATASET', 'TRAIN', 'EVALUATE', 'SWEEP', 'STUDY'] as const satisfies readonly RunKind[]);
+export const RUN_KINDS = Object.freeze([
+  'DATASET',
+  'TRAIN',
+  'EVALUATE',
+  'SWEEP',
+  'STUDY',
+] as const satisfies readonly RunKind[]);
 export const METHODS = Object.freeze(['PLAIN', 'MC_DROPOUT', 'BBB', 'ENSEMBLE'] as const satisfies readonly Method[]);
-export const DISTORTION_KINDS = Object.freeze(['NONE', 'NOISE', 'BLUR', 'STRETCH'] as const satisfies readonly DistortionKind[]);
+export const DISTORTION_KINDS = Object.freeze([
+  'NONE',
+  'NOISE',
+  'BLUR',
+  'STRETCH',
+] as const satisfies readonly DistortionKind[]);
 
 /** LV cavity, myocardium, RV cavity, in the order tables list them (the engine's order). */
 export const STRUCTURES: readonly Structure[] = ENGINE_STRUCTURES;

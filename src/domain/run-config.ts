@@ -18,7 +18,12 @@ const distortionKind = z.enum(DISTORTION_KINDS);
 
 // ---- DATASET ----------------------------------------------------------------------------------
 
-export const PhantomDatasetConfig = z.object({ name: z.string(), site, subjects: z.number().int().positive(), seed: z.number().int() });
+export const PhantomDatasetConfig = z.object({
+  name: z.string(),
+  site,
+  subjects: z.number().int().positive(),
+  seed: z.number().int(),
+});
 export type PhantomDatasetConfig = z.infer<typeof PhantomDatasetConfig>;
 
 export const IMPORT_LAYOUTS = ['ACDC', 'NIFTI_PAIRS'] as const;
@@ -138,9 +143,20 @@ export type RunConfigOf<K extends keyof typeof RUN_CONFIG> = z.infer<(typeof RUN
  * A run's stored config, checked against its kind's schema (or a narrower one, e.g. a phantom
  * DATASET). Throws StoredDataError naming the run and the field; a run of another kind is an error too.
  */
-export function runConfig<K extends keyof typeof RUN_CONFIG>(run: Pick<Run, 'id' | 'kind' | 'config'>, kind: K): RunConfigOf<K>;
-export function runConfig<S extends z.ZodType>(run: Pick<Run, 'id' | 'kind' | 'config'>, kind: keyof typeof RUN_CONFIG, schema: S): z.output<S>;
-export function runConfig(run: Pick<Run, 'id' | 'kind' | 'config'>, kind: keyof typeof RUN_CONFIG, schema?: z.ZodType): unknown {
+export function runConfig<K extends keyof typeof RUN_CONFIG>(
+  run: Pick<Run, 'id' | 'kind' | 'config'>,
+  kind: K,
+): RunConfigOf<K>;
+export function runConfig<S extends z.ZodType>(
+  run: Pick<Run, 'id' | 'kind' | 'config'>,
+  kind: keyof typeof RUN_CONFIG,
+  schema: S,
+): z.output<S>;
+export function runConfig(
+  run: Pick<Run, 'id' | 'kind' | 'config'>,
+  kind: keyof typeof RUN_CONFIG,
+  schema?: z.ZodType,
+): unknown {
   const subject = `run ${run.id} (${kind} config)`;
   if (run.kind !== kind) throw new Error(`${subject}: the run is a ${run.kind} run`);
   return parseStored(schema ?? RUN_CONFIG[kind], run.config, subject);

@@ -13,7 +13,6 @@ import seedrandom from 'seedrandom';
 // Math functions bound once: global lookups are slow inside jest's vm sandbox (≈1 µs each).
 const { cos, floor, log, sin, sqrt } = Math;
 
-
 export interface Rng {
   /** The seed string this stream was built from (parent seed + '/' + key for children). */
   readonly seed: string;

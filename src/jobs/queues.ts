@@ -48,7 +48,10 @@ export async function startBoss(
       existing.retryDelay !== queueOpts.retryDelay ||
       (existing.heartbeatSeconds ?? 0) !== (queueOpts.heartbeatSeconds ?? 0)
     ) {
-      await boss.updateQueue(name, { ...queueOpts, heartbeatSeconds: queueOpts.heartbeatSeconds ?? (null as unknown as undefined) });
+      await boss.updateQueue(name, {
+        ...queueOpts,
+        heartbeatSeconds: queueOpts.heartbeatSeconds ?? (null as unknown as undefined),
+      });
     }
   }
   return boss;
@@ -65,9 +68,11 @@ export interface QueueCounts {
 
 /** Counts straight from pg-boss's job table, so they are exact, not the monitor's snapshot. */
 export async function queueCounts(boss: Boss): Promise<QueueCounts[]> {
-  const { rows } = (await boss.getDb().executeSql(
-    'SELECT name, state, count(*)::int AS n FROM pgboss.job GROUP BY name, state',
-  )) as { rows: Array<{ name: string; state: string; n: number }> };
+  const { rows } = (await boss
+    .getDb()
+    .executeSql('SELECT name, state, count(*)::int AS n FROM pgboss.job GROUP BY name, state')) as {
+    rows: Array<{ name: string; state: string; n: number }>;
+  };
   return Object.values(QUEUES).map((name) => {
     const count = (...states: string[]) =>
       rows.filter((row) => row.name === name && states.includes(row.state)).reduce((sum, row) => sum + row.n, 0);
@@ -86,7 +91,12 @@ export async function queueCounts(boss: Boss): Promise<QueueCounts[]> {
 export const RETRY_LIMIT = 2;
 
 /** `send()` returns null when pg-boss declines the job (e.g. a singleton); treat that as an error. */
-export async function enqueue<Q extends QueueName>(boss: Boss, name: Q, data: PayloadOf<Q>, options: Record<string, unknown> = {}): Promise<string> {
+export async function enqueue<Q extends QueueName>(
+  boss: Boss,
+  name: Q,
+  data: PayloadOf<Q>,
+  options: Record<string, unknown> = {},
+): Promise<string> {
   // retryDelay, expiry and heartbeat come from the queue (startBoss, job-policy.ts).
   const id = await boss.send(name, data, { retryLimit: RETRY_LIMIT, ...options });
   if (id === null) throw new Error(`pg-boss did not accept the job for queue ${name}`);

@@ -41,7 +41,10 @@ export async function withRun<T>(
   await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
   await store.run.update({ where: { id: runId }, data: { status: 'RUNNING', backend: options.backend, error: null } });
   if (run.parentRunId) {
-    await store.run.updateMany({ where: { id: run.parentRunId, status: 'QUEUED' }, data: { status: 'RUNNING', startedAt: new Date() } });
+    await store.run.updateMany({
+      where: { id: run.parentRunId, status: 'QUEUED' },
+      data: { status: 'RUNNING', startedAt: new Date() },
+    });
   }
   const controller = new AbortController();
   options.jobSignal?.addEventListener('abort', () => controller.abort(options.jobSignal?.reason));
@@ -60,7 +63,11 @@ export async function withRun<T>(
       // Only a RUNNING run takes progress; a cancelled one stops the work.
       const updated = await store.run.updateMany({
         where: { id: runId, status: 'RUNNING' },
-        data: { progress: Math.min(1, Math.max(0, update.fraction)), stage: update.stage, etaSeconds: update.etaSeconds ?? null },
+        data: {
+          progress: Math.min(1, Math.max(0, update.fraction)),
+          stage: update.stage,
+          etaSeconds: update.etaSeconds ?? null,
+        },
       });
       if (updated.count === 0) {
         controller.abort(new RunCancelledError(runId));
@@ -101,7 +108,12 @@ export async function settleParent(store: Store, parentRunId: string): Promise<v
   await store.run.updateMany({
     where: { id: parentRunId, status: ACTIVE_WHERE, kind: { not: 'STUDY' } },
     data: allFinished
-      ? { status: failed ? 'FAILED' : 'SUCCEEDED', progress: 1, finishedAt: new Date(), ...(failed ? { error: 'a child run failed' } : {}) }
+      ? {
+          status: failed ? 'FAILED' : 'SUCCEEDED',
+          progress: 1,
+          finishedAt: new Date(),
+          ...(failed ? { error: 'a child run failed' } : {}),
+        }
       : { progress },
   });
 }

@@ -40,7 +40,12 @@ export function superviseWorkers(options: {
   /** How the children are named in the log ("worker" → "worker 1"). */
   name?: string;
 }): WorkerProcesses {
-  const env = { ...options.env, DATABASE_URL: options.databaseUrl, CARDIAC_UQ_DATA_DIR: options.dataDir, CARDIAC_UQ_AUTOSTUDY: '0' };
+  const env = {
+    ...options.env,
+    DATABASE_URL: options.databaseUrl,
+    CARDIAC_UQ_DATA_DIR: options.dataDir,
+    CARDIAC_UQ_AUTOSTUDY: '0',
+  };
   const name = options.name ?? 'worker';
   const children = new Set<ChildProcess>();
   const timers = new Set<NodeJS.Timeout>();
@@ -48,10 +53,15 @@ export function superviseWorkers(options: {
 
   const start = (slot: number, backoffMs: number) => {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [BIN, 'serve', '--role', 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--role', 'worker'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
     children.add(child);
     child.stderr?.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) if (WORTH_TELLING.test(line)) options.log(`${name} ${slot} (pid ${child.pid}): ${line.replace(/^\[cardiac-uq\] /, '').trim()}`);
+      for (const line of chunk.toString().split('\n'))
+        if (WORTH_TELLING.test(line))
+          options.log(`${name} ${slot} (pid ${child.pid}): ${line.replace(/^\[cardiac-uq\] /, '').trim()}`);
     });
     // A child that fails to spawn also emits 'exit' (or 'close'); the restart below covers both.
     child.on('error', (error) => options.log(`${name} ${slot}: ${error.message}`));
@@ -59,7 +69,9 @@ export function superviseWorkers(options: {
       children.delete(child);
       if (stopping) return;
       const next = Date.now() - startedAt > STABLE_MS ? FIRST_BACKOFF_MS : backoffMs;
-      options.log(`${name} ${slot} (pid ${child.pid}) exited (${signal ?? `code ${code}`}); restarting in ${(next / 1000).toFixed(0)} s`);
+      options.log(
+        `${name} ${slot} (pid ${child.pid}) exited (${signal ?? `code ${code}`}); restarting in ${(next / 1000).toFixed(0)} s`,
+      );
       const timer = setTimeout(() => {
         timers.delete(timer);
         if (!stopping) start(slot, Math.min(MAX_BACKOFF_MS, next * 2));

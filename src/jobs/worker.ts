@@ -40,7 +40,11 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const schema = JOB_PAYLOADS[queue];
     await boss.work(
       queue,
-      { batchSize: 1, localConcurrency: options.config.workerConcurrency, ...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}) },
+      {
+        batchSize: 1,
+        localConcurrency: options.config.workerConcurrency,
+        ...(options.pollingIntervalSeconds ? { pollingIntervalSeconds: options.pollingIntervalSeconds } : {}),
+      },
       async ([job]: Job<unknown>[]) => {
         const runId = runIdOf(job.data);
         try {
@@ -53,7 +57,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
             await markRunFailed(options.store, runId, error.message);
             return { failed: error.message };
           }
-          if (runId && job.retryCount >= RETRY_LIMIT) await markRunFailed(options.store, runId, (error as Error).message);
+          if (runId && job.retryCount >= RETRY_LIMIT)
+            await markRunFailed(options.store, runId, (error as Error).message);
           throw error;
         }
       },

@@ -16,7 +16,11 @@ export const CLASS_COLOURS: ReadonlyArray<readonly [number, number, number, numb
 
 /** Stops of a viridis-like ramp (dark blue → green → yellow). */
 const RAMP: ReadonlyArray<readonly [number, number, number]> = [
-  [68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37],
+  [68, 1, 84],
+  [59, 82, 139],
+  [33, 145, 140],
+  [94, 201, 98],
+  [253, 231, 37],
 ];
 
 function encode(rows: number, cols: number, fill: (pixel: number, rgba: Uint8Array, offset: number) => void): string {

@@ -32,13 +32,16 @@ function renderPool(): PiscinaModule.Piscina {
 const render = (task: PngTask): Promise<string> => renderPool().run(task);
 
 /** Grey levels between the 1st and 99th percentile of the image. */
-export const imagePng = (values: Float32Array, rows: number, cols: number) => render({ kind: 'image', values, rows, cols });
+export const imagePng = (values: Float32Array, rows: number, cols: number) =>
+  render({ kind: 'image', values, rows, cols });
 
 /** Class colours, background transparent. */
-export const labelPng = (labels: Uint8Array, rows: number, cols: number) => render({ kind: 'label', labels, rows, cols });
+export const labelPng = (labels: Uint8Array, rows: number, cols: number) =>
+  render({ kind: 'label', labels, rows, cols });
 
 /** Values in [0, max] through the colour ramp; alpha grows with the value. */
-export const heatPng = (values: Float32Array, rows: number, cols: number, max: number) => render({ kind: 'heat', values, rows, cols, max });
+export const heatPng = (values: Float32Array, rows: number, cols: number, max: number) =>
+  render({ kind: 'heat', values, rows, cols, max });
 
 /** Stops the pool's threads (tests; processes exit with them anyway). */
 export async function closePngPool(): Promise<void> {

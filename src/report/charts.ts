@@ -11,18 +11,31 @@ const loadVegaLite = (): typeof VegaLite => require('vega-lite');
 
 type VegaLiteSpec = Record<string, unknown>;
 
-const METHOD_COLORS = { domain: ['PLAIN', 'MCD-0.1', 'MCD-0.5', 'BBB', 'DE'], range: ['#7f7f7f', '#1f77b4', '#17becf', '#d62728', '#2ca02c'] };
+const METHOD_COLORS = {
+  domain: ['PLAIN', 'MCD-0.1', 'MCD-0.5', 'BBB', 'DE'],
+  range: ['#7f7f7f', '#1f77b4', '#17becf', '#d62728', '#2ca02c'],
+};
 
 function methodColor(labels: string[]) {
-  const domain = [...METHOD_COLORS.domain.filter((l) => labels.includes(l)), ...labels.filter((l) => !METHOD_COLORS.domain.includes(l))];
+  const domain = [
+    ...METHOD_COLORS.domain.filter((l) => labels.includes(l)),
+    ...labels.filter((l) => !METHOD_COLORS.domain.includes(l)),
+  ];
   const palette = ['#9467bd', '#8c564b', '#e377c2', '#bcbd22'];
-  return { domain, range: domain.map((l, i) => METHOD_COLORS.range[METHOD_COLORS.domain.indexOf(l)] ?? palette[i % palette.length]) };
+  return {
+    domain,
+    range: domain.map((l, i) => METHOD_COLORS.range[METHOD_COLORS.domain.indexOf(l)] ?? palette[i % palette.length]),
+  };
 }
 
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
   const vega = loadVega();
   const vl = loadVegaLite();
-  const compiled = vl.compile({ $schema: 'https://vega.github.io/schema/vega-lite/v5.json', background: 'white', ...spec } as never).spec;
+  const compiled = vl.compile({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    background: 'white',
+    ...spec,
+  } as never).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
@@ -30,7 +43,11 @@ export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
 }
 
 /** Grouped bars: one panel per metric, structures on x, methods side by side. */
-export function accuracyBars(rows: Array<{ method: string; structure: string; metric: string; value: number | null }>, labels: string[], title: string): VegaLiteSpec {
+export function accuracyBars(
+  rows: Array<{ method: string; structure: string; metric: string; value: number | null }>,
+  labels: string[],
+  title: string,
+): VegaLiteSpec {
   return {
     title,
     data: { values: rows.filter((r) => r.value !== null) },
@@ -61,7 +78,14 @@ function methodBarsPerMetric(
   return {
     title,
     data: { values: rows.filter((r) => r.value !== null) },
-    facet: { column: { field: 'metric', type: 'nominal', title: null, ...(options.metricOrder ? { sort: options.metricOrder } : {}) } },
+    facet: {
+      column: {
+        field: 'metric',
+        type: 'nominal',
+        title: null,
+        ...(options.metricOrder ? { sort: options.metricOrder } : {}),
+      },
+    },
     spec: {
       width: options.width,
       height: 150,
@@ -77,18 +101,35 @@ function methodBarsPerMetric(
 }
 
 /** One bar per method per calibration metric (NLL, Brier, ECE). */
-export function calibrationBars(rows: Array<{ method: string; metric: string; value: number | null }>, labels: string[], title: string): VegaLiteSpec {
+export function calibrationBars(
+  rows: Array<{ method: string; metric: string; value: number | null }>,
+  labels: string[],
+  title: string,
+): VegaLiteSpec {
   return methodBarsPerMetric(rows, labels, title, { width: 150, metricOrder: ['NLL', 'Brier', 'ECE'] });
 }
 
 /** Reliability diagram: accuracy against mean confidence per bin, one line per method. */
-export function reliability(rows: Array<{ method: string; confidence: number; accuracy: number; count: number }>, labels: string[], title: string): VegaLiteSpec {
+export function reliability(
+  rows: Array<{ method: string; confidence: number; accuracy: number; count: number }>,
+  labels: string[],
+  title: string,
+): VegaLiteSpec {
   return {
     title,
     width: 300,
     height: 300,
     layer: [
-      { data: { values: [{ x: 0, y: 0 }, { x: 1, y: 1 }] }, mark: { type: 'line', strokeDash: [4, 4], color: '#999' }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } },
+      {
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        },
+        mark: { type: 'line', strokeDash: [4, 4], color: '#999' },
+        encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+      },
       {
         data: { values: rows },
         mark: { type: 'line', point: true },
@@ -118,20 +159,44 @@ export interface BoxRow {
  * Box plots from quartiles: whiskers min–max, box q1–q3, tick at the median; methods side by side.
  * A grid of separate panels (rows × columns), each with its own y scale.
  */
-export function boxGrid(rows: BoxRow[], labels: string[], title: string, rowOrder: string[], columnOrder: string[]): VegaLiteSpec {
+export function boxGrid(
+  rows: BoxRow[],
+  labels: string[],
+  title: string,
+  rowOrder: string[],
+  columnOrder: string[],
+): VegaLiteSpec {
   const x = { field: 'level', type: 'ordinal', title: 'degree of distortion', axis: { labelAngle: 0 } };
   const xOffset = { field: 'method', type: 'nominal', sort: labels };
   const color = { field: 'method', type: 'nominal', scale: methodColor(labels), sort: labels, title: 'method' };
   const kept = rows.filter((r) => r.median !== null);
   const panel = (row: string, column: string) => ({
-    title: { text: rowOrder.length === 1 ? column : columnOrder.length === 1 ? row : `${row} · ${column}`, fontSize: 11 },
+    title: {
+      text: rowOrder.length === 1 ? column : columnOrder.length === 1 ? row : `${row} · ${column}`,
+      fontSize: 11,
+    },
     width: 200,
     height: 110,
     data: { values: kept.filter((r) => r.row === row && r.column === column) },
     layer: [
-      { mark: { type: 'rule' }, encoding: { x, xOffset, y: { field: 'min', type: 'quantitative', title: null, scale: { zero: false } }, y2: { field: 'max' }, color } },
-      { mark: { type: 'bar', width: { band: 0.8 } }, encoding: { x, xOffset, y: { field: 'q1', type: 'quantitative' }, y2: { field: 'q3' }, color } },
-      { mark: { type: 'tick', color: 'black', thickness: 1.5 }, encoding: { x, xOffset, y: { field: 'median', type: 'quantitative' } } },
+      {
+        mark: { type: 'rule' },
+        encoding: {
+          x,
+          xOffset,
+          y: { field: 'min', type: 'quantitative', title: null, scale: { zero: false } },
+          y2: { field: 'max' },
+          color,
+        },
+      },
+      {
+        mark: { type: 'bar', width: { band: 0.8 } },
+        encoding: { x, xOffset, y: { field: 'q1', type: 'quantitative' }, y2: { field: 'q3' }, color },
+      },
+      {
+        mark: { type: 'tick', color: 'black', thickness: 1.5 },
+        encoding: { x, xOffset, y: { field: 'median', type: 'quantitative' } },
+      },
     ],
   });
   const present = rowOrder.filter((row) => kept.some((r) => r.row === row));
@@ -142,7 +207,11 @@ export function boxGrid(rows: BoxRow[], labels: string[], title: string, rowOrde
 }
 
 /** Site A against site B per method (the dataset-shift figure). */
-export function shiftBars(rows: Array<{ method: string; site: string; metric: string; value: number | null }>, labels: string[], title: string): VegaLiteSpec {
+export function shiftBars(
+  rows: Array<{ method: string; site: string; metric: string; value: number | null }>,
+  labels: string[],
+  title: string,
+): VegaLiteSpec {
   return {
     title,
     data: { values: rows.filter((r) => r.value !== null) },
@@ -155,7 +224,12 @@ export function shiftBars(rows: Array<{ method: string; site: string; metric: st
         x: { field: 'method', type: 'nominal', sort: labels, title: null, axis: { labelAngle: -40 } },
         xOffset: { field: 'site', type: 'nominal' },
         y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'site', type: 'nominal', scale: { domain: ['A', 'B'], range: ['#4c78a8', '#f58518'] }, title: 'test site' },
+        color: {
+          field: 'site',
+          type: 'nominal',
+          scale: { domain: ['A', 'B'], range: ['#4c78a8', '#f58518'] },
+          title: 'test site',
+        },
       },
     },
     resolve: { scale: { y: 'independent' } },
@@ -163,8 +237,16 @@ export function shiftBars(rows: Array<{ method: string; site: string; metric: st
 }
 
 /** Spearman correlation heat map: measures × structures against methods, one panel per site. */
-export function correlationHeatmap(rows: Array<{ method: string; site: string; measure: string; structure: string; rho: number | null; n: number }>, labels: string[], title: string): VegaLiteSpec {
-  const values = rows.map((r) => ({ ...r, y: `${r.measure} · ${r.structure}`, text: r.rho === null ? '—' : r.rho.toFixed(2) }));
+export function correlationHeatmap(
+  rows: Array<{ method: string; site: string; measure: string; structure: string; rho: number | null; n: number }>,
+  labels: string[],
+  title: string,
+): VegaLiteSpec {
+  const values = rows.map((r) => ({
+    ...r,
+    y: `${r.measure} · ${r.structure}`,
+    text: r.rho === null ? '—' : r.rho.toFixed(2),
+  }));
   return {
     title,
     data: { values },
@@ -177,7 +259,17 @@ export function correlationHeatmap(rows: Array<{ method: string; site: string; m
         y: { field: 'y', type: 'nominal', title: null },
       },
       layer: [
-        { mark: 'rect', encoding: { color: { field: 'rho', type: 'quantitative', scale: { scheme: 'redblue', domain: [-1, 1], reverse: true }, title: 'Spearman ρ' } } },
+        {
+          mark: 'rect',
+          encoding: {
+            color: {
+              field: 'rho',
+              type: 'quantitative',
+              scale: { scheme: 'redblue', domain: [-1, 1], reverse: true },
+              title: 'Spearman ρ',
+            },
+          },
+        },
         { mark: { type: 'text', fontSize: 9 }, encoding: { text: { field: 'text' } } },
       ],
     },
@@ -185,12 +277,23 @@ export function correlationHeatmap(rows: Array<{ method: string; site: string; m
 }
 
 /** QC curves: poor remaining vs flagged, per structure (columns) and method (rows), with baselines. */
-export function qcCurves(rows: Array<{ method: string; structure: string; curve: string; flagged: number; remaining: number; order: number }>, labels: string[], curves: string[], title: string): VegaLiteSpec {
+export function qcCurves(
+  rows: Array<{ method: string; structure: string; curve: string; flagged: number; remaining: number; order: number }>,
+  labels: string[],
+  curves: string[],
+  title: string,
+): VegaLiteSpec {
   return {
     title,
     data: { values: rows },
     facet: {
-      row: { field: 'method', type: 'nominal', sort: labels, title: null, header: { labelAngle: 0, labelAlign: 'left' } },
+      row: {
+        field: 'method',
+        type: 'nominal',
+        sort: labels,
+        title: null,
+        header: { labelAngle: 0, labelAlign: 'left' },
+      },
       column: { field: 'structure', type: 'nominal', sort: ['LV', 'MYO', 'RV'], title: null },
     },
     spec: {
@@ -206,7 +309,10 @@ export function qcCurves(rows: Array<{ method: string; structure: string; curve:
           field: 'curve',
           type: 'nominal',
           sort: curves,
-          scale: { domain: curves, range: curves.map((c) => (c.startsWith('random') ? [2, 2] : c.startsWith('slice') ? [6, 3] : [1, 0])) },
+          scale: {
+            domain: curves,
+            range: curves.map((c) => (c.startsWith('random') ? [2, 2] : c.startsWith('slice') ? [6, 3] : [1, 0])),
+          },
           legend: null,
         },
       },
@@ -215,23 +321,61 @@ export function qcCurves(rows: Array<{ method: string; structure: string; curve:
 }
 
 /** BBB: distribution of the learned σ per layer (boxes p5–p95 whiskers, p25–p75 box, median tick). */
-export function sigmaPerLayer(rows: Array<{ layer: string; order: number; p5: number; p25: number; median: number; p75: number; p95: number; mean: number }>, title: string): VegaLiteSpec {
-  const x = { field: 'layer', type: 'nominal', sort: rows.map((r) => r.layer), title: 'layer (input → output)', axis: { labelAngle: -50 } };
+export function sigmaPerLayer(
+  rows: Array<{
+    layer: string;
+    order: number;
+    p5: number;
+    p25: number;
+    median: number;
+    p75: number;
+    p95: number;
+    mean: number;
+  }>,
+  title: string,
+): VegaLiteSpec {
+  const x = {
+    field: 'layer',
+    type: 'nominal',
+    sort: rows.map((r) => r.layer),
+    title: 'layer (input → output)',
+    axis: { labelAngle: -50 },
+  };
   return {
     title,
     width: Math.max(300, rows.length * 26),
     height: 220,
     data: { values: rows },
     layer: [
-      { mark: 'rule', encoding: { x, y: { field: 'p5', type: 'quantitative', title: 'σ = softplus(ρ)', scale: { type: 'log' } }, y2: { field: 'p95' } } },
-      { mark: { type: 'bar', width: 14, color: '#d62728', opacity: 0.6 }, encoding: { x, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' } } },
-      { mark: { type: 'tick', color: 'black', thickness: 2 }, encoding: { x, y: { field: 'median', type: 'quantitative' } } },
-      { mark: { type: 'point', shape: 'diamond', color: 'black', filled: true, size: 20 }, encoding: { x, y: { field: 'mean', type: 'quantitative' } } },
+      {
+        mark: 'rule',
+        encoding: {
+          x,
+          y: { field: 'p5', type: 'quantitative', title: 'σ = softplus(ρ)', scale: { type: 'log' } },
+          y2: { field: 'p95' },
+        },
+      },
+      {
+        mark: { type: 'bar', width: 14, color: '#d62728', opacity: 0.6 },
+        encoding: { x, y: { field: 'p25', type: 'quantitative' }, y2: { field: 'p75' } },
+      },
+      {
+        mark: { type: 'tick', color: 'black', thickness: 2 },
+        encoding: { x, y: { field: 'median', type: 'quantitative' } },
+      },
+      {
+        mark: { type: 'point', shape: 'diamond', color: 'black', filled: true, size: 20 },
+        encoding: { x, y: { field: 'mean', type: 'quantitative' } },
+      },
     ],
   };
 }
 
 /** Timings: one panel per quantity, a bar per method. */
-export function timingBars(rows: Array<{ method: string; metric: string; value: number }>, labels: string[], title: string): VegaLiteSpec {
+export function timingBars(
+  rows: Array<{ method: string; metric: string; value: number }>,
+  labels: string[],
+  title: string,
+): VegaLiteSpec {
   return methodBarsPerMetric(rows, labels, title, { width: 160 });
 }

@@ -90,7 +90,15 @@ export interface SweepPoint {
   level: number;
   structure: StructureName | null;
   metric: string;
-  distribution: { n: number; mean: number | null; min: number | null; q1: number | null; median: number | null; q3: number | null; max: number | null };
+  distribution: {
+    n: number;
+    mean: number | null;
+    min: number | null;
+    q1: number | null;
+    median: number | null;
+    q3: number | null;
+    max: number | null;
+  };
 }
 
 export interface Checkpoint {
@@ -100,7 +108,10 @@ export interface Checkpoint {
   valNll: number;
   weightsSha256: string;
   backend: string;
-  layerStats: { sigma?: Array<Record<string, number | string>> | null; dropout?: Array<{ layer: string; rate: number }> | null } | null;
+  layerStats: {
+    sigma?: Array<Record<string, number | string>> | null;
+    dropout?: Array<{ layer: string; rate: number }> | null;
+  } | null;
 }
 
 export interface Training {
@@ -115,7 +126,18 @@ export interface VariantResult {
   label: string;
   repeat: number;
   training: Training;
-  sweep?: { run: RunInfo; points: SweepPoint[]; evaluations: Array<{ id: string; runId: string; kind: string; level: number; startedAt: string | null; finishedAt: string | null }> };
+  sweep?: {
+    run: RunInfo;
+    points: SweepPoint[];
+    evaluations: Array<{
+      id: string;
+      runId: string;
+      kind: string;
+      level: number;
+      startedAt: string | null;
+      finishedAt: string | null;
+    }>;
+  };
   siteA?: EvaluationDetail;
   siteB?: EvaluationDetail;
 }
@@ -125,7 +147,14 @@ export interface ReportData {
   plan: any;
   repeats: number;
   children: RunInfo[];
-  datasets: Array<{ id: string; name: string; site: string; subjectCount: number; contentHash: string; createdByRun?: string }>;
+  datasets: Array<{
+    id: string;
+    name: string;
+    site: string;
+    subjectCount: number;
+    contentHash: string;
+    createdByRun?: string;
+  }>;
   variants: VariantResult[];
   /** Labels in the plan's order. */
   labels: string[];
@@ -138,7 +167,9 @@ const CALIBRATION_FIELDS = 'bins ece nll brier points { binCentre confidence acc
 const QC_FIELDS = 'points { flagged remaining } auc n poor reviewAt(target: 0.05)';
 
 export async function latestStudyId(gql: GqlClient): Promise<string> {
-  const data = await gql<{ runs: { nodes: RunInfo[] } }>(`{ runs(filter: { kind: STUDY }, first: 20) { nodes { ${RUN_FIELDS} } } }`);
+  const data = await gql<{ runs: { nodes: RunInfo[] } }>(
+    `{ runs(filter: { kind: STUDY }, first: 20) { nodes { ${RUN_FIELDS} } } }`,
+  );
   const runs = data.runs.nodes;
   const pick = runs.find((r) => r.status === 'SUCCEEDED') ?? runs[0];
   if (!pick) throw new Error('no study in the store: run `cardiac-uq study` first');
@@ -146,8 +177,12 @@ export async function latestStudyId(gql: GqlClient): Promise<string> {
 }
 
 async function evaluationDetail(gql: GqlClient, id: string, row: CompareRow): Promise<EvaluationDetail> {
-  const qcAliases = STRUCTURES.flatMap((s) => MEASURES.map((m) => `${s}_${m}: qcCurve(structure: ${s}, measure: ${m}) { ${QC_FIELDS} }`)).join('\n');
-  const baselineAliases = STRUCTURES.map((s) => `b_${s}: baselines(structure: ${s}) { random { ${QC_FIELDS} } slicePosition { ${QC_FIELDS} } }`).join('\n');
+  const qcAliases = STRUCTURES.flatMap((s) =>
+    MEASURES.map((m) => `${s}_${m}: qcCurve(structure: ${s}, measure: ${m}) { ${QC_FIELDS} }`),
+  ).join('\n');
+  const baselineAliases = STRUCTURES.map(
+    (s) => `b_${s}: baselines(structure: ${s}) { random { ${QC_FIELDS} } slicePosition { ${QC_FIELDS} } }`,
+  ).join('\n');
   const data = await gql<{ evaluation: any }>(
     `query($id: ID!) { evaluation(id: $id) {
       id runId samples
@@ -161,7 +196,9 @@ async function evaluationDetail(gql: GqlClient, id: string, row: CompareRow): Pr
     { id },
   );
   const e = data.evaluation;
-  const qc = Object.fromEntries(STRUCTURES.map((s) => [s, Object.fromEntries(MEASURES.map((m) => [m, e[`${s}_${m}`]]))])) as EvaluationDetail['qc'];
+  const qc = Object.fromEntries(
+    STRUCTURES.map((s) => [s, Object.fromEntries(MEASURES.map((m) => [m, e[`${s}_${m}`]]))]),
+  ) as EvaluationDetail['qc'];
   const baselines = Object.fromEntries(STRUCTURES.map((s) => [s, e[`b_${s}`]])) as EvaluationDetail['baselines'];
   return {
     id: e.id,
@@ -188,9 +225,9 @@ export async function collectReportData(gql: GqlClient, studyRunId: string): Pro
   const children = study.children;
   const labels: string[] = plan.variants.map((v: { label: string }) => v.label);
 
-  const { datasets } = await gql<{ datasets: { nodes: Array<{ id: string; name: string; site: string; subjectCount: number; contentHash: string }> } }>(
-    `{ datasets(first: 500) { nodes { id name site subjectCount contentHash } } }`,
-  );
+  const { datasets } = await gql<{
+    datasets: { nodes: Array<{ id: string; name: string; site: string; subjectCount: number; contentHash: string }> };
+  }>(`{ datasets(first: 500) { nodes { id name site subjectCount contentHash } } }`);
   const datasetOf = (id: string | null) => datasets.nodes.find((d) => d.id === id);
 
   const variants: VariantResult[] = [];
@@ -204,11 +241,26 @@ export async function collectReportData(gql: GqlClient, studyRunId: string): Pro
     const variant: VariantResult = {
       label: variantLabel(run.config),
       repeat: (run.config.seed as number) - plan.seed,
-      training: { run, label: variantLabel(run.config), repeat: (run.config.seed as number) - plan.seed, epochs: t.epochs, checkpoints: t.checkpoints },
+      training: {
+        run,
+        label: variantLabel(run.config),
+        repeat: (run.config.seed as number) - plan.seed,
+        epochs: t.epochs,
+        checkpoints: t.checkpoints,
+      },
     };
-    const sweepRun = children.filter((c) => c.kind === 'SWEEP' && c.status === 'SUCCEEDED' && c.config.trainingRunId === run.id).pop();
+    const sweepRun = children
+      .filter((c) => c.kind === 'SWEEP' && c.status === 'SUCCEEDED' && c.config.trainingRunId === run.id)
+      .pop();
     if (sweepRun) {
-      const data = await gql<{ run: { children: Array<RunInfo & { evaluations: Array<{ id: string; distortionKind: string; distortionLevel: number }> }> }; distortionSweep: SweepPoint[] }>(
+      const data = await gql<{
+        run: {
+          children: Array<
+            RunInfo & { evaluations: Array<{ id: string; distortionKind: string; distortionLevel: number }> }
+          >;
+        };
+        distortionSweep: SweepPoint[];
+      }>(
         `query($id: ID!) {
           run(id: $id) { children { ${RUN_FIELDS} evaluations { id distortionKind distortionLevel } } }
           distortionSweep(runId: $id) { evaluationId kind level structure metric distribution { n mean min q1 median q3 max } }
@@ -216,17 +268,33 @@ export async function collectReportData(gql: GqlClient, studyRunId: string): Pro
         { id: sweepRun.id },
       );
       const evaluations = data.run.children.flatMap((c) =>
-        c.evaluations.map((e) => ({ id: e.id, runId: c.id, kind: e.distortionKind, level: e.distortionLevel, startedAt: c.startedAt, finishedAt: c.finishedAt })),
+        c.evaluations.map((e) => ({
+          id: e.id,
+          runId: c.id,
+          kind: e.distortionKind,
+          level: e.distortionLevel,
+          startedAt: c.startedAt,
+          finishedAt: c.finishedAt,
+        })),
       );
       variant.sweep = { run: sweepRun, points: data.distortionSweep, evaluations };
       const none = evaluations.find((e) => e.kind === 'NONE');
       if (none) evaluationRows.push({ variant, site: 'A', evaluationId: none.id });
     }
     const siteB = children
-      .filter((c) => c.kind === 'EVALUATE' && c.status === 'SUCCEEDED' && c.config.trainingRunId === run.id && datasetOf(c.config.datasetId)?.site === 'B')
+      .filter(
+        (c) =>
+          c.kind === 'EVALUATE' &&
+          c.status === 'SUCCEEDED' &&
+          c.config.trainingRunId === run.id &&
+          datasetOf(c.config.datasetId)?.site === 'B',
+      )
       .pop();
     if (siteB) {
-      const { run: r } = await gql<{ run: { evaluations: Array<{ id: string }> } }>(`query($id: ID!) { run(id: $id) { evaluations { id } } }`, { id: siteB.id });
+      const { run: r } = await gql<{ run: { evaluations: Array<{ id: string }> } }>(
+        `query($id: ID!) { run(id: $id) { evaluations { id } } }`,
+        { id: siteB.id },
+      );
       const evaluationId = r.evaluations.find((e) => e)?.id;
       if (evaluationId) evaluationRows.push({ variant, site: 'B', evaluationId });
     }

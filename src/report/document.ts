@@ -11,24 +11,45 @@ export type Block =
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /** Inline markup we use: **bold** and `code`. */
-const inlineHtml = (s: string) => escapeHtml(s).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>').replace(/`(.+?)`/g, '<code>$1</code>');
+const inlineHtml = (s: string) =>
+  escapeHtml(s)
+    .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
+    .replace(/`(.+?)`/g, '<code>$1</code>');
 const cellMd = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function toMarkdown(blocks: Block[]): string {
   const out: string[] = [];
   for (const b of blocks) {
     switch (b.type) {
-      case 'h1': out.push(`# ${b.text}`); break;
-      case 'h2': out.push(`## ${b.text}`); break;
-      case 'h3': out.push(`### ${b.text}`); break;
-      case 'p': out.push(b.text); break;
-      case 'list': out.push(b.items.map((i) => `- ${i}`).join('\n')); break;
+      case 'h1':
+        out.push(`# ${b.text}`);
+        break;
+      case 'h2':
+        out.push(`## ${b.text}`);
+        break;
+      case 'h3':
+        out.push(`### ${b.text}`);
+        break;
+      case 'p':
+        out.push(b.text);
+        break;
+      case 'list':
+        out.push(b.items.map((i) => `- ${i}`).join('\n'));
+        break;
       case 'table':
         if (b.caption) out.push(`*${b.caption}*`);
-        out.push([`| ${b.header.map(cellMd).join(' | ')} |`, `|${b.header.map(() => '---').join('|')}|`, ...b.rows.map((r) => `| ${r.map(cellMd).join(' | ')} |`)].join('\n'));
+        out.push(
+          [
+            `| ${b.header.map(cellMd).join(' | ')} |`,
+            `|${b.header.map(() => '---').join('|')}|`,
+            ...b.rows.map((r) => `| ${r.map(cellMd).join(' | ')} |`),
+          ].join('\n'),
+        );
         break;
       case 'figure':
-        out.push(`![${b.caption}](${b.file})\n\n*Figure ${b.id}. ${b.caption}*\n\n<sub>Source: ${b.sources.join('; ')}</sub>`);
+        out.push(
+          `![${b.caption}](${b.file})\n\n*Figure ${b.id}. ${b.caption}*\n\n<sub>Source: ${b.sources.join('; ')}</sub>`,
+        );
         break;
     }
   }
@@ -38,11 +59,16 @@ export function toMarkdown(blocks: Block[]): string {
 export function toHtml(blocks: Block[], title: string): string {
   const body = blocks.map((b) => {
     switch (b.type) {
-      case 'h1': return `<h1>${inlineHtml(b.text)}</h1>`;
-      case 'h2': return `<h2>${inlineHtml(b.text)}</h2>`;
-      case 'h3': return `<h3>${inlineHtml(b.text)}</h3>`;
-      case 'p': return `<p>${inlineHtml(b.text)}</p>`;
-      case 'list': return `<ul>${b.items.map((i) => `<li>${inlineHtml(i)}</li>`).join('')}</ul>`;
+      case 'h1':
+        return `<h1>${inlineHtml(b.text)}</h1>`;
+      case 'h2':
+        return `<h2>${inlineHtml(b.text)}</h2>`;
+      case 'h3':
+        return `<h3>${inlineHtml(b.text)}</h3>`;
+      case 'p':
+        return `<p>${inlineHtml(b.text)}</p>`;
+      case 'list':
+        return `<ul>${b.items.map((i) => `<li>${inlineHtml(i)}</li>`).join('')}</ul>`;
       case 'table':
         return `<table>${b.caption ? `<caption>${inlineHtml(b.caption)}</caption>` : ''}<thead><tr>${b.header.map((h) => `<th>${inlineHtml(h)}</th>`).join('')}</tr></thead><tbody>${b.rows
           .map((r) => `<tr>${r.map((c) => `<td>${inlineHtml(c)}</td>`).join('')}</tr>`)

@@ -22,7 +22,8 @@ import {
 
 /** The paper's reference statements and numbers (quoted, not ours). */
 export const PAPER = {
-  siteAOrder: 'Deep Ensembles best in accuracy and calibration; BBB and MCD-0.1 comparable to the plain U-Net; MCD-0.5 slightly worse',
+  siteAOrder:
+    'Deep Ensembles best in accuracy and calibration; BBB and MCD-0.1 comparable to the plain U-Net; MCD-0.5 slightly worse',
   siteBAccuracyOrder: ['DE', 'BBB', 'MCD-0.1', 'PLAIN', 'MCD-0.5'],
   siteBUncertaintyOrder: ['MCD-0.5', 'DE', 'BBB', 'MCD-0.1'],
   assdWithinSpearmanA: [0.58, 0.69],
@@ -31,7 +32,7 @@ export const PAPER = {
   randomReviewAt5: 0.75,
   hoursVsRandom: 940,
   hoursVsPosition: 580,
-  trainingHours: { 'MCD': 35, BBB: 47, PLAIN: 12 },
+  trainingHours: { MCD: 35, BBB: 47, PLAIN: 12 },
 };
 
 export type Verdict = 'agrees' | 'partly' | 'differs' | 'n/a';
@@ -71,7 +72,13 @@ export function findings(data: ReportData): Finding[] {
       topic: 'Site A: best accuracy and calibration',
       paper: 'Deep Ensembles performed best in segmentation accuracy and probability calibration.',
       ours: `Mean Dice (LV, MYO, RV averaged) ranks ${byDice.map((m) => `${m.label} ${f3(m.meanDice)}`).join(' > ')}; NLL ranks ${byNll.map((m) => `${m.label} ${f3(m.nll)}`).join(' < ')}.`,
-      verdict: !de ? 'n/a' : topDice === 'DE' && topNll === 'DE' ? 'agrees' : topDice === 'DE' || topNll === 'DE' ? 'partly' : 'differs',
+      verdict: !de
+        ? 'n/a'
+        : topDice === 'DE' && topNll === 'DE'
+          ? 'agrees'
+          : topDice === 'DE' || topNll === 'DE'
+            ? 'partly'
+            : 'differs',
       rule: 'agrees if DE is first by mean Dice and by NLL; partly if by one of them.',
     });
     const plain = byLabel(A, 'PLAIN');
@@ -96,7 +103,12 @@ export function findings(data: ReportData): Finding[] {
         topic: 'Site A: MCD-0.5',
         paper: 'MCD-0.5 performed slightly worse than the other models in accuracy and calibration.',
         ours: `MCD-0.5 mean Dice ${f3(mcd5.meanDice)} is below ${worseDice}/${others.length} methods; its NLL ${f3(mcd5.nll)} is above ${worseNll}/${others.length}.`,
-        verdict: worseDice === others.length && worseNll === others.length ? 'agrees' : worseDice + worseNll >= others.length ? 'partly' : 'differs',
+        verdict:
+          worseDice === others.length && worseNll === others.length
+            ? 'agrees'
+            : worseDice + worseNll >= others.length
+              ? 'partly'
+              : 'differs',
         rule: 'agrees if MCD-0.5 is last by both mean Dice and NLL; partly if worse than at least half the comparisons.',
       });
     }
@@ -111,7 +123,12 @@ export function findings(data: ReportData): Finding[] {
       });
       return `${kind}: ${fell.length}/${labels.length}`;
     });
-    const all = kinds.every((kind) => labels.every((l) => { const c = structureMeanCurve(points, l, kind, 'dice', levels); return c[c.length - 1] !== null && c[0] !== null && c[c.length - 1]! < c[0]!; }));
+    const all = kinds.every((kind) =>
+      labels.every((l) => {
+        const c = structureMeanCurve(points, l, kind, 'dice', levels);
+        return c[c.length - 1] !== null && c[0] !== null && c[c.length - 1]! < c[0]!;
+      }),
+    );
     out.push({
       topic: 'Distortions: accuracy falls with the degree',
       paper: 'Segmentation accuracy decreased as the magnitude of noise, blur and stretch increased.',
@@ -119,19 +136,34 @@ export function findings(data: ReportData): Finding[] {
       verdict: all ? 'agrees' : 'partly',
       rule: 'agrees if it falls for every kind and method.',
     });
-    for (const measure of [{ metric: 'entropy', name: 'predictive entropy' }, { metric: 'mi', name: 'mutual information' }]) {
+    for (const measure of [
+      { metric: 'entropy', name: 'predictive entropy' },
+      { metric: 'mi', name: 'mutual information' },
+    ]) {
       // MI of a one-sample method (plain) is 0 up to rounding: not an uncertainty that can rise.
-      const of = measure.metric === 'mi' ? labels.filter((l) => !data.variants.some((v) => v.label === l && v.siteA?.samples === 1)) : labels;
+      const of =
+        measure.metric === 'mi'
+          ? labels.filter((l) => !data.variants.some((v) => v.label === l && v.siteA?.samples === 1))
+          : labels;
       const perKind = kinds.map((kind) => {
-        const hits = of.map((l) => ({ l, r: riseThenCollapse(medianCurve(points, l, kind, measure.metric, null, levels), levels) }));
+        const hits = of.map((l) => ({
+          l,
+          r: riseThenCollapse(medianCurve(points, l, kind, measure.metric, null, levels), levels),
+        }));
         return { kind, hits: hits.filter((h) => h.r?.risesThenCollapses), all: hits };
       });
-      const detail = perKind.map((k) => `${k.kind}: ${k.hits.length}/${of.length}${k.hits.length ? ` (${k.hits.map((h) => `${h.l} peak at degree ${h.r!.peakLevel}`).join(', ')})` : ''}`).join('; ');
+      const detail = perKind
+        .map(
+          (k) =>
+            `${k.kind}: ${k.hits.length}/${of.length}${k.hits.length ? ` (${k.hits.map((h) => `${h.l} peak at degree ${h.r!.peakLevel}`).join(', ')})` : ''}`,
+        )
+        .join('; ');
       const expect = (kind: string) => kind === 'NOISE' || kind === 'BLUR';
       const matches = perKind.filter((k) => (expect(k.kind) ? k.hits.length > 0 : k.hits.length === 0)).length;
       out.push({
         topic: `Distortions: ${measure.name} rises, then collapses`,
-        paper: 'Uncertainty increased with the distortion but decreased after a threshold for noise and blur (heavily distorted images became all background with low uncertainty), not for stretch.',
+        paper:
+          'Uncertainty increased with the distortion but decreased after a threshold for noise and blur (heavily distorted images became all background with low uncertainty), not for stretch.',
         ours: `Median ${measure.name} peaking at an intermediate degree and falling below 80 % of the peak at the strongest — ${detail}.`,
         verdict: matches === perKind.length ? 'agrees' : matches > 0 ? 'partly' : 'differs',
         rule: 'per kind: NOISE and BLUR should show it for at least one method, STRETCH for none.',
@@ -139,14 +171,28 @@ export function findings(data: ReportData): Finding[] {
     }
     const strongest = levels.filter((l) => l >= 3);
     const robust = (kind: string) =>
-      rankBy(labels.map((l) => ({ label: l, v: mean(strongest.map((lv) => medianCurve(points, l, kind, 'dice', 'LV', levels)[levels.indexOf(lv) + 1])) })), (x) => x.v, true);
+      rankBy(
+        labels.map((l) => ({
+          label: l,
+          v: mean(strongest.map((lv) => medianCurve(points, l, kind, 'dice', 'LV', levels)[levels.indexOf(lv) + 1])),
+        })),
+        (x) => x.v,
+        true,
+      );
     if (kinds.includes('NOISE') && strongest.length) {
       const r = robust('NOISE');
       out.push({
         topic: 'Noise: the most robust method',
         paper: 'BBB was more robust to noise than the other methods (higher LV Dice at noise degrees 2–4).',
         ours: `Median LV Dice at noise degrees ${strongest.join(', ')}: ${r.map((x) => `${x.label} ${f3(x.v)}`).join(' > ')}.`,
-        verdict: !r.some((x) => x.label === 'BBB') || r.length < 3 ? 'n/a' : r[0]?.label === 'BBB' ? 'agrees' : r.slice(0, 2).some((x) => x.label === 'BBB') ? 'partly' : 'differs',
+        verdict:
+          !r.some((x) => x.label === 'BBB') || r.length < 3
+            ? 'n/a'
+            : r[0]?.label === 'BBB'
+              ? 'agrees'
+              : r.slice(0, 2).some((x) => x.label === 'BBB')
+                ? 'partly'
+                : 'differs',
         rule: 'agrees if BBB is first; partly if second.',
       });
     }
@@ -156,7 +202,14 @@ export function findings(data: ReportData): Finding[] {
         topic: `${kind === 'BLUR' ? 'Blur' : 'Stretch'}: the most robust method`,
         paper: 'Deep Ensembles were more robust to blurring and stretching (higher accuracy at degrees 3–4).',
         ours: `Median LV Dice at ${kind.toLowerCase()} degrees ${strongest.join(', ')}: ${r.map((x) => `${x.label} ${f3(x.v)}`).join(' > ')}.`,
-        verdict: !r.some((x) => x.label === 'DE') || r.length < 3 ? 'n/a' : r[0]?.label === 'DE' ? 'agrees' : r.slice(0, 2).some((x) => x.label === 'DE') ? 'partly' : 'differs',
+        verdict:
+          !r.some((x) => x.label === 'DE') || r.length < 3
+            ? 'n/a'
+            : r[0]?.label === 'DE'
+              ? 'agrees'
+              : r.slice(0, 2).some((x) => x.label === 'DE')
+                ? 'partly'
+                : 'differs',
         rule: 'agrees if DE is first; partly if second.',
       });
     }
@@ -169,9 +222,15 @@ export function findings(data: ReportData): Finding[] {
     const moreUncertain = pairs.filter((p) => (p.b.entropy ?? 0) > (p.a.entropy ?? 0)).length;
     out.push({
       topic: 'Site B: lower accuracy, higher uncertainty',
-      paper: 'On the shifted site accuracy decreased and predictive uncertainty increased compared with the in-distribution test set.',
+      paper:
+        'On the shifted site accuracy decreased and predictive uncertainty increased compared with the in-distribution test set.',
       ours: `Mean Dice lower on site B for ${lower}/${pairs.length} methods (${pairs.map((p) => `${p.b.label} ${f3(p.a.meanDice)}→${f3(p.b.meanDice)}`).join(', ')}); mean entropy higher for ${moreUncertain}/${pairs.length}.`,
-      verdict: lower === pairs.length && moreUncertain === pairs.length ? 'agrees' : lower + moreUncertain > 0 ? 'partly' : 'differs',
+      verdict:
+        lower === pairs.length && moreUncertain === pairs.length
+          ? 'agrees'
+          : lower + moreUncertain > 0
+            ? 'partly'
+            : 'differs',
       rule: 'agrees if both hold for every method.',
     });
     const order = rankBy(B, (m) => m.meanDice, true).map((m) => m.label);
@@ -180,32 +239,81 @@ export function findings(data: ReportData): Finding[] {
     out.push({
       topic: 'Site B: methods ranked by accuracy',
       paper: `From best to worst: ${PAPER.siteBAccuracyOrder.join(', ')}.`,
-      ours: `By mean Dice: ${rankBy(B, (m) => m.meanDice, true).map((m) => `${m.label} ${f3(m.meanDice)}`).join(' > ')}; by NLL: ${rankBy(B, (m) => m.nll, false).map((m) => m.label).join(' < ')}.`,
-      verdict: order.length < 3 ? 'n/a' : same === order.length ? 'agrees' : order[0] === paperOrder[0] || same >= 2 ? 'partly' : 'differs',
+      ours: `By mean Dice: ${rankBy(B, (m) => m.meanDice, true)
+        .map((m) => `${m.label} ${f3(m.meanDice)}`)
+        .join(' > ')}; by NLL: ${rankBy(B, (m) => m.nll, false)
+        .map((m) => m.label)
+        .join(' < ')}.`,
+      verdict:
+        order.length < 3
+          ? 'n/a'
+          : same === order.length
+            ? 'agrees'
+            : order[0] === paperOrder[0] || same >= 2
+              ? 'partly'
+              : 'differs',
       rule: 'agrees if the Dice order is identical; partly if the best method matches or ≥ 2 positions match.',
     });
-    const unc = rankBy(B.filter((m) => m.label !== 'PLAIN'), (m) => m.entropy, true).map((m) => m.label);
+    const unc = rankBy(
+      B.filter((m) => m.label !== 'PLAIN'),
+      (m) => m.entropy,
+      true,
+    ).map((m) => m.label);
     const paperUnc = PAPER.siteBUncertaintyOrder.filter((l) => unc.includes(l));
     const sameU = unc.filter((l, i) => paperUnc[i] === l).length;
     out.push({
       topic: 'Site B: methods ranked by uncertainty',
       paper: `Highest to lowest uncertainty: ${PAPER.siteBUncertaintyOrder.join(', ')}.`,
-      ours: `By mean predictive entropy: ${rankBy(B.filter((m) => m.label !== 'PLAIN'), (m) => m.entropy, true).map((m) => `${m.label} ${f3(m.entropy)}`).join(' > ')}; by MI: ${rankBy(B.filter((m) => m.label !== 'PLAIN'), (m) => m.mi, true).map((m) => m.label).join(' > ')}.`,
-      verdict: unc.length < 3 ? 'n/a' : sameU === unc.length ? 'agrees' : unc[0] === paperUnc[0] || sameU >= 2 ? 'partly' : 'differs',
+      ours: `By mean predictive entropy: ${rankBy(
+        B.filter((m) => m.label !== 'PLAIN'),
+        (m) => m.entropy,
+        true,
+      )
+        .map((m) => `${m.label} ${f3(m.entropy)}`)
+        .join(' > ')}; by MI: ${rankBy(
+        B.filter((m) => m.label !== 'PLAIN'),
+        (m) => m.mi,
+        true,
+      )
+        .map((m) => m.label)
+        .join(' > ')}.`,
+      verdict:
+        unc.length < 3
+          ? 'n/a'
+          : sameU === unc.length
+            ? 'agrees'
+            : unc[0] === paperUnc[0] || sameU >= 2
+              ? 'partly'
+              : 'differs',
       rule: 'agrees if the entropy order is identical; partly if the first matches or ≥ 2 positions match.',
     });
   }
 
   // 4. Correlations.
   const corr = (ms: MethodSummary[]) =>
-    ms.filter((m) => m.label !== 'PLAIN').flatMap((m) => STRUCTURES.map((s) => {
-      const rhos = (measure: string) => mean(m.evaluations.map((e) => e.correlations.find((c) => c.measure === measure && c.structure === s)?.spearman));
-      const all = ['ENTROPY', 'MI', 'DICE_WITHIN', 'ASSD_WITHIN'].map((measure) => ({ measure, rho: rhos(measure) }));
-      // Dice within samples correlates negatively with ASSD by construction: compare magnitudes.
-      const best = [...all].filter((x) => x.rho !== null).sort((a, b) => Math.abs(b.rho!) - Math.abs(a.rho!))[0];
-      return { label: m.label, structure: s, assdWithin: rhos('ASSD_WITHIN'), best: best?.measure };
-    }));
-  for (const [site, ms, range] of [['A', A, PAPER.assdWithinSpearmanA], ['B', B, PAPER.assdWithinSpearmanB]] as const) {
+    ms
+      .filter((m) => m.label !== 'PLAIN')
+      .flatMap((m) =>
+        STRUCTURES.map((s) => {
+          const rhos = (measure: string) =>
+            mean(
+              m.evaluations.map(
+                (e) => e.correlations.find((c) => c.measure === measure && c.structure === s)?.spearman,
+              ),
+            );
+          const all = ['ENTROPY', 'MI', 'DICE_WITHIN', 'ASSD_WITHIN'].map((measure) => ({
+            measure,
+            rho: rhos(measure),
+          }));
+          // Dice within samples correlates negatively with ASSD by construction: compare magnitudes.
+          const best = [...all].filter((x) => x.rho !== null).sort((a, b) => Math.abs(b.rho!) - Math.abs(a.rho!))[0];
+          return { label: m.label, structure: s, assdWithin: rhos('ASSD_WITHIN'), best: best?.measure };
+        }),
+      );
+  for (const [site, ms, range] of [
+    ['A', A, PAPER.assdWithinSpearmanA],
+    ['B', B, PAPER.assdWithinSpearmanB],
+  ] as const) {
     const c = corr(ms);
     const vals = c.map((x) => x.assdWithin).filter((x): x is number => x !== null);
     if (!vals.length) continue;
@@ -216,8 +324,13 @@ export function findings(data: ReportData): Finding[] {
       topic: `Spearman correlation with ASSD, site ${site}`,
       paper: `ASSD within samples correlated most with ASSD, ρ in [${range[0]}, ${range[1]}]${site === 'B' ? ' (slightly lower than on the training site)' : ''}.`,
       ours: `ASSD-within ρ in [${lo.toFixed(2)}, ${hi.toFixed(2)}] over ${vals.length} (method, structure) pairs; it is the strongest measure (|ρ|) for ${bestCount}/${c.length}.`,
-      verdict: bestCount > c.length / 2 && hi >= range[0] - 0.1 ? 'agrees' : bestCount > 0 || hi >= range[0] - 0.1 ? 'partly' : 'differs',
-      rule: 'agrees if ASSD-within is strongest for most pairs and reaches the paper\'s range (−0.1); partly if one of the two.',
+      verdict:
+        bestCount > c.length / 2 && hi >= range[0] - 0.1
+          ? 'agrees'
+          : bestCount > 0 || hi >= range[0] - 0.1
+            ? 'partly'
+            : 'differs',
+      rule: "agrees if ASSD-within is strongest for most pairs and reaches the paper's range (−0.1); partly if one of the two.",
     });
   }
   if (A.length && B.length) {
@@ -229,7 +342,7 @@ export function findings(data: ReportData): Finding[] {
         paper: 'Correlations on the shifted site were slightly lower.',
         ours: `Mean ASSD-within ρ: site A ${a.toFixed(2)}, site B ${b.toFixed(2)}.`,
         verdict: b < a ? 'agrees' : 'differs',
-        rule: 'agrees if site B\'s mean ρ is lower.',
+        rule: "agrees if site B's mean ρ is lower.",
       });
     }
   }
@@ -237,14 +350,27 @@ export function findings(data: ReportData): Finding[] {
   // 5. Quality control.
   const qc = qcSummaries(A);
   if (qc.length) {
-    const aucs = labels.map((l) => ({ label: l, auc: mean(qc.filter((q) => q.label === l && q.measure === 'ASSD_WITHIN').map((q) => q.auc)) })).filter((x) => x.auc !== null);
+    const aucs = labels
+      .map((l) => ({
+        label: l,
+        auc: mean(qc.filter((q) => q.label === l && q.measure === 'ASSD_WITHIN').map((q) => q.auc)),
+      }))
+      .filter((x) => x.auc !== null);
     const r = rankBy(aucs, (x) => x.auc, false);
     const spread = r.length ? r[r.length - 1].auc! - r[0].auc! : 0;
     out.push({
       topic: 'QC: AUC of the ASSD-within curves',
-      paper: 'All methods performed similarly in detecting poor segmentations, Deep Ensembles with a slightly lower AUC.',
+      paper:
+        'All methods performed similarly in detecting poor segmentations, Deep Ensembles with a slightly lower AUC.',
       ours: `Mean AUC over LV, MYO, RV: ${r.map((x) => `${x.label} ${f3(x.auc)}`).join(' < ')} (spread ${spread.toFixed(3)}).`,
-      verdict: !r.some((x) => x.label === 'DE') || r.length < 3 ? 'n/a' : r[0]?.label === 'DE' ? 'agrees' : r.slice(0, 2).some((x) => x.label === 'DE') ? 'partly' : 'differs',
+      verdict:
+        !r.some((x) => x.label === 'DE') || r.length < 3
+          ? 'n/a'
+          : r[0]?.label === 'DE'
+            ? 'agrees'
+            : r.slice(0, 2).some((x) => x.label === 'DE')
+              ? 'partly'
+              : 'differs',
       rule: 'agrees if DE has the lowest mean AUC; partly if second.',
     });
     const de = qc.filter((q) => q.label === 'DE' && q.measure === 'ASSD_WITHIN');
@@ -253,7 +379,13 @@ export function findings(data: ReportData): Finding[] {
         topic: 'QC: review needed to leave 5 % poor (DE, ASSD-within)',
         paper: `DE: ${STRUCTURES.map((s) => `${s} ${pct(PAPER.deReviewAt5[s])}`).join(', ')}; random review ≈ ${pct(PAPER.randomReviewAt5)}.`,
         ours: `DE: ${de.map((q) => `${q.structure} ${pct(q.reviewAt)} (random ${pct(q.randomReviewAt)}, slice position ${pct(q.positionReviewAt)}, ${q.poor}/${q.n} poor)`).join('; ')}.`,
-        verdict: de.every((q) => q.reviewAt !== null && q.randomReviewAt !== null && q.reviewAt <= q.randomReviewAt - 0.05) ? 'agrees' : de.some((q) => (q.reviewAt ?? 1) <= (q.randomReviewAt ?? 0) - 0.05) ? 'partly' : 'differs',
+        verdict: de.every(
+          (q) => q.reviewAt !== null && q.randomReviewAt !== null && q.reviewAt <= q.randomReviewAt - 0.05,
+        )
+          ? 'agrees'
+          : de.some((q) => (q.reviewAt ?? 1) <= (q.randomReviewAt ?? 0) - 0.05)
+            ? 'partly'
+            : 'differs',
         rule: 'agrees if uncertainty needs at least 5 percentage points less review than random for every structure, partly if for some (the fractions themselves depend on how many segmentations are poor).',
       });
     }
@@ -261,7 +393,8 @@ export function findings(data: ReportData): Finding[] {
     const beatsPosition = assd.filter((q) => q.auc !== null && q.positionAuc !== null && q.auc < q.positionAuc).length;
     out.push({
       topic: 'QC: uncertainty against the slice-position heuristic',
-      paper: 'Uncertainty was more useful than reviewing the most basal and apical slices first (lower AUC, fewer images to review).',
+      paper:
+        'Uncertainty was more useful than reviewing the most basal and apical slices first (lower AUC, fewer images to review).',
       ours: `ASSD-within has a lower AUC than the slice-position heuristic for ${beatsPosition}/${assd.length} (method, structure) pairs of the stochastic methods.`,
       verdict: beatsPosition === assd.length ? 'agrees' : beatsPosition > assd.length / 2 ? 'partly' : 'differs',
       rule: 'agrees if for all pairs; partly if for most.',

@@ -18,13 +18,28 @@ function encodeSeq(seq: bigint): string {
 
 function decodeSeq(cursor: string): bigint {
   const match = /^audit:(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new GraphQLError('invalid cursor', { extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' } });
+  if (!match)
+    throw new GraphQLError('invalid cursor', { extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' } });
   return BigInt(match[1]);
 }
 
-type AuditRow = { seq: bigint; at: Date; actor: string; action: string; entity: string; entityId: string | null; details: string; prevHash: string; hash: string };
+type AuditRow = {
+  seq: bigint;
+  at: Date;
+  actor: string;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  details: string;
+  prevHash: string;
+  hash: string;
+};
 
-const toEvent = (row: AuditRow, role: ApiRole) => ({ ...row, seq: row.seq.toString(), details: auditDetailsFor(role, row.action, row.details) });
+const toEvent = (row: AuditRow, role: ApiRole) => ({
+  ...row,
+  seq: row.seq.toString(),
+  details: auditDetailsFor(role, row.action, row.details),
+});
 
 @Resolver()
 export class AuditResolver {
@@ -60,11 +75,15 @@ export class AuditResolver {
   @Query(() => AuditVerification, { description: 'Re-hash the audit chain: OK, or the first edited or deleted event' })
   async auditVerification(@Ctx() ctx: ApiContext) {
     const result = await verifyAuditChain(ctx.store);
-    const head = result.ok ? await ctx.store.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } }) : null;
+    const head = result.ok
+      ? await ctx.store.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } })
+      : null;
     return {
       ok: result.ok,
       events: result.events,
-      firstBroken: result.firstBroken ? { seq: result.firstBroken.seq.toString(), reason: result.firstBroken.reason } : null,
+      firstBroken: result.firstBroken
+        ? { seq: result.firstBroken.seq.toString(), reason: result.firstBroken.reason }
+        : null,
       headHash: head?.hash ?? null,
     };
   }

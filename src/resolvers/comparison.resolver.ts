@@ -2,7 +2,13 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { ComparisonRow, SliceScope, SweepPoint } from '../schema/evaluation.type';
 import type { ApiContext } from './context';
 import { calibrationOf } from '../services/evaluation-analytics';
-import { IMAGE_COLUMNS, imageDistribution, STRUCTURE_COLUMNS, structureDistributions, structureSummaries } from '../store/evaluation-queries';
+import {
+  IMAGE_COLUMNS,
+  imageDistribution,
+  STRUCTURE_COLUMNS,
+  structureDistributions,
+  structureSummaries,
+} from '../store/evaluation-queries';
 import { badInput, notFound } from './errors';
 import { isUuid } from './paginate';
 
@@ -10,7 +16,9 @@ const MAX_COMPARED = 50;
 
 @Resolver()
 export class ComparisonResolver {
-  @Query(() => [ComparisonRow], { description: `One table across methods: accuracy, calibration, uncertainty per evaluation (≤ ${MAX_COMPARED})` })
+  @Query(() => [ComparisonRow], {
+    description: `One table across methods: accuracy, calibration, uncertainty per evaluation (≤ ${MAX_COMPARED})`,
+  })
   async compare(
     @Arg('evaluationIds', () => [ID]) evaluationIds: string[],
     @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
@@ -23,7 +31,8 @@ export class ComparisonResolver {
         ? await ctx.store.evaluation.findUnique({ where: { id }, include: { dataset: { select: { site: true } } } })
         : null;
       if (!e) throw notFound('evaluation', id);
-      const method = (await ctx.store.run.findUnique({ where: { id: e.trainingRunId }, select: { method: true } }))?.method ?? null;
+      const method =
+        (await ctx.store.run.findUnique({ where: { id: e.trainingRunId }, select: { method: true } }))?.method ?? null;
       const [structures, calibration, entropy, mi] = await Promise.all([
         structureSummaries(ctx.store, e.id, scope),
         calibrationOf(ctx.store, e.id, e.calibrationBins, e.calibrationBins, scope),
@@ -47,7 +56,8 @@ export class ComparisonResolver {
   }
 
   @Query(() => [SweepPoint], {
-    description: 'Per distortion kind and level of a sweep: distributions (quartiles) of accuracy and uncertainty, for box plots',
+    description:
+      'Per distortion kind and level of a sweep: distributions (quartiles) of accuracy and uncertainty, for box plots',
   })
   async distortionSweep(
     @Arg('runId', () => ID, { description: 'A SWEEP run' }) runId: string,
@@ -76,4 +86,3 @@ export class ComparisonResolver {
     return points;
   }
 }
-

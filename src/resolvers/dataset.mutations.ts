@@ -8,12 +8,15 @@ import { launcher, type ApiContext } from './context';
 export class DatasetMutations {
   @Authorized('OPERATOR')
   @Mutation(() => Run, { description: 'Generate a phantom dataset in a job; returns its run at once' })
-  async createPhantomDataset(@Arg('input', () => PhantomDatasetInput) input: PhantomDatasetInput, @Ctx() ctx: ApiContext) {
+  async createPhantomDataset(
+    @Arg('input', () => PhantomDatasetInput) input: PhantomDatasetInput,
+    @Ctx() ctx: ApiContext,
+  ) {
     return launchPhantomDataset(launcher(ctx), input);
   }
 
   @Authorized('OPERATOR')
-  @Mutation(() => Run, { description: 'Import an ACDC folder or NIfTI pairs from the server\'s import root in a job' })
+  @Mutation(() => Run, { description: "Import an ACDC folder or NIfTI pairs from the server's import root in a job" })
   async importDataset(@Arg('input', () => ImportDatasetInput) input: ImportDatasetInput, @Ctx() ctx: ApiContext) {
     return launchImport(launcher(ctx), ctx.config.importRoot, input);
   }

@@ -15,7 +15,10 @@ export class EvaluationMutations {
 
   @Authorized('OPERATOR')
   @Mutation(() => Run, { description: 'Evaluate at every kind × level (plus undistorted) as child evaluation runs' })
-  async startDistortionSweep(@Arg('input', () => DistortionSweepInput) input: DistortionSweepInput, @Ctx() ctx: ApiContext) {
+  async startDistortionSweep(
+    @Arg('input', () => DistortionSweepInput) input: DistortionSweepInput,
+    @Ctx() ctx: ApiContext,
+  ) {
     return launchSweep(launcher(ctx), input);
   }
 

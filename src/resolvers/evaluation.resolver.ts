@@ -17,7 +17,14 @@ import {
 import { Run } from '../schema/run.type';
 import type { ApiContext } from './context';
 import { loaders } from './loaders';
-import { baselinesOf, calibrationOf, correlationsOf, DEFAULT_CURVE_POINTS, qcCurveOf, type QcCurveResult } from '../services/evaluation-analytics';
+import {
+  baselinesOf,
+  calibrationOf,
+  correlationsOf,
+  DEFAULT_CURVE_POINTS,
+  qcCurveOf,
+  type QcCurveResult,
+} from '../services/evaluation-analytics';
 import { predictionIdsInOrder, structureSummaries } from '../store/evaluation-queries';
 import { encodeCursor, decodeCursor, isUuid } from './paginate';
 import { badInput } from './errors';
@@ -34,7 +41,8 @@ const MAX_POINTS_ARG = {
 };
 
 function checkMaxPoints(maxPoints: number): number {
-  if (!(maxPoints >= 2 && maxPoints <= MAX_CURVE_POINTS)) throw badInput(`maxPoints must be between 2 and ${MAX_CURVE_POINTS}`, 'maxPoints');
+  if (!(maxPoints >= 2 && maxPoints <= MAX_CURVE_POINTS))
+    throw badInput(`maxPoints must be between 2 and ${MAX_CURVE_POINTS}`, 'maxPoints');
   return maxPoints;
 }
 
@@ -75,7 +83,8 @@ export class EvaluationResolver {
   }
 
   @FieldResolver(() => String, {
-    description: 'The name every view shows: variant (and training seed when the variant was trained more than once on that dataset), dataset and site, split, distortion and level, T; segments joined by " · ", the variant first',
+    description:
+      'The name every view shows: variant (and training seed when the variant was trained more than once on that dataset), dataset and site, split, distortion and level, T; segments joined by " · ", the variant first',
   })
   async label(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
     const l = loaders(ctx);
@@ -84,8 +93,15 @@ export class EvaluationResolver {
     const siblings = training?.datasetId ? await l.trainingsOnDataset.load(training.datasetId) : [];
     const repeated = siblings.filter((r) => variantLabel(r.config as LabelledTraining) === variant).length > 1;
     return evaluationLabel({
-      variant, seed: training?.seed ?? null, repeated, datasetName: dataset?.name ?? '?', site: dataset?.site ?? null,
-      split: e.split, distortionKind: e.distortionKind, distortionLevel: e.distortionLevel, samples: e.samples,
+      variant,
+      seed: training?.seed ?? null,
+      repeated,
+      datasetName: dataset?.name ?? '?',
+      site: dataset?.site ?? null,
+      split: e.split,
+      distortionKind: e.distortionKind,
+      distortionLevel: e.distortionLevel,
+      samples: e.samples,
     });
   }
 
@@ -100,14 +116,19 @@ export class EvaluationResolver {
   }
 
   @FieldResolver(() => [StructureSummary])
-  async summary(@Root() e: EvaluationRow, @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined, @Ctx() ctx: ApiContext) {
+  async summary(
+    @Root() e: EvaluationRow,
+    @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Ctx() ctx: ApiContext,
+  ) {
     return structureSummaries(ctx.store, e.id, scope);
   }
 
   @FieldResolver(() => Calibration)
   async calibration(
     @Root() e: EvaluationRow,
-    @Arg('bins', () => Int, { nullable: true, description: 'Equal-width bins; must divide the stored bin count (15)' }) bins: number | undefined,
+    @Arg('bins', () => Int, { nullable: true, description: 'Equal-width bins; must divide the stored bin count (15)' })
+    bins: number | undefined,
     @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
     @Ctx() ctx: ApiContext,
   ) {
@@ -138,7 +159,11 @@ export class EvaluationResolver {
   }
 
   @FieldResolver(() => [Correlation])
-  async correlations(@Root() e: EvaluationRow, @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined, @Ctx() ctx: ApiContext) {
+  async correlations(
+    @Root() e: EvaluationRow,
+    @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Ctx() ctx: ApiContext,
+  ) {
     return correlationsOf(ctx.store, e.id, scope);
   }
 
@@ -170,7 +195,12 @@ export class EvaluationResolver {
     const pageInfo = new PageInfo();
     pageInfo.hasNextPage = start + page.first < ids.length;
     pageInfo.endCursor = nodes.length ? encodeCursor(nodes[nodes.length - 1].id) : null;
-    return { edges: nodes.map((node) => ({ cursor: encodeCursor(node.id), node })), nodes, pageInfo, totalCount: ids.length };
+    return {
+      edges: nodes.map((node) => ({ cursor: encodeCursor(node.id), node })),
+      nodes,
+      pageInfo,
+      totalCount: ids.length,
+    };
   }
 }
 

@@ -24,32 +24,55 @@ function createLoaders(store: Store) {
   return {
     /** Slices without their image and label bytes. */
     slice: new DataLoader(async (ids: readonly string[]) =>
-      byKey(ids, await store.slice.findMany({ where: { id: { in: [...ids] } }, omit: { image: true, label: true } }), (s) => s.id),
+      byKey(
+        ids,
+        await store.slice.findMany({ where: { id: { in: [...ids] } }, omit: { image: true, label: true } }),
+        (s) => s.id,
+      ),
     ),
     structureMetrics: new DataLoader(async (predictionIds: readonly string[]) =>
       groupByKey(
         predictionIds,
-        await store.structureMetric.findMany({ where: { predictionId: { in: [...predictionIds] } }, orderBy: [{ predictionId: 'asc' }, { structure: 'asc' }] }),
+        await store.structureMetric.findMany({
+          where: { predictionId: { in: [...predictionIds] } },
+          orderBy: [{ predictionId: 'asc' }, { structure: 'asc' }],
+        }),
         (m) => m.predictionId,
       ),
     ),
     imageMetric: new DataLoader(async (predictionIds: readonly string[]) =>
-      byKey(predictionIds, await store.imageMetric.findMany({ where: { predictionId: { in: [...predictionIds] } } }), (m) => m.predictionId),
+      byKey(
+        predictionIds,
+        await store.imageMetric.findMany({ where: { predictionId: { in: [...predictionIds] } } }),
+        (m) => m.predictionId,
+      ),
     ),
-    run: new DataLoader(async (ids: readonly string[]) => byKey(ids, await store.run.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id)),
-    dataset: new DataLoader(async (ids: readonly string[]) => byKey(ids, await store.dataset.findMany({ where: { id: { in: [...ids] } } }), (d) => d.id)),
+    run: new DataLoader(async (ids: readonly string[]) =>
+      byKey(ids, await store.run.findMany({ where: { id: { in: [...ids] } } }), (r) => r.id),
+    ),
+    dataset: new DataLoader(async (ids: readonly string[]) =>
+      byKey(ids, await store.dataset.findMany({ where: { id: { in: [...ids] } } }), (d) => d.id),
+    ),
     /** The succeeded TRAIN runs on a dataset (for telling repeats of one variant apart). */
     trainingsOnDataset: new DataLoader(async (datasetIds: readonly string[]) =>
       groupByKey(
         datasetIds,
-        await store.run.findMany({ where: { kind: 'TRAIN', status: 'SUCCEEDED', datasetId: { in: [...datasetIds] } }, select: { id: true, datasetId: true, seed: true, config: true } }),
+        await store.run.findMany({
+          where: { kind: 'TRAIN', status: 'SUCCEEDED', datasetId: { in: [...datasetIds] } },
+          select: { id: true, datasetId: true, seed: true, config: true },
+        }),
         (r) => r.datasetId!,
       ),
     ),
     /** An evaluation's checkpoints, by ensemble member. */
     checkpoints: new DataLoader(async (evaluationIds: readonly string[]) => {
-      const links = await store.evaluationCheckpoint.findMany({ where: { evaluationId: { in: [...evaluationIds] } }, include: { checkpoint: true } });
-      return groupByKey(evaluationIds, links, (l) => l.evaluationId).map((group) => group.map((l) => l.checkpoint).sort((a, b) => a.member - b.member));
+      const links = await store.evaluationCheckpoint.findMany({
+        where: { evaluationId: { in: [...evaluationIds] } },
+        include: { checkpoint: true },
+      });
+      return groupByKey(evaluationIds, links, (l) => l.evaluationId).map((group) =>
+        group.map((l) => l.checkpoint).sort((a, b) => a.member - b.member),
+      );
     }),
   };
 }

@@ -17,7 +17,8 @@ export function encodeCursor(id: string): string {
 
 export function decodeCursor(cursor: string): string {
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isUuid(id)) throw new GraphQLError('invalid cursor', { extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' } });
+  if (!isUuid(id))
+    throw new GraphQLError('invalid cursor', { extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' } });
   return id;
 }
 
@@ -35,10 +36,15 @@ export interface PageSource<T> {
   contains(id: string): Promise<boolean>;
 }
 
-export async function paginate<T extends { id: string }>(source: PageSource<T>, page: PageArgs): Promise<ConnectionShape<T>> {
+export async function paginate<T extends { id: string }>(
+  source: PageSource<T>,
+  page: PageArgs,
+): Promise<ConnectionShape<T>> {
   const afterId = page.after ? decodeCursor(page.after) : undefined;
   if (afterId && !(await source.contains(afterId))) {
-    throw new GraphQLError('cursor does not belong to this list', { extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' } });
+    throw new GraphQLError('cursor does not belong to this list', {
+      extensions: { code: 'BAD_USER_INPUT', argumentName: 'after' },
+    });
   }
   const [rows, totalCount] = await Promise.all([
     source.fetch({ ...(afterId ? { cursor: { id: afterId }, skip: 1 } : {}), take: page.first + 1 }),

@@ -14,7 +14,10 @@ export class PredictionResolver {
   @Query(() => Prediction, { nullable: true, description: 'A stored segmentation by id; null when unknown' })
   async prediction(@Arg('id', () => ID) id: string, @Ctx() ctx: ApiContext) {
     return isUuid(id)
-      ? ctx.store.prediction.findUnique({ where: { id }, select: { id: true, evaluationId: true, sliceId: true, createdAt: true } })
+      ? ctx.store.prediction.findUnique({
+          where: { id },
+          select: { id: true, evaluationId: true, sliceId: true, createdAt: true },
+        })
       : null;
   }
 
@@ -35,11 +38,17 @@ export class PredictionResolver {
 
   @FieldResolver(() => String, { description: 'Mean-prediction label map (PNG data URL, transparent background)' })
   async labelPng(@Root() p: PredictionRow, @Ctx() ctx: ApiContext) {
-    const row = await ctx.store.prediction.findUniqueOrThrow({ where: { id: p.id }, select: { labelMap: true, slice: { select: { rows: true, cols: true } } } });
+    const row = await ctx.store.prediction.findUniqueOrThrow({
+      where: { id: p.id },
+      select: { labelMap: true, slice: { select: { rows: true, cols: true } } },
+    });
     return labelPng(unpackLabels(row.labelMap), row.slice.rows, row.slice.cols);
   }
 
-  @FieldResolver(() => String, { nullable: true, description: 'Predictive entropy map (PNG, 0..ln 4 nats); stored for undistorted evaluations' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Predictive entropy map (PNG, 0..ln 4 nats); stored for undistorted evaluations',
+  })
   async entropyPng(@Root() p: PredictionRow, @Ctx() ctx: ApiContext) {
     return this.map(p.id, 'entropyMap', ctx);
   }
@@ -51,8 +60,15 @@ export class PredictionResolver {
 
   @FieldResolver(() => [String], { description: 'The stored samples as label-map PNGs (empty unless storeSamples)' })
   async samplePngs(@Root() p: PredictionRow, @Ctx() ctx: ApiContext) {
-    const slice = await ctx.store.prediction.findUniqueOrThrow({ where: { id: p.id }, select: { slice: { select: { rows: true, cols: true } } } });
-    const samples = await ctx.store.sample.findMany({ where: { predictionId: p.id }, orderBy: { index: 'asc' }, take: 100 });
+    const slice = await ctx.store.prediction.findUniqueOrThrow({
+      where: { id: p.id },
+      select: { slice: { select: { rows: true, cols: true } } },
+    });
+    const samples = await ctx.store.sample.findMany({
+      where: { predictionId: p.id },
+      orderBy: { index: 'asc' },
+      take: 100,
+    });
     return samples.map((s) => labelPng(unpackLabels(s.labelMap), slice.slice.rows, slice.slice.cols));
   }
 

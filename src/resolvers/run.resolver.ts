@@ -38,21 +38,33 @@ export class RunResolver {
 
   @FieldResolver(() => [Checkpoint], { description: 'Stored checkpoints of a training run (one per member)' })
   async checkpoints(@Root() run: Run, @Ctx() ctx: ApiContext) {
-    return ctx.store.checkpoint.findMany({ where: { runId: run.id }, orderBy: { member: 'asc' }, omit: { weights: true } });
+    return ctx.store.checkpoint.findMany({
+      where: { runId: run.id },
+      orderBy: { member: 'asc' },
+      omit: { weights: true },
+    });
   }
 
-  @FieldResolver(() => [Evaluation], { description: 'Evaluations of a training run, or the evaluation an EVALUATE run computes' })
+  @FieldResolver(() => [Evaluation], {
+    description: 'Evaluations of a training run, or the evaluation an EVALUATE run computes',
+  })
   async evaluations(@Root() run: Run, @Ctx() ctx: ApiContext) {
-    return ctx.store.evaluation.findMany({ where: { OR: [{ trainingRunId: run.id }, { runId: run.id }] }, orderBy: { createdAt: 'asc' } });
+    return ctx.store.evaluation.findMany({
+      where: { OR: [{ trainingRunId: run.id }, { runId: run.id }] },
+      orderBy: { createdAt: 'asc' },
+    });
   }
 
-  @FieldResolver(() => [Run], { description: 'Child runs (a sweep\'s evaluations)' })
+  @FieldResolver(() => [Run], { description: "Child runs (a sweep's evaluations)" })
   async children(@Root() run: Run, @Ctx() ctx: ApiContext) {
     return ctx.store.run.findMany({ where: { parentRunId: run.id }, orderBy: { createdAt: 'asc' } });
   }
 
   @FieldResolver(() => [TrainingEpoch])
   async epochs(@Root() run: Run, @Ctx() ctx: ApiContext) {
-    return ctx.store.trainingEpoch.findMany({ where: { runId: run.id }, orderBy: [{ member: 'asc' }, { epoch: 'asc' }] });
+    return ctx.store.trainingEpoch.findMany({
+      where: { runId: run.id },
+      orderBy: [{ member: 'asc' }, { epoch: 'asc' }],
+    });
   }
 }

@@ -11,8 +11,17 @@ import { idFilter, subjectWhere } from './subject.resolver';
 
 /** Slice columns a list returns; the image and label bytes stay in the database. */
 const SLICE_FIELDS = {
-  id: true, subjectId: true, phase: true, sliceIndex: true, sliceCount: true, position: true,
-  spacingXMm: true, spacingYMm: true, rows: true, cols: true, contentHash: true,
+  id: true,
+  subjectId: true,
+  phase: true,
+  sliceIndex: true,
+  sliceCount: true,
+  position: true,
+  spacingXMm: true,
+  spacingYMm: true,
+  rows: true,
+  cols: true,
+  contentHash: true,
 } as const;
 
 @Resolver(() => Slice)
@@ -63,7 +72,7 @@ export class SliceResolver {
     return labelPng(new Uint8Array(row.label), slice.rows, slice.cols);
   }
 
-  @FieldResolver(() => Prediction, { nullable: true, description: 'This slice\'s prediction in an evaluation' })
+  @FieldResolver(() => Prediction, { nullable: true, description: "This slice's prediction in an evaluation" })
   async prediction(@Root() slice: Slice, @Arg('evaluationId', () => ID) evaluationId: string, @Ctx() ctx: ApiContext) {
     if (!isUuid(evaluationId)) return null;
     return ctx.store.prediction.findUnique({

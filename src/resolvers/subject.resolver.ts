@@ -38,7 +38,11 @@ export class SubjectResolver {
     return paginate(
       {
         fetch: (window) =>
-          subjects.findMany({ where, orderBy: [{ datasetId: 'asc' }, { externalId: 'asc' }, { id: 'asc' }], ...window }),
+          subjects.findMany({
+            where,
+            orderBy: [{ datasetId: 'asc' }, { externalId: 'asc' }, { id: 'asc' }],
+            ...window,
+          }),
         count: () => subjects.count({ where }),
         contains: async (id) => (await subjects.count({ where: { ...where, id } })) > 0,
       },

@@ -3,7 +3,7 @@ import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { MaxLength } from 'class-validator';
 import { Connection } from './connection';
 
-@ObjectType({ description: 'One audit event; `hash` covers it and the previous event\'s hash' })
+@ObjectType({ description: "One audit event; `hash` covers it and the previous event's hash" })
 export class AuditEvent {
   @Field(() => ID, { description: 'Position in the chain (a 64-bit integer, as text)' })
   seq!: string;
@@ -11,7 +11,7 @@ export class AuditEvent {
   @Field(() => Date)
   at!: Date;
 
-  @Field(() => String, { description: 'Who: the API key\'s name, or the local actor' })
+  @Field(() => String, { description: "Who: the API key's name, or the local actor" })
   actor!: string;
 
   @Field(() => String, { description: 'What, e.g. run.created, checkpoint.stored, apikey.revoked' })
@@ -65,7 +65,9 @@ export class AuditBreak {
   @Field(() => ID, { description: 'The first event whose hash or link does not match' })
   seq!: string;
 
-  @Field(() => String, { description: 'HASH_MISMATCH: the event was edited; BROKEN_LINK: an event before it was deleted or edited' })
+  @Field(() => String, {
+    description: 'HASH_MISMATCH: the event was edited; BROKEN_LINK: an event before it was deleted or edited',
+  })
   reason!: string;
 }
 
@@ -80,7 +82,10 @@ export class AuditVerification {
   @Field(() => AuditBreak, { nullable: true })
   firstBroken!: AuditBreak | null;
 
-  @Field(() => String, { nullable: true, description: 'Hash of the last event: record it elsewhere to detect a truncated tail later' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Hash of the last event: record it elsewhere to detect a truncated tail later',
+  })
   headHash!: string | null;
 }
 

@@ -2,7 +2,9 @@ import { Field, Int, ObjectType } from 'type-graphql';
 import { RunStatus, Structure } from './enums';
 import { UncertaintyMeasure } from './evaluation.type';
 
-@ObjectType({ description: "The platform's fixed vocabulary (src/domain/constants.ts), for front ends: no copies of their own" })
+@ObjectType({
+  description: "The platform's fixed vocabulary (src/domain/constants.ts), for front ends: no copies of their own",
+})
 export class PlatformConstants {
   @Field(() => [Structure], { description: 'Segmented structures, in table order' })
   structures!: readonly Structure[];

@@ -47,7 +47,10 @@ export class ImportDatasetInput {
   @Field(() => ImportLayout)
   layout!: ImportLayout;
 
-  @Field(() => String, { nullable: true, description: 'Site recorded on the dataset (A or B; default from Info.cfg, else B)' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Site recorded on the dataset (A or B; default from Info.cfg, else B)',
+  })
   @IsIn(['A', 'B'], { message: 'site must be A or B' })
   site?: 'A' | 'B';
 

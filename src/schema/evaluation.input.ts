@@ -29,7 +29,10 @@ export class EvaluationInput {
   @ValidateNested()
   distortion?: DistortionInput;
 
-  @Field(() => Int, { defaultValue: 50, description: 'Posterior samples T (≥ 2 for MC Dropout and BBB; ensembles use their members)' })
+  @Field(() => Int, {
+    defaultValue: 50,
+    description: 'Posterior samples T (≥ 2 for MC Dropout and BBB; ensembles use their members)',
+  })
   @Min(1)
   @Max(500)
   samples!: number;
@@ -64,7 +67,10 @@ export class DistortionSweepInput {
   @ArrayMaxSize(3)
   kinds!: DistortionKind[];
 
-  @Field(() => [Int], { defaultValue: [1, 2, 3, 4], description: 'Levels 1..4; level 0 (undistorted) is always included' })
+  @Field(() => [Int], {
+    defaultValue: [1, 2, 3, 4],
+    description: 'Levels 1..4; level 0 (undistorted) is always included',
+  })
   @ArrayMinSize(1)
   @ArrayMaxSize(4)
   @Min(1, { each: true })

@@ -57,7 +57,8 @@ export class StructureSummary {
   @Field(() => Structure) structure!: Structure;
   @Field(() => Int, { description: 'Slices evaluated' }) n!: number;
   @Field(() => Int, { description: 'Slices whose distances are defined (kept in ASSD/HD means)' }) kept!: number;
-  @Field(() => Int, { description: 'Slices with undefined distances (one mask empty): counted as poor' }) undefinedCount!: number;
+  @Field(() => Int, { description: 'Slices with undefined distances (one mask empty): counted as poor' })
+  undefinedCount!: number;
   @Field(() => Int) poorCount!: number;
   @Field(() => Float) dice!: number;
   @Field(() => Float, { nullable: true }) assd!: number | null;
@@ -70,8 +71,10 @@ export class StructureSummary {
 @ObjectType()
 export class ReliabilityPoint {
   @Field(() => Float, { description: 'Bin centre' }) binCentre!: number;
-  @Field(() => Float, { nullable: true, description: 'Mean confidence of the pixels in the bin' }) confidence!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Fraction of those pixels classified correctly' }) accuracy!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Mean confidence of the pixels in the bin' }) confidence!:
+    number | null;
+  @Field(() => Float, { nullable: true, description: 'Fraction of those pixels classified correctly' }) accuracy!:
+    number | null;
   @Field(() => Float) count!: number;
 }
 
@@ -79,7 +82,8 @@ export class ReliabilityPoint {
 export class Calibration {
   @Field(() => Int) bins!: number;
   @Field(() => Float, { nullable: true }) ece!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Mean over slices of the per-slice pixel-mean NLL' }) nll!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Mean over slices of the per-slice pixel-mean NLL' }) nll!:
+    number | null;
   @Field(() => Float, { nullable: true }) brier!: number | null;
   @Field(() => [ReliabilityPoint]) points!: ReliabilityPoint[];
 }
@@ -87,12 +91,17 @@ export class Calibration {
 @ObjectType()
 export class QcPoint {
   @Field(() => Float, { description: 'Fraction of slices flagged for review' }) flagged!: number;
-  @Field(() => Float, { description: 'Poor segmentations left unflagged, as a fraction of all slices' }) remaining!: number;
+  @Field(() => Float, { description: 'Poor segmentations left unflagged, as a fraction of all slices' })
+  remaining!: number;
 }
 
 @ObjectType({ description: 'Segmentation quality control: flag slices in descending uncertainty' })
 export class QcCurve {
-  @Field(() => [QcPoint], { description: 'The curve for drawing: at most maxPoints, thinned keeping the endpoints (docs/design.md "GraphQL API")' }) points!: QcPoint[];
+  @Field(() => [QcPoint], {
+    description:
+      'The curve for drawing: at most maxPoints, thinned keeping the endpoints (docs/design.md "GraphQL API")',
+  })
+  points!: QcPoint[];
   @Field(() => Float, { description: 'Area under the whole curve (every row), trapezoid rule' }) auc!: number;
   @Field(() => Int) n!: number;
   @Field(() => Int) poor!: number;
@@ -108,7 +117,8 @@ export class QcBaselines {
 export class Correlation {
   @Field(() => UncertaintyMeasure) measure!: UncertaintyMeasure;
   @Field(() => Structure) structure!: Structure;
-  @Field(() => Float, { nullable: true, description: 'Spearman rank correlation with ASSD (average ranks for ties)' }) spearman!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Spearman rank correlation with ASSD (average ranks for ties)' })
+  spearman!: number | null;
   @Field(() => Int, { description: 'Slices with both values defined' }) n!: number;
 }
 
@@ -121,7 +131,8 @@ export class Checkpoint {
   @Field(() => Float) valNll!: number;
   @Field(() => String) weightsSha256!: string;
   @Field(() => String) backend!: string;
-  @Field(() => GraphQLJSON, { nullable: true, description: 'BBB σ statistics and MC Dropout rates per layer' }) layerStats!: unknown;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'BBB σ statistics and MC Dropout rates per layer' })
+  layerStats!: unknown;
   @Field(() => Date) createdAt!: Date;
 }
 
@@ -136,7 +147,8 @@ export class Evaluation {
   @Field(() => Int) distortionLevel!: number;
   @Field(() => Int, { description: 'Posterior samples T' }) samples!: number;
   @Field(() => Int) calibrationBins!: number;
-  @Field(() => Int, { description: 'Version of the metric definitions the rows were computed with' }) metricVersion!: number;
+  @Field(() => Int, { description: 'Version of the metric definitions the rows were computed with' })
+  metricVersion!: number;
   @Field(() => Date) createdAt!: Date;
 }
 
@@ -209,7 +221,9 @@ export class SweepPoint {
   @Field(() => ID) evaluationId!: string;
   @Field(() => DistortionKind) kind!: DistortionKind;
   @Field(() => Int) level!: number;
-  @Field(() => Structure, { nullable: true, description: 'null for image-level measures' }) structure!: Structure | null;
-  @Field(() => String, { description: 'dice, assd, hd, diceWithin, assdWithin, entropy, mi, nll, brier' }) metric!: string;
+  @Field(() => Structure, { nullable: true, description: 'null for image-level measures' })
+  structure!: Structure | null;
+  @Field(() => String, { description: 'dice, assd, hd, diceWithin, assdWithin, entropy, mi, nll, brier' })
+  metric!: string;
   @Field(() => Distribution) distribution!: Distribution;
 }

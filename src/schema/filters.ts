@@ -20,7 +20,7 @@ export class SubjectFilter {
   @Field(() => Split, { nullable: true })
   split?: Split;
 
-  @Field(() => String, { nullable: true, description: 'Site of the subject\'s dataset' })
+  @Field(() => String, { nullable: true, description: "Site of the subject's dataset" })
   site?: string;
 
   @Field(() => String, { nullable: true, description: 'Pathology group' })

@@ -10,7 +10,18 @@
  *   would reject the query). A well-formed unknown id still finds nothing.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, GraphQLID, TypeInfo, getArgumentValues, getNullableType, getVariableValues, isInputObjectType, isListType, visit, visitWithTypeInfo } from 'graphql';
+import {
+  GraphQLError,
+  GraphQLID,
+  TypeInfo,
+  getArgumentValues,
+  getNullableType,
+  getVariableValues,
+  isInputObjectType,
+  isListType,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 import type { GraphQLInputType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { isUuid } from '../db/ids';
 
@@ -63,7 +74,11 @@ export const argumentChecks: ApolloServerPlugin = {
               }
               for (const arg of fieldDef.args) {
                 const path = malformedId(arg.type, args[arg.name], arg.name);
-                if (path) throw badInput(`${path} of ${fieldDef.name} is not an id (ids are UUIDs)`, { field: fieldDef.name, argumentName: path });
+                if (path)
+                  throw badInput(`${path} of ${fieldDef.name} is not an id (ids are UUIDs)`, {
+                    field: fieldDef.name,
+                    argumentName: path,
+                  });
               }
             },
           }),

@@ -66,7 +66,13 @@ export class AuthFailures {
     this.windowStart = Date.now();
     const to = new Date(this.windowStart).toISOString();
     for (const [address, counts] of ended) {
-      await audit(this.store, { actor: 'unauthenticated', action: 'auth.failed', entity: 'Client', entityId: address, details: { ...counts, from, to } });
+      await audit(this.store, {
+        actor: 'unauthenticated',
+        action: 'auth.failed',
+        entity: 'Client',
+        entityId: address,
+        details: { ...counts, from, to },
+      });
     }
   }
 

@@ -72,7 +72,8 @@ export class KeyError extends Error {
 
 export function parseRole(value: string): ApiRole {
   const role = value.toUpperCase();
-  if (!(ROLES as readonly string[]).includes(role)) throw new KeyError(`unknown role "${value}" (analyst, operator or admin)`);
+  if (!(ROLES as readonly string[]).includes(role))
+    throw new KeyError(`unknown role "${value}" (analyst, operator or admin)`);
   return role as ApiRole;
 }
 
@@ -87,7 +88,13 @@ export async function createApiKey(store: Store, input: { name: string; role: Ap
   const { key, prefix, keyHash } = generateKey();
   const record = await store.$transaction(async (tx) => {
     const created = await tx.apiKey.create({ data: { name: input.name, role: input.role, prefix, keyHash } });
-    await appendAudit(tx, { actor: input.actor, action: 'apikey.created', entity: 'ApiKey', entityId: created.id, details: { name: input.name, role: input.role, prefix } });
+    await appendAudit(tx, {
+      actor: input.actor,
+      action: 'apikey.created',
+      entity: 'ApiKey',
+      entityId: created.id,
+      details: { name: input.name, role: input.role, prefix },
+    });
     return created;
   });
   return { key, record };
@@ -105,7 +112,13 @@ export async function revokeApiKey(store: Store, name: string, actor: string) {
   if (!key) throw new KeyError(`no key named ${name}`);
   if (key.revokedAt) return key;
   const revoked = await store.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
-  await audit(store, { actor, action: 'apikey.revoked', entity: 'ApiKey', entityId: key.id, details: { name, prefix: key.prefix } });
+  await audit(store, {
+    actor,
+    action: 'apikey.revoked',
+    entity: 'ApiKey',
+    entityId: key.id,
+    details: { name, prefix: key.prefix },
+  });
   return revoked;
 }
 
@@ -137,9 +150,16 @@ export interface AccessState {
 }
 
 export async function accessState(store: Store): Promise<AccessState> {
-  const [activeKeys, allKeys] = await Promise.all([store.apiKey.count({ where: { revokedAt: null } }), store.apiKey.count()]);
+  const [activeKeys, allKeys] = await Promise.all([
+    store.apiKey.count({ where: { revokedAt: null } }),
+    store.apiKey.count(),
+  ]);
   if (activeKeys > 0 || allKeys === 0) return { activeKeys, closed: activeKeys > 0 };
-  const opened = await store.auditEvent.findFirst({ where: OPEN_MODE, orderBy: { seq: 'desc' }, select: { details: true } });
+  const opened = await store.auditEvent.findFirst({
+    where: OPEN_MODE,
+    orderBy: { seq: 'desc' },
+    select: { details: true },
+  });
   const keysWhenOpened = opened ? Number((JSON.parse(opened.details) as { keys?: unknown }).keys) || 0 : 0;
   return { activeKeys, closed: allKeys > keysWhenOpened };
 }
@@ -151,25 +171,35 @@ export async function accessState(store: Store): Promise<AccessState> {
 export async function returnToOpenMode(store: Store, actor: string): Promise<number> {
   return store.$transaction(async (tx) => {
     const keys = await tx.apiKey.count();
-    const active = await tx.apiKey.findMany({ where: { revokedAt: null }, select: { name: true }, orderBy: { name: 'asc' } });
+    const active = await tx.apiKey.findMany({
+      where: { revokedAt: null },
+      select: { name: true },
+      orderBy: { name: 'asc' },
+    });
     if (active.length) {
-      throw new KeyError(`${active.length} active key${active.length > 1 ? 's' : ''} (${active.map((k) => k.name).join(', ')}): revoke ${active.length > 1 ? 'them' : 'it'} first`);
+      throw new KeyError(
+        `${active.length} active key${active.length > 1 ? 's' : ''} (${active.map((k) => k.name).join(', ')}): revoke ${active.length > 1 ? 'them' : 'it'} first`,
+      );
     }
     await appendAudit(tx, { actor, ...OPEN_MODE, details: { keys } });
     return keys;
   });
 }
 
-const REOPEN_HINT = 'every API key is revoked; an admin can return to open mode with `cardiac-uq keys open-mode --confirm`';
+const REOPEN_HINT =
+  'every API key is revoked; an admin can return to open mode with `cardiac-uq keys open-mode --confirm`';
 
 /** At start: a non-loopback binding in open mode is refused. Returns a line for the start-up log. */
 export async function assertSafeBinding(store: Store, host: string): Promise<string> {
   const { activeKeys, closed } = await accessState(store);
   if (activeKeys > 0) return `API keys required (${activeKeys} active); roles analyst, operator, admin`;
-  if (closed) return `API keys required and none is active: ${REOPEN_HINT}, or create a key with \`cardiac-uq keys create\``;
+  if (closed)
+    return `API keys required and none is active: ${REOPEN_HINT}, or create a key with \`cardiac-uq keys create\``;
   if (!isLoopback(host)) throw new UnsafeBindingError(host);
-  return `no API keys configured: listening on loopback (${host}) only, and every local caller is admin; ` +
-    'create one with `cardiac-uq keys create` to require keys';
+  return (
+    `no API keys configured: listening on loopback (${host}) only, and every local caller is admin; ` +
+    'create one with `cardiac-uq keys create` to require keys'
+  );
 }
 
 /** A loopback name as a Host header or URL host carries it: localhost, 127.x.y.z or [::1], any port. */
@@ -178,11 +208,20 @@ const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1
 /** Why an open-mode request is not trusted (null: it is): a foreign Host, or a foreign browser Origin. */
 function untrustedCaller(req: Request, corsOrigins: readonly string[]): Refusal | null {
   if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
-    return { status: 421, code: 'UNTRUSTED_HOST', message: 'without API keys this server answers only requests addressed to localhost, 127.0.0.1 or [::1]' };
+    return {
+      status: 421,
+      code: 'UNTRUSTED_HOST',
+      message: 'without API keys this server answers only requests addressed to localhost, 127.0.0.1 or [::1]',
+    };
   }
   const origin = req.headers.origin;
   if (origin === undefined || corsOrigins.includes(origin) || isOwnOrigin(origin, req.socket.localPort)) return null;
-  return { status: 403, code: 'UNTRUSTED_ORIGIN', message: 'without API keys this server answers browser requests only from its own pages (or CARDIAC_UQ_CORS_ORIGINS)' };
+  return {
+    status: 403,
+    code: 'UNTRUSTED_ORIGIN',
+    message:
+      'without API keys this server answers browser requests only from its own pages (or CARDIAC_UQ_CORS_ORIGINS)',
+  };
 }
 
 function isOwnOrigin(origin: string, port: number | undefined): boolean {
@@ -192,7 +231,9 @@ function isOwnOrigin(origin: string, port: number | undefined): boolean {
   } catch {
     return false; // "null" (sandboxed frames, file: pages) and anything else unparseable
   }
-  return url.protocol === 'http:' && url.origin === origin && LOOPBACK_HOST.test(url.host) && Number(url.port || 80) === port;
+  return (
+    url.protocol === 'http:' && url.origin === origin && LOOPBACK_HOST.test(url.host) && Number(url.port || 80) === port
+  );
 }
 
 interface Refusal {
@@ -247,7 +288,8 @@ export class AuthGate {
 
   private async accessState(): Promise<AccessState> {
     const now = Date.now();
-    if (!this.access || now - this.access.at > this.cacheMs) this.access = { value: await accessState(this.store), at: now };
+    if (!this.access || now - this.access.at > this.cacheMs)
+      this.access = { value: await accessState(this.store), at: now };
     return this.access.value;
   }
 
@@ -260,7 +302,10 @@ export class AuthGate {
       if (cached.id) this.touch(cached.id, now);
       return cached.principal;
     }
-    const row = await this.store.apiKey.findUnique({ where: { keyHash }, select: { id: true, name: true, role: true, revokedAt: true } });
+    const row = await this.store.apiKey.findUnique({
+      where: { keyHash },
+      select: { id: true, name: true, role: true, revokedAt: true },
+    });
     const principal = row && !row.revokedAt ? { actor: row.name, role: row.role as ApiRole, keyName: row.name } : null;
     if (this.keys.size > 10000) this.keys.clear();
     this.keys.set(keyHash, { principal, id: row?.id, at: now });
@@ -289,7 +334,13 @@ export class AuthGate {
   private async authenticate(req: Request): Promise<Principal | Refusal> {
     const address = AuthFailures.addressOf(req.ip);
     const wait = this.failures.retryAfter(address);
-    if (wait) return { status: 429, code: 'RATE_LIMITED', message: `too many failed authentications from this address: try again in ${wait} s`, retryAfterSeconds: wait };
+    if (wait)
+      return {
+        status: 429,
+        code: 'RATE_LIMITED',
+        message: `too many failed authentications from this address: try again in ${wait} s`,
+        retryAfterSeconds: wait,
+      };
     const result = await this.identify(req);
     if ('status' in result && result.status === 401) this.failures.failed(address);
     return result;
@@ -305,7 +356,13 @@ export class AuthGate {
     if (!isLoopback(this.options.host)) return unauthenticated(KEY_REQUIRED);
     const { activeKeys, closed } = await this.accessState();
     if (closed) return unauthenticated(activeKeys > 0 ? KEY_REQUIRED : `${KEY_REQUIRED} (${REOPEN_HINT})`);
-    return untrustedCaller(req, this.options.corsOrigins ?? []) ?? { actor: this.options.localActor, role: 'ADMIN', keyName: null };
+    return (
+      untrustedCaller(req, this.options.corsOrigins ?? []) ?? {
+        actor: this.options.localActor,
+        role: 'ADMIN',
+        keyName: null,
+      }
+    );
   }
 }
 

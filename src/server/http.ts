@@ -82,7 +82,9 @@ export interface HttpServer {
 
 export class PortInUseError extends Error {
   constructor(host: string, port: number) {
-    super(`port ${port} on ${host} is already in use (is cardiac-uq already running?); set CARDIAC_UQ_PORT to another port`);
+    super(
+      `port ${port} on ${host} is already in use (is cardiac-uq already running?); set CARDIAC_UQ_PORT to another port`,
+    );
     this.name = 'PortInUseError';
   }
 }
@@ -132,11 +134,16 @@ export async function startHttpServer(options: {
       .catch((error: Error): Readiness => ({ ready: false, reason: error.message }))
       .then((r) => res.status(r.ready ? 200 : 503).json({ ...r, pid: process.pid, eventLoopDelay: delay.read() }));
   });
-  const unavailable = (res: express.Response) => res.status(503).set('retry-after', RETRY_AFTER_S).json({ errors: [UNAVAILABLE] });
+  const unavailable = (res: express.Response) =>
+    res
+      .status(503)
+      .set('retry-after', RETRY_AFTER_S)
+      .json({ errors: [UNAVAILABLE] });
   app.use(
     '/graphql',
     cors<cors.CorsRequest>({ origin: options.corsOrigins.length ? options.corsOrigins : false }),
-    (_req: express.Request, res: express.Response, next: express.NextFunction) => (options.databaseAvailable?.() === false ? unavailable(res) : next()),
+    (_req: express.Request, res: express.Response, next: express.NextFunction) =>
+      options.databaseAvailable?.() === false ? unavailable(res) : next(),
     ...(options.guards ?? []),
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, { context: options.context }),

@@ -35,13 +35,20 @@ import { DEFAULT_LIMITS, type ApiLimits } from './limit-defaults';
 export { DEFAULT_LIMITS, type ApiLimits } from './limit-defaults';
 
 /** Armor prefixes its messages with "Syntax Error:"; these are limits, reported as validation errors. */
-const report = [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, '')))];
+const report = [
+  (context: ValidationContext | null, error: GraphQLError) =>
+    context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ''))),
+];
 
 /** Depth and alias caps as validation rules (reported like any validation error, HTTP 400). */
 export function limitValidationRules(limits: ApiLimits): ValidationRule[] {
   return [
     maxDepthRule({ n: limits.maxDepth, propagateOnRejection: false, onReject: report }) as unknown as ValidationRule,
-    maxAliasesRule({ n: limits.maxAliases, propagateOnRejection: false, onReject: report }) as unknown as ValidationRule,
+    maxAliasesRule({
+      n: limits.maxAliases,
+      propagateOnRejection: false,
+      onReject: report,
+    }) as unknown as ValidationRule,
   ];
 }
 
@@ -51,8 +58,21 @@ const COST_ADVICE =
   'ask for fewer images per page (a smaller `first`, image fields only for the slices shown), fewer aliases or fewer analytics per request';
 
 /** The price of an operation (./query-cost.ts); throws when it has more than `maxFields` field nodes. */
-export function queryCost(schema: GraphQLSchema, query: DocumentNode, variables: Record<string, unknown>, operationName?: string, maxFields = DEFAULT_LIMITS.maxFields): number {
-  return getComplexity({ schema, query, variables, operationName, estimators: [queryCostEstimator], maxQueryNodes: maxFields });
+export function queryCost(
+  schema: GraphQLSchema,
+  query: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName?: string,
+  maxFields = DEFAULT_LIMITS.maxFields,
+): number {
+  return getComplexity({
+    schema,
+    query,
+    variables,
+    operationName,
+    estimators: [queryCostEstimator],
+    maxQueryNodes: maxFields,
+  });
 }
 
 export function complexityPlugin(schema: GraphQLSchema, limits: ApiLimits): ApolloServerPlugin {
@@ -62,7 +82,13 @@ export function complexityPlugin(schema: GraphQLSchema, limits: ApiLimits): Apol
         async didResolveOperation({ request, document }) {
           let complexity: number;
           try {
-            complexity = queryCost(schema, document, request.variables ?? {}, request.operationName ?? undefined, limits.maxFields);
+            complexity = queryCost(
+              schema,
+              document,
+              request.variables ?? {},
+              request.operationName ?? undefined,
+              limits.maxFields,
+            );
           } catch (error) {
             throw new GraphQLError(`query too large: ${(error as Error).message}`, {
               extensions: { code: 'QUERY_TOO_COMPLEX', maxFields: limits.maxFields, http: { status: 400 } },
@@ -71,12 +97,20 @@ export function complexityPlugin(schema: GraphQLSchema, limits: ApiLimits): Apol
           if (complexity > limits.maxComplexity) {
             throw new GraphQLError(
               `query cost ${complexity} exceeds the limit of ${limits.maxComplexity}: ${COST_ADVICE}`,
-              { extensions: { code: 'QUERY_TOO_COMPLEX', complexity, maxComplexity: limits.maxComplexity, http: { status: 400 } } },
+              {
+                extensions: {
+                  code: 'QUERY_TOO_COMPLEX',
+                  complexity,
+                  maxComplexity: limits.maxComplexity,
+                  http: { status: 400 },
+                },
+              },
             );
           }
         },
         async willSendResponse({ response }) {
-          if (response.body.kind !== 'single' || !jsonSizeExceeds(response.body.singleResult, limits.maxResponseBytes)) return;
+          if (response.body.kind !== 'single' || !jsonSizeExceeds(response.body.singleResult, limits.maxResponseBytes))
+            return;
           response.body.singleResult = {
             errors: [
               {
@@ -105,7 +139,12 @@ export function rateLimiter(limits: ApiLimits): RequestHandler {
     },
     handler: (_req, res, _next, options) => {
       res.status(429).json({
-        errors: [{ message: `rate limit: at most ${options.limit} requests a minute per API key`, extensions: { code: 'RATE_LIMITED' } }],
+        errors: [
+          {
+            message: `rate limit: at most ${options.limit} requests a minute per API key`,
+            extensions: { code: 'RATE_LIMITED' },
+          },
+        ],
       });
     },
   });
@@ -134,7 +173,12 @@ export function withIdleTransactionTimeout(databaseUrl: string, timeoutMs: numbe
 }
 
 /** JSON errors for what fails before GraphQL runs: a body over the limit, malformed JSON. */
-export const bodyErrorHandler: ErrorRequestHandler = (error: { status?: number; type?: string; limit?: number }, _req, res, next) => {
+export const bodyErrorHandler: ErrorRequestHandler = (
+  error: { status?: number; type?: string; limit?: number },
+  _req,
+  res,
+  next,
+) => {
   if (res.headersSent) return next(error);
   const status = error.status ?? 500;
   const [code, message] =

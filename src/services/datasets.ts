@@ -23,14 +23,28 @@ export type PhantomDatasetRequest = PhantomDatasetConfig;
  */
 const claimName = (name: string) => async (tx: Prisma.TransactionClient) => {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('cardiac-uq.dataset-name'), hashtext(${name}))`;
-  if (await tx.dataset.findUnique({ where: { name }, select: { id: true } })) throw conflict(`a dataset named ${name} exists`);
-  const making = await tx.run.findFirst({ where: { kind: 'DATASET', status: ACTIVE_WHERE, config: { path: ['name'], equals: name } }, select: { id: true } });
+  if (await tx.dataset.findUnique({ where: { name }, select: { id: true } }))
+    throw conflict(`a dataset named ${name} exists`);
+  const making = await tx.run.findFirst({
+    where: { kind: 'DATASET', status: ACTIVE_WHERE, config: { path: ['name'], equals: name } },
+    select: { id: true },
+  });
   if (making) throw conflict(`a dataset named ${name} is being made (run ${making.id})`);
 };
 
 export async function launchPhantomDataset(l: Launcher, input: PhantomDatasetRequest, parentRunId?: string) {
-  const config: PhantomDatasetConfig = { name: input.name, site: input.site, subjects: input.subjects, seed: input.seed };
-  const run = await createRun(l.store, l, { kind: 'DATASET', config, seed: input.seed, parentRunId }, claimName(input.name));
+  const config: PhantomDatasetConfig = {
+    name: input.name,
+    site: input.site,
+    subjects: input.subjects,
+    seed: input.seed,
+  };
+  const run = await createRun(
+    l.store,
+    l,
+    { kind: 'DATASET', config, seed: input.seed, parentRunId },
+    claimName(input.name),
+  );
   return enqueueRun(l, QUEUES.createDataset, run.id, {});
 }
 
@@ -53,7 +67,8 @@ export function resolveImportPath(root: string, requested: string): string {
   const candidate = path.resolve(realRoot, requested);
   if (!fs.existsSync(candidate)) throw badInput(`no such folder under the import root: ${requested}`, 'path');
   const real = fs.realpathSync(candidate);
-  if (real !== realRoot && !real.startsWith(realRoot + path.sep)) throw badInput(`path ${requested} is outside the import root`, 'path');
+  if (real !== realRoot && !real.startsWith(realRoot + path.sep))
+    throw badInput(`path ${requested} is outside the import root`, 'path');
   if (!fs.statSync(real).isDirectory()) throw badInput(`path ${requested} is not a folder`, 'path');
   return real;
 }
@@ -66,7 +81,14 @@ export async function launchImport(l: Launcher, importRoot: string, input: Impor
     throw error instanceof InvalidInputError ? badInput(`path ${input.path}: ${error.message}`, 'path') : error;
   }
   const root = fs.realpathSync(importRoot);
-  const config: ImportDatasetConfig = { name: input.name, folder, root, layout: input.layout, site: input.site ?? null, split: input.split ?? null };
+  const config: ImportDatasetConfig = {
+    name: input.name,
+    folder,
+    root,
+    layout: input.layout,
+    site: input.site ?? null,
+    split: input.split ?? null,
+  };
   const run = await createRun(l.store, l, { kind: 'DATASET', config }, claimName(input.name));
   return enqueueRun(l, QUEUES.importDataset, run.id, {});
 }

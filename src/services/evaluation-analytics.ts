@@ -9,7 +9,13 @@ import { STRUCTURES, UNCERTAINTY_MEASURES, type UncertaintyMeasureName } from '.
 import { expectedCalibrationError, reliabilityDiagram, type ReliabilityHistogram } from '../engine/metrics/calibration';
 import { randomReviewBaseline } from '../engine/metrics/qc-curve';
 import { spearman } from '../engine/metrics/spearman';
-import { calibrationBinSums, calibrationMeans, POSITION_SCORE_SQL, qcRows, SCORE_SQL } from '../store/evaluation-queries';
+import {
+  calibrationBinSums,
+  calibrationMeans,
+  POSITION_SCORE_SQL,
+  qcRows,
+  SCORE_SQL,
+} from '../store/evaluation-queries';
 import { qcCurveInSql, reviewFractionInSql, type CurveSource, type SqlQcCurve } from '../store/qc-curve-sql';
 import type { SliceScope } from '../store/scope-sql';
 import { badInput } from './errors';
@@ -31,9 +37,18 @@ export interface QcCurveResult extends SqlQcCurve {
 }
 
 /** The calibration of the slices in scope, re-binned to `bins` (which must divide the stored bins). */
-export async function calibrationOf(store: Store, evaluationId: string, storedBins: number, bins: number, scope?: SliceScope): Promise<Calibration> {
+export async function calibrationOf(
+  store: Store,
+  evaluationId: string,
+  storedBins: number,
+  bins: number,
+  scope?: SliceScope,
+): Promise<Calibration> {
   if (!Number.isInteger(bins) || bins < 1 || storedBins % bins !== 0) {
-    throw badInput(`bins must divide the stored ${storedBins} bins (e.g. ${storedBins}, ${[5, 3, 1].filter((b) => storedBins % b === 0).join(', ')})`, 'bins');
+    throw badInput(
+      `bins must divide the stored ${storedBins} bins (e.g. ${storedBins}, ${[5, 3, 1].filter((b) => storedBins % b === 0).join(', ')})`,
+      'bins',
+    );
   }
   const means = await calibrationMeans(store, evaluationId, scope);
   const sums = await calibrationBinSums(store, evaluationId, scope);
@@ -70,12 +85,29 @@ async function sqlCurve(store: Store, source: CurveSource, maxPoints: number): P
   return curve && { ...curve, reviewAtFn: (target) => reviewFractionInSql(store, source, target) };
 }
 
-export async function qcCurveOf(store: Store, evaluationId: string, structure: Structure, measure: UncertaintyMeasureName, scope?: SliceScope, maxPoints = DEFAULT_CURVE_POINTS) {
+export async function qcCurveOf(
+  store: Store,
+  evaluationId: string,
+  structure: Structure,
+  measure: UncertaintyMeasureName,
+  scope?: SliceScope,
+  maxPoints = DEFAULT_CURVE_POINTS,
+) {
   return sqlCurve(store, { evaluationId, structure, score: SCORE_SQL[measure], scope }, maxPoints);
 }
 
-export async function baselinesOf(store: Store, evaluationId: string, structure: Structure, scope?: SliceScope, maxPoints = DEFAULT_CURVE_POINTS) {
-  const position = await sqlCurve(store, { evaluationId, structure, score: POSITION_SCORE_SQL, slice: true, scope }, maxPoints);
+export async function baselinesOf(
+  store: Store,
+  evaluationId: string,
+  structure: Structure,
+  scope?: SliceScope,
+  maxPoints = DEFAULT_CURVE_POINTS,
+) {
+  const position = await sqlCurve(
+    store,
+    { evaluationId, structure, score: POSITION_SCORE_SQL, slice: true, scope },
+    maxPoints,
+  );
   if (!position) return null;
   const random = randomReviewBaseline(position.n, position.poor);
   return {
@@ -95,7 +127,10 @@ export async function correlationsOf(store: Store, evaluationId: string, scope?:
   for (const structure of STRUCTURES) {
     for (const measure of UNCERTAINTY_MEASURES) {
       const rows = await qcRows(store, evaluationId, structure, measure, scope);
-      const r = spearman(rows.map((row) => row.value), rows.map((row) => row.assd));
+      const r = spearman(
+        rows.map((row) => row.value),
+        rows.map((row) => row.assd),
+      );
       out.push({ measure, structure, spearman: r.rho, n: r.n });
     }
   }

@@ -30,16 +30,20 @@ export interface EvaluationRequest {
 
 /** Checks a request against the store; returns the training run, the slices and the sample count. */
 async function planEvaluation(l: Launcher, plan: Omit<EvaluationRequest, 'distortion'>) {
-  const training = isUuid(plan.trainingRunId) ? await l.store.run.findUnique({ where: { id: plan.trainingRunId } }) : null;
+  const training = isUuid(plan.trainingRunId)
+    ? await l.store.run.findUnique({ where: { id: plan.trainingRunId } })
+    : null;
   if (!training || training.kind !== 'TRAIN') throw notFound('training run', plan.trainingRunId);
-  if (training.status !== 'SUCCEEDED') throw badInput(`training run ${training.id} is ${training.status}, not SUCCEEDED`, 'trainingRunId');
+  if (training.status !== 'SUCCEEDED')
+    throw badInput(`training run ${training.id} is ${training.status}, not SUCCEEDED`, 'trainingRunId');
   const datasetId = await datasetExists(l, plan.datasetId);
   const slices = await l.store.slice.findMany({
     where: { subject: { datasetId, ...(plan.split ? { split: plan.split } : {}) } },
     select: { id: true },
     orderBy: [{ subjectId: 'asc' }, { phase: 'asc' }, { sliceIndex: 'asc' }],
   });
-  if (slices.length === 0) throw badInput(`dataset ${datasetId} has no${plan.split ? ` ${plan.split}` : ''} slices`, 'split');
+  if (slices.length === 0)
+    throw badInput(`dataset ${datasetId} has no${plan.split ? ` ${plan.split}` : ''} slices`, 'split');
   let samples = plan.samples;
   if (training.method === 'MC_DROPOUT' || training.method === 'BBB') {
     if (samples < 2) throw badInput(`a ${training.method} model needs samples ≥ 2 (got ${samples})`, 'samples');
@@ -77,7 +81,14 @@ async function startEvaluation(
     shardSize: request.shardSize,
     slices: sliceIds.length,
   };
-  const run = await createRun(l.store, l, { kind: 'EVALUATE', method: training.method, config, seed: request.seed, parentRunId, datasetId: request.datasetId });
+  const run = await createRun(l.store, l, {
+    kind: 'EVALUATE',
+    method: training.method,
+    config,
+    seed: request.seed,
+    parentRunId,
+    datasetId: request.datasetId,
+  });
   const evaluation = await createEvaluation(l.store, l.actor, {
     runId: run.id,
     trainingRunId: training.id,
@@ -90,7 +101,11 @@ async function startEvaluation(
   let queued = run;
   for (let shard = 0; shard * request.shardSize < sliceIds.length; shard++) {
     const shardSlices = sliceIds.slice(shard * request.shardSize, (shard + 1) * request.shardSize);
-    queued = await enqueueRun(l, QUEUES.evaluateShard, run.id, { evaluationId: evaluation.id, shard, sliceIds: shardSlices });
+    queued = await enqueueRun(l, QUEUES.evaluateShard, run.id, {
+      evaluationId: evaluation.id,
+      shard,
+      sliceIds: shardSlices,
+    });
   }
   return queued;
 }
@@ -108,14 +123,32 @@ export interface SweepRequest extends Omit<EvaluationRequest, 'distortion' | 'st
 }
 
 export async function launchSweep(l: Launcher, request: SweepRequest, parentRunId?: string) {
-  if (request.kinds.includes('NONE')) throw badInput('kinds are NOISE, BLUR, STRETCH (level 0 is always included)', 'kinds');
+  if (request.kinds.includes('NONE'))
+    throw badInput('kinds are NOISE, BLUR, STRETCH (level 0 is always included)', 'kinds');
   const levels = [...new Set(request.levels)].sort();
   for (const level of levels) checkDistortion('NOISE', level);
   const kinds = [...new Set(request.kinds)];
   const plan = await planEvaluation(l, request);
-  const config: SweepRunConfig = { trainingRunId: plan.training.id, datasetId: request.datasetId, split: request.split ?? null, kinds, levels, samples: plan.samples };
-  const sweep = await createRun(l.store, l, { kind: 'SWEEP', method: plan.training.method, config, seed: request.seed, datasetId: request.datasetId, parentRunId });
-  const distortions: Distortion[] = [{ kind: 'NONE', level: 0 }, ...kinds.flatMap((kind) => levels.map((level) => ({ kind, level })))];
+  const config: SweepRunConfig = {
+    trainingRunId: plan.training.id,
+    datasetId: request.datasetId,
+    split: request.split ?? null,
+    kinds,
+    levels,
+    samples: plan.samples,
+  };
+  const sweep = await createRun(l.store, l, {
+    kind: 'SWEEP',
+    method: plan.training.method,
+    config,
+    seed: request.seed,
+    datasetId: request.datasetId,
+    parentRunId,
+  });
+  const distortions: Distortion[] = [
+    { kind: 'NONE', level: 0 },
+    ...kinds.flatMap((kind) => levels.map((level) => ({ kind, level }))),
+  ];
   for (const distortion of distortions) await startEvaluation(l, { ...request, distortion }, plan, sweep.id);
   return l.store.run.findUniqueOrThrow({ where: { id: sweep.id } });
 }

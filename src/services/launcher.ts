@@ -17,7 +17,12 @@ export interface Launcher extends Author {
 }
 
 /** Enqueues one job of a run (its payload minus the run id) and records the job on the run. */
-export async function enqueueRun<Q extends QueueName>(l: Launcher, queue: Q, runId: string, data: Omit<PayloadOf<Q>, 'runId'>) {
+export async function enqueueRun<Q extends QueueName>(
+  l: Launcher,
+  queue: Q,
+  runId: string,
+  data: Omit<PayloadOf<Q>, 'runId'>,
+) {
   try {
     const jobId = await enqueue(l.boss, queue, { ...data, runId } as PayloadOf<Q>);
     return await l.store.run.update({ where: { id: runId }, data: { jobId } });

@@ -13,8 +13,17 @@ export async function cancelRun(l: Launcher, id: string) {
   if (!isActive(run.status)) throw conflict(`run ${id} is already ${run.status}`);
   return l.store.$transaction(async (tx) => {
     const ids = await runTree(tx, id);
-    await tx.run.updateMany({ where: { id: { in: ids }, status: ACTIVE_WHERE }, data: { status: 'CANCELLED', finishedAt: new Date() } });
-    await appendAudit(tx, { actor: l.actor, action: 'run.cancelled', entity: 'Run', entityId: id, details: { previousStatus: run.status, runs: ids.length } });
+    await tx.run.updateMany({
+      where: { id: { in: ids }, status: ACTIVE_WHERE },
+      data: { status: 'CANCELLED', finishedAt: new Date() },
+    });
+    await appendAudit(tx, {
+      actor: l.actor,
+      action: 'run.cancelled',
+      entity: 'Run',
+      entityId: id,
+      details: { previousStatus: run.status, runs: ids.length },
+    });
     return tx.run.findUniqueOrThrow({ where: { id } });
   });
 }

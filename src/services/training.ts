@@ -28,7 +28,8 @@ export async function launchTraining(l: Launcher, input: TrainingRequest, parent
   const [train, val] = await Promise.all(
     (['TRAIN', 'VAL'] as const).map((split) => l.store.slice.count({ where: { subject: { datasetId, split } } })),
   );
-  if (train === 0 || val === 0) throw badInput(`dataset needs TRAIN and VAL slices (has ${train} and ${val})`, 'datasetId');
+  if (train === 0 || val === 0)
+    throw badInput(`dataset needs TRAIN and VAL slices (has ${train} and ${val})`, 'datasetId');
   const method = ENGINE_METHOD[input.method];
   if (method !== 'mcd' && (input.dropoutRate !== undefined || input.dropoutLayers !== undefined)) {
     throw badInput('dropoutRate and dropoutLayers apply to MC_DROPOUT only', 'dropoutRate');
@@ -36,7 +37,8 @@ export async function launchTraining(l: Launcher, input: TrainingRequest, parent
   if (method !== 'bbb' && (input.priorSigma !== undefined || input.klWeight !== undefined)) {
     throw badInput('priorSigma and klWeight apply to BBB only', 'priorSigma');
   }
-  if (method !== 'ensemble' && input.members !== undefined) throw badInput('members applies to ENSEMBLE only', 'members');
+  if (method !== 'ensemble' && input.members !== undefined)
+    throw badInput('members applies to ENSEMBLE only', 'members');
   const members = method === 'ensemble' ? (input.members ?? DEFAULT_ENSEMBLE_MEMBERS) : 1;
   const config: TrainRunConfig = {
     datasetId,
@@ -44,11 +46,32 @@ export async function launchTraining(l: Launcher, input: TrainingRequest, parent
     preset: input.preset,
     seed: input.seed,
     ...(input.epochs !== undefined ? { epochs: input.epochs } : {}),
-    ...(method === 'mcd' ? { dropout: { rate: input.dropoutRate ?? DEFAULT_DROPOUT.rate, layers: input.dropoutLayers ?? DEFAULT_DROPOUT.layers } } : {}),
-    ...(method === 'bbb' ? { bayes: { priorSigma: input.priorSigma ?? DEFAULT_BAYES.priorSigma, klWeight: input.klWeight ?? DEFAULT_BAYES.klWeight } } : {}),
+    ...(method === 'mcd'
+      ? {
+          dropout: {
+            rate: input.dropoutRate ?? DEFAULT_DROPOUT.rate,
+            layers: input.dropoutLayers ?? DEFAULT_DROPOUT.layers,
+          },
+        }
+      : {}),
+    ...(method === 'bbb'
+      ? {
+          bayes: {
+            priorSigma: input.priorSigma ?? DEFAULT_BAYES.priorSigma,
+            klWeight: input.klWeight ?? DEFAULT_BAYES.klWeight,
+          },
+        }
+      : {}),
     ...(method === 'ensemble' ? { members } : {}),
   };
-  const run = await createRun(l.store, l, { kind: 'TRAIN', method: input.method, config, seed: input.seed, datasetId, parentRunId });
+  const run = await createRun(l.store, l, {
+    kind: 'TRAIN',
+    method: input.method,
+    config,
+    seed: input.seed,
+    datasetId,
+    parentRunId,
+  });
   let queued = run;
   for (let member = 0; member < members; member++) queued = await enqueueRun(l, QUEUES.trainMember, run.id, { member });
   return queued;

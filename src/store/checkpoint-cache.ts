@@ -25,7 +25,10 @@ export async function modelOfRun(store: Store, dataDir: string, trainingRunId: s
   for (const row of rows) {
     const dir = path.join(dataDir, 'checkpoints', row.weightsSha256);
     if (!fs.existsSync(path.join(dir, 'meta.json'))) {
-      const { weights } = await store.checkpoint.findUniqueOrThrow({ where: { id: row.id }, select: { weights: true } });
+      const { weights } = await store.checkpoint.findUniqueOrThrow({
+        where: { id: row.id },
+        select: { weights: true },
+      });
       if (!weights) throw new Error(`checkpoint ${row.id} has no stored weights`);
       const partial = `${dir}.partial-${process.pid}`;
       unpackCheckpoint(weights, partial);
@@ -35,11 +38,13 @@ export async function modelOfRun(store: Store, dataDir: string, trainingRunId: s
     // loadCheckpoint verifies the weights' SHA-256 against meta.json.
     const loaded = await loadCheckpoint(dir);
     if (loaded.kind !== 'single') throw new Error(`checkpoint ${row.id} is not a single model`);
-    if (loaded.meta.weightsSha256 !== row.weightsSha256) throw new Error(`checkpoint ${row.id}: weights hash differs from the store`);
+    if (loaded.meta.weightsSha256 !== row.weightsSha256)
+      throw new Error(`checkpoint ${row.id}: weights hash differs from the store`);
     members.push(loaded);
   }
   if (members.length === 0) throw new Error(`training run ${trainingRunId} has no checkpoints`);
-  const model: LoadedCheckpoint = members.length === 1 ? members[0] : { kind: 'ensemble', dir: path.join(dataDir, 'checkpoints'), members };
+  const model: LoadedCheckpoint =
+    members.length === 1 ? members[0] : { kind: 'ensemble', dir: path.join(dataDir, 'checkpoints'), members };
   cached = { key, model };
   return model;
 }

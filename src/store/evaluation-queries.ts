@@ -35,7 +35,11 @@ export interface Distribution {
   max: number | null;
 }
 
-export async function structureSummaries(store: Store, evaluationId: string, scope?: SliceScope): Promise<StructureSummary[]> {
+export async function structureSummaries(
+  store: Store,
+  evaluationId: string,
+  scope?: SliceScope,
+): Promise<StructureSummary[]> {
   const rows = await store.$queryRaw<StructureSummary[]>`
     SELECT sm.structure::text AS structure,
       count(*)::int AS n,
@@ -51,7 +55,9 @@ export async function structureSummaries(store: Store, evaluationId: string, sco
     FROM "StructureMetric" sm JOIN ${SCOPED_PREDICTIONS} ON p.id = sm."predictionId"
     ${scopeWhere(evaluationId, scope)}
     GROUP BY sm.structure ORDER BY sm.structure`;
-  return STRUCTURES.map((s) => rows.find((r) => r.structure === s)).filter((r): r is StructureSummary => r !== undefined);
+  return STRUCTURES.map((s) => rows.find((r) => r.structure === s)).filter(
+    (r): r is StructureSummary => r !== undefined,
+  );
 }
 
 /** Mean NLL and Brier score of the slices in scope. */
@@ -88,9 +94,20 @@ const VALUE_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
   ASSD_WITHIN: Prisma.sql`sm."assdWithinMm"`,
 };
 
-export interface QcRow { score: number; value: number | null; poor: boolean; assd: number | null }
+export interface QcRow {
+  score: number;
+  value: number | null;
+  poor: boolean;
+  assd: number | null;
+}
 
-export async function qcRows(store: Store, evaluationId: string, structure: Structure, measure: UncertaintyMeasureName, scope?: SliceScope) {
+export async function qcRows(
+  store: Store,
+  evaluationId: string,
+  structure: Structure,
+  measure: UncertaintyMeasureName,
+  scope?: SliceScope,
+) {
   return store.$queryRaw<QcRow[]>`
     SELECT (${SCORE_SQL[measure]})::float8 AS score, (${VALUE_SQL[measure]})::float8 AS value, sm.poor, sm."assdMm"::float8 AS assd
     FROM ${structureRows(evaluationId, scope)} AND sm.structure = ${structure}::"Structure"`;
@@ -100,7 +117,14 @@ export async function qcRows(store: Store, evaluationId: string, structure: Stru
 export const POSITION_SCORE_SQL = Prisma.sql`-least(s."sliceIndex", s."sliceCount" - 1 - s."sliceIndex")`;
 
 /** Columns a distribution may be asked of: structure-level and image-level. */
-export const STRUCTURE_COLUMNS = { dice: 'dice', assd: 'assdMm', hd: 'hdMm', hd95: 'hd95Mm', diceWithin: 'diceWithin', assdWithin: 'assdWithinMm' } as const;
+export const STRUCTURE_COLUMNS = {
+  dice: 'dice',
+  assd: 'assdMm',
+  hd: 'hdMm',
+  hd95: 'hd95Mm',
+  diceWithin: 'diceWithin',
+  assdWithin: 'assdWithinMm',
+} as const;
 export const IMAGE_COLUMNS = { entropy: 'entropy', mi: 'mi', nll: 'nll', brier: 'brier' } as const;
 
 const DISTRIBUTION = (column: Prisma.Sql) => Prisma.sql`
@@ -110,7 +134,12 @@ const DISTRIBUTION = (column: Prisma.Sql) => Prisma.sql`
   (percentile_cont(0.75) WITHIN GROUP (ORDER BY ${column}))::float8 AS q3,
   max(${column})::float8 AS max`;
 
-export async function structureDistributions(store: Store, evaluationId: string, metric: keyof typeof STRUCTURE_COLUMNS, scope?: SliceScope) {
+export async function structureDistributions(
+  store: Store,
+  evaluationId: string,
+  metric: keyof typeof STRUCTURE_COLUMNS,
+  scope?: SliceScope,
+) {
   const column = Prisma.raw(`sm."${STRUCTURE_COLUMNS[metric]}"`);
   return store.$queryRaw<Array<Distribution & { structure: Structure }>>`
     SELECT sm.structure::text AS structure, ${DISTRIBUTION(column)}
@@ -118,7 +147,12 @@ export async function structureDistributions(store: Store, evaluationId: string,
     ${scopeWhere(evaluationId, scope)} GROUP BY sm.structure ORDER BY sm.structure`;
 }
 
-export async function imageDistribution(store: Store, evaluationId: string, metric: keyof typeof IMAGE_COLUMNS, scope?: SliceScope) {
+export async function imageDistribution(
+  store: Store,
+  evaluationId: string,
+  metric: keyof typeof IMAGE_COLUMNS,
+  scope?: SliceScope,
+) {
   const column = Prisma.raw(`im."${IMAGE_COLUMNS[metric]}"`);
   const [row] = await store.$queryRaw<Distribution[]>`
     SELECT ${DISTRIBUTION(column)}
@@ -135,7 +169,12 @@ const SORT_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
 };
 
 /** Ids of the predictions in scope, in slice order or most uncertain first by `sortBy`. */
-export async function predictionIdsInOrder(store: Store, evaluationId: string, scope: SliceScope | undefined, sortBy: UncertaintyMeasureName | undefined) {
+export async function predictionIdsInOrder(
+  store: Store,
+  evaluationId: string,
+  scope: SliceScope | undefined,
+  sortBy: UncertaintyMeasureName | undefined,
+) {
   const order = sortBy
     ? Prisma.sql`ORDER BY ${SORT_SQL[sortBy]} DESC NULLS FIRST, p.id`
     : Prisma.sql`ORDER BY su."externalId", s.phase, s."sliceIndex", p.id`;

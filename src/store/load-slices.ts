@@ -6,7 +6,10 @@ import { sliceFromRow } from './slice-codec';
 
 export type StoredSlice = LabeledSlice & { id: string; group: string | null; split: Split };
 
-export async function loadSlices(store: Store, where: { datasetId: string; splits?: Split[]; ids?: string[] }): Promise<StoredSlice[]> {
+export async function loadSlices(
+  store: Store,
+  where: { datasetId: string; splits?: Split[]; ids?: string[] },
+): Promise<StoredSlice[]> {
   const rows = await store.slice.findMany({
     where: {
       ...(where.ids ? { id: { in: where.ids } } : {}),

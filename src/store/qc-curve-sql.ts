@@ -50,7 +50,9 @@ function curveCtes(source: CurveSource): Prisma.Sql {
 /** The QC curve of one structure, null when no row is in scope. */
 export async function qcCurveInSql(store: Store, source: CurveSource, maxPoints: number): Promise<SqlQcCurve | null> {
   const last = maxPoints - 2;
-  const [row] = await store.$queryRaw<Array<{ n: number | null; poor: number | null; auc: number | null; points: Array<[number, number]> | null }>>`
+  const [row] = await store.$queryRaw<
+    Array<{ n: number | null; poor: number | null; auc: number | null; points: Array<[number, number]> | null }>
+  >`
     WITH ${curveCtes(source)},
     seg AS (SELECT k, x, y, lag(x) OVER (ORDER BY k) AS x0, lag(y) OVER (ORDER BY k) AS y0 FROM pts),
     kept AS (SELECT k, x, y FROM (

@@ -26,7 +26,12 @@ export interface NewRun {
 export const LAUNCH_TX = { maxWait: 30000, timeout: 60000 };
 
 /** `claim` runs first in the run's transaction; what it throws aborts the run (a claim on a name, datasets.ts). */
-export async function createRun(store: Store, author: Author, run: NewRun, claim?: (tx: Prisma.TransactionClient) => Promise<void>) {
+export async function createRun(
+  store: Store,
+  author: Author,
+  run: NewRun,
+  claim?: (tx: Prisma.TransactionClient) => Promise<void>,
+) {
   return store.$transaction(async (tx) => {
     await claim?.(tx);
     const created = await tx.run.create({
@@ -46,7 +51,13 @@ export async function createRun(store: Store, author: Author, run: NewRun, claim
       action: 'run.created',
       entity: 'Run',
       entityId: created.id,
-      details: { kind: run.kind, method: run.method ?? null, config: run.config, seed: run.seed ?? null, parentRunId: run.parentRunId ?? null },
+      details: {
+        kind: run.kind,
+        method: run.method ?? null,
+        config: run.config,
+        seed: run.seed ?? null,
+        parentRunId: run.parentRunId ?? null,
+      },
     });
     return created;
   }, LAUNCH_TX);

@@ -26,14 +26,27 @@ export const SCOPED_PREDICTIONS = Prisma.sql`
  * slice (`s`) only when the scope or the caller needs it, and to subject and dataset only when the
  * scope filters on them: the common unfiltered curve reads two indexed tables and nothing else.
  */
-export function structureRows(evaluationId: string, scope: SliceScope | undefined, options: { slice?: boolean } = {}): Prisma.Sql {
+export function structureRows(
+  evaluationId: string,
+  scope: SliceScope | undefined,
+  options: { slice?: boolean } = {},
+): Prisma.Sql {
   const needSubject = Boolean(scope?.split || scope?.site || scope?.group);
-  const needSlice = needSubject || options.slice || Boolean(scope?.phase) || scope?.positionMin !== undefined || scope?.positionMax !== undefined;
+  const needSlice =
+    needSubject ||
+    options.slice ||
+    Boolean(scope?.phase) ||
+    scope?.positionMin !== undefined ||
+    scope?.positionMax !== undefined;
   // The evaluation on both sides lets the planner read the image rows through their evaluation
   // index instead of scanning every evaluation's (a 1 M-row store: 2.6 s instead of 3.7 s, bench/store.bench.ts).
-  const joins = [Prisma.sql`"StructureMetric" sm JOIN "ImageMetric" im ON im."predictionId" = sm."predictionId" AND im."evaluationId" = sm."evaluationId"`];
-  if (needSlice) joins.push(Prisma.sql`JOIN "Prediction" p ON p.id = sm."predictionId" JOIN "Slice" s ON s.id = p."sliceId"`);
-  if (needSubject) joins.push(Prisma.sql`JOIN "Subject" su ON su.id = s."subjectId" JOIN "Dataset" d ON d.id = su."datasetId"`);
+  const joins = [
+    Prisma.sql`"StructureMetric" sm JOIN "ImageMetric" im ON im."predictionId" = sm."predictionId" AND im."evaluationId" = sm."evaluationId"`,
+  ];
+  if (needSlice)
+    joins.push(Prisma.sql`JOIN "Prediction" p ON p.id = sm."predictionId" JOIN "Slice" s ON s.id = p."sliceId"`);
+  if (needSubject)
+    joins.push(Prisma.sql`JOIN "Subject" su ON su.id = s."subjectId" JOIN "Dataset" d ON d.id = su."datasetId"`);
   const conditions = [Prisma.sql`sm."evaluationId" = ${evaluationId}::uuid`, ...scopeConditions(scope)];
   return Prisma.sql`${Prisma.join(joins, ' ')} WHERE ${Prisma.join(conditions, ' AND ')}`;
 }

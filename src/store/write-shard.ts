@@ -44,8 +44,18 @@ export async function writeShard(
         miMap: result.miMap ? packNatsMap(result.miMap) : null,
       }));
       await tx.prediction.createMany({ data: predictions });
-      await insertStructureMetrics(tx, evaluationId, rows, predictions.map((p) => p.id));
-      await insertImageMetrics(tx, evaluationId, rows, predictions.map((p) => p.id));
+      await insertStructureMetrics(
+        tx,
+        evaluationId,
+        rows,
+        predictions.map((p) => p.id),
+      );
+      await insertImageMetrics(
+        tx,
+        evaluationId,
+        rows,
+        predictions.map((p) => p.id),
+      );
       const samples = rows.flatMap(({ sampleLabels }, i) =>
         sampleLabels.map((labels, t) => ({ predictionId: predictions[i].id, index: t, labelMap: packLabels(labels) })),
       );
@@ -78,7 +88,9 @@ export async function writeShard(
 const floats = (values: Array<number | null>) => values.map((v) => (v === null ? null : String(v)));
 
 async function insertStructureMetrics(tx: Tx, evaluationId: string, rows: ShardRow[], predictionIds: string[]) {
-  const metrics = rows.flatMap(({ result }, i) => STRUCTURES.map((structure) => ({ id: predictionIds[i], structure, m: result.structures[structure] })));
+  const metrics = rows.flatMap(({ result }, i) =>
+    STRUCTURES.map((structure) => ({ id: predictionIds[i], structure, m: result.structures[structure] })),
+  );
   const column = <T>(f: (row: (typeof metrics)[number]) => T) => metrics.map(f);
   await tx.$executeRaw`
     INSERT INTO "StructureMetric" ("predictionId", "evaluationId", structure, status, dice, "assdMm", "hdMm", "hd95Mm", "diceWithin", "assdWithinMm", poor, "metricVersion")
@@ -94,9 +106,11 @@ async function insertImageMetrics(tx: Tx, evaluationId: string, rows: ShardRow[]
   const bins = rows[0]?.result.histogram.count.length ?? 0;
   for (const { result } of rows) {
     const h = result.histogram;
-    if (h.count.length !== bins || h.sumConfidence.length !== bins || h.sumCorrect.length !== bins) throw new RangeError(`every slice of a shard needs ${bins} calibration bins`);
+    if (h.count.length !== bins || h.sumConfidence.length !== bins || h.sumCorrect.length !== bins)
+      throw new RangeError(`every slice of a shard needs ${bins} calibration bins`);
     // Postgres would round a fraction cast to int[]; a count that is not an integer is a bug upstream.
-    if (![...h.count, ...h.sumCorrect].every(Number.isInteger)) throw new RangeError('calibration bin counts must be integers');
+    if (![...h.count, ...h.sumCorrect].every(Number.isInteger))
+      throw new RangeError('calibration bin counts must be integers');
   }
   const column = <T>(f: (row: ShardRow) => T) => rows.map(f);
   await tx.$executeRaw`

@@ -33,7 +33,12 @@ describe('batched reads', () => {
 
   async function count(source: string, variableValues: Record<string, unknown>) {
     statements = 0;
-    const result = await graphql({ schema, source, variableValues, contextValue: { store, actor: 'test', role: 'ANALYST' } });
+    const result = await graphql({
+      schema,
+      source,
+      variableValues,
+      contextValue: { store, actor: 'test', role: 'ANALYST' },
+    });
     expect(result.errors).toBeUndefined();
     return { statements, data: result.data as any };
   }
@@ -44,7 +49,9 @@ describe('batched reads', () => {
     const big = await count(query, { id: seeded.evaluationIds[0], first: 100 });
     const small = await count(query, { id: seeded.evaluationIds[0], first: 2 });
     expect(big.data.evaluation.predictions.nodes).toHaveLength(100);
-    expect(big.data.evaluation.predictions.nodes.every((n: any) => n.slice.id && n.metrics.length === 3 && n.image)).toBe(true);
+    expect(
+      big.data.evaluation.predictions.nodes.every((n: any) => n.slice.id && n.metrics.length === 3 && n.image),
+    ).toBe(true);
     // evaluation, the ordered ids, the page's rows, then one statement each for slices, metrics and images.
     expect(big.statements).toBe(small.statements);
     expect(big.statements).toBeLessThanOrEqual(6);
@@ -52,7 +59,10 @@ describe('batched reads', () => {
   });
 
   test('evaluations with their runs, datasets and checkpoints: one statement per kind of parent read', async () => {
-    const { statements: n, data } = await count('{ evaluations { id method run { id } trainingRun { id } dataset { name } checkpoints { id } } }', {});
+    const { statements: n, data } = await count(
+      '{ evaluations { id method run { id } trainingRun { id } dataset { name } checkpoints { id } } }',
+      {},
+    );
     expect(data.evaluations).toHaveLength(3);
     expect(data.evaluations.every((e: any) => e.method === 'MC_DROPOUT' && e.dataset.name)).toBe(true);
     expect(n).toBeLessThanOrEqual(5);

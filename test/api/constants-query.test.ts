@@ -5,7 +5,9 @@ describe('constants query', () => {
   const fx = usePlatform('api');
 
   test('structures, run states, measures and the ensemble default', async () => {
-    const res = await fx.api.gql('{ constants { structures runStatuses activeRunStatuses finishedRunStatuses uncertaintyMeasures defaultEnsembleMembers } }');
+    const res = await fx.api.gql(
+      '{ constants { structures runStatuses activeRunStatuses finishedRunStatuses uncertaintyMeasures defaultEnsembleMembers } }',
+    );
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.constants).toEqual({
       structures: ['LV', 'MYO', 'RV'],

@@ -20,14 +20,28 @@ async function seed(store: Store) {
     datasets.push(dataset);
     for (let s = 0; s < 5; s++) {
       const subject = await store.subject.create({
-        data: { datasetId: dataset.id, externalId: `patient${String(s).padStart(3, '0')}`, split: s < 3 ? 'TRAIN' : 'TEST', group: s % 2 ? 'DCM' : 'NOR' },
+        data: {
+          datasetId: dataset.id,
+          externalId: `patient${String(s).padStart(3, '0')}`,
+          split: s < 3 ? 'TRAIN' : 'TEST',
+          group: s % 2 ? 'DCM' : 'NOR',
+        },
       });
       for (let z = 0; z < 4; z++) {
         await store.slice.create({
           data: {
-            subjectId: subject.id, phase: 'ED', sliceIndex: z, sliceCount: 4, position: z / 3,
-            spacingXMm: 1.8, spacingYMm: 1.8, rows: 2, cols: 2,
-            image: Buffer.alloc(16), label: Buffer.alloc(4), contentHash: sha(`${site}${s}${z}`),
+            subjectId: subject.id,
+            phase: 'ED',
+            sliceIndex: z,
+            sliceCount: 4,
+            position: z / 3,
+            spacingXMm: 1.8,
+            spacingYMm: 1.8,
+            rows: 2,
+            cols: 2,
+            image: Buffer.alloc(16),
+            label: Buffer.alloc(4),
+            contentHash: sha(`${site}${s}${z}`),
           },
         });
       }
@@ -35,7 +49,14 @@ async function seed(store: Store) {
   }
   for (const [i, method] of (['PLAIN', 'MC_DROPOUT', 'BBB'] as const).entries()) {
     await store.run.create({
-      data: { kind: 'TRAIN', method, config: { i }, status: i === 0 ? 'SUCCEEDED' : 'QUEUED', codeVersion: 'test', createdBy: 'seed' },
+      data: {
+        kind: 'TRAIN',
+        method,
+        config: { i },
+        status: i === 0 ? 'SUCCEEDED' : 'QUEUED',
+        codeVersion: 'test',
+        createdBy: 'seed',
+      },
     });
   }
   return datasets;
@@ -60,7 +81,9 @@ describe.each(testServers().map((s) => [s.name, s] as const))('read API on %s Po
   });
 
   test('serverInfo reports version, database and pg-boss counts that follow real jobs', async () => {
-    const before = await api.gql('{ serverInfo { version backend database queues { name queued active failed completed } } }');
+    const before = await api.gql(
+      '{ serverInfo { version backend database queues { name queued active failed completed } } }',
+    );
     expect(before.body.errors).toBeUndefined();
     const info = before.body.data.serverInfo;
     expect(info.version).toBe(require('../../package.json').version);
@@ -128,7 +151,11 @@ describe.each(testServers().map((s) => [s.name, s] as const))('read API on %s Po
     }`);
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data).toEqual({ a: null, d: null, e: { totalCount: 0 } });
-    for (const query of ['{ dataset(id: "not-a-uuid") { id } }', '{ run(id: "\'; DROP TABLE \\"Run\\"; --") { id } }', '{ subjects(filter: { datasetId: "nope" }) { totalCount } }']) {
+    for (const query of [
+      '{ dataset(id: "not-a-uuid") { id } }',
+      '{ run(id: "\'; DROP TABLE \\"Run\\"; --") { id } }',
+      '{ subjects(filter: { datasetId: "nope" }) { totalCount } }',
+    ]) {
       const bad = await api.gql(query);
       expect([query, bad.body.errors?.[0].extensions?.code]).toEqual([query, 'BAD_USER_INPUT']);
     }

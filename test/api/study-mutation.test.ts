@@ -9,7 +9,8 @@ describe('startStudy', () => {
 
   it('launches the study once, returns it again, extends it for more repeats, and audits who did', async () => {
     const { api, store } = fixture;
-    const start = async (input: string) => api.gql(`mutation { startStudy(input: ${input}) { id kind status config } }`);
+    const start = async (input: string) =>
+      api.gql(`mutation { startStudy(input: ${input}) { id kind status config } }`);
     const first = await start('{ preset: "tiny" }');
     expect(first.body.errors).toBeUndefined();
     const run = first.body.data.startStudy;
@@ -20,7 +21,9 @@ describe('startStudy', () => {
     expect(extended).toMatchObject({ id: run.id, config: { repeats: 2 } });
     expect(await store.run.count({ where: { kind: 'STUDY' } })).toBe(1);
     // its first step waits in the study queue for a worker
-    const queued = await store.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'study' AND state = 'created'`;
+    const queued = await store.$queryRaw<
+      Array<{ n: number }>
+    >`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'study' AND state = 'created'`;
     expect(queued[0].n).toBe(1);
     const audit = await store.auditEvent.findMany({ where: { entityId: run.id }, orderBy: { seq: 'asc' } });
     expect(audit.map((e) => [e.actor, e.action])).toEqual(expect.arrayContaining([['test-actor', 'study.extended']]));

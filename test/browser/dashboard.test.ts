@@ -32,7 +32,8 @@ describe('dashboard in Chromium', () => {
   const graphqlErrors: string[] = [];
 
   const variant = (label: string) => study.variants.find((v) => v.label === label)!;
-  const evalId = (label: 'PLAIN' | 'MCD-0.5', site: 'A' | 'B') => (site === 'A' ? variant(label).siteA : variant(label).siteB!);
+  const evalId = (label: 'PLAIN' | 'MCD-0.5', site: 'A' | 'B') =>
+    site === 'A' ? variant(label).siteA : variant(label).siteB!;
   /** The study's default: every model's undistorted site-A TEST evaluation (the running PLAIN repeat's too). */
   const headline = () => [...study.variants, study.running].map((v) => v.siteA);
 
@@ -45,7 +46,9 @@ describe('dashboard in Chromium', () => {
   /** Opens a view by its URL hash and waits until it has rendered (its data loaded). */
   async function open(hash: string): Promise<Page> {
     const page = await context.newPage();
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`${hash}: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(`${hash}: ${m.text()}`);
+    });
     page.on('pageerror', (e) => consoleErrors.push(`${hash}: ${e.message}`));
     page.on('requestfailed', (r) => consoleErrors.push(`${hash}: request failed ${r.url()}`));
     page.on('response', async (r) => {
@@ -82,7 +85,11 @@ describe('dashboard in Chromium', () => {
     await store.$disconnect();
     profileDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-chromium-'));
     const { executablePath } = await findChromium();
-    context = await chromium.launchPersistentContext(profileDir, { executablePath, viewport: { width: 1400, height: 1000 }, args: CHROMIUM_ARGS });
+    context = await chromium.launchPersistentContext(profileDir, {
+      executablePath,
+      viewport: { width: 1400, height: 1000 },
+      args: CHROMIUM_ARGS,
+    });
     context.setDefaultTimeout(20000);
   }, 300000);
 
@@ -108,14 +115,16 @@ describe('dashboard in Chromium', () => {
       expect(await page.textContent('#view h2')).toBeTruthy();
       if (view === 'audit') {
         if (hasAudit) {
-          const { auditLog, auditVerification } = await gqlData('{ auditLog { nodes { hash } } auditVerification { ok events } }');
+          const { auditLog, auditVerification } = await gqlData(
+            '{ auditLog { nodes { hash } } auditVerification { ok events } }',
+          );
           expect(await page.$$eval('#audit-auditLog tbody tr', (rows) => rows.length)).toBe(auditLog.nodes.length);
           // The synthetic rows were written by no shard: the log may be empty.
-          if (auditLog.nodes.length) expect(await page.textContent('#audit-auditLog tbody')).toContain(auditLog.nodes[0].hash);
+          if (auditLog.nodes.length)
+            expect(await page.textContent('#audit-auditLog tbody')).toContain(auditLog.nodes[0].hash);
           else expect(await page.textContent('#audit-auditLog')).toContain('No entries.');
           expect(await page.textContent('#audit-auditVerification')).toContain(String(auditVerification.events));
-        }
-        else expect(await page.textContent('#audit-unavailable')).toMatch(/not available on this server/);
+        } else expect(await page.textContent('#audit-unavailable')).toMatch(/not available on this server/);
       }
       await page.waitForTimeout(100);
       await shot(page, `view-${view}`);
@@ -130,7 +139,9 @@ describe('dashboard in Chromium', () => {
     const { evaluations } = await gqlData('{ evaluations { id label } }');
     const labelOf = new Map(evaluations.map((e: { id: string; label: string }) => [e.id, e.label]));
     // Ticked by default: exactly the site-A TEST level-0 evaluation of every model, in groups.
-    const ticked = await page.$$eval('#evaluation-picker input[type=checkbox]:checked', (els) => els.map((el) => (el as HTMLInputElement).value));
+    const ticked = await page.$$eval('#evaluation-picker input[type=checkbox]:checked', (els) =>
+      els.map((el) => (el as HTMLInputElement).value),
+    );
     expect(ticked.sort()).toEqual([...ids].sort());
     expect(await page.$$eval('#evaluation-picker details.group', (els) => els.length)).toBe(5 * 4 + 5); // five variants × (site A: undistorted, NOISE, BLUR, STRETCH) + site B undistorted
     const table = await page.textContent('#view table');
@@ -139,14 +150,23 @@ describe('dashboard in Chromium', () => {
     expect(labelOf.get(study.running.siteA)).toMatch(/^PLAIN seed 2 · /);
     // The filter narrows the picker to matching labels.
     await page.fill('#picker-filter', 'MCD-0.5 phantom-B');
-    expect(await page.$$eval('#evaluation-picker label:not([hidden])', (els) => els.map((el) => el.textContent!.trim()))).toEqual([labelOf.get(variant('MCD-0.5').siteB!)]);
-    const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId calibration { points { confidence accuracy count } } } }', { ids });
+    expect(
+      await page.$$eval('#evaluation-picker label:not([hidden])', (els) => els.map((el) => el.textContent!.trim())),
+    ).toEqual([labelOf.get(variant('MCD-0.5').siteB!)]);
+    const { compare } = await gqlData(
+      'query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId calibration { points { confidence accuracy count } } } }',
+      { ids },
+    );
     const reliability = await points(page, '#chart-reliability');
     expect(reliability.map((r: { evaluationId: string }) => r.evaluationId).sort()).toEqual([...ids].sort());
     for (const r of compare) {
-      const expected = r.calibration.points.filter((p: any) => p.count > 0 && p.confidence !== null).map((p: any) => [p.confidence, p.accuracy]);
+      const expected = r.calibration.points
+        .filter((p: any) => p.count > 0 && p.confidence !== null)
+        .map((p: any) => [p.confidence, p.accuracy]);
       expect(expected.length).toBeGreaterThan(0);
-      expect(reliability.find((x: { evaluationId: string }) => x.evaluationId === r.evaluationId).points).toEqual(expected);
+      expect(reliability.find((x: { evaluationId: string }) => x.evaluationId === r.evaluationId).points).toEqual(
+        expected,
+      );
     }
 
     const curve = 'auc reviewAt(target: 0.05) points { flagged remaining }';
@@ -154,11 +174,19 @@ describe('dashboard in Chromium', () => {
       const drawn = await points(page, `#chart-qc-${structure}`);
       expect(drawn).toHaveLength(ids.length);
       for (const id of ids) {
-        const { evaluation: e } = await gqlData(`query($id: ID!) { evaluation(id: $id) { qcCurve(structure: ${structure}, measure: ENTROPY) { ${curve} }
-          baselines(structure: ${structure}) { random { ${curve} } slicePosition { ${curve} } } } }`, { id });
+        const { evaluation: e } = await gqlData(
+          `query($id: ID!) { evaluation(id: $id) { qcCurve(structure: ${structure}, measure: ENTROPY) { ${curve} }
+          baselines(structure: ${structure}) { random { ${curve} } slicePosition { ${curve} } } } }`,
+          { id },
+        );
         const xy = (c: any) => c.points.map((p: any) => [p.flagged, p.remaining]);
         expect(drawn.find((d: { evaluationId: string }) => d.evaluationId === id)).toEqual({
-          evaluationId: id, curve: xy(e.qcCurve), random: xy(e.baselines.random), slicePosition: xy(e.baselines.slicePosition), auc: e.qcCurve.auc, reviewAt: e.qcCurve.reviewAt,
+          evaluationId: id,
+          curve: xy(e.qcCurve),
+          random: xy(e.baselines.random),
+          slicePosition: xy(e.baselines.slicePosition),
+          auc: e.qcCurve.auc,
+          reviewAt: e.qcCurve.reviewAt,
         });
       }
     }
@@ -167,8 +195,13 @@ describe('dashboard in Chromium', () => {
     const mcdA = evalId('MCD-0.5', 'A');
     await page.locator('#qc-target').fill('0.2');
     await page.waitForSelector('[aria-label="Quality control"][data-target="0.2"]');
-    const { evaluation } = await gqlData(`query($id: ID!) { evaluation(id: $id) { qcCurve(structure: RV, measure: ENTROPY) { reviewAt(target: 0.2) } } }`, { id: mcdA });
-    expect((await points(page, '#chart-qc-RV')).find((d: { evaluationId: string }) => d.evaluationId === mcdA).reviewAt).toBe(evaluation.qcCurve.reviewAt);
+    const { evaluation } = await gqlData(
+      `query($id: ID!) { evaluation(id: $id) { qcCurve(structure: RV, measure: ENTROPY) { reviewAt(target: 0.2) } } }`,
+      { id: mcdA },
+    );
+    expect(
+      (await points(page, '#chart-qc-RV')).find((d: { evaluationId: string }) => d.evaluationId === mcdA).reviewAt,
+    ).toBe(evaluation.qcCurve.reviewAt);
     expect(page.url()).toContain('target=0.2');
     await shot(page, 'compare-target-20pct');
     expect(consoleErrors).toEqual([]);
@@ -184,9 +217,14 @@ describe('dashboard in Chromium', () => {
     await loaded(page);
     const after = await points(page, '#chart-reliability');
     expect(after).not.toEqual(before);
-    const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids, scope: { site: "B" }) { evaluationId calibration { points { confidence accuracy count } } } }', { ids });
+    const { compare } = await gqlData(
+      'query($ids: [ID!]!) { compare(evaluationIds: $ids, scope: { site: "B" }) { evaluationId calibration { points { confidence accuracy count } } } }',
+      { ids },
+    );
     for (const r of compare) {
-      const expected = r.calibration.points.filter((p: any) => p.count > 0 && p.confidence !== null).map((p: any) => [p.confidence, p.accuracy]);
+      const expected = r.calibration.points
+        .filter((p: any) => p.count > 0 && p.confidence !== null)
+        .map((p: any) => [p.confidence, p.accuracy]);
       expect(after.find((x: { evaluationId: string }) => x.evaluationId === r.evaluationId).points).toEqual(expected);
     }
     // Site A's evaluations have no slice on site B: nothing drawn for them.
@@ -201,17 +239,34 @@ describe('dashboard in Chromium', () => {
 
     // Slice position and split filters reach the QC curves (fewer slices in scope).
     const narrowed = await open(`#/compare?evals=${evalId('MCD-0.5', 'A')}&split=TEST&pmin=0.5`);
-    const scoped = await gqlData(`query($id: ID!) { evaluation(id: $id) { all: qcCurve(structure: RV, measure: ENTROPY) { n } some: qcCurve(structure: RV, measure: ENTROPY, scope: { split: TEST, positionMin: 0.5 }) { n points { flagged remaining } } } }`, { id: evalId('MCD-0.5', 'A') });
+    const scoped = await gqlData(
+      `query($id: ID!) { evaluation(id: $id) { all: qcCurve(structure: RV, measure: ENTROPY) { n } some: qcCurve(structure: RV, measure: ENTROPY, scope: { split: TEST, positionMin: 0.5 }) { n points { flagged remaining } } } }`,
+      { id: evalId('MCD-0.5', 'A') },
+    );
     expect(scoped.evaluation.some.n).toBeLessThan(scoped.evaluation.all.n);
-    expect((await points(narrowed, '#chart-qc-RV'))[0].curve).toEqual(scoped.evaluation.some.points.map((p: any) => [p.flagged, p.remaining]));
+    expect((await points(narrowed, '#chart-qc-RV'))[0].curve).toEqual(
+      scoped.evaluation.some.points.map((p: any) => [p.flagged, p.remaining]),
+    );
     expect(consoleErrors).toEqual([]);
   });
 
   test('distortions: box plots per kind and level match distortionSweep; a sweep still running says so and shows what finished', async () => {
-    const expected = (sweep: any[], kind: string, metric: string, structure: string | null) => sweep
-      .filter((p: any) => ['NONE', kind].includes(p.kind) && p.metric === metric && p.structure === structure && p.distribution.n > 0)
-      .sort((a: any, b: any) => a.level - b.level)
-      .map((p: any) => [p.level, p.distribution.min, p.distribution.q1, p.distribution.median, p.distribution.q3, p.distribution.max, p.distribution.n]);
+    const expected = (sweep: any[], kind: string, metric: string, structure: string | null) =>
+      sweep
+        .filter(
+          (p: any) =>
+            ['NONE', kind].includes(p.kind) && p.metric === metric && p.structure === structure && p.distribution.n > 0,
+        )
+        .sort((a: any, b: any) => a.level - b.level)
+        .map((p: any) => [
+          p.level,
+          p.distribution.min,
+          p.distribution.q1,
+          p.distribution.median,
+          p.distribution.q3,
+          p.distribution.max,
+          p.distribution.n,
+        ]);
     const query = `query($id: ID!) { distortionSweep(runId: $id) { kind level structure metric distribution { n min q1 median q3 max } } }`;
     const bbb = variant('BBB').sweepRunId;
     const page = await open(`#/distortions?sweep=${bbb}`);
@@ -231,7 +286,9 @@ describe('dashboard in Chromium', () => {
     await shot(page, 'distortions-bbb');
 
     const running = await open(`#/distortions?sweep=${study.running.sweepRunId}`);
-    expect(await running.textContent('#sweep-progress')).toBe('This sweep is RUNNING: 2 of 13 evaluations finished; the charts show those.');
+    expect(await running.textContent('#sweep-progress')).toBe(
+      'This sweep is RUNNING: 2 of 13 evaluations finished; the charts show those.',
+    );
     const partial = (await gqlData(query, { id: study.running.sweepRunId })).distortionSweep;
     expect((await points(running, '#chart-NOISE-entropy')).map((p: number[]) => p[0])).toEqual([0, 1]);
     expect(await points(running, '#chart-NOISE-entropy')).toEqual(expected(partial, 'NOISE', 'entropy', null));
@@ -243,10 +300,20 @@ describe('dashboard in Chromium', () => {
   test('shift: site A against site B per model, as compare() gives them, named by the API label', async () => {
     const page = await open('#/shift?cal=nll');
     const ids = [...study.variants.flatMap((v) => [v.siteA, v.siteB!]), study.running.siteA];
-    const ticked = await page.$$eval('#evaluation-picker input[type=checkbox]:checked', (els) => els.map((el) => (el as HTMLInputElement).value));
+    const ticked = await page.$$eval('#evaluation-picker input[type=checkbox]:checked', (els) =>
+      els.map((el) => (el as HTMLInputElement).value),
+    );
     expect(ticked.sort()).toEqual([...ids].sort());
-    const { compare } = await gqlData('query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId trainingRunId site calibration { nll } structures { structure dice } } }', { ids });
-    const model = new Map([...study.variants, study.running].map((v) => [v.trainingRunId, v === study.running ? 'PLAIN seed 2' : v.label === 'PLAIN' ? 'PLAIN seed 1' : v.label]));
+    const { compare } = await gqlData(
+      'query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId trainingRunId site calibration { nll } structures { structure dice } } }',
+      { ids },
+    );
+    const model = new Map(
+      [...study.variants, study.running].map((v) => [
+        v.trainingRunId,
+        v === study.running ? 'PLAIN seed 2' : v.label === 'PLAIN' ? 'PLAIN seed 1' : v.label,
+      ]),
+    );
     const drawn = await points(page, '#chart-shift-calibration');
     expect([...drawn.categories].sort()).toEqual([...model.values()].sort());
     expect(drawn.series.map((s: { site: string }) => s.site)).toEqual(['A', 'B']);
@@ -254,7 +321,9 @@ describe('dashboard in Chromium', () => {
     for (const row of compare) {
       const at = drawn.categories.indexOf(model.get(row.trainingRunId));
       expect(drawn.series.find((s: { site: string }) => s.site === row.site).values[at]).toBe(row.calibration.nll);
-      expect(dice.series.find((s: { site: string }) => s.site === row.site).values[at]).toBe(row.structures.find((s: { structure: string }) => s.structure === 'LV').dice);
+      expect(dice.series.find((s: { site: string }) => s.site === row.site).values[at]).toBe(
+        row.structures.find((s: { structure: string }) => s.structure === 'LV').dice,
+      );
     }
     await shot(page, 'shift');
     expect(consoleErrors).toEqual([]);
@@ -263,19 +332,40 @@ describe('dashboard in Chromium', () => {
   test('slice viewer: most uncertain first, image with GT, prediction, entropy and MI overlays, samples, metrics, provenance', async () => {
     const id = evalId('MCD-0.5', 'A');
     const page = await open(`#/slices?eval=${id}&sort=ENTROPY&o_gt=0.5&o_entropy=0.5`);
-    const { evaluation } = await gqlData(`query($id: ID!) { evaluation(id: $id) { predictions(first: 500, sortBy: ENTROPY) { totalCount nodes { id } } } }`, { id });
-    const listed = await page.$$eval('#slice-list [role=option]', (els) => els.map((el) => el.getAttribute('data-prediction-id')));
+    const { evaluation } = await gqlData(
+      `query($id: ID!) { evaluation(id: $id) { predictions(first: 500, sortBy: ENTROPY) { totalCount nodes { id } } } }`,
+      { id },
+    );
+    const listed = await page.$$eval('#slice-list [role=option]', (els) =>
+      els.map((el) => el.getAttribute('data-prediction-id')),
+    );
     expect(listed).toEqual(evaluation.predictions.nodes.map((n: { id: string }) => n.id).slice(0, 50));
     const first = evaluation.predictions.nodes[0].id;
     await page.waitForSelector(`#slice-detail[data-prediction-id="${first}"]`);
-    const { prediction } = await gqlData(`query($id: ID!) { prediction(id: $id) { labelPng entropyPng miPng samplePngs slice { image gt } provenance { weightsSha256 sliceHash actor } } }`, { id: first });
+    const { prediction } = await gqlData(
+      `query($id: ID!) { prediction(id: $id) { labelPng entropyPng miPng samplePngs slice { image gt } provenance { weightsSha256 sliceHash actor } } }`,
+      { id: first },
+    );
 
-    const layers = await page.$$eval('#slice-stack img', (imgs) => imgs.map((img) => {
-      const i = img as HTMLImageElement;
-      return { layer: i.dataset.layer, src: i.src, loaded: i.complete && i.naturalWidth > 0, opacity: getComputedStyle(i).opacity };
-    }));
+    const layers = await page.$$eval('#slice-stack img', (imgs) =>
+      imgs.map((img) => {
+        const i = img as HTMLImageElement;
+        return {
+          layer: i.dataset.layer,
+          src: i.src,
+          loaded: i.complete && i.naturalWidth > 0,
+          opacity: getComputedStyle(i).opacity,
+        };
+      }),
+    );
     expect(layers.map((l) => l.layer)).toEqual(['image', 'gt', 'prediction', 'entropy', 'mi']);
-    expect(layers.map((l) => l.src)).toEqual([prediction.slice.image, prediction.slice.gt, prediction.labelPng, prediction.entropyPng, prediction.miPng]);
+    expect(layers.map((l) => l.src)).toEqual([
+      prediction.slice.image,
+      prediction.slice.gt,
+      prediction.labelPng,
+      prediction.entropyPng,
+      prediction.miPng,
+    ]);
     expect(layers.every((l) => l.loaded)).toBe(true);
     expect(layers.map((l) => l.opacity)).toEqual(['1', '0.5', '0.6', '0.5', '0']);
     await page.locator('#opacity-mi').fill('0.75');
@@ -284,9 +374,16 @@ describe('dashboard in Chromium', () => {
 
     expect(prediction.samplePngs).toEqual([]);
     expect(await page.textContent('#samples-strip')).toMatch(/No samples stored/);
-    expect(await page.$$eval('#slice-detail table tbody th', (ths) => ths.map((t) => t.textContent))).toEqual(STRUCTURES);
+    expect(await page.$$eval('#slice-detail table tbody th', (ths) => ths.map((t) => t.textContent))).toEqual(
+      STRUCTURES,
+    );
     const provenance = await page.textContent('#provenance');
-    for (const text of [...prediction.provenance.weightsSha256, prediction.provenance.sliceHash, prediction.provenance.actor]) expect(provenance).toContain(text);
+    for (const text of [
+      ...prediction.provenance.weightsSha256,
+      prediction.provenance.sliceHash,
+      prediction.provenance.actor,
+    ])
+      expect(provenance).toContain(text);
     await shot(page, 'slice-viewer');
     expect(consoleErrors).toEqual([]);
   });
@@ -312,14 +409,25 @@ describe('dashboard in Chromium', () => {
       order.push(label);
       if (label === 'slice-list') break;
     }
-    expect(order.slice(0, 7)).toEqual(['Skip to content', 'runs', 'compare', 'distortions', 'shift', 'slices', 'audit']);
+    expect(order.slice(0, 7)).toEqual([
+      'Skip to content',
+      'runs',
+      'compare',
+      'distortions',
+      'shift',
+      'slices',
+      'audit',
+    ]);
     expect(order.indexOf('site')).toBeGreaterThan(order.indexOf('operator-key'));
     expect(order[order.length - 1]).toBe('slice-list');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).not.toBe('none');
 
-    const selected = () => page.$eval('#slice-list [aria-selected=true]', (el) => el.getAttribute('data-prediction-id'));
-    const options = await page.$$eval('#slice-list [role=option]', (els) => els.map((el) => el.getAttribute('data-prediction-id')));
+    const selected = () =>
+      page.$eval('#slice-list [aria-selected=true]', (el) => el.getAttribute('data-prediction-id'));
+    const options = await page.$$eval('#slice-list [role=option]', (els) =>
+      els.map((el) => el.getAttribute('data-prediction-id')),
+    );
     expect(await selected()).toBe(options[0]);
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');

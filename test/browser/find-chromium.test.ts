@@ -30,6 +30,9 @@ test('with no override and nothing on PATH, the Chromium shipped by the npm pack
 test('CARDIAC_UQ_CHROMIUM comes first, and a missing one is an error rather than a silent fallback', async () => {
   const fake = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-chr-')), 'my-chrome');
   fs.writeFileSync(fake, '', { mode: 0o755 });
-  expect(await findChromium({ CARDIAC_UQ_CHROMIUM: fake })).toEqual({ executablePath: fake, source: 'CARDIAC_UQ_CHROMIUM' });
+  expect(await findChromium({ CARDIAC_UQ_CHROMIUM: fake })).toEqual({
+    executablePath: fake,
+    source: 'CARDIAC_UQ_CHROMIUM',
+  });
   await expect(findChromium({ CARDIAC_UQ_CHROMIUM: `${fake}-gone` })).rejects.toThrow(/does not exist/);
 });

@@ -101,12 +101,24 @@ describe('cardiac-uq metrics', () => {
     expect(lv.assd).toBeCloseTo(1.375, 12);
     expect(lv.hd).toBe(3);
     expect(lv.hd95).toBe(3);
-    expect(z2).toMatchObject({ LV: { status: 'BOTH_EMPTY' }, MYO: { status: 'BOTH_EMPTY' }, RV: { status: 'BOTH_EMPTY' } });
+    expect(z2).toMatchObject({
+      LV: { status: 'BOTH_EMPTY' },
+      MYO: { status: 'BOTH_EMPTY' },
+      RV: { status: 'BOTH_EMPTY' },
+    });
   });
 
   it('follows --labels and prints a readable table without --json', async () => {
     // LV=1: z0 LV is now the gt-only pixel (0,0) → PRED_EMPTY; RV=3 → the former LV numbers
-    const out = (await json('metrics', '--pred', 'pred.nii.gz', '--gt', 'gt.nii.gz', '--labels', 'LV=1,MYO=2,RV=3')) as {
+    const out = (await json(
+      'metrics',
+      '--pred',
+      'pred.nii.gz',
+      '--gt',
+      'gt.nii.gz',
+      '--labels',
+      'LV=1,MYO=2,RV=3',
+    )) as {
       slices: Array<Record<string, { status: string; assd: number | null }>>;
     };
     expect(out.slices[0].LV.status).toBe('PRED_EMPTY');
@@ -127,17 +139,44 @@ describe('cardiac-uq metrics', () => {
     file('huge.nii', huge);
     file('broken.nii.gz', Uint8Array.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]));
     file('magic.nii', new Uint8Array(400).fill(7));
-    file('other-shape.nii.gz', labelVolume([paint([], 0, [[0, 0], [0, 0]])], [2, 3, 8]));
+    file(
+      'other-shape.nii.gz',
+      labelVolume(
+        [
+          paint([], 0, [
+            [0, 0],
+            [0, 0],
+          ]),
+        ],
+        [2, 3, 8],
+      ),
+    );
     file('bad-label.nii.gz', labelVolume([paint([[1, 1]], 5), blank(), blank()], [2, 3, 8]));
     await Promise.all([
       expectBadInput(/not found/, 'metrics', '--pred', 'missing.nii.gz', '--gt', 'gt.nii.gz'),
       expectBadInput(/gzip/, 'metrics', '--pred', 'broken.nii.gz', '--gt', 'gt.nii.gz'),
       expectBadInput(/magic/, 'metrics', '--pred', 'magic.nii', '--gt', 'gt.nii.gz'),
-      expectBadInput(/5×6×3 but ground truth is 2×2×1/, 'metrics', '--pred', 'pred.nii.gz', '--gt', 'other-shape.nii.gz'),
+      expectBadInput(
+        /5×6×3 but ground truth is 2×2×1/,
+        'metrics',
+        '--pred',
+        'pred.nii.gz',
+        '--gt',
+        'other-shape.nii.gz',
+      ),
       expectBadInput(/value 5 .* not in the label map/, 'metrics', '--pred', 'bad-label.nii.gz', '--gt', 'gt.nii.gz'),
       expectBadInput(/NaN/, 'metrics', '--pred', 'nan.nii', '--gt', 'nan.nii'),
       expectBadInput(/voxels/, 'metrics', '--pred', 'huge.nii', '--gt', 'huge.nii'),
-      expectBadInput(/--labels/, 'metrics', '--pred', 'pred.nii.gz', '--gt', 'gt.nii.gz', '--labels', 'LV=1,RV=1,MYO=2'),
+      expectBadInput(
+        /--labels/,
+        'metrics',
+        '--pred',
+        'pred.nii.gz',
+        '--gt',
+        'gt.nii.gz',
+        '--labels',
+        'LV=1,RV=1,MYO=2',
+      ),
       expectBadInput(/--gt/, 'metrics', '--pred', 'pred.nii.gz'),
     ]);
   });

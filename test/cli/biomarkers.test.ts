@@ -32,11 +32,18 @@ function file(name: string, bytes: Uint8Array): string {
 /** nx·ny slices holding n LV (3), MYO (2) and RV (1) pixels, in that order, the rest background. */
 function slice(nx: number, ny: number, lv: number, myo: number, rv: number): number[] {
   const s = new Array<number>(nx * ny).fill(0);
-  s.fill(3, 0, lv).fill(2, lv, lv + myo).fill(1, lv + myo, lv + myo + rv);
+  s.fill(3, 0, lv)
+    .fill(2, lv, lv + myo)
+    .fill(1, lv + myo, lv + myo + rv);
   return s;
 }
 
-function written(slices: number[][], dims: number[], spacing: number[], datatype: 'uint8' | 'float32' = 'uint8'): Uint8Array {
+function written(
+  slices: number[][],
+  dims: number[],
+  spacing: number[],
+  datatype: 'uint8' | 'float32' = 'uint8',
+): Uint8Array {
   return writeNifti({ dims, spacingMm: spacing, data: Float32Array.from(slices.flat()) }, { datatype });
 }
 
@@ -68,7 +75,10 @@ beforeAll(() => {
   file('ed.nii.gz', written([slice(8, 8, 12, 6, 10), slice(8, 8, 8, 4, 6)], [8, 8, 2], [2, 2.5, 10]));
   // ES: 3 slices, sz 8 mm → 40 mm³ = 0.04 ml; LV 4 + 4 + 2 = 10 px = 0.4 ml, MYO 4 + 4 + 4 = 12 px
   // = 0.48 ml (0.504 g), RV 5 + 5 + 5 = 15 px = 0.6 ml. LV SV 0.6, EF 0.6; RV SV 0.2, EF 0.25.
-  file('es.nii.gz', written([slice(8, 8, 4, 4, 5), slice(8, 8, 4, 4, 5), slice(8, 8, 2, 4, 5)], [8, 8, 3], [2, 2.5, 8]));
+  file(
+    'es.nii.gz',
+    written([slice(8, 8, 4, 4, 5), slice(8, 8, 4, 4, 5), slice(8, 8, 2, 4, 5)], [8, 8, 3], [2, 2.5, 8]),
+  );
   file('es-no-lv.nii.gz', written([slice(8, 8, 0, 4, 5)], [8, 8, 1], [2, 2.5, 8]));
   file('ed-no-lv.nii.gz', written([slice(8, 8, 0, 4, 5)], [8, 8, 1], [2, 2.5, 8]));
   // Hand-made, 4×3×2 at 1.25 × 1.5 × 6 mm → 11.25 mm³ = 0.01125 ml a voxel.
@@ -156,8 +166,20 @@ describe('cardiac-uq biomarkers', () => {
       expectBadInput(/pixdim\[1\] = NaN/, '--ed', 'nan-sx.nii', '--es', 'hand-ed.nii'),
       expectBadInput(/2 frames/, '--ed', 'cine.nii.gz', '--es', 'es.nii.gz'),
       expectBadInput(/not on the same in-plane grid: ED 8×8 .* ES 8×7/, '--ed', 'ed.nii.gz', '--es', 'narrow.nii.gz'),
-      expectBadInput(/not on the same in-plane grid: ED 8×8 at 2×2\.5 mm, ES 8×8 at 2\.1×2\.5 mm/, '--ed', 'ed.nii.gz', '--es', 'other-sx.nii.gz'),
-      expectBadInput(/ES segmentation slice z=0: value 1\.5 .* not in the label map/, '--ed', 'ed.nii.gz', '--es', 'fractional.nii.gz'),
+      expectBadInput(
+        /not on the same in-plane grid: ED 8×8 at 2×2\.5 mm, ES 8×8 at 2\.1×2\.5 mm/,
+        '--ed',
+        'ed.nii.gz',
+        '--es',
+        'other-sx.nii.gz',
+      ),
+      expectBadInput(
+        /ES segmentation slice z=0: value 1\.5 .* not in the label map/,
+        '--ed',
+        'ed.nii.gz',
+        '--es',
+        'fractional.nii.gz',
+      ),
       expectBadInput(/--labels/, '--ed', 'ed.nii.gz', '--es', 'es.nii.gz', '--labels', 'LV=1'),
     ]);
   });

@@ -26,7 +26,9 @@ describe('cardiac-uq phantom', () => {
     const direct = generatePhantomSubject('A', 1, '9');
     expect(subjects[1].slices.length).toBe(direct.slices.length);
     expect(subjects[1].site).toBe('A');
-    expect(Buffer.from(subjects[1].slices[3].image.buffer).equals(Buffer.from(direct.slices[3].image.buffer))).toBe(true);
+    expect(Buffer.from(subjects[1].slices[3].image.buffer).equals(Buffer.from(direct.slices[3].image.buffer))).toBe(
+      true,
+    );
     expect(Buffer.from(subjects[1].slices[3].label).equals(Buffer.from(direct.slices[3].label))).toBe(true);
   });
 

@@ -30,7 +30,8 @@ describe('cardiac-uq policy', () => {
     for (const t of [null, ...[...new Set(rows.map((r) => r.u))].sort((a, b) => b - a)]) {
       const flagged = rows.filter((r) => t !== null && r.u >= t);
       const left = rows.filter((r) => r.poor && !(t !== null && r.u >= t)).length;
-      if (left <= target * n + 1e-9) return { threshold: t, fractions: { review_fraction: flagged.length / n, poor_left: left / n } };
+      if (left <= target * n + 1e-9)
+        return { threshold: t, fractions: { review_fraction: flagged.length / n, poor_left: left / n } };
     }
     throw new Error('unreachable');
   }
@@ -38,7 +39,19 @@ describe('cardiac-uq policy', () => {
   it('writes the threshold a brute force finds, with the review fraction `qc` reports', async () => {
     fs.writeFileSync(path.join(dir, 's.csv'), csv);
     const [p5, p10, q] = await Promise.all([
-      cli('policy', '--scores', 's.csv', '--target', '0.05', '--measure', 'mi', '--structure', 'myo', '--out', 'p5.json'),
+      cli(
+        'policy',
+        '--scores',
+        's.csv',
+        '--target',
+        '0.05',
+        '--measure',
+        'mi',
+        '--structure',
+        'myo',
+        '--out',
+        'p5.json',
+      ),
       cli('policy', '--scores', 's.csv', '--target', '0.1', '--out', 'p10.json'),
       cli('qc', '--scores', 's.csv', '--json'),
     ]);
@@ -46,29 +59,55 @@ describe('cardiac-uq policy', () => {
     expect(p5.stderr).not.toMatch(/cardiac-uq: /);
     const b5 = brute(0.05);
     expect(b5.threshold).not.toBeNull();
-    expect(readJson('p5.json')).toEqual({ rules: [{ structure: 'MYO', measure: 'MI', threshold: b5.threshold }], target: 0.05, ...b5.fractions });
+    expect(readJson('p5.json')).toEqual({
+      rules: [{ structure: 'MYO', measure: 'MI', threshold: b5.threshold }],
+      target: 0.05,
+      ...b5.fractions,
+    });
     expect(readJson('p5.json').review_fraction).toBe(JSON.parse(q.stdout).review_at_5pct);
     // Defaults: LV, ASSD_WITHIN.
     const b10 = brute(0.1);
-    expect(readJson('p10.json')).toEqual({ rules: [{ structure: 'LV', measure: 'ASSD_WITHIN', threshold: b10.threshold }], target: 0.1, ...b10.fractions });
+    expect(readJson('p10.json')).toEqual({
+      rules: [{ structure: 'LV', measure: 'ASSD_WITHIN', threshold: b10.threshold }],
+      target: 0.1,
+      ...b10.fractions,
+    });
     expect(p5.stdout).toMatch(/flag MYO MI ≥/);
   });
 
   it('writes threshold null with review fraction 0 when the target holds without review', async () => {
     fs.writeFileSync(path.join(dir, 'few.csv'), 'uncertainty,poor\n0.3,1\n0.2,0\n0.1,0\n0.4,false\n');
-    const r = await cli('policy', '--scores', 'few.csv', '--target', '0.25', '--measure', 'DICE_WITHIN', '--out', 'none.json');
+    const r = await cli(
+      'policy',
+      '--scores',
+      'few.csv',
+      '--target',
+      '0.25',
+      '--measure',
+      'DICE_WITHIN',
+      '--out',
+      'none.json',
+    );
     expect(r.code).toBe(0);
-    expect(readJson('none.json')).toEqual({ rules: [{ structure: 'LV', measure: 'DICE_WITHIN', threshold: null }], target: 0.25, review_fraction: 0, poor_left: 0.25 });
+    expect(readJson('none.json')).toEqual({
+      rules: [{ structure: 'LV', measure: 'DICE_WITHIN', threshold: null }],
+      target: 0.25,
+      review_fraction: 0,
+      poor_left: 0.25,
+    });
   });
 
-  it('records the checkpoint it was made for (an ensemble: SHA-256 of the members\' hashes)', async () => {
+  it("records the checkpoint it was made for (an ensemble: SHA-256 of the members' hashes)", async () => {
     const sha = (c: string) => c.repeat(64);
     const meta = (h: string) => JSON.stringify({ format: 'cardiac-uq-checkpoint/1', weightsSha256: h });
     fs.mkdirSync(path.join(dir, 'ck'));
     fs.writeFileSync(path.join(dir, 'ck', 'meta.json'), meta(sha('a')));
     fs.mkdirSync(path.join(dir, 'ens', 'member-0'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'ens', 'member-1'));
-    fs.writeFileSync(path.join(dir, 'ens', 'ensemble.json'), JSON.stringify({ format: 'cardiac-uq-checkpoint/1', method: 'ensemble', members: ['member-0', 'member-1'] }));
+    fs.writeFileSync(
+      path.join(dir, 'ens', 'ensemble.json'),
+      JSON.stringify({ format: 'cardiac-uq-checkpoint/1', method: 'ensemble', members: ['member-0', 'member-1'] }),
+    );
     fs.writeFileSync(path.join(dir, 'ens', 'member-0', 'meta.json'), meta(sha('b')));
     fs.writeFileSync(path.join(dir, 'ens', 'member-1', 'meta.json'), meta(sha('c')));
     const [a, e] = await Promise.all([
@@ -78,7 +117,11 @@ describe('cardiac-uq policy', () => {
     expect([a.code, e.code]).toEqual([0, 0]);
     expect(readJson('pc.json').checkpoint_sha256).toBe(sha('a'));
     const { createHash } = await import('node:crypto');
-    expect(readJson('pe.json').checkpoint_sha256).toBe(createHash('sha256').update(`${sha('b')},${sha('c')}`).digest('hex'));
+    expect(readJson('pe.json').checkpoint_sha256).toBe(
+      createHash('sha256')
+        .update(`${sha('b')},${sha('c')}`)
+        .digest('hex'),
+    );
   });
 
   it('exits 2 and writes nothing on bad input', async () => {

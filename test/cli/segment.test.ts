@@ -33,11 +33,23 @@ const LABELS = 'RV=10,MYO=20,LV=30';
 const T = 4;
 
 /** A float32 volume of synthetic slices with an oblique geometry, as a hand-assembled NIfTI-1 file. */
-function volumeFile(seeds: number[], opts: { ndim?: number; dims?: number[]; values?: (v: number[]) => number[] } = {}): Uint8Array {
-  const slices = seeds.map((s) => syntheticSlice(s, ROWS, COLS)).map((s) => ({ rows: s.rows, cols: s.cols, data: s.image }));
+function volumeFile(
+  seeds: number[],
+  opts: { ndim?: number; dims?: number[]; values?: (v: number[]) => number[] } = {},
+): Uint8Array {
+  const slices = seeds
+    .map((s) => syntheticSlice(s, ROWS, COLS))
+    .map((s) => ({ rows: s.rows, cols: s.cols, data: s.image }));
   const values = Array.from(volumeFromSlices(slices, PIXDIM).data);
   const dims = opts.dims ?? [ROWS, COLS, seeds.length];
-  const buf = handMadeNifti({ dims, ndim: opts.ndim, pixdim: PIXDIM, datatype: 16, bitpix: 32, values: opts.values ? opts.values(values) : values });
+  const buf = handMadeNifti({
+    dims,
+    ndim: opts.ndim,
+    pixdim: PIXDIM,
+    datatype: 16,
+    bitpix: 32,
+    values: opts.values ? opts.values(values) : values,
+  });
   return setObliqueGeometry(buf, PIXDIM);
 }
 
@@ -58,17 +70,45 @@ describe('cardiac-uq segment --ed --es', () => {
   let first: { ed: any; es: any };
 
   it('writes label, entropy and MI volumes in the input geometry and qc.json as specified', async () => {
-    const r = await cli('segment', '--checkpoint', 'mcd', '--ed', 'ed.nii', '--es', 'es.nii', '--samples', String(T), '--labels', LABELS, '--subject', 'p1', '--out', 'out');
+    const r = await cli(
+      'segment',
+      '--checkpoint',
+      'mcd',
+      '--ed',
+      'ed.nii',
+      '--es',
+      'es.nii',
+      '--samples',
+      String(T),
+      '--labels',
+      LABELS,
+      '--subject',
+      'p1',
+      '--out',
+      'out',
+    );
     expect(r.stderr).not.toMatch(/cardiac-uq: /); // no error or warning (bin/ may print a build notice)
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ slices: 5, flagged: null, samples: T, method: 'mcd', backend: 'wasm' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      slices: 5,
+      flagged: null,
+      samples: T,
+      method: 'mcd',
+      backend: 'wasm',
+    });
     const names = ['seg.nii.gz', 'entropy.nii.gz', 'mi.nii.gz', 'qc.json'];
-    expect(fs.readdirSync(file('out')).sort()).toEqual([...names.map((n) => `ed_${n}`), ...names.map((n) => `es_${n}`), 'p1_biomarkers.json'].sort());
+    expect(fs.readdirSync(file('out')).sort()).toEqual(
+      [...names.map((n) => `ed_${n}`), ...names.map((n) => `es_${n}`), 'p1_biomarkers.json'].sort(),
+    );
     sha = JSON.parse(fs.readFileSync(file('mcd', 'meta.json'), 'utf8')).weightsSha256;
     first = { ed: readJson('out', 'ed_qc.json'), es: readJson('out', 'es_qc.json') };
-    for (const [phase, nz] of [['ed', 3], ['es', 2]] as const) {
+    for (const [phase, nz] of [
+      ['ed', 3],
+      ['es', 2],
+    ] as const) {
       const input = geometryHex(fs.readFileSync(file(`${phase}.nii`)));
-      for (const n of names.slice(0, 3)) expect([n, geometryHex(fs.readFileSync(file('out', `${phase}_${n}`)))]).toEqual([n, input]);
+      for (const n of names.slice(0, 3))
+        expect([n, geometryHex(fs.readFileSync(file('out', `${phase}_${n}`)))]).toEqual([n, input]);
       const seg = gunzipSync(fs.readFileSync(file('out', `${phase}_seg.nii.gz`)));
       expect(seg.readInt16LE(70)).toBe(2); // uint8
       expect([...new Set(seg.subarray(352))].every((v) => [0, 10, 20, 30].includes(v))).toBe(true);
@@ -88,7 +128,10 @@ describe('cardiac-uq segment --ed --es', () => {
         }
       }
       // The float32 maps' slice means are the JSON's image means.
-      for (const [n, key] of [['entropy', 'entropy'], ['mi', 'mi']] as const) {
+      for (const [n, key] of [
+        ['entropy', 'entropy'],
+        ['mi', 'mi'],
+      ] as const) {
         const raw = gunzipSync(fs.readFileSync(file('out', `${phase}_${n}.nii.gz`)));
         expect(raw.readInt16LE(70)).toBe(16);
         const map = new Float32Array(raw.buffer.slice(raw.byteOffset + 352, raw.byteOffset + raw.length));
@@ -102,7 +145,16 @@ describe('cardiac-uq segment --ed --es', () => {
   });
 
   it('writes biomarkers whose point values equal `cardiac-uq biomarkers` on the written label volumes', async () => {
-    const b = await cli('biomarkers', '--ed', 'out/ed_seg.nii.gz', '--es', 'out/es_seg.nii.gz', '--labels', LABELS, '--json');
+    const b = await cli(
+      'biomarkers',
+      '--ed',
+      'out/ed_seg.nii.gz',
+      '--es',
+      'out/es_seg.nii.gz',
+      '--labels',
+      LABELS,
+      '--json',
+    );
     expect(b.code).toBe(0);
     const bm = readJson('out', 'p1_biomarkers.json');
     expect(Object.keys(bm)).toEqual(['LV', 'RV', 'MYO', 'posterior', 'samples', 'checkpoint_sha256', 'ed', 'es']);
@@ -115,8 +167,23 @@ describe('cardiac-uq segment --ed --es', () => {
   it('gives posterior intervals over coherent samples: predict drawing each slice alone agrees', async () => {
     // Samples of every slice from `predict` (same seed 0), argmax by hand, volumes per sample t.
     const jobs = [...[0, 1, 2].map((z) => ['ed', z] as const), ...[0, 1].map((z) => ['es', z] as const)];
-    const runs = await Promise.all(jobs.map(([p, z]) =>
-      cli('predict', '--checkpoint', 'mcd', '--image', `${p}.nii`, '--slice', String(z), '--samples', String(T), '--out', `${p}${z}.npy`)));
+    const runs = await Promise.all(
+      jobs.map(([p, z]) =>
+        cli(
+          'predict',
+          '--checkpoint',
+          'mcd',
+          '--image',
+          `${p}.nii`,
+          '--slice',
+          String(z),
+          '--samples',
+          String(T),
+          '--out',
+          `${p}${z}.npy`,
+        ),
+      ),
+    );
     expect(runs.map((r) => r.code)).toEqual(jobs.map(() => 0));
     const lvCount = { ed: new Array(T).fill(0), es: new Array(T).fill(0) };
     const myoCount = { ed: new Array(T).fill(0), es: new Array(T).fill(0) };
@@ -153,12 +220,17 @@ describe('cardiac-uq segment --ed --es', () => {
     const mass = myoCount.es.map((n) => 1.05 * (n * vox));
     const post = readJson('out', 'p1_biomarkers.json').posterior;
     expect(post.LV.edv_ml.sd).toBeGreaterThan(0); // the samples differ: the check has teeth
-    for (const [got, want] of [[post.LV.edv_ml, summary(edv)], [post.LV.ef, summary(ef)], [post.MYO.mass_es_g, summary(mass)]] as const) {
-      for (const k of ['mean', 'sd', 'q025', 'q975'] as const) expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-9 * Math.max(1, Math.abs(want[k])));
+    for (const [got, want] of [
+      [post.LV.edv_ml, summary(edv)],
+      [post.LV.ef, summary(ef)],
+      [post.MYO.mass_es_g, summary(mass)],
+    ] as const) {
+      for (const k of ['mean', 'sd', 'q025', 'q975'] as const)
+        expect(Math.abs(got[k] - want[k])).toBeLessThan(1e-9 * Math.max(1, Math.abs(want[k])));
     }
   });
 
-  it('flags the slices the policy\'s thresholds pick when applied by hand to qc.json', async () => {
+  it("flags the slices the policy's thresholds pick when applied by hand to qc.json", async () => {
     const all = [...first.ed.slices, ...first.es.slices];
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const rules = [
@@ -166,8 +238,27 @@ describe('cardiac-uq segment --ed --es', () => {
       { structure: 'MYO', measure: 'DICE_WITHIN', threshold: median(all.map((s) => 1 - s.MYO.dice_within)) },
       { structure: 'RV', measure: 'MI', threshold: null },
     ];
-    fs.writeFileSync(file('policy.json'), JSON.stringify({ rules, target: 0.05, review_fraction: 0.5, poor_left: 0.05, checkpoint_sha256: sha }));
-    const r = await cli('segment', '--checkpoint', 'mcd', '--ed', 'ed.nii', '--es', 'es.nii', '--samples', String(T), '--labels', LABELS, '--policy', 'policy.json', '--out', 'out2');
+    fs.writeFileSync(
+      file('policy.json'),
+      JSON.stringify({ rules, target: 0.05, review_fraction: 0.5, poor_left: 0.05, checkpoint_sha256: sha }),
+    );
+    const r = await cli(
+      'segment',
+      '--checkpoint',
+      'mcd',
+      '--ed',
+      'ed.nii',
+      '--es',
+      'es.nii',
+      '--samples',
+      String(T),
+      '--labels',
+      LABELS,
+      '--policy',
+      'policy.json',
+      '--out',
+      'out2',
+    );
     expect(r.code).toBe(0);
     let flagged = 0;
     for (const phase of ['ed', 'es'] as const) {
@@ -176,8 +267,15 @@ describe('cardiac-uq segment --ed --es', () => {
         // Same seed: the same values as without the policy.
         expect({ ...s, flag: null, reasons: [] }).toEqual(first[phase].slices[z]);
         const reasons = [];
-        if (s.entropy >= rules[0].threshold!) reasons.push({ structure: 'LV', measure: 'ENTROPY', value: s.entropy, threshold: rules[0].threshold });
-        if (1 - s.MYO.dice_within >= rules[1].threshold!) reasons.push({ structure: 'MYO', measure: 'DICE_WITHIN', value: 1 - s.MYO.dice_within, threshold: rules[1].threshold });
+        if (s.entropy >= rules[0].threshold!)
+          reasons.push({ structure: 'LV', measure: 'ENTROPY', value: s.entropy, threshold: rules[0].threshold });
+        if (1 - s.MYO.dice_within >= rules[1].threshold!)
+          reasons.push({
+            structure: 'MYO',
+            measure: 'DICE_WITHIN',
+            value: 1 - s.MYO.dice_within,
+            threshold: rules[1].threshold,
+          });
         expect(s.reasons).toEqual(reasons);
         expect(s.flag).toBe(reasons.length > 0);
         if (s.flag) flagged++;
@@ -191,10 +289,28 @@ describe('cardiac-uq segment --ed --es', () => {
 
 describe('cardiac-uq segment: bad input exits 2 and writes nothing', () => {
   it('refuses each case before writing, leaving an existing DIR as it was', async () => {
-    fs.writeFileSync(file('flat.nii'), handMadeNifti({ dims: [ROWS, COLS], pixdim: PIXDIM, datatype: 16, bitpix: 32, values: new Array(ROWS * COLS).fill(0.5) }));
+    fs.writeFileSync(
+      file('flat.nii'),
+      handMadeNifti({
+        dims: [ROWS, COLS],
+        pixdim: PIXDIM,
+        datatype: 16,
+        bitpix: 32,
+        values: new Array(ROWS * COLS).fill(0.5),
+      }),
+    );
     fs.writeFileSync(file('nan.nii'), volumeFile([11, 12], { values: (v) => v.map((x, i) => (i === 5000 ? NaN : x)) }));
     fs.writeFileSync(file('cine.nii'), volumeFile([11, 12], { dims: [ROWS, COLS, 1, 2] }));
-    fs.writeFileSync(file('other-grid.nii'), handMadeNifti({ dims: [ROWS, COLS - 4, 1], pixdim: PIXDIM, datatype: 16, bitpix: 32, values: new Array(ROWS * (COLS - 4)).fill(0.5) }));
+    fs.writeFileSync(
+      file('other-grid.nii'),
+      handMadeNifti({
+        dims: [ROWS, COLS - 4, 1],
+        pixdim: PIXDIM,
+        datatype: 16,
+        bitpix: 32,
+        values: new Array(ROWS * (COLS - 4)).fill(0.5),
+      }),
+    );
     fs.mkdirSync(file('empty-ckpt'));
     const policy = (p: unknown) => JSON.stringify(p);
     const rule = { structure: 'LV', measure: 'MI', threshold: 0.1 };
@@ -220,9 +336,15 @@ describe('cardiac-uq segment: bad input exits 2 and writes nothing', () => {
       ['unknown structure', [...base, '--image', 'ed.nii', '--policy', 'p-struct.json'], /structure/],
       ['unknown measure', [...base, '--image', 'ed.nii', '--policy', 'p-measure.json'], /measure/],
       ['no rules', [...base, '--image', 'ed.nii', '--policy', 'p-none.json'], /rules/],
-      ['policy of another model', [...base, '--image', 'ed.nii', '--policy', 'p-model.json'], /made for checkpoint 0{64}/],
+      [
+        'policy of another model',
+        [...base, '--image', 'ed.nii', '--policy', 'p-model.json'],
+        /made for checkpoint 0{64}/,
+      ],
     ];
-    const runs = await Promise.all(cases.map(([, args], i) => cli('segment', ...args, '--out', i % 2 ? 'kept' : `new${i}`)));
+    const runs = await Promise.all(
+      cases.map(([, args], i) => cli('segment', ...args, '--out', i % 2 ? 'kept' : `new${i}`)),
+    );
     runs.forEach((r, i) => {
       expect([cases[i][0], r.code]).toEqual([cases[i][0], 2]);
       expect([cases[i][0], r.stderr]).toEqual([cases[i][0], expect.stringMatching(cases[i][2])]);
@@ -233,9 +355,26 @@ describe('cardiac-uq segment: bad input exits 2 and writes nothing', () => {
   });
 
   it('segments one image into an existing DIR, keeping its other files', async () => {
-    const r = await cli('segment', '--checkpoint', 'mcd', '--image', 'es.nii', '--samples', '2', '--no-progress', '--out', 'kept');
+    const r = await cli(
+      'segment',
+      '--checkpoint',
+      'mcd',
+      '--image',
+      'es.nii',
+      '--samples',
+      '2',
+      '--no-progress',
+      '--out',
+      'kept',
+    );
     expect(r.code).toBe(0);
-    expect(fs.readdirSync(file('kept')).sort()).toEqual(['es_entropy.nii.gz', 'es_mi.nii.gz', 'es_qc.json', 'es_seg.nii.gz', 'mine.txt']);
+    expect(fs.readdirSync(file('kept')).sort()).toEqual([
+      'es_entropy.nii.gz',
+      'es_mi.nii.gz',
+      'es_qc.json',
+      'es_seg.nii.gz',
+      'mine.txt',
+    ]);
     expect(readJson('kept', 'es_qc.json')).toMatchObject({ flagged: null, samples: 2 });
   });
 });

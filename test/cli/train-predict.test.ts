@@ -31,7 +31,11 @@ beforeAll(async () => {
   const data = { train: syntheticSet(8, 1), val: syntheticSet(4, 2) };
   await trainModel({ method: 'mcd', preset: 'tiny', seed: 1, epochs: 1 }, data, { outDir: path.join(dir, 'mcd') });
   await trainModel({ method: 'plain', preset: 'tiny', seed: 1, epochs: 1 }, data, { outDir: path.join(dir, 'plain') });
-  const slices = [syntheticSlice(7, 80, 72), syntheticSlice(8, 80, 72)].map((s) => ({ rows: s.rows, cols: s.cols, data: s.image }));
+  const slices = [syntheticSlice(7, 80, 72), syntheticSlice(8, 80, 72)].map((s) => ({
+    rows: s.rows,
+    cols: s.cols,
+    data: s.image,
+  }));
   fs.writeFileSync(path.join(dir, 'img.nii.gz'), writeNifti(volumeFromSlices(slices, [1.8, 1.8, 8])));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -40,7 +44,22 @@ describe('cardiac-uq train', () => {
   it('trains on a phantom ACDC folder and the checkpoint predicts its images', async () => {
     const ph = await cli('phantom', '--out', 'ph', '--subjects', '3', '--seed', '2', '--no-progress');
     expect(ph.code).toBe(0);
-    const r = await cli('train', '--data', 'ph', '--method', 'bbb', '--preset', 'tiny', '--epochs', '2', '--kl-weight', '1', '--out', 'ck', '--no-progress');
+    const r = await cli(
+      'train',
+      '--data',
+      'ph',
+      '--method',
+      'bbb',
+      '--preset',
+      'tiny',
+      '--epochs',
+      '2',
+      '--kl-weight',
+      '1',
+      '--out',
+      'ck',
+      '--no-progress',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -49,7 +68,19 @@ describe('cardiac-uq train', () => {
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'ck', 'meta.json'), 'utf8'));
     expect(meta).toMatchObject({ method: 'bbb', klWeight: 1, backend: 'wasm', preset: 'tiny' });
     const image = fs.readdirSync(path.join(dir, 'ph', 'patient001')).find((f) => /frame\d+\.nii\.gz$/.test(f))!;
-    const p = await cli('predict', '--checkpoint', 'ck', '--image', path.join('ph', 'patient001', image), '--slice', '2', '--samples', '3', '--out', 'ph.npy');
+    const p = await cli(
+      'predict',
+      '--checkpoint',
+      'ck',
+      '--image',
+      path.join('ph', 'patient001', image),
+      '--slice',
+      '2',
+      '--samples',
+      '3',
+      '--out',
+      'ph.npy',
+    );
     expect(p.code).toBe(0);
     expect(JSON.parse(p.stdout).shape[0]).toBe(3);
   });
@@ -67,7 +98,21 @@ describe('cardiac-uq train', () => {
 
 describe('cardiac-uq predict', () => {
   it('writes T samples [T, H, W, 4] on the image grid that `uncertainty` reads', async () => {
-    const r = await cli('predict', '--checkpoint', 'mcd', '--image', 'img.nii.gz', '--slice', '1', '--samples', '6', '--out', 's.npy', '--backend', 'wasm');
+    const r = await cli(
+      'predict',
+      '--checkpoint',
+      'mcd',
+      '--image',
+      'img.nii.gz',
+      '--slice',
+      '1',
+      '--samples',
+      '6',
+      '--out',
+      's.npy',
+      '--backend',
+      'wasm',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ shape: [6, 80, 72, 4], method: 'mcd', backend: 'wasm', slice: 1 });
@@ -79,7 +124,19 @@ describe('cardiac-uq predict', () => {
   });
 
   it('gives one sample for a plain U-Net, with zero mutual information', async () => {
-    const r = await cli('predict', '--checkpoint', 'plain', '--image', 'img.nii.gz', '--slice', '0', '--samples', '5', '--out', 'p.npy');
+    const r = await cli(
+      'predict',
+      '--checkpoint',
+      'plain',
+      '--image',
+      'img.nii.gz',
+      '--slice',
+      '0',
+      '--samples',
+      '5',
+      '--out',
+      'p.npy',
+    );
     expect(r.code).toBe(0);
     expect(readNpy(new Uint8Array(fs.readFileSync(path.join(dir, 'p.npy')))).shape).toEqual([1, 80, 72, 4]);
     const u = await cli('uncertainty', '--samples', 'p.npy', '--spacing', '1.8,1.8', '--json');
@@ -90,9 +147,31 @@ describe('cardiac-uq predict', () => {
     const noSlice = await cli('predict', '--checkpoint', 'mcd', '--image', 'img.nii.gz', '--out', 'x.npy');
     expect(noSlice.code).toBe(2);
     expect(noSlice.stderr).toMatch(/--slice/);
-    const noCkpt = await cli('predict', '--checkpoint', 'nope', '--image', 'img.nii.gz', '--slice', '0', '--out', 'x.npy');
+    const noCkpt = await cli(
+      'predict',
+      '--checkpoint',
+      'nope',
+      '--image',
+      'img.nii.gz',
+      '--slice',
+      '0',
+      '--out',
+      'x.npy',
+    );
     expect(noCkpt.code).toBe(2);
-    const badBackend = await cli('predict', '--checkpoint', 'mcd', '--image', 'img.nii.gz', '--slice', '0', '--out', 'x.npy', '--backend', 'gpu9');
+    const badBackend = await cli(
+      'predict',
+      '--checkpoint',
+      'mcd',
+      '--image',
+      'img.nii.gz',
+      '--slice',
+      '0',
+      '--out',
+      'x.npy',
+      '--backend',
+      'gpu9',
+    );
     expect(badBackend.code).toBe(2);
     expect(badBackend.stderr).toMatch(/backend/);
   });

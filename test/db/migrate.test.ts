@@ -21,8 +21,21 @@ describe.each(testServers().map((s) => [s.name, s] as const))('migrations on %s 
       const first = await applyMigrations(db.url);
       expect(first.applied).toEqual(listMigrations().map((m) => m.name));
       const names = await tables(db.url);
-      for (const table of ['Dataset', 'Subject', 'Slice', 'Run', 'Checkpoint', 'Evaluation', 'Prediction', 'Sample',
-        'StructureMetric', 'ImageMetric', 'AuditEvent', 'ApiKey', '_prisma_migrations']) {
+      for (const table of [
+        'Dataset',
+        'Subject',
+        'Slice',
+        'Run',
+        'Checkpoint',
+        'Evaluation',
+        'Prediction',
+        'Sample',
+        'StructureMetric',
+        'ImageMetric',
+        'AuditEvent',
+        'ApiKey',
+        '_prisma_migrations',
+      ]) {
         expect(names).toContain(table);
       }
       const second = await applyMigrations(db.url);
@@ -61,7 +74,10 @@ describe.each(testServers().map((s) => [s.name, s] as const))('migrations on %s 
       fs.rmSync(dir, { recursive: true });
       fs.cpSync(MIGRATIONS_DIR, dir, { recursive: true });
       fs.mkdirSync(path.join(dir, '99999999999999_broken'));
-      fs.writeFileSync(path.join(dir, '99999999999999_broken', 'migration.sql'), 'CREATE TABLE half_done (x int);\nSELECT no_such_function();');
+      fs.writeFileSync(
+        path.join(dir, '99999999999999_broken', 'migration.sql'),
+        'CREATE TABLE half_done (x int);\nSELECT no_such_function();',
+      );
       await expect(applyMigrations(db.url, dir)).rejects.toThrow(/99999999999999_broken failed/);
       expect(await tables(db.url)).not.toContain('half_done');
     } finally {

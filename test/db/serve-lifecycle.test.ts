@@ -77,7 +77,8 @@ describe('serve on the embedded Postgres', () => {
     fs.chmodSync(ownRoot, 0o755);
     const ownEnv = { CARDIAC_UQ_DATA_DIR: ownRoot, DATABASE_URL: '' };
     const serve = await startServe(ownEnv);
-    const run = async (id: string) => (await gqlAt(serve.graphqlUrl, `{ run(id: "${id}") { status progress datasetId } }`)).run;
+    const run = async (id: string) =>
+      (await gqlAt(serve.graphqlUrl, `{ run(id: "${id}") { status progress datasetId } }`)).run;
     const until = async (id: string, done: (r: { status: string; progress: number }) => boolean) => {
       for (const deadline = Date.now() + 120000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 300))) {
         const r = await run(id);
@@ -85,7 +86,10 @@ describe('serve on the embedded Postgres', () => {
       }
       throw new Error(`run ${id} did not get there:\n${serve.output()}`);
     };
-    const created = await gqlAt(serve.graphqlUrl, 'mutation { createPhantomDataset(input: { name: "sigint", site: "A", subjects: 3 }) { id } }');
+    const created = await gqlAt(
+      serve.graphqlUrl,
+      'mutation { createPhantomDataset(input: { name: "sigint", site: "A", subjects: 3 }) { id } }',
+    );
     const dataset = await until(created.createPhantomDataset.id, (r) => r.status === 'SUCCEEDED');
     // far more epochs than the test waits for: the job is still running when the signal comes
     const training = await gqlAt(
@@ -123,18 +127,29 @@ describe('serve on the embedded Postgres', () => {
     let healthy = true;
     for (const deadline = Date.now() + 60000; ; await new Promise((r) => setTimeout(r, 50))) {
       const [ready, health, answer] = await Promise.all([
-        fetch(`${base}/readyz`).then(async (r) => ({ status: r.status, body: (await r.json()) as { reason?: string } })),
+        fetch(`${base}/readyz`).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as { reason?: string },
+        })),
         fetch(`${base}/healthz`),
-        fetch(serve.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ datasets { nodes { name } } }' }) }).then(
-          async (r) => ({ status: r.status, body: (await r.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }),
-        ),
+        fetch(serve.graphqlUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ datasets { nodes { name } } }' }),
+        }).then(async (r) => ({
+          status: r.status,
+          body: (await r.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> },
+        })),
       ]);
       healthy &&= health.status === 200;
       readyStatuses.push(ready.status);
       if (ready.status === 503) expect(ready.body.reason).toMatch(/database/);
       for (const error of answer.body.errors ?? []) graphqlCodes.add(`${answer.status} ${error.extensions?.code}`);
       if (readyStatuses.includes(503) && ready.status === 200 && !answer.body.errors) break;
-      if (Date.now() > deadline) throw new Error(`no recovery: ${JSON.stringify({ readyStatuses: readyStatuses.slice(-5), graphqlCodes: [...graphqlCodes] })}\n${serve.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `no recovery: ${JSON.stringify({ readyStatuses: readyStatuses.slice(-5), graphqlCodes: [...graphqlCodes] })}\n${serve.output()}`,
+        );
     }
     expect(healthy).toBe(true); // the process lived throughout
     expect([...graphqlCodes]).toEqual(['503 DATABASE_UNAVAILABLE']); // never a 500

@@ -26,7 +26,10 @@ const schema = fs.readFileSync(path.join(__dirname, '../../prisma/schema.prisma'
 function prismaEnum(name: string): string[] {
   const match = new RegExp(`^enum ${name} \\{([^}]*)\\}`, 'm').exec(schema);
   if (!match) throw new Error(`enum ${name} not in prisma/schema.prisma`);
-  return match[1].split('\n').map((line) => line.replace(/\/\/.*$/, '').trim()).filter(Boolean);
+  return match[1]
+    .split('\n')
+    .map((line) => line.replace(/\/\/.*$/, '').trim())
+    .filter(Boolean);
 }
 
 describe('domain constants', () => {
@@ -42,7 +45,9 @@ describe('domain constants', () => {
     expect([...ACTIVE_RUN_STATUSES, ...FINISHED_RUN_STATUSES].sort()).toEqual([...RUN_STATUSES].sort());
     expect(ACTIVE_RUN_STATUSES.filter((s) => (FINISHED_RUN_STATUSES as readonly string[]).includes(s))).toEqual([]);
     expect(UNSUCCESSFUL_RUN_STATUSES.every((s) => isFinished(s))).toBe(true);
-    expect(RUN_STATUSES.filter((s) => isFinished(s) && !UNSUCCESSFUL_RUN_STATUSES.some((u) => u === s))).toEqual(['SUCCEEDED']);
+    expect(RUN_STATUSES.filter((s) => isFinished(s) && !UNSUCCESSFUL_RUN_STATUSES.some((u) => u === s))).toEqual([
+      'SUCCEEDED',
+    ]);
     expect(RUN_STATUSES.filter(isActive)).toEqual(['QUEUED', 'RUNNING']);
     expect(Object.isFrozen(RUN_STATUSES) && Object.isFrozen(ACTIVE_RUN_STATUSES)).toBe(true);
   });

@@ -42,7 +42,11 @@ function startCluster(dir: string, port: number) {
 }
 
 async function gql(url: string, query: string) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query }),
+  });
   return (await response.json()) as { data?: any; errors?: Array<{ message: string }> };
 }
 
@@ -65,7 +69,10 @@ test('the API and the worker reconnect after Postgres restarts; queued jobs fini
     const api = serve.graphqlUrl!;
     const runIds: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const res = await gql(api, `mutation { createPhantomDataset(input: { name: "restart-${i}", site: "A", subjects: 2, seed: ${i} }) { id } }`);
+      const res = await gql(
+        api,
+        `mutation { createPhantomDataset(input: { name: "restart-${i}", site: "A", subjects: 2, seed: ${i} }) { id } }`,
+      );
       runIds.push(res.data.createPhantomDataset.id);
     }
 
@@ -106,9 +113,14 @@ test('the API and the worker reconnect after Postgres restarts; queued jobs fini
     let statuses: string[] = [];
     for (;;) {
       const res = await gql(api, '{ runs(first: 20) { nodes { id status error } } }');
-      statuses = (res.data?.runs.nodes ?? []).filter((r: { id: string }) => runIds.includes(r.id)).map((r: { status: string }) => r.status);
+      statuses = (res.data?.runs.nodes ?? [])
+        .filter((r: { id: string }) => runIds.includes(r.id))
+        .map((r: { status: string }) => r.status);
       if (statuses.length === runIds.length && statuses.every((s) => s === 'SUCCEEDED')) break;
-      if (Date.now() > finished) throw new Error(`runs ${JSON.stringify(res.data?.runs.nodes)} errors ${JSON.stringify(res.errors)}\n${serve.output().slice(-3000)}`);
+      if (Date.now() > finished)
+        throw new Error(
+          `runs ${JSON.stringify(res.data?.runs.nodes)} errors ${JSON.stringify(res.errors)}\n${serve.output().slice(-3000)}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     load = false;
@@ -144,7 +156,10 @@ test('an external database that goes away: /readyz 503 with the reason, GraphQL 
   let serve: RoleProcess | undefined;
   try {
     await cluster.ready;
-    serve = await startRole('api', { DATABASE_URL: `postgresql://cuq:cuq@127.0.0.1:${port}/store`, CARDIAC_UQ_DATA_DIR: dir });
+    serve = await startRole('api', {
+      DATABASE_URL: `postgresql://cuq:cuq@127.0.0.1:${port}/store`,
+      CARDIAC_UQ_DATA_DIR: dir,
+    });
     const api = serve.graphqlUrl!;
     const base = api.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
@@ -157,7 +172,11 @@ test('an external database that goes away: /readyz 503 with the reason, GraphQL 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     // Read queries, and a query whose authentication step reads the store first.
     for (const query of ['{ datasets { nodes { name } } }', '{ runs(first: 5) { totalCount } }']) {
-      const response = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const response = await fetch(api, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
       const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
       expect(response.status).toBe(503);
       expect(body.errors?.map((e) => e.extensions?.code)).toEqual(['DATABASE_UNAVAILABLE']);
@@ -165,7 +184,11 @@ test('an external database that goes away: /readyz 503 with the reason, GraphQL 
 
     cluster = startCluster(dir, port);
     await cluster.ready;
-    for (const deadline = Date.now() + 60000; (await fetch(`${base}/readyz`)).status !== 200; await new Promise((r) => setTimeout(r, 250))) {
+    for (
+      const deadline = Date.now() + 60000;
+      (await fetch(`${base}/readyz`)).status !== 200;
+      await new Promise((r) => setTimeout(r, 250))
+    ) {
       if (Date.now() > deadline) throw new Error(`not ready again:\n${serve.output().slice(-3000)}`);
     }
     expect((await gql(api, '{ datasets { nodes { name } } }')).data.datasets.nodes).toEqual([]);

@@ -23,16 +23,25 @@ import { startRole, stopProcess } from '../support/serve-roles';
 import type { RoleProcess } from '../support/serve-roles';
 
 const server = testServers()[0];
-const FAST_RECOVERY = { CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: '10', CARDIAC_UQ_JOB_SUPERVISE_SECONDS: '1', CARDIAC_UQ_JOB_RETRY_DELAY_SECONDS: '1' };
+const FAST_RECOVERY = {
+  CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: '10',
+  CARDIAC_UQ_JOB_SUPERVISE_SECONDS: '1',
+  CARDIAC_UQ_JOB_RETRY_DELAY_SECONDS: '1',
+};
 
 let diagnose: (() => Promise<string>) | undefined;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 120000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 120000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${diagnose ? `\n${await diagnose()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${diagnose ? `\n${await diagnose()}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -57,15 +66,28 @@ describe('worker faults', () => {
     db = await createDatabase(server);
     store = createStore(db.url);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-faults-'));
-    env = { DATABASE_URL: db.url, CARDIAC_UQ_DATA_DIR: dataDir, CARDIAC_UQ_BACKEND: 'wasm', CARDIAC_UQ_ACTOR: 'faults', ...FAST_RECOVERY };
+    env = {
+      DATABASE_URL: db.url,
+      CARDIAC_UQ_DATA_DIR: dataDir,
+      CARDIAC_UQ_BACKEND: 'wasm',
+      CARDIAC_UQ_ACTOR: 'faults',
+      ...FAST_RECOVERY,
+    };
     api = await startTestPlatform(db.url, 'api', FAST_RECOVERY);
     diagnose = async () => {
-      const runs = await store.run.findMany({ orderBy: { createdAt: 'desc' }, take: 3, select: { kind: true, status: true, stage: true, error: true } });
-      const jobs = await store.$queryRaw`SELECT name, state::text, retry_count FROM pgboss.job ORDER BY created_on DESC LIMIT 5`;
+      const runs = await store.run.findMany({
+        orderBy: { createdAt: 'desc' },
+        take: 3,
+        select: { kind: true, status: true, stage: true, error: true },
+      });
+      const jobs =
+        await store.$queryRaw`SELECT name, state::text, retry_count FROM pgboss.job ORDER BY created_on DESC LIMIT 5`;
       return JSON.stringify({ runs, jobs }) + workers.map((w) => w.output().slice(-1500)).join('\n---\n');
     };
     await worker();
-    const ds = await api.gql('mutation { createPhantomDataset(input: { name: "faults", site: "A", subjects: 6, seed: 5 }) { id } }');
+    const ds = await api.gql(
+      'mutation { createPhantomDataset(input: { name: "faults", site: "A", subjects: 6, seed: 5 }) { id } }',
+    );
     datasetId = (await waitForRun(api.gql, ds.body.data.createPhantomDataset.id)).datasetId;
   }, 180000);
 
@@ -85,18 +107,23 @@ describe('worker faults', () => {
 
   test('SIGKILL mid-training: the retry resumes from the last epoch and stores one checkpoint', async () => {
     const epochs = 4;
-    const res = await api.gql(`mutation { startTraining(input: { datasetId: "${datasetId}", method: MC_DROPOUT, preset: "tiny", epochs: ${epochs}, seed: 3, dropoutRate: 0.3 }) { id } }`);
+    const res = await api.gql(
+      `mutation { startTraining(input: { datasetId: "${datasetId}", method: MC_DROPOUT, preset: "tiny", epochs: ${epochs}, seed: 3, dropoutRate: 0.3 }) { id } }`,
+    );
     expect(res.body.errors).toBeUndefined();
     trainingRunId = res.body.data.startTraining.id;
     const stateFile = path.join(dataDir, 'work', trainingRunId, 'member-0', 'last', 'state.json');
     const readState = () => {
       try {
-        return JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { epoch: number; history: Array<{ epoch: number; loss: number; valNll: number; seconds: number }> };
+        return JSON.parse(fs.readFileSync(stateFile, 'utf8')) as {
+          epoch: number;
+          history: Array<{ epoch: number; loss: number; valNll: number; seconds: number }>;
+        };
       } catch {
         return undefined;
       }
     };
-    await until("a finished epoch", async () => (readState()?.epoch ?? 0) >= 1, 180000);
+    await until('a finished epoch', async () => (readState()?.epoch ?? 0) >= 1, 180000);
     workers[0].child.kill('SIGKILL');
     await workers[0].exited;
     const atKill = readState()!;
@@ -128,7 +155,9 @@ describe('worker faults', () => {
   }
 
   async function startEvaluation(samples: number, shardSize: number) {
-    const res = await api.gql(`mutation { startEvaluation(input: { trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", split: TEST, samples: ${samples}, seed: 4, shardSize: ${shardSize} }) { id } }`);
+    const res = await api.gql(
+      `mutation { startEvaluation(input: { trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", split: TEST, samples: ${samples}, seed: 4, shardSize: ${shardSize} }) { id } }`,
+    );
     expect(res.body.errors).toBeUndefined();
     const runId = res.body.data.startEvaluation.id as string;
     const evaluation = await until('the evaluation row', () => store.evaluation.findUnique({ where: { runId } }));
@@ -143,8 +172,12 @@ describe('worker faults', () => {
     expect(await store.structureMetric.count({ where: { evaluationId } })).toBe(3 * total);
     expect(await store.imageMetric.count({ where: { evaluationId } })).toBe(total);
     expect(await shardIntegrity(evaluationId, shards)).toBe(shards.size);
-    const stored = await store.auditEvent.findMany({ where: { action: 'evaluation.shard.stored', entityId: evaluationId } });
-    expect(stored.map((e) => JSON.parse(e.details).shard).sort((a: number, b: number) => a - b)).toEqual([...shards.keys()].sort((a, b) => a - b));
+    const stored = await store.auditEvent.findMany({
+      where: { action: 'evaluation.shard.stored', entityId: evaluationId },
+    });
+    expect(stored.map((e) => JSON.parse(e.details).shard).sort((a: number, b: number) => a - b)).toEqual(
+      [...shards.keys()].sort((a, b) => a - b),
+    );
     expect((await verifyAuditChain(store)).ok).toBe(true);
   }
 
@@ -169,7 +202,9 @@ describe('worker faults', () => {
     const { runId, evaluationId, shards } = await startEvaluation(8, 500);
     // One shard of every test slice: wait until the worker holds it, then freeze the worker.
     await until('the shard to be active', async () => {
-      const [row] = await store.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'evaluate-shard' AND state = 'active' AND data->>'runId' = ${runId}`;
+      const [row] = await store.$queryRaw<
+        Array<{ n: number }>
+      >`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'evaluate-shard' AND state = 'active' AND data->>'runId' = ${runId}`;
       return row.n > 0;
     });
     hung.child.kill('SIGSTOP');
@@ -177,7 +212,9 @@ describe('worker faults', () => {
     const second = await worker();
     expect((await waitForRun(api.gql, runId, 240000)).status).toBe('SUCCEEDED');
     expect(Date.now() - stoppedAt).toBeGreaterThan(9000); // the heartbeat had to go stale first
-    const [job] = await store.$queryRaw<Array<{ retry_count: number; state: string }>>`SELECT retry_count, state::text FROM pgboss.job WHERE name = 'evaluate-shard' AND data->>'runId' = ${runId}`;
+    const [job] = await store.$queryRaw<
+      Array<{ retry_count: number; state: string }>
+    >`SELECT retry_count, state::text FROM pgboss.job WHERE name = 'evaluate-shard' AND data->>'runId' = ${runId}`;
     expect(job).toMatchObject({ state: 'completed' });
     expect(job.retry_count).toBeGreaterThanOrEqual(1);
     await noDoubles(evaluationId, shards);

@@ -24,7 +24,12 @@ const HERE = __dirname;
 const FILES = path.join(HERE, 'files');
 const GRAPHQL = path.join(HERE, 'graphql');
 
-interface FileEntry { path: string; reader: 'nifti' | 'npy'; code: string; note: string }
+interface FileEntry {
+  path: string;
+  reader: 'nifti' | 'npy';
+  code: string;
+  note: string;
+}
 interface FolderEntry {
   layout: 'ACDC' | 'NIFTI_PAIRS';
   /** The folder asked for, relative to the entry's own folder in the import root. */
@@ -55,15 +60,35 @@ interface GraphqlEntry {
   note: string;
 }
 
-const fileEntries = Object.entries(JSON.parse(fs.readFileSync(path.join(FILES, 'expected.json'), 'utf8')) as Record<string, FileEntry>);
-const folderEntries = fs.readdirSync(path.join(FILES, 'folders')).filter((f) => f.endsWith('.json')).sort()
-  .map((f) => [f.replace(/\.json$/, ''), JSON.parse(fs.readFileSync(path.join(FILES, 'folders', f), 'utf8')) as FolderEntry] as const);
-const graphqlEntries: GraphqlEntry[] = fs.readdirSync(GRAPHQL).filter((f) => f.endsWith('.graphql')).sort().map((f) => {
-  const name = f.replace(/\.graphql$/, '');
-  const text = fs.readFileSync(path.join(GRAPHQL, `${name}.json`), 'utf8');
-  const meta = JSON.parse(text) as Omit<GraphqlEntry, 'name' | 'document' | 'rawVariables'>;
-  return { name, document: fs.readFileSync(path.join(GRAPHQL, f), 'utf8'), ...meta, rawVariables: rawMember(text, 'variables') ?? '{}' };
-});
+const fileEntries = Object.entries(
+  JSON.parse(fs.readFileSync(path.join(FILES, 'expected.json'), 'utf8')) as Record<string, FileEntry>,
+);
+const folderEntries = fs
+  .readdirSync(path.join(FILES, 'folders'))
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map(
+    (f) =>
+      [
+        f.replace(/\.json$/, ''),
+        JSON.parse(fs.readFileSync(path.join(FILES, 'folders', f), 'utf8')) as FolderEntry,
+      ] as const,
+  );
+const graphqlEntries: GraphqlEntry[] = fs
+  .readdirSync(GRAPHQL)
+  .filter((f) => f.endsWith('.graphql'))
+  .sort()
+  .map((f) => {
+    const name = f.replace(/\.graphql$/, '');
+    const text = fs.readFileSync(path.join(GRAPHQL, `${name}.json`), 'utf8');
+    const meta = JSON.parse(text) as Omit<GraphqlEntry, 'name' | 'document' | 'rawVariables'>;
+    return {
+      name,
+      document: fs.readFileSync(path.join(GRAPHQL, f), 'utf8'),
+      ...meta,
+      rawVariables: rawMember(text, 'variables') ?? '{}',
+    };
+  });
 
 /**
  * The source text of a top-level member of a JSON object, so variables are sent as written
@@ -76,7 +101,8 @@ function rawMember(json: string, key: string): string | null {
     const c = json[i];
     if (c === '"') {
       const end = stringEnd(json, i);
-      if (depth === 1 && start < 0 && json.slice(i + 1, end) === key && /^\s*:/.test(json.slice(end + 1))) start = json.indexOf(':', end) + 1;
+      if (depth === 1 && start < 0 && json.slice(i + 1, end) === key && /^\s*:/.test(json.slice(end + 1)))
+        start = json.indexOf(':', end) + 1;
       i = end;
     } else if (c === '{' || c === '[') depth++;
     else if (c === '}' || c === ']') {
@@ -114,7 +140,8 @@ function materialise(base: string, tree: Record<string, string>, outside: string
     const arg = rest.join(':');
     if (kind === 'text') fs.writeFileSync(target, arg);
     else if (kind === 'file') fs.copyFileSync(path.join(FILES, arg), target);
-    else if (kind === 'link') fs.symlinkSync(arg.startsWith('OUTSIDE/') ? path.join(outside, arg.slice('OUTSIDE/'.length)) : arg, target);
+    else if (kind === 'link')
+      fs.symlinkSync(arg.startsWith('OUTSIDE/') ? path.join(outside, arg.slice('OUTSIDE/'.length)) : arg, target);
     else if (kind === 'fifo') execFileSync('mkfifo', [target]);
     else throw new Error(`unknown tree entry ${rel}: ${value}`);
   }
@@ -131,7 +158,11 @@ describe('hostile files: a typed error from the reader', () => {
 describe('hostile folders and GraphQL documents against the platform', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-hostile-root-'));
   const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-hostile-outside-'));
-  const fixture = usePlatform('all', { CARDIAC_UQ_IMPORT_ROOT: root, CARDIAC_UQ_DATA_DIR: path.join(root, '.data'), CARDIAC_UQ_BACKEND: 'cpu' });
+  const fixture = usePlatform('all', {
+    CARDIAC_UQ_IMPORT_ROOT: root,
+    CARDIAC_UQ_DATA_DIR: path.join(root, '.data'),
+    CARDIAC_UQ_BACKEND: 'cpu',
+  });
   const keys: Partial<Record<GraphqlEntry['role'], string>> = {};
 
   beforeAll(() => {
@@ -146,9 +177,14 @@ describe('hostile folders and GraphQL documents against the platform', () => {
 
   /** Rows in every table of the store. */
   async function rowCounts(): Promise<Record<string, number>> {
-    const tables = await fixture.store.$queryRaw<Array<{ t: string }>>`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`;
+    const tables = await fixture.store.$queryRaw<
+      Array<{ t: string }>
+    >`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY 1`;
     const out: Record<string, number> = {};
-    for (const { t } of tables) out[t] = Number((await fixture.store.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "${t}"`))[0].n);
+    for (const { t } of tables)
+      out[t] = Number(
+        (await fixture.store.$queryRawUnsafe<Array<{ n: bigint }>>(`SELECT count(*) AS n FROM "${t}"`))[0].n,
+      );
     // Failed authentications are audited once a minute per address (src/server/auth-failures.ts):
     // that aggregate lands whenever its window ends, whichever entry runs then.
     const aggregates = await fixture.store.auditEvent.count({ where: { action: 'auth.failed' } });
@@ -183,11 +219,14 @@ describe('hostile folders and GraphQL documents against the platform', () => {
 
     test(`importDataset answers ${entry.graphql}; no dataset, subject or slice is stored`, async () => {
       const before = await rowCounts();
-      const res = await post('mutation($p: String!, $n: String!, $l: ImportLayout!) { importDataset(input: { name: $n, path: $p, layout: $l }) { id } }', {
-        p: path.join(name, entry.import ?? '.'),
-        n: `hostile-${name}`,
-        l: entry.layout,
-      });
+      const res = await post(
+        'mutation($p: String!, $n: String!, $l: ImportLayout!) { importDataset(input: { name: $n, path: $p, layout: $l }) { id } }',
+        {
+          p: path.join(name, entry.import ?? '.'),
+          n: `hostile-${name}`,
+          l: entry.layout,
+        },
+      );
       if (entry.graphql === 'BAD_USER_INPUT') {
         expect(res.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
         expect(await rowCounts()).toEqual(before);
@@ -198,17 +237,27 @@ describe('hostile folders and GraphQL documents against the platform', () => {
       expect(run.status).toBe('FAILED');
       expect(run.datasetId).toBeNull();
       const after = await rowCounts();
-      for (const table of ['Dataset', 'Subject', 'Slice']) expect([table, after[table]]).toEqual([table, before[table]]);
+      for (const table of ['Dataset', 'Subject', 'Slice'])
+        expect([table, after[table]]).toEqual([table, before[table]]);
     });
   });
 
   // Keyless ("open") documents first: once a key exists the server requires one.
-  const ordered = [...graphqlEntries.filter((e) => e.role === 'open'), ...graphqlEntries.filter((e) => e.role !== 'open')];
+  const ordered = [
+    ...graphqlEntries.filter((e) => e.role === 'open'),
+    ...graphqlEntries.filter((e) => e.role !== 'open'),
+  ];
 
   test.each(ordered.map((e) => [e.name, e] as const))('GraphQL %s', async (_name, entry) => {
     if (entry.role !== 'open' && !keys.admin) {
       for (const role of ['analyst', 'operator', 'admin'] as const) {
-        keys[role] = (await createApiKey(fixture.store, { name: `hostile-${role}`, role: role.toUpperCase() as 'ANALYST', actor: 'corpus' })).key;
+        keys[role] = (
+          await createApiKey(fixture.store, {
+            name: `hostile-${role}`,
+            role: role.toUpperCase() as 'ANALYST',
+            actor: 'corpus',
+          })
+        ).key;
       }
       // The auth gate caches "no keys" briefly: wait until a keyless request is refused.
       await waitUntil(async () => (await post('{ __typename }')).status === 401, 15000);

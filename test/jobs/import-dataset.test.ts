@@ -44,25 +44,43 @@ describe('importDataset', () => {
   });
 
   test('an ACDC folder is stored slice for slice', async () => {
-    const res = await api.gql('mutation { importDataset(input: { name: "acdc-like", path: "acdc", layout: ACDC }) { id } }');
+    const res = await api.gql(
+      'mutation { importDataset(input: { name: "acdc-like", path: "acdc", layout: ACDC }) { id } }',
+    );
     expect(res.body.errors).toBeUndefined();
     const run = await waitForRun(api.gql, res.body.data.importDataset.id);
     expect(run.status).toBe('SUCCEEDED');
     const expected = readAcdcFolder(path.join(root, 'acdc'));
-    const dataset = await store.dataset.findUniqueOrThrow({ where: { id: run.datasetId }, include: { subjects: { include: { slices: true } } } });
+    const dataset = await store.dataset.findUniqueOrThrow({
+      where: { id: run.datasetId },
+      include: { subjects: { include: { slices: true } } },
+    });
     expect(dataset.source).toBe('ACDC');
     expect(dataset.subjects.map((s) => s.externalId).sort()).toEqual(expected.map((s) => s.id).sort());
     const slices = dataset.subjects.flatMap((s) => s.slices);
     expect(slices).toHaveLength(expected.reduce((n, s) => n + s.slices.length, 0));
     const first = expected[0].slices[0];
-    const stored = dataset.subjects.find((s) => s.externalId === expected[0].id)!.slices.find((s) => s.phase === first.phase && s.sliceIndex === first.sliceIndex)!;
+    const stored = dataset.subjects
+      .find((s) => s.externalId === expected[0].id)!
+      .slices.find((s) => s.phase === first.phase && s.sliceIndex === first.sliceIndex)!;
     expect(Buffer.from(stored.label).equals(Buffer.from(first.label))).toBe(true);
   });
 
   test('paths outside the import root are refused before anything is queued', async () => {
     const before = await store.run.count();
-    for (const p of ['../', '../../etc', outside, path.join(outside, 'secret'), 'link-out', 'nope', 'acdc/patient001/Info.cfg']) {
-      const res = await api.gql('mutation($p: String!) { importDataset(input: { name: "x", path: $p, layout: ACDC }) { id } }', { p });
+    for (const p of [
+      '../',
+      '../../etc',
+      outside,
+      path.join(outside, 'secret'),
+      'link-out',
+      'nope',
+      'acdc/patient001/Info.cfg',
+    ]) {
+      const res = await api.gql(
+        'mutation($p: String!) { importDataset(input: { name: "x", path: $p, layout: ACDC }) { id } }',
+        { p },
+      );
       expect([p, res.body.errors?.[0].extensions?.code]).toEqual([p, 'BAD_USER_INPUT']);
     }
     expect(await store.run.count()).toBe(before);
@@ -70,7 +88,9 @@ describe('importDataset', () => {
 
   test('a broken file fails the run at once with a clear message and stores nothing', async () => {
     const datasets = await store.dataset.count();
-    const res = await api.gql('mutation { importDataset(input: { name: "broken", path: "broken", layout: ACDC }) { id } }');
+    const res = await api.gql(
+      'mutation { importDataset(input: { name: "broken", path: "broken", layout: ACDC }) { id } }',
+    );
     const run = await waitForRun(api.gql, res.body.data.importDataset.id);
     expect(run.status).toBe('FAILED');
     expect(run.error).toMatch(/gzip|truncated|corrupt/i);

@@ -43,19 +43,30 @@ describe('createPhantomDataset', () => {
     const expected = generatePhantomDataset({ site: 'A', subjects: 3, seed: 7 });
     const dataset = await store.dataset.findUniqueOrThrow({
       where: { id: done.datasetId },
-      include: { subjects: { orderBy: { externalId: 'asc' }, include: { slices: { orderBy: [{ phase: 'asc' }, { sliceIndex: 'asc' }] } } } },
+      include: {
+        subjects: {
+          orderBy: { externalId: 'asc' },
+          include: { slices: { orderBy: [{ phase: 'asc' }, { sliceIndex: 'asc' }] } },
+        },
+      },
     });
     expect(dataset).toMatchObject({ name: 'siteA-small', source: 'PHANTOM', site: 'A', createdByRunId: run.id });
-    expect(dataset.subjects.map((s) => [s.externalId, s.split, s.group])).toEqual(expected.map((s) => [s.id, s.split, s.group]));
+    expect(dataset.subjects.map((s) => [s.externalId, s.split, s.group])).toEqual(
+      expected.map((s) => [s.id, s.split, s.group]),
+    );
     const first = expected[0].slices[0];
-    const stored = dataset.subjects[0].slices.find((s) => s.phase === first.phase && s.sliceIndex === first.sliceIndex)!;
+    const stored = dataset.subjects[0].slices.find(
+      (s) => s.phase === first.phase && s.sliceIndex === first.sliceIndex,
+    )!;
     expect([stored.rows, stored.cols]).toEqual([first.rows, first.cols]);
     // Prisma writes doubles with 16 significant digits: equal to 1e-15 relative, not bit for bit.
     expect(stored.spacingXMm).toBeCloseTo(first.spacingMm[0], 12);
     expect(stored.spacingYMm).toBeCloseTo(first.spacingMm[1], 12);
     expect(Buffer.from(stored.label).equals(Buffer.from(first.label))).toBe(true);
     expect(new Float32Array(new Uint8Array(stored.image).buffer)).toEqual(first.image);
-    expect(dataset.subjects.reduce((n, s) => n + s.slices.length, 0)).toBe(expected.reduce((n, s) => n + s.slices.length, 0));
+    expect(dataset.subjects.reduce((n, s) => n + s.slices.length, 0)).toBe(
+      expected.reduce((n, s) => n + s.slices.length, 0),
+    );
 
     const events = await store.auditEvent.findMany({ orderBy: { seq: 'asc' } });
     expect(events.map((e) => e.action)).toEqual(['run.created', 'dataset.created']);
@@ -64,7 +75,9 @@ describe('createPhantomDataset', () => {
   });
 
   test('`cardiac-uq runs follow` shows a run to its end; `runs list` lists it', async () => {
-    const res = await api.gql('mutation { createPhantomDataset(input: { name: "followed", site: "B", subjects: 2, seed: 1 }) { id } }');
+    const res = await api.gql(
+      'mutation { createPhantomDataset(input: { name: "followed", site: "B", subjects: 2, seed: 1 }) { id } }',
+    );
     const id = res.body.data.createPhantomDataset.id;
     const follow = spawnCli(['runs', 'follow', id, '--url', api.graphqlUrl, '--interval', '0.2'], {});
     expect(await follow.exited).toBe(0);

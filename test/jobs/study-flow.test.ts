@@ -12,7 +12,11 @@ import { createStore } from '../../src/db/client';
 import type { Store } from '../../src/db/client';
 import { STRUCTURES, NUM_CLASSES } from '../../src/engine/data/types';
 import { evaluateSlice } from '../../src/engine/metrics/slice-evaluation';
-import { mergeReliabilityHistograms, emptyReliabilityHistogram, expectedCalibrationError } from '../../src/engine/metrics/calibration';
+import {
+  mergeReliabilityHistograms,
+  emptyReliabilityHistogram,
+  expectedCalibrationError,
+} from '../../src/engine/metrics/calibration';
 import { qcCurve, randomReviewBaseline, slicePositionBaseline } from '../../src/engine/metrics/qc-curve';
 import { spearman } from '../../src/engine/metrics/spearman';
 import { sampleProbabilities } from '../../src/engine/inference/sampling';
@@ -42,12 +46,18 @@ describe('study flow through GraphQL (tiny preset)', () => {
     store = createStore(db.url);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-flow-'));
     api = await startTestPlatform(db.url, 'all', { CARDIAC_UQ_DATA_DIR: dataDir, CARDIAC_UQ_BACKEND: 'wasm' });
-    const ds = await api.gql('mutation { createPhantomDataset(input: { name: "flow-A", site: "A", subjects: 6, seed: 11 }) { id } }');
+    const ds = await api.gql(
+      'mutation { createPhantomDataset(input: { name: "flow-A", site: "A", subjects: 6, seed: 11 }) { id } }',
+    );
     datasetId = (await waitForRun(api.gql, ds.body.data.createPhantomDataset.id)).datasetId;
-    const tr = await api.gql(`mutation { startTraining(input: { datasetId: "${datasetId}", method: MC_DROPOUT, preset: "tiny", epochs: 2, seed: 2, dropoutRate: 0.3 }) { id } }`);
+    const tr = await api.gql(
+      `mutation { startTraining(input: { datasetId: "${datasetId}", method: MC_DROPOUT, preset: "tiny", epochs: 2, seed: 2, dropoutRate: 0.3 }) { id } }`,
+    );
     trainingRunId = tr.body.data.startTraining.id;
     expect((await waitForRun(api.gql, trainingRunId, 180000)).status).toBe('SUCCEEDED');
-    const ev = await api.gql(`mutation { startEvaluation(input: { trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", split: TEST, samples: 5, seed: 9, shardSize: 7 }) { id } }`);
+    const ev = await api.gql(
+      `mutation { startEvaluation(input: { trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", split: TEST, samples: 5, seed: 9, shardSize: 7 }) { id } }`,
+    );
     expect(ev.body.errors).toBeUndefined();
     const evalRun = await waitForRun(api.gql, ev.body.data.startEvaluation.id, 180000);
     expect(evalRun).toMatchObject({ status: 'SUCCEEDED', backend: 'wasm' });
@@ -69,7 +79,10 @@ describe('study flow through GraphQL (tiny preset)', () => {
     const engine = slices.map((slice) => {
       const samples = sampleProbabilities(model, slice, 5, { seed: 9 });
       const [T, rows, cols] = samples.shape;
-      return { slice, result: evaluateSlice(samples.data, { T, rows, cols, C: NUM_CLASSES }, slice.label, slice.spacingMm) };
+      return {
+        slice,
+        result: evaluateSlice(samples.data, { T, rows, cols, C: NUM_CLASSES }, slice.label, slice.spacingMm),
+      };
     });
     disposeCheckpoint(model);
 
@@ -100,14 +113,20 @@ describe('study flow through GraphQL (tiny preset)', () => {
       expect(s.diceWithin).toBeCloseTo(mean(rows.map((r) => r.diceWithin)), 9);
     }
 
-    const histogram = engine.reduce((h, x) => mergeReliabilityHistograms(h, x.result.histogram), emptyReliabilityHistogram(15));
+    const histogram = engine.reduce(
+      (h, x) => mergeReliabilityHistograms(h, x.result.histogram),
+      emptyReliabilityHistogram(15),
+    );
     expect(e.calibration.ece).toBeCloseTo(expectedCalibrationError(histogram)!, 9);
     expect(e.calibration.nll).toBeCloseTo(mean(engine.map((x) => x.result.nll)), 9);
     expect(e.calibration.brier).toBeCloseTo(mean(engine.map((x) => x.result.brier)), 9);
     expect(e.calibration.points.map((p: { count: number }) => p.count)).toEqual(histogram.count);
 
     const lvPoor = engine.map((x) => x.result.structures.LV.poor);
-    const lv = qcCurve(engine.map((x) => x.result.entropy), lvPoor);
+    const lv = qcCurve(
+      engine.map((x) => x.result.entropy),
+      lvPoor,
+    );
     expect(e.lv.n).toBe(lv.n);
     expect(e.lv.poor).toBe(lv.poor);
     expect(e.lv.auc).toBeCloseTo(lv.auc, 9);
@@ -115,14 +134,26 @@ describe('study flow through GraphQL (tiny preset)', () => {
     expect(e.lv.points[0].remaining).toBeCloseTo(lv.poor / lv.n, 12);
     expect(e.lv.points[e.lv.points.length - 1]).toEqual({ flagged: 1, remaining: 0 });
 
-    const rv = qcCurve(engine.map((x) => x.result.structures.RV.assdWithinMm ?? Infinity), engine.map((x) => x.result.structures.RV.poor));
+    const rv = qcCurve(
+      engine.map((x) => x.result.structures.RV.assdWithinMm ?? Infinity),
+      engine.map((x) => x.result.structures.RV.poor),
+    );
     expect(e.rv.auc).toBeCloseTo(rv.auc, 9);
     expect(e.baselines.random.auc).toBeCloseTo(randomReviewBaseline(lv.n, lv.poor).auc, 12);
-    const position = slicePositionBaseline(engine.map((x) => x.slice.sliceIndex), engine.map((x) => x.slice.sliceCount), lvPoor);
+    const position = slicePositionBaseline(
+      engine.map((x) => x.slice.sliceIndex),
+      engine.map((x) => x.slice.sliceCount),
+      lvPoor,
+    );
     expect(e.baselines.slicePosition.auc).toBeCloseTo(position.auc, 12);
 
-    const mi = e.correlations.find((c: { measure: string; structure: string }) => c.measure === 'MI' && c.structure === 'MYO');
-    const expected = spearman(engine.map((x) => x.result.mi), engine.map((x) => x.result.structures.MYO.assdMm));
+    const mi = e.correlations.find(
+      (c: { measure: string; structure: string }) => c.measure === 'MI' && c.structure === 'MYO',
+    );
+    const expected = spearman(
+      engine.map((x) => x.result.mi),
+      engine.map((x) => x.result.structures.MYO.assdMm),
+    );
     expect(mi.n).toBe(expected.n);
     if (expected.rho === null) expect(mi.spearman).toBeNull();
     else expect(mi.spearman).toBeCloseTo(expected.rho, 9);
@@ -162,7 +193,8 @@ describe('study flow through GraphQL (tiny preset)', () => {
     expect(version).toBe(require('../../package.json').version);
     expect(build).toMatch(/^[0-9a-f]{12}(\.dirty)?$/);
     expect(() => execFileSync('git', ['cat-file', '-e', `${build.slice(0, 12)}^{commit}`])).not.toThrow();
-    for (const png of [p.labelPng, p.entropyPng, p.miPng, p.slice.image, p.slice.gt]) expect(png).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
+    for (const png of [p.labelPng, p.entropyPng, p.miPng, p.slice.image, p.slice.gt])
+      expect(png).toMatch(/^data:image\/png;base64,iVBORw0KGgo/);
     expect(p.metrics.map((m: { structure: string }) => m.structure).sort()).toEqual(['LV', 'MYO', 'RV']);
     expect((await verifyAuditChain(store)).ok).toBe(true);
   });
@@ -173,15 +205,25 @@ describe('study flow through GraphQL (tiny preset)', () => {
       [`{ trainingRunId: "${datasetId}", datasetId: "${datasetId}" }`, 'NOT_FOUND'],
       [`{ trainingRunId: "${trainingRunId}", datasetId: "${trainingRunId}" }`, 'NOT_FOUND'],
       [`{ trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", samples: 1 }`, 'BAD_USER_INPUT'],
-      [`{ trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", distortion: { kind: NOISE, level: 7 } }`, 'BAD_USER_INPUT'],
-      [`{ trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", distortion: { kind: BLUR, level: 0 } }`, 'BAD_USER_INPUT'],
+      [
+        `{ trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", distortion: { kind: NOISE, level: 7 } }`,
+        'BAD_USER_INPUT',
+      ],
+      [
+        `{ trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", distortion: { kind: BLUR, level: 0 } }`,
+        'BAD_USER_INPUT',
+      ],
     ];
     for (const [input, code] of cases) {
       const r = await api.gql(`mutation { startEvaluation(input: ${input}) { id } }`);
       expect([input, r.body.errors?.[0].extensions?.code]).toEqual([input, code]);
     }
-    const unfinished = await store.run.create({ data: { kind: 'TRAIN', method: 'PLAIN', config: {}, codeVersion: 'x', createdBy: 'x', status: 'RUNNING' } });
-    const r = await api.gql(`mutation { startEvaluation(input: { trainingRunId: "${unfinished.id}", datasetId: "${datasetId}" }) { id } }`);
+    const unfinished = await store.run.create({
+      data: { kind: 'TRAIN', method: 'PLAIN', config: {}, codeVersion: 'x', createdBy: 'x', status: 'RUNNING' },
+    });
+    const r = await api.gql(
+      `mutation { startEvaluation(input: { trainingRunId: "${unfinished.id}", datasetId: "${datasetId}" }) { id } }`,
+    );
     expect(r.body.errors?.[0].message).toMatch(/RUNNING, not SUCCEEDED/);
     expect(await store.run.count()).toBe(runsBefore + 1);
   });

@@ -27,7 +27,9 @@ describe('startTraining', () => {
     store = createStore(db.url);
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-train-'));
     api = await startTestPlatform(db.url, 'all', { CARDIAC_UQ_DATA_DIR: dataDir, CARDIAC_UQ_BACKEND: 'wasm' });
-    const res = await api.gql('mutation { createPhantomDataset(input: { name: "train-A", site: "A", subjects: 4, seed: 3 }) { id } }');
+    const res = await api.gql(
+      'mutation { createPhantomDataset(input: { name: "train-A", site: "A", subjects: 4, seed: 3 }) { id } }',
+    );
     datasetId = (await waitForRun(api.gql, res.body.data.createPhantomDataset.id)).datasetId;
   });
   afterAll(async () => {
@@ -38,10 +40,18 @@ describe('startTraining', () => {
   });
 
   test('an MC Dropout tiny run trains on wasm and stores a verifiable checkpoint', async () => {
-    const res = await api.gql(`mutation { startTraining(input: { datasetId: "${datasetId}", method: MC_DROPOUT, preset: "tiny", epochs: 2, seed: 5, dropoutRate: 0.3 }) { id status method config } }`);
+    const res = await api.gql(
+      `mutation { startTraining(input: { datasetId: "${datasetId}", method: MC_DROPOUT, preset: "tiny", epochs: 2, seed: 5, dropoutRate: 0.3 }) { id status method config } }`,
+    );
     expect(res.body.errors).toBeUndefined();
     const run = res.body.data.startTraining;
-    expect(run.config).toMatchObject({ method: 'mcd', preset: 'tiny', epochs: 2, seed: 5, dropout: { rate: 0.3, layers: 'middle' } });
+    expect(run.config).toMatchObject({
+      method: 'mcd',
+      preset: 'tiny',
+      epochs: 2,
+      seed: 5,
+      dropout: { rate: 0.3, layers: 'middle' },
+    });
     const done = await waitForRun(api.gql, run.id, 180000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', backend: 'wasm', error: null });
 

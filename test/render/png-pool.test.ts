@@ -7,7 +7,8 @@ import { PNG } from 'pngjs';
 import { closePngPool, heatPng, labelPng } from '../../src/render/png';
 import { heatPng as heatPngHere } from '../../src/render/png-encode';
 
-const decode = (dataUrl: string) => PNG.sync.read(Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64'));
+const decode = (dataUrl: string) =>
+  PNG.sync.read(Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64'));
 
 afterAll(() => closePngPool());
 

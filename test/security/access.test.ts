@@ -23,7 +23,11 @@ async function post(url: string, query: string, key?: string, variables: Record<
     body: JSON.stringify({ query, variables }),
   });
   const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+  return {
+    status: response.status,
+    text,
+    body: JSON.parse(text) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> },
+  };
 }
 
 /**
@@ -50,7 +54,8 @@ test('secretOf takes the whole secret after the prefix, underscores included', (
   expect(() => secretOf('cuq_0123abcd_short')).toThrow(/not an API key/);
 });
 
-const PHANTOM = (name: string) => `mutation { createPhantomDataset(input: { name: "${name}", site: "A", subjects: 4, seed: 1 }) { id createdBy } }`;
+const PHANTOM = (name: string) =>
+  `mutation { createPhantomDataset(input: { name: "${name}", site: "A", subjects: 4, seed: 1 }) { id createdBy } }`;
 
 describe('API keys and roles', () => {
   let db: Awaited<ReturnType<typeof createDatabase>>;
@@ -72,8 +77,15 @@ describe('API keys and roles', () => {
   });
 
   test('without keys: a public address is refused at start, loopback callers are admin', async () => {
-    const config = loadConfig({ ...process.env, DATABASE_URL: db.url, CARDIAC_UQ_PORT: '0', CARDIAC_UQ_HOST: '0.0.0.0' });
-    await expect(startPlatform(config, 'api', () => {})).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without API keys/);
+    const config = loadConfig({
+      ...process.env,
+      DATABASE_URL: db.url,
+      CARDIAC_UQ_PORT: '0',
+      CARDIAC_UQ_HOST: '0.0.0.0',
+    });
+    await expect(startPlatform(config, 'api', () => {})).rejects.toThrow(
+      /refusing to listen on 0\.0\.0\.0 without API keys/,
+    );
 
     const res = await post(api.graphqlUrl, PHANTOM('open-mode'));
     expect(res.body.errors).toBeUndefined();
@@ -98,20 +110,32 @@ describe('API keys and roles', () => {
       expect(res.body.errors?.[0].message).toBe('invalid or revoked API key');
       expect(res.text).not.toContain(key);
     }
-    const malformed = await fetch(api.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${keys.ADMIN}` }, body: '{"query":"{ __typename }"}' });
+    const malformed = await fetch(api.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${keys.ADMIN}` },
+      body: '{"query":"{ __typename }"}',
+    });
     expect(malformed.status).toBe(401);
     expect(await malformed.text()).not.toContain(keys.ADMIN);
   });
 
   test('analyst reads, cannot write; nothing is written', async () => {
-    const read = await post(api.graphqlUrl, '{ runs(first: 5) { totalCount } auditLog(first: 1) { totalCount } }', keys.ANALYST);
+    const read = await post(
+      api.graphqlUrl,
+      '{ runs(first: 5) { totalCount } auditLog(first: 1) { totalCount } }',
+      keys.ANALYST,
+    );
     expect(read.body.errors).toBeUndefined();
     const runsBefore = await store.run.count();
     const auditBefore = await store.auditEvent.count();
     const write = await post(api.graphqlUrl, PHANTOM('by-analyst'), keys.ANALYST);
     expect(write.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(write.body.errors?.[0].message).toMatch(/operator role/);
-    const cancel = await post(api.graphqlUrl, 'mutation { cancelRun(id: "00000000-0000-0000-0000-000000000000") { id } }', keys.ANALYST);
+    const cancel = await post(
+      api.graphqlUrl,
+      'mutation { cancelRun(id: "00000000-0000-0000-0000-000000000000") { id } }',
+      keys.ANALYST,
+    );
     expect(cancel.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(await store.run.count()).toBe(runsBefore);
     expect(await store.auditEvent.count()).toBe(auditBefore);
@@ -119,7 +143,7 @@ describe('API keys and roles', () => {
     expect(listKeys.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
   });
 
-  test('operator starts work recorded under the key\'s name; admin lists keys without secrets', async () => {
+  test("operator starts work recorded under the key's name; admin lists keys without secrets", async () => {
     const res = await post(api.graphqlUrl, PHANTOM('by-operator'), keys.OPERATOR);
     expect(res.body.errors).toBeUndefined();
     const run = res.body.data.createPhantomDataset;
@@ -127,9 +151,15 @@ describe('API keys and roles', () => {
     const event = await store.auditEvent.findFirstOrThrow({ where: { entityId: run.id, action: 'run.created' } });
     expect(event.actor).toBe('operator-key');
 
-    expect((await post(api.graphqlUrl, '{ apiKeys { name } }', keys.OPERATOR)).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await post(api.graphqlUrl, '{ apiKeys { name } }', keys.OPERATOR)).body.errors?.[0].extensions?.code).toBe(
+      'FORBIDDEN',
+    );
     const listed = await post(api.graphqlUrl, '{ apiKeys { name prefix role revokedAt } }', keys.ADMIN);
-    expect(listed.body.data.apiKeys.map((k: { name: string }) => k.name).sort()).toEqual(['admin-key', 'analyst-key', 'operator-key']);
+    expect(listed.body.data.apiKeys.map((k: { name: string }) => k.name).sort()).toEqual([
+      'admin-key',
+      'analyst-key',
+      'operator-key',
+    ]);
     for (const key of Object.values(keys)) expectNoSecret(listed.text, key);
     const stored = await store.apiKey.findMany();
     for (const row of stored) for (const key of Object.values(keys)) expectNoSecret(JSON.stringify(row), key);
@@ -140,7 +170,9 @@ describe('API keys and roles', () => {
     await new Promise((resolve) => setTimeout(resolve, 2200));
     const res = await post(api.graphqlUrl, '{ serverInfo { version } }', keys.ANALYST);
     expect(res.status).toBe(401);
-    expect((await store.auditEvent.findFirstOrThrow({ where: { action: 'apikey.revoked' } })).details).toContain('analyst-key');
+    expect((await store.auditEvent.findFirstOrThrow({ where: { action: 'apikey.revoked' } })).details).toContain(
+      'analyst-key',
+    );
   });
 
   test('CLI: keys create prints the key once, list never shows it; serve on 0.0.0.0 needs keys and logs none', async () => {

@@ -61,7 +61,14 @@ describe('failed authentication', () => {
     const url = api!.graphqlUrl;
     const counts: Record<number, number> = {};
     for (let wave = 0; wave < 6; wave++) {
-      const answers = await Promise.all(Array.from({ length: 20 }, () => rawPost(url, QUERY, { key: `cuq_${crypto.randomBytes(4).toString('hex')}_${crypto.randomBytes(32).toString('base64url')}`, from: '127.0.0.3' })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          rawPost(url, QUERY, {
+            key: `cuq_${crypto.randomBytes(4).toString('hex')}_${crypto.randomBytes(32).toString('base64url')}`,
+            from: '127.0.0.3',
+          }),
+        ),
+      );
       for (const { status } of answers) counts[status] = (counts[status] ?? 0) + 1;
     }
     expect(Object.keys(counts).sort()).toEqual(['401', '429']);

@@ -7,7 +7,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { getNamedType, getNullableType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isInterfaceType, isScalarType, isUnionType } from 'graphql';
+import {
+  getNamedType,
+  getNullableType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isInterfaceType,
+  isScalarType,
+  isUnionType,
+} from 'graphql';
 import type { GraphQLField, GraphQLInputType, GraphQLSchema } from 'graphql';
 import { createStore } from '../../src/db/client';
 import type { Store } from '../../src/db/client';
@@ -48,10 +59,26 @@ describe('engine readers: a typed error for every broken file', () => {
 
 describe('the cardiac-uq command: exit 2 and a clear message', () => {
   const cases: Array<[string, string[], RegExp]> = [
-    ['10 GB header', ['metrics', '--pred', bad('huge-dims-10GB.nii.gz'), '--gt', bad('ok-labels.nii.gz')], /2684354560 voxels \(limit/],
-    ['truncated gzip', ['metrics', '--pred', bad('truncated-gzip.nii.gz'), '--gt', bad('ok-labels.nii.gz')], /broken gzip stream/],
-    ['label outside the map', ['metrics', '--pred', bad('ok-labels.nii.gz'), '--gt', bad('label-outside-map.nii.gz')], /value 7 .*not in the label map/],
-    ['mismatched shapes', ['metrics', '--pred', bad('ok-labels.nii.gz'), '--gt', bad('other-shape.nii.gz')], /8×8×2 but ground truth is 8×6×2/],
+    [
+      '10 GB header',
+      ['metrics', '--pred', bad('huge-dims-10GB.nii.gz'), '--gt', bad('ok-labels.nii.gz')],
+      /2684354560 voxels \(limit/,
+    ],
+    [
+      'truncated gzip',
+      ['metrics', '--pred', bad('truncated-gzip.nii.gz'), '--gt', bad('ok-labels.nii.gz')],
+      /broken gzip stream/,
+    ],
+    [
+      'label outside the map',
+      ['metrics', '--pred', bad('ok-labels.nii.gz'), '--gt', bad('label-outside-map.nii.gz')],
+      /value 7 .*not in the label map/,
+    ],
+    [
+      'mismatched shapes',
+      ['metrics', '--pred', bad('ok-labels.nii.gz'), '--gt', bad('other-shape.nii.gz')],
+      /8×8×2 but ground truth is 8×6×2/,
+    ],
     ['NaN probabilities', ['uncertainty', '--samples', bad('nan-samples.npy'), '--spacing', '1,1'], /NaN/],
     ['SQL in a CSV', ['qc', '--scores', bad('scores-sql.csv')], /malformed CSV/],
   ];
@@ -90,7 +117,10 @@ function selectionOf(field: GraphQLField<unknown, unknown>): string {
 
 function hostileOperations(schema: GraphQLSchema, text: string): string[] {
   const ops: string[] = [];
-  for (const [kind, root] of [['query', schema.getQueryType()], ['mutation', schema.getMutationType()]] as const) {
+  for (const [kind, root] of [
+    ['query', schema.getQueryType()],
+    ['mutation', schema.getMutationType()],
+  ] as const) {
     for (const field of Object.values(root?.getFields() ?? {})) {
       if (field.args.length === 0) continue;
       const args = field.args.map((a) => `${a.name}: ${argValue(a.type, text)}`).join(', ');
@@ -98,7 +128,9 @@ function hostileOperations(schema: GraphQLSchema, text: string): string[] {
       // Also with only the required arguments, so optional ones do not mask a required check.
       const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
       if (required.length && required.length < field.args.length) {
-        ops.push(`${kind} { ${field.name}(${required.map((a) => `${a.name}: ${argValue(a.type, text)}`).join(', ')})${selectionOf(field)} }`);
+        ops.push(
+          `${kind} { ${field.name}(${required.map((a) => `${a.name}: ${argValue(a.type, text)}`).join(', ')})${selectionOf(field)} }`,
+        );
       }
     }
   }
@@ -125,7 +157,11 @@ describe('through the API', () => {
     store = createStore(db.url);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-import-root-'));
     outside = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-outside-'));
-    api = await startTestPlatform(db.url, 'all', { CARDIAC_UQ_IMPORT_ROOT: root, CARDIAC_UQ_DATA_DIR: root, CARDIAC_UQ_BACKEND: 'cpu' });
+    api = await startTestPlatform(db.url, 'all', {
+      CARDIAC_UQ_IMPORT_ROOT: root,
+      CARDIAC_UQ_DATA_DIR: root,
+      CARDIAC_UQ_BACKEND: 'cpu',
+    });
   });
 
   afterAll(async () => {
@@ -137,7 +173,13 @@ describe('through the API', () => {
   });
 
   async function counts() {
-    const [runs, datasets, subjects, slices, audit] = await Promise.all([store.run.count(), store.dataset.count(), store.subject.count(), store.slice.count(), store.auditEvent.count()]);
+    const [runs, datasets, subjects, slices, audit] = await Promise.all([
+      store.run.count(),
+      store.dataset.count(),
+      store.subject.count(),
+      store.slice.count(),
+      store.auditEvent.count(),
+    ]);
     return { runs, datasets, subjects, slices, audit };
   }
 
@@ -147,8 +189,14 @@ describe('through the API', () => {
     fs.mkdirSync(patient, { recursive: true });
     fs.writeFileSync(path.join(patient, 'Info.cfg'), 'ED: 1\nES: 12\nGroup: NOR\n');
     for (const frame of ['01', '12']) {
-      fs.copyFileSync(bad(broken?.file === 'image' ? broken.with : 'ok-labels.nii.gz'), path.join(patient, `patient001_frame${frame}.nii.gz`));
-      fs.copyFileSync(bad(broken?.file === 'label' ? broken.with : 'ok-labels.nii.gz'), path.join(patient, `patient001_frame${frame}_gt.nii.gz`));
+      fs.copyFileSync(
+        bad(broken?.file === 'image' ? broken.with : 'ok-labels.nii.gz'),
+        path.join(patient, `patient001_frame${frame}.nii.gz`),
+      );
+      fs.copyFileSync(
+        bad(broken?.file === 'label' ? broken.with : 'ok-labels.nii.gz'),
+        path.join(patient, `patient001_frame${frame}_gt.nii.gz`),
+      );
     }
     return name;
   }
@@ -158,9 +206,25 @@ describe('through the API', () => {
     fs.symlinkSync(outside, path.join(root, 'escape'));
     acdcFolder('inside');
     const before = await counts();
-    const paths = ['..', '../..', '/etc', outside, 'inside/../..', 'inside/../../..', `../${path.basename(outside)}`, 'escape', 'escape/patient001', '%2e%2e', 'inside\u0000/../..', '~'];
+    const paths = [
+      '..',
+      '../..',
+      '/etc',
+      outside,
+      'inside/../..',
+      'inside/../../..',
+      `../${path.basename(outside)}`,
+      'escape',
+      'escape/patient001',
+      '%2e%2e',
+      'inside\u0000/../..',
+      '~',
+    ];
     for (const p of paths) {
-      const res = await api.gql('mutation($p: String!) { importDataset(input: { name: "trav", path: $p, layout: ACDC }) { id } }', { p });
+      const res = await api.gql(
+        'mutation($p: String!) { importDataset(input: { name: "trav", path: $p, layout: ACDC }) { id } }',
+        { p },
+      );
       expect(res.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     }
     expect(await counts()).toEqual(before);
@@ -172,25 +236,37 @@ describe('through the API', () => {
     ['NaN voxels', { file: 'image', with: 'nan-voxels.nii.gz' }, /NaN/],
     ['label outside the map', { file: 'label', with: 'label-outside-map.nii.gz' }, /label value 7/],
     ['mismatched shapes', { file: 'label', with: 'other-shape.nii.gz' }, /differ in shape/],
-  ] as const)('import of a folder with %s: the run fails with the reason, no dataset is written', async (name, broken, message) => {
-    const folder = acdcFolder(`bad-${name.replace(/\W+/g, '-')}`, broken);
-    expect(() => readAcdcFolder(path.join(root, folder))).toThrow(InvalidInputError);
-    const before = await counts();
-    const res = await api.gql('mutation($p: String!, $n: String!) { importDataset(input: { name: $n, path: $p, layout: ACDC }) { id } }', { p: folder, n: folder });
-    expect(res.body.errors).toBeUndefined();
-    const run = await waitForRun(api.gql, res.body.data.importDataset.id, 60000);
-    expect(run.status).toBe('FAILED');
-    expect(run.error).toMatch(message);
-    const after = await counts();
-    expect({ datasets: after.datasets, subjects: after.subjects, slices: after.slices }).toEqual({ datasets: before.datasets, subjects: before.subjects, slices: before.slices });
-  });
+  ] as const)(
+    'import of a folder with %s: the run fails with the reason, no dataset is written',
+    async (name, broken, message) => {
+      const folder = acdcFolder(`bad-${name.replace(/\W+/g, '-')}`, broken);
+      expect(() => readAcdcFolder(path.join(root, folder))).toThrow(InvalidInputError);
+      const before = await counts();
+      const res = await api.gql(
+        'mutation($p: String!, $n: String!) { importDataset(input: { name: $n, path: $p, layout: ACDC }) { id } }',
+        { p: folder, n: folder },
+      );
+      expect(res.body.errors).toBeUndefined();
+      const run = await waitForRun(api.gql, res.body.data.importDataset.id, 60000);
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toMatch(message);
+      const after = await counts();
+      expect({ datasets: after.datasets, subjects: after.subjects, slices: after.slices }).toEqual({
+        datasets: before.datasets,
+        subjects: before.subjects,
+        slices: before.slices,
+      });
+    },
+  );
 
   test('a file too large to read is refused before reading it (sparse 1.2 GB file)', async () => {
     const folder = acdcFolder('huge-file');
     const image = path.join(root, folder, 'patient001', 'patient001_frame01.nii.gz');
     fs.truncateSync(image, 1200 * 2 ** 20); // sparse: no disk, no memory
     expect(() => readAcdcFolder(path.join(root, folder))).toThrow(expect.objectContaining({ code: 'TOO_LARGE' }));
-    const res = await api.gql('mutation { importDataset(input: { name: "huge-file", path: "huge-file", layout: ACDC }) { id } }');
+    const res = await api.gql(
+      'mutation { importDataset(input: { name: "huge-file", path: "huge-file", layout: ACDC }) { id } }',
+    );
     const run = await waitForRun(api.gql, res.body.data.importDataset.id, 60000);
     expect(run).toMatchObject({ status: 'FAILED' });
     expect(run.error).toMatch(/bytes \(limit/);
@@ -207,14 +283,19 @@ describe('through the API', () => {
         operations++;
         expect(res.status).toBeLessThan(500);
         for (const error of res.body.errors ?? []) {
-          expect([op, error.extensions?.code]).toEqual([op, expect.stringMatching(/^(BAD_USER_INPUT|NOT_FOUND|CONFLICT|GRAPHQL_VALIDATION_FAILED)$/)]);
+          expect([op, error.extensions?.code]).toEqual([
+            op,
+            expect.stringMatching(/^(BAD_USER_INPUT|NOT_FOUND|CONFLICT|GRAPHQL_VALIDATION_FAILED)$/),
+          ]);
         }
       }
     }
     expect(operations).toBeGreaterThan(40);
     // Nothing was written (every name is validated), every table is still there.
     expect(await counts()).toEqual(before);
-    const tables = await store.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`;
+    const tables = await store.$queryRaw<
+      Array<{ n: number }>
+    >`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`;
     expect(tables[0].n).toBeGreaterThanOrEqual(14);
   });
 
@@ -224,10 +305,14 @@ describe('through the API', () => {
     const deep = await api.gql(`{ runs(first: 1) { nodes { ${nested} } } }`);
     expect(deep.status).toBe(400);
     expect(deep.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    const aliased = await api.gql(`{ ${Array.from({ length: 500 }, (_, i) => `a${i}: runs(first: 500) { totalCount }`).join(' ')} }`);
+    const aliased = await api.gql(
+      `{ ${Array.from({ length: 500 }, (_, i) => `a${i}: runs(first: 500) { totalCount }`).join(' ')} }`,
+    );
     expect(aliased.status).toBe(400);
     expect(aliased.body.errors?.[0].message).toMatch(/aliases/i);
-    const wide = await api.gql(`fragment F on Run { ${Array.from({ length: 30 }, () => 'id status kind config').join(' ')} } { runs(first: 500) { nodes { ...F ...F ...F } } }`);
+    const wide = await api.gql(
+      `fragment F on Run { ${Array.from({ length: 30 }, () => 'id status kind config').join(' ')} } { runs(first: 500) { nodes { ...F ...F ...F } } }`,
+    );
     expect(wide.status).toBe(400);
     expect(wide.body.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
   });

@@ -16,7 +16,8 @@ import { waitForRun } from '../support/poll';
 
 const server = testServers()[0];
 
-const PHANTOM = 'mutation($n: String!) { createPhantomDataset(input: { name: $n, site: "A", subjects: 2, seed: 1 }) { id } }';
+const PHANTOM =
+  'mutation($n: String!) { createPhantomDataset(input: { name: $n, site: "A", subjects: 2, seed: 1 }) { id } }';
 const IMPORT = 'mutation($n: String!) { importDataset(input: { name: $n, path: "acdc", layout: ACDC }) { id } }';
 
 describe('dataset names under concurrent mutations', () => {
@@ -33,9 +34,17 @@ describe('dataset names under concurrent mutations', () => {
     fs.mkdirSync(patient, { recursive: true });
     fs.writeFileSync(path.join(patient, 'Info.cfg'), 'ED: 1\nES: 12\nGroup: NOR\n');
     for (const frame of ['01', '12']) {
-      for (const suffix of ['', '_gt']) fs.copyFileSync(path.join(BAD_DIR, 'ok-labels.nii.gz'), path.join(patient, `patient001_frame${frame}${suffix}.nii.gz`));
+      for (const suffix of ['', '_gt'])
+        fs.copyFileSync(
+          path.join(BAD_DIR, 'ok-labels.nii.gz'),
+          path.join(patient, `patient001_frame${frame}${suffix}.nii.gz`),
+        );
     }
-    api = await startTestPlatform(db.url, 'all', { CARDIAC_UQ_IMPORT_ROOT: root, CARDIAC_UQ_DATA_DIR: root, CARDIAC_UQ_BACKEND: 'cpu' });
+    api = await startTestPlatform(db.url, 'all', {
+      CARDIAC_UQ_IMPORT_ROOT: root,
+      CARDIAC_UQ_DATA_DIR: root,
+      CARDIAC_UQ_BACKEND: 'cpu',
+    });
   });
 
   afterAll(async () => {
@@ -57,7 +66,7 @@ describe('dataset names under concurrent mutations', () => {
     expect(refused.map((a) => a.body.errors?.[0].extensions?.code)).toEqual(Array(19).fill('CONFLICT'));
     for (const a of refused) expect(a.body.errors?.[0].message).toContain(name);
 
-    const runId = (Object.values(accepted[0].body.data as Record<string, { id: string }>)[0]).id;
+    const runId = Object.values(accepted[0].body.data as Record<string, { id: string }>)[0].id;
     const runs = await store.run.findMany({ where: { kind: 'DATASET' } });
     expect(runs.filter((r) => (r.config as { name?: string }).name === name).map((r) => r.id)).toEqual([runId]);
     expect((await waitForRun(api.gql, runId, 120000)).status).toBe('SUCCEEDED');

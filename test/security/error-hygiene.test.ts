@@ -13,7 +13,11 @@ import { startTestPlatform } from '../support/platform';
 
 const server = testServers()[0];
 
-type Answer = { status: number; text: string; body: { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } };
+type Answer = {
+  status: number;
+  text: string;
+  body: { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+};
 
 async function post(url: string, body: string, key?: string): Promise<Answer> {
   const response = await fetch(url, {
@@ -25,7 +29,8 @@ async function post(url: string, body: string, key?: string): Promise<Answer> {
   return { status: response.status, text, body: JSON.parse(text) };
 }
 
-const gql = (url: string, query: string, variables: Record<string, unknown> = {}, key?: string) => post(url, JSON.stringify({ query, variables }), key);
+const gql = (url: string, query: string, variables: Record<string, unknown> = {}, key?: string) =>
+  post(url, JSON.stringify({ query, variables }), key);
 
 describe('error hygiene', () => {
   let db: Awaited<ReturnType<typeof createDatabase>>;
@@ -47,11 +52,35 @@ describe('error hygiene', () => {
   const INJECTION = "' OR 1=1 --";
 
   test.each([
-    ['a filter field (literal)', `{ runs(filter: { parentRunId: "${INJECTION}" }) { totalCount } }`, {}, 'runs', 'filter.parentRunId'],
-    ['a filter field (variable)', 'query($f: RunFilter) { runs(filter: $f) { totalCount } }', { f: { parentRunId: INJECTION } }, 'runs', 'filter.parentRunId'],
+    [
+      'a filter field (literal)',
+      `{ runs(filter: { parentRunId: "${INJECTION}" }) { totalCount } }`,
+      {},
+      'runs',
+      'filter.parentRunId',
+    ],
+    [
+      'a filter field (variable)',
+      'query($f: RunFilter) { runs(filter: $f) { totalCount } }',
+      { f: { parentRunId: INJECTION } },
+      'runs',
+      'filter.parentRunId',
+    ],
     ['a top-level id', '{ run(id: "x") { id } }', {}, 'run', 'id'],
-    ['a nested subject filter', '{ subjects(filter: { datasetId: "nope" }) { totalCount } }', {}, 'subjects', 'filter.datasetId'],
-    ['a list element', 'query($ids: [ID!]!) { compare(evaluationIds: $ids) { method } }', { ids: [crypto.randomUUID(), '1; select 1'] }, 'compare', 'evaluationIds[1]'],
+    [
+      'a nested subject filter',
+      '{ subjects(filter: { datasetId: "nope" }) { totalCount } }',
+      {},
+      'subjects',
+      'filter.datasetId',
+    ],
+    [
+      'a list element',
+      'query($ids: [ID!]!) { compare(evaluationIds: $ids) { method } }',
+      { ids: [crypto.randomUUID(), '1; select 1'] },
+      'compare',
+      'evaluationIds[1]',
+    ],
     ['an integer as an id', '{ dataset(id: 7) { id } }', {}, 'dataset', 'id'],
     ['a mutation input', `mutation { cancelRun(id: "${INJECTION}") { id } }`, {}, 'cancelRun', 'id'],
   ])('a malformed id in %s is BAD_USER_INPUT naming it', async (_name, query, variables, field, argument) => {
@@ -65,7 +94,10 @@ describe('error hygiene', () => {
   });
 
   test('a well-formed unknown id is still an empty answer, not an error', async () => {
-    const res = await gql(api.graphqlUrl, `{ run(id: "${crypto.randomUUID()}") { id } runs(filter: { parentRunId: "${crypto.randomUUID().toUpperCase()}" }) { totalCount } }`);
+    const res = await gql(
+      api.graphqlUrl,
+      `{ run(id: "${crypto.randomUUID()}") { id } runs(filter: { parentRunId: "${crypto.randomUUID().toUpperCase()}" }) { totalCount } }`,
+    );
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data).toEqual({ run: null, runs: { totalCount: 0 } });
   });

@@ -39,13 +39,33 @@ function subject(id: string, split: 'TRAIN' | 'TEST', seed: number): Subject {
   const slices = [0, 1, 2].map((z) => {
     const image = new Float32Array(16).map((_, i) => Math.sin(seed + z * 16 + i));
     const label = new Uint8Array(16).map((_, i) => (i + z + seed) % 4);
-    return { rows: 4, cols: 4, spacingMm: [1.5, 1.25] as const, image, label, subjectId: id, phase: 'ED' as const, sliceIndex: z, sliceCount: 3, position: z / 2 };
+    return {
+      rows: 4,
+      cols: 4,
+      spacingMm: [1.5, 1.25] as const,
+      image,
+      label,
+      subjectId: id,
+      phase: 'ED' as const,
+      sliceIndex: z,
+      sliceCount: 3,
+      position: z / 2,
+    };
   });
   return { id, site: 'A', group: 'NOR', split, slices };
 }
 
 function sliceEvaluation(k: number, withMaps: boolean): SliceEvaluation {
-  const structure = (s: number) => ({ status: 'OK' as const, dice: 0.1 + 0.2 + s / 3 + k * 1e-9, assdMm: s === 2 ? null : 1 / 7 + k, hdMm: 3.25, hd95Mm: 2.5, diceWithin: 0.875, assdWithinMm: 0.3, poor: s === 1 });
+  const structure = (s: number) => ({
+    status: 'OK' as const,
+    dice: 0.1 + 0.2 + s / 3 + k * 1e-9,
+    assdMm: s === 2 ? null : 1 / 7 + k,
+    hdMm: 3.25,
+    hd95Mm: 2.5,
+    diceWithin: 0.875,
+    assdWithinMm: 0.3,
+    poor: s === 1,
+  });
   return {
     meanLabels: new Uint8Array(16).map((_, i) => (i + k) % 4),
     structures: { LV: structure(0), MYO: structure(1), RV: structure(2) },
@@ -71,20 +91,91 @@ export interface Seeded {
 export async function seedStore(url: string): Promise<Seeded> {
   const store = createStore(url);
   try {
-    const datasetRun = await store.run.create({ data: { kind: 'DATASET', config: {}, codeVersion: 'test', createdBy: 'alice' } });
-    const datasetId = await storeDataset(store, { name: `d-${datasetRun.id}`, source: 'PHANTOM', site: 'A', generatorParams: { seed: 1 }, subjects: [subject('p1', 'TRAIN', 1), subject('p2', 'TEST', 2)], createdBy: 'alice', runId: datasetRun.id });
-    const training = await store.run.create({ data: { kind: 'TRAIN', method: 'PLAIN', config: { preset: 'tiny' }, seed: 1, codeVersion: 'test', createdBy: 'alice', datasetId } });
+    const datasetRun = await store.run.create({
+      data: { kind: 'DATASET', config: {}, codeVersion: 'test', createdBy: 'alice' },
+    });
+    const datasetId = await storeDataset(store, {
+      name: `d-${datasetRun.id}`,
+      source: 'PHANTOM',
+      site: 'A',
+      generatorParams: { seed: 1 },
+      subjects: [subject('p1', 'TRAIN', 1), subject('p2', 'TEST', 2)],
+      createdBy: 'alice',
+      runId: datasetRun.id,
+    });
+    const training = await store.run.create({
+      data: {
+        kind: 'TRAIN',
+        method: 'PLAIN',
+        config: { preset: 'tiny' },
+        seed: 1,
+        codeVersion: 'test',
+        createdBy: 'alice',
+        datasetId,
+      },
+    });
     // As the training job stores a checkpoint: epochs, the checkpoint and its digest in one transaction.
     const checkpointId = await store.$transaction(async (tx) => {
-      await tx.trainingEpoch.createMany({ data: [1, 2].map((epoch) => ({ runId: training.id, member: 0, epoch, trainLoss: 1 / epoch, valNll: 0.5 / epoch, seconds: 1.5 })) });
-      const c = await tx.checkpoint.create({ data: { runId: training.id, epoch: 2, valNll: 0.25, weightsSha256: 'ab'.repeat(32), weights: Buffer.from([1, 2, 3, 4]), config: { lr: 0.001 }, backend: 'cpu', layerStats: { sigma: null } } });
-      await appendAudit(tx, { actor: 'alice', action: 'checkpoint.stored', entity: 'Checkpoint', entityId: c.id, details: { runId: training.id, digest: await checkpointDigest(tx, c.id), digestVersion: DIGEST_VERSION } });
+      await tx.trainingEpoch.createMany({
+        data: [1, 2].map((epoch) => ({
+          runId: training.id,
+          member: 0,
+          epoch,
+          trainLoss: 1 / epoch,
+          valNll: 0.5 / epoch,
+          seconds: 1.5,
+        })),
+      });
+      const c = await tx.checkpoint.create({
+        data: {
+          runId: training.id,
+          epoch: 2,
+          valNll: 0.25,
+          weightsSha256: 'ab'.repeat(32),
+          weights: Buffer.from([1, 2, 3, 4]),
+          config: { lr: 0.001 },
+          backend: 'cpu',
+          layerStats: { sigma: null },
+        },
+      });
+      await appendAudit(tx, {
+        actor: 'alice',
+        action: 'checkpoint.stored',
+        entity: 'Checkpoint',
+        entityId: c.id,
+        details: { runId: training.id, digest: await checkpointDigest(tx, c.id), digestVersion: DIGEST_VERSION },
+      });
       return c.id;
     });
-    const evalRun = await store.run.create({ data: { kind: 'EVALUATE', method: 'PLAIN', config: {}, seed: 2, codeVersion: 'test', createdBy: 'alice', datasetId } });
-    const evaluation = await store.evaluation.create({ data: { runId: evalRun.id, trainingRunId: training.id, datasetId, split: 'TEST', samples: 2, storeSamples: true, calibrationBins: 3, metricVersion: 1 } });
+    const evalRun = await store.run.create({
+      data: {
+        kind: 'EVALUATE',
+        method: 'PLAIN',
+        config: {},
+        seed: 2,
+        codeVersion: 'test',
+        createdBy: 'alice',
+        datasetId,
+      },
+    });
+    const evaluation = await store.evaluation.create({
+      data: {
+        runId: evalRun.id,
+        trainingRunId: training.id,
+        datasetId,
+        split: 'TEST',
+        samples: 2,
+        storeSamples: true,
+        calibrationBins: 3,
+        metricVersion: 1,
+      },
+    });
     await store.evaluationCheckpoint.create({ data: { evaluationId: evaluation.id, checkpointId } });
-    const slices = await store.slice.findMany({ where: { subject: { datasetId } }, orderBy: [{ subject: { externalId: 'asc' } }, { sliceIndex: 'asc' }], select: { id: true } });
+    const slices = await store.slice.findMany({
+      where: { subject: { datasetId } },
+      orderBy: [{ subject: { externalId: 'asc' } }, { sliceIndex: 'asc' }],
+      select: { id: true },
+    });
     const sliceIds = slices.map((s) => s.id);
     for (const shard of [0, 1]) {
       const rows = sliceIds.slice(shard * 3, shard * 3 + 3).map((sliceId, i) => ({
@@ -92,10 +183,28 @@ export async function seedStore(url: string): Promise<Seeded> {
         result: sliceEvaluation(shard * 3 + i, shard === 0),
         sampleLabels: shard === 0 ? [new Uint8Array(16).fill(1), new Uint8Array(16).fill(2)] : [],
       }));
-      await writeShard(store, { runId: evalRun.id, evaluationId: evaluation.id, shard, actor: 'alice', backend: 'cpu', rows });
+      await writeShard(store, {
+        runId: evalRun.id,
+        evaluationId: evaluation.id,
+        shard,
+        actor: 'alice',
+        backend: 'cpu',
+        rows,
+      });
     }
-    for (let i = 0; i < 3; i++) await audit(store, { actor: `actor-${i}`, action: 'test.event', entity: 'Run', entityId: evalRun.id, details: { i, note: 'x'.repeat(i) } });
-    const predictions = await store.prediction.findMany({ where: { evaluationId: evaluation.id }, orderBy: { id: 'asc' }, select: { id: true, shard: true } });
+    for (let i = 0; i < 3; i++)
+      await audit(store, {
+        actor: `actor-${i}`,
+        action: 'test.event',
+        entity: 'Run',
+        entityId: evalRun.id,
+        details: { i, note: 'x'.repeat(i) },
+      });
+    const predictions = await store.prediction.findMany({
+      where: { evaluationId: evaluation.id },
+      orderBy: { id: 'asc' },
+      select: { id: true, shard: true },
+    });
     const shards = [0, 1].map((s) => predictions.filter((p) => p.shard === s).map((p) => p.id));
     return { datasetId, evaluationId: evaluation.id, checkpointId, trainingRunId: training.id, sliceIds, shards };
   } finally {
@@ -122,7 +231,12 @@ export async function rehashFrom(url: string, fromSeq: number, options: { dropKe
     for (const row of rows) {
       const keyId = options.dropKeyId ? null : row.keyId;
       const hash = eventHash({ ...row, prevHash, keyId }, options.secret);
-      await client.query('UPDATE "AuditEvent" SET "prevHash" = $1, hash = $2, "keyId" = $3 WHERE seq = $4', [prevHash, hash, keyId, row.seq.toString()]);
+      await client.query('UPDATE "AuditEvent" SET "prevHash" = $1, hash = $2, "keyId" = $3 WHERE seq = $4', [
+        prevHash,
+        hash,
+        keyId,
+        row.seq.toString(),
+      ]);
       prevHash = hash;
     }
   } finally {

@@ -18,7 +18,13 @@ async function post(url: string, body: unknown, key?: string) {
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+  return {
+    status: response.status,
+    body: (await response.json()) as {
+      data?: any;
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    },
+  };
 }
 
 describe('request limits', () => {
@@ -30,9 +36,14 @@ describe('request limits', () => {
   beforeAll(async () => {
     db = await createDatabase(server);
     store = createStore(db.url);
-    for (const name of ['first', 'second']) keys.push((await createApiKey(store, { name, role: 'ANALYST', actor: 'test' })).key);
+    for (const name of ['first', 'second'])
+      keys.push((await createApiKey(store, { name, role: 'ANALYST', actor: 'test' })).key);
     api = await startTestPlatform(db.url, 'api', {
-      CARDIAC_UQ_RATE_LIMIT: '40', CARDIAC_UQ_QUERY_TIMEOUT_MS: '700', CARDIAC_UQ_MAX_QUERY_DEPTH: '8', CARDIAC_UQ_MAX_ALIASES: '20', CARDIAC_UQ_MAX_RESPONSE_BYTES: '3000',
+      CARDIAC_UQ_RATE_LIMIT: '40',
+      CARDIAC_UQ_QUERY_TIMEOUT_MS: '700',
+      CARDIAC_UQ_MAX_QUERY_DEPTH: '8',
+      CARDIAC_UQ_MAX_ALIASES: '20',
+      CARDIAC_UQ_MAX_RESPONSE_BYTES: '3000',
     });
   });
 
@@ -68,7 +79,8 @@ describe('request limits', () => {
   });
 
   test('nested large pages exceed the complexity limit, with variables counted', async () => {
-    const query = 'query($n: Int!) { runs(first: $n) { nodes { evaluations { predictions(first: $n) { nodes { id metrics { structure dice } } } } } } }';
+    const query =
+      'query($n: Int!) { runs(first: $n) { nodes { evaluations { predictions(first: $n) { nodes { id metrics { structure dice } } } } } } }';
     const res = await post(api.graphqlUrl, { query, variables: { n: 200 } }, keys[0]);
     expect(res.status).toBe(400);
     expect(res.body.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
@@ -77,7 +89,8 @@ describe('request limits', () => {
   });
 
   test('the 8-alias image query of issue 13 is refused up front, saying its cost, the cap and what to do', async () => {
-    const alias = (i: number, first: number) => `a${i}: evaluation(id: "${crypto.randomUUID()}") { predictions(first: ${first}) { nodes { labelPng entropyPng miPng slice { image gt } } } }`;
+    const alias = (i: number, first: number) =>
+      `a${i}: evaluation(id: "${crypto.randomUUID()}") { predictions(first: ${first}) { nodes { labelPng entropyPng miPng slice { image gt } } } }`;
     const query = (first: number) => `{ ${Array.from({ length: 8 }, (_, i) => alias(i, first)).join(' ')} }`;
     const res = await post(api.graphqlUrl, { query: query(500) }, keys[0]);
     expect(res.status).toBe(400);
@@ -98,12 +111,17 @@ describe('request limits', () => {
   });
 
   test('a response over CARDIAC_UQ_MAX_RESPONSE_BYTES is an error, not a truncated body', async () => {
-    const fields = 'structures runStatuses activeRunStatuses finishedRunStatuses uncertaintyMeasures defaultEnsembleMembers';
+    const fields =
+      'structures runStatuses activeRunStatuses finishedRunStatuses uncertaintyMeasures defaultEnsembleMembers';
     const one = await post(api.graphqlUrl, { query: `{ constants { ${fields} } }` }, keys[1]);
     expect(one.body.errors).toBeUndefined();
     const size = JSON.stringify(one.body.data.constants).length;
     const n = Math.ceil(3000 / size) + 1;
-    const res = await post(api.graphqlUrl, { query: `{ ${Array.from({ length: n }, (_, i) => `c${i}: constants { ${fields} }`).join(' ')} }` }, keys[1]);
+    const res = await post(
+      api.graphqlUrl,
+      { query: `{ ${Array.from({ length: n }, (_, i) => `c${i}: constants { ${fields} }`).join(' ')} }` },
+      keys[1],
+    );
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors).toHaveLength(1);
     expect(res.body.errors?.[0].extensions?.code).toBe('RESPONSE_TOO_LARGE');
@@ -116,7 +134,11 @@ describe('request limits', () => {
   });
 
   test('a body over 1 MB is refused with a JSON error', async () => {
-    const res = await post(api.graphqlUrl, { query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } }, keys[0]);
+    const res = await post(
+      api.graphqlUrl,
+      { query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } },
+      keys[0],
+    );
     expect(res.status).toBe(413);
     expect(res.body.errors?.[0].extensions?.code).toBe('PAYLOAD_TOO_LARGE');
     const broken = await post(api.graphqlUrl, '{"query": "{ __typ', keys[0]);
@@ -142,7 +164,8 @@ describe('request limits', () => {
 
   test('the rate limit is per key', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 45; i++) statuses.push((await post(api.graphqlUrl, { query: '{ __typename }' }, keys[0])).status);
+    for (let i = 0; i < 45; i++)
+      statuses.push((await post(api.graphqlUrl, { query: '{ __typename }' }, keys[0])).status);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
     const limited = await post(api.graphqlUrl, { query: '{ __typename }' }, keys[0]);
     expect(limited.status).toBe(429);

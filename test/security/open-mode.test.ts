@@ -17,7 +17,8 @@ import { rawPost } from './raw-request';
 const server = testServers()[0];
 const CACHE_MS = 2200; // the gate caches "are there keys" for 2 s
 const settle = () => new Promise((resolve) => setTimeout(resolve, CACHE_MS));
-const PHANTOM = (name: string) => `mutation { createPhantomDataset(input: { name: "${name}", site: "A", subjects: 4, seed: 1 }) { id createdBy } }`;
+const PHANTOM = (name: string) =>
+  `mutation { createPhantomDataset(input: { name: "${name}", site: "A", subjects: 4, seed: 1 }) { id createdBy } }`;
 
 describe('open mode', () => {
   let db: Awaited<ReturnType<typeof createDatabase>>;
@@ -39,7 +40,14 @@ describe('open mode', () => {
   });
 
   test('a Host that is not a loopback name is refused (421), nothing written', async () => {
-    for (const host of ['evil.example', `evil.example:${port}`, `localhost.evil.example:${port}`, `127.0.0.1.nip.io:${port}`, '10.0.0.5', 'evil.example@localhost']) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      `localhost.evil.example:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      '10.0.0.5',
+      'evil.example@localhost',
+    ]) {
       const res = await rawPost(api.graphqlUrl, PHANTOM('rebound'), { host });
       expect([host, res.status, res.body.errors?.[0].extensions?.code]).toEqual([host, 421, 'UNTRUSTED_HOST']);
     }
@@ -51,12 +59,24 @@ describe('open mode', () => {
   });
 
   test("a browser request's Origin must be the server's own loopback origin or a configured one", async () => {
-    for (const origin of ['http://evil.example', `http://evil.example:${port}`, 'null', `http://127.0.0.1:${Number(port) + 1}`, `https://127.0.0.1:${port}`, 'file://']) {
+    for (const origin of [
+      'http://evil.example',
+      `http://evil.example:${port}`,
+      'null',
+      `http://127.0.0.1:${Number(port) + 1}`,
+      `https://127.0.0.1:${port}`,
+      'file://',
+    ]) {
       const res = await rawPost(api.graphqlUrl, PHANTOM('cross-site'), { origin });
       expect([origin, res.status, res.body.errors?.[0].extensions?.code]).toEqual([origin, 403, 'UNTRUSTED_ORIGIN']);
     }
     expect(await store.run.count()).toBe(0);
-    for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`, 'https://dashboard.example']) {
+    for (const origin of [
+      `http://127.0.0.1:${port}`,
+      `http://localhost:${port}`,
+      `http://[::1]:${port}`,
+      'https://dashboard.example',
+    ]) {
       const res = await rawPost(api.graphqlUrl, '{ serverInfo { version } }', { origin });
       expect([origin, res.status, res.body.errors]).toEqual([origin, 200, undefined]);
     }

@@ -11,15 +11,24 @@ import { gqlAt, startServe } from '../support/serve-process';
 
 const readyz = async (graphqlUrl: string) => {
   const response = await fetch(graphqlUrl.replace(/\/graphql$/, '/readyz'));
-  return { status: response.status, body: (await response.json()) as { pid: number; workers: number[]; eventLoopDelay: { maxMs: number } } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { pid: number; workers: number[]; eventLoopDelay: { maxMs: number } },
+  };
 };
 
 test('a training in `serve --role all` runs in a child; the API answers and its event loop stays free', async () => {
   const dataRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-responsive-'));
   fs.chmodSync(dataRoot, 0o755);
-  const serve = await startServe({ CARDIAC_UQ_DATA_DIR: dataRoot, DATABASE_URL: '', CARDIAC_UQ_AUTOSTUDY: '0', CARDIAC_UQ_BACKEND: 'wasm' });
+  const serve = await startServe({
+    CARDIAC_UQ_DATA_DIR: dataRoot,
+    DATABASE_URL: '',
+    CARDIAC_UQ_AUTOSTUDY: '0',
+    CARDIAC_UQ_BACKEND: 'wasm',
+  });
   try {
-    const run = async (id: string) => (await gqlAt(serve.graphqlUrl, `{ run(id: "${id}") { status progress datasetId } }`)).run;
+    const run = async (id: string) =>
+      (await gqlAt(serve.graphqlUrl, `{ run(id: "${id}") { status progress datasetId } }`)).run;
     const until = async (id: string, done: (r: { status: string; progress: number }) => boolean) => {
       for (const deadline = Date.now() + 180000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 300))) {
         const r = await run(id);
@@ -27,7 +36,10 @@ test('a training in `serve --role all` runs in a child; the API answers and its 
       }
       throw new Error(`run ${id} did not get there:\n${serve.output()}`);
     };
-    const created = await gqlAt(serve.graphqlUrl, 'mutation { createPhantomDataset(input: { name: "responsive", site: "A", subjects: 3 }) { id } }');
+    const created = await gqlAt(
+      serve.graphqlUrl,
+      'mutation { createPhantomDataset(input: { name: "responsive", site: "A", subjects: 3 }) { id } }',
+    );
     const dataset = await until(created.createPhantomDataset.id, (r) => r.status === 'SUCCEEDED');
     const training = await gqlAt(
       serve.graphqlUrl,

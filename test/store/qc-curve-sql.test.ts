@@ -37,14 +37,18 @@ describe.each(testServers())('QC curves in SQL on $name Postgres', (server) => {
     for (const structure of STRUCTURES) {
       for (const measure of UNCERTAINTY_MEASURES) {
         const rows = await qcRows(store, evaluationId, structure, measure);
-        const engine = qcCurve(rows.map((r) => r.score), rows.map((r) => r.poor));
+        const engine = qcCurve(
+          rows.map((r) => r.score),
+          rows.map((r) => r.poor),
+        );
         const source = { evaluationId, structure, score: SCORE_SQL[measure] };
         const sql = (await qcCurveInSql(store, source, 1e6))!;
         expect(sql.n).toBe(engine.n);
         expect(sql.poor).toBe(engine.poor);
         expect(sql.points.map((p) => [p.flagged, p.remaining])).toEqual(engine.points);
         expect(sql.auc).toBe(engine.auc);
-        for (const target of TARGETS) expect(await reviewFractionInSql(store, source, target)).toBe(reviewFractionAt(engine.points, target));
+        for (const target of TARGETS)
+          expect(await reviewFractionInSql(store, source, target)).toBe(reviewFractionAt(engine.points, target));
         if (which === 'tied') expect(engine.points.length).toBeLessThan(rows.length / 10);
       }
     }
@@ -57,33 +61,52 @@ describe.each(testServers())('QC curves in SQL on $name Postgres', (server) => {
       FROM "StructureMetric" sm JOIN "Prediction" p ON p.id = sm."predictionId" JOIN "Slice" s ON s.id = p."sliceId" JOIN "Subject" su ON su.id = s."subjectId"
       WHERE sm."evaluationId" = ${evaluationId}::uuid AND sm.structure = 'RV'`;
     const kept = rows.filter((r) => r.phase === 'ES' && r.group === 'DCM');
-    const engine = slicePositionBaseline(kept.map((r) => r.i), kept.map((r) => r.n), kept.map((r) => r.poor));
-    const source = { evaluationId, structure: 'RV' as const, score: POSITION_SCORE_SQL, slice: true, scope: { phase: 'ES' as const, group: 'DCM' } };
+    const engine = slicePositionBaseline(
+      kept.map((r) => r.i),
+      kept.map((r) => r.n),
+      kept.map((r) => r.poor),
+    );
+    const source = {
+      evaluationId,
+      structure: 'RV' as const,
+      score: POSITION_SCORE_SQL,
+      slice: true,
+      scope: { phase: 'ES' as const, group: 'DCM' },
+    };
     const sql = (await qcCurveInSql(store, source, 1e6))!;
     expect(kept.length).toBeGreaterThan(100);
     expect(sql.n).toBe(kept.length);
     expect(sql.points.map((p) => [p.flagged, p.remaining])).toEqual(engine.points);
     expect(sql.auc).toBe(engine.auc);
-    for (const target of TARGETS) expect(await reviewFractionInSql(store, source, target)).toBe(reviewFractionAt(engine.points, target));
+    for (const target of TARGETS)
+      expect(await reviewFractionInSql(store, source, target)).toBe(reviewFractionAt(engine.points, target));
     expect(await qcCurveInSql(store, { ...source, scope: { site: 'nowhere' } }, 10)).toBeNull();
   });
 
   test('maxPoints keeps the start, (1, 0) and the last point of each of maxPoints − 1 equal bins of the flagged axis', async () => {
     const evaluationId = distinct.evaluationIds[0];
     const rows = await qcRows(store, evaluationId, 'LV', 'ENTROPY');
-    const full = qcCurve(rows.map((r) => r.score), rows.map((r) => r.poor));
+    const full = qcCurve(
+      rows.map((r) => r.score),
+      rows.map((r) => r.poor),
+    );
     for (const maxPoints of [2, 3, 10, 101]) {
       const thin = (await qcCurveInSql(store, { evaluationId, structure: 'LV', score: SCORE_SQL.ENTROPY }, maxPoints))!;
       // Brute force: bin b ∈ [0, m − 2] of point k > 0 is min(⌊x (m − 1)⌋, m − 2); keep each bin's last.
       const lastOfBin = new Map<number, [number, number]>();
-      for (const point of full.points.slice(1)) lastOfBin.set(Math.min(Math.floor(point[0] * (maxPoints - 1)), maxPoints - 2), point);
+      for (const point of full.points.slice(1))
+        lastOfBin.set(Math.min(Math.floor(point[0] * (maxPoints - 1)), maxPoints - 2), point);
       const expected = [full.points[0], ...[...lastOfBin.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p)];
       expect(thin.points.map((p) => [p.flagged, p.remaining])).toEqual(expected);
       expect(thin.points.length).toBeLessThanOrEqual(maxPoints);
       expect(thin.points.at(-1)).toEqual({ flagged: 1, remaining: 0 });
       expect(thin.auc).toBe(full.auc);
     }
-    const all = (await qcCurveInSql(store, { evaluationId, structure: 'LV', score: SCORE_SQL.ENTROPY }, full.points.length))!;
+    const all = (await qcCurveInSql(
+      store,
+      { evaluationId, structure: 'LV', score: SCORE_SQL.ENTROPY },
+      full.points.length,
+    ))!;
     expect(all.points).toHaveLength(full.points.length);
   });
 });

@@ -14,14 +14,31 @@ import { seedSyntheticResults } from '../support/synthetic-results';
 function result(rng: ReturnType<typeof createRng>): SliceEvaluation {
   const structure = () => {
     const assd = rng.uniform() < 0.3 ? null : rng.range(0.2, 4);
-    return { status: assd === null ? ('PRED_EMPTY' as const) : ('OK' as const), dice: rng.uniform(), assdMm: assd, hdMm: assd && assd * 3, hd95Mm: assd && assd * 2, diceWithin: rng.uniform(), assdWithinMm: rng.uniform() < 0.3 ? null : rng.range(0, 2), poor: assd === null || assd > 1.5 };
+    return {
+      status: assd === null ? ('PRED_EMPTY' as const) : ('OK' as const),
+      dice: rng.uniform(),
+      assdMm: assd,
+      hdMm: assd && assd * 3,
+      hd95Mm: assd && assd * 2,
+      diceWithin: rng.uniform(),
+      assdWithinMm: rng.uniform() < 0.3 ? null : rng.range(0, 2),
+      poor: assd === null || assd > 1.5,
+    };
   };
   const count = Array.from({ length: 15 }, () => Math.floor(rng.range(0, 100)));
   return {
     meanLabels: new Uint8Array(6),
     structures: { LV: structure(), MYO: structure(), RV: structure() },
-    nll: rng.uniform(), brier: rng.uniform(), entropy: rng.uniform(), mi: rng.uniform() / 7,
-    histogram: { bins: 15, count, sumConfidence: count.map((c) => c * rng.uniform()), sumCorrect: count.map((c) => Math.floor(c * rng.uniform())) },
+    nll: rng.uniform(),
+    brier: rng.uniform(),
+    entropy: rng.uniform(),
+    mi: rng.uniform() / 7,
+    histogram: {
+      bins: 15,
+      count,
+      sumConfidence: count.map((c) => c * rng.uniform()),
+      sumCorrect: count.map((c) => Math.floor(c * rng.uniform())),
+    },
   };
 }
 
@@ -37,9 +54,15 @@ describe('writeShard', () => {
     store = createStore(db.url);
     const seeded = await seedSyntheticResults(store, { slices: 40, evaluations: 0 });
     sliceIds = (await store.slice.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((s) => s.id);
-    const run = await store.run.create({ data: { kind: 'EVALUATE', config: {}, codeVersion: 'test', createdBy: 'test' } });
+    const run = await store.run.create({
+      data: { kind: 'EVALUATE', config: {}, codeVersion: 'test', createdBy: 'test' },
+    });
     runId = run.id;
-    evaluationId = (await store.evaluation.create({ data: { runId, trainingRunId: seeded.trainingRunId, datasetId: seeded.datasetId, samples: 5, metricVersion: 1 } })).id;
+    evaluationId = (
+      await store.evaluation.create({
+        data: { runId, trainingRunId: seeded.trainingRunId, datasetId: seeded.datasetId, samples: 5, metricVersion: 1 },
+      })
+    ).id;
   }, 60000);
 
   afterAll(async () => {
@@ -47,27 +70,60 @@ describe('writeShard', () => {
     await db?.drop();
   });
 
-  const shard = (n: number, rows: ShardRow[]) => ({ runId, evaluationId, shard: n, actor: 'test', backend: 'cpu', rows });
+  const shard = (n: number, rows: ShardRow[]) => ({
+    runId,
+    evaluationId,
+    shard: n,
+    actor: 'test',
+    backend: 'cpu',
+    rows,
+  });
 
   test('every value is stored as given', async () => {
     const rng = createRng(3, 'write-shard');
     const rows = sliceIds.slice(0, 16).map((sliceId) => ({ sliceId, result: result(rng), sampleLabels: [] }));
     expect(await writeShard(store, shard(0, rows))).toBe(true);
     for (const { sliceId, result: r } of rows) {
-      const p = await store.prediction.findUniqueOrThrow({ where: { evaluationId_sliceId: { evaluationId, sliceId } }, include: { structures: true, image: true } });
+      const p = await store.prediction.findUniqueOrThrow({
+        where: { evaluationId_sliceId: { evaluationId, sliceId } },
+        include: { structures: true, image: true },
+      });
       for (const structure of STRUCTURES) {
         const m = p.structures.find((x) => x.structure === structure)!;
         const e = r.structures[structure];
-        expect([m.status, m.dice, m.assdMm, m.hdMm, m.hd95Mm, m.diceWithin, m.assdWithinMm, m.poor, m.metricVersion]).toEqual([e.status, e.dice, e.assdMm, e.hdMm, e.hd95Mm, e.diceWithin, e.assdWithinMm, e.poor, 1]);
+        expect([
+          m.status,
+          m.dice,
+          m.assdMm,
+          m.hdMm,
+          m.hd95Mm,
+          m.diceWithin,
+          m.assdWithinMm,
+          m.poor,
+          m.metricVersion,
+        ]).toEqual([e.status, e.dice, e.assdMm, e.hdMm, e.hd95Mm, e.diceWithin, e.assdWithinMm, e.poor, 1]);
       }
-      expect(p.image).toMatchObject({ nll: r.nll, brier: r.brier, entropy: r.entropy, mi: r.mi, pixels: 6, binCounts: r.histogram.count, binConfidenceSum: r.histogram.sumConfidence, binCorrect: r.histogram.sumCorrect });
+      expect(p.image).toMatchObject({
+        nll: r.nll,
+        brier: r.brier,
+        entropy: r.entropy,
+        mi: r.mi,
+        pixels: 6,
+        binCounts: r.histogram.count,
+        binConfidenceSum: r.histogram.sumConfidence,
+        binCorrect: r.histogram.sumCorrect,
+      });
     }
   });
 
   test('a shard is written exactly once: again, or twice at once, writes nothing more', async () => {
     const rng = createRng(4, 'write-shard');
     const rows = sliceIds.slice(16, 32).map((sliceId) => ({ sliceId, result: result(rng), sampleLabels: [] }));
-    const counts = async () => [await store.prediction.count({ where: { evaluationId } }), await store.structureMetric.count({ where: { evaluationId } }), await store.imageMetric.count({ where: { evaluationId } })];
+    const counts = async () => [
+      await store.prediction.count({ where: { evaluationId } }),
+      await store.structureMetric.count({ where: { evaluationId } }),
+      await store.imageMetric.count({ where: { evaluationId } }),
+    ];
     const before = await counts();
     const outcomes = await Promise.all([writeShard(store, shard(1, rows)), writeShard(store, shard(1, rows))]);
     expect(outcomes.sort()).toEqual([false, true]);

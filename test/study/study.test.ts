@@ -17,9 +17,18 @@ import { createDatabase, testServers } from '../support/databases';
 import { startTestPlatform } from '../support/platform';
 
 const server = testServers()[0];
-const ENV = { CARDIAC_UQ_BACKEND: 'wasm', CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: '10', CARDIAC_UQ_JOB_RETRY_DELAY_SECONDS: '1' };
+const ENV = {
+  CARDIAC_UQ_BACKEND: 'wasm',
+  CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: '10',
+  CARDIAC_UQ_JOB_RETRY_DELAY_SECONDS: '1',
+};
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number, explain?: () => Promise<string>): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  explain?: () => Promise<string>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -40,9 +49,20 @@ describe('benchmark study (tiny preset) through the platform', () => {
   const launcher = () => ({ store, boss, actor: 'test-actor', codeVersion: require('../../package.json').version });
   const explain = async () => {
     const study = await store.run.findUnique({ where: { id: studyId } });
-    const runs = await store.run.findMany({ where: { OR: [{ parentRunId: studyId }, { parent: { parentRunId: studyId } }] }, orderBy: { createdAt: 'asc' } });
-    const { rows } = (await boss.getDb().executeSql("SELECT name, state, count(*)::int AS n FROM pgboss.job GROUP BY name, state ORDER BY name, state")) as { rows: unknown[] };
-    return JSON.stringify({ study: { status: study?.status, stage: study?.stage, error: study?.error, jobId: study?.jobId }, runs: runs.map((r) => [r.kind, r.method, r.status, r.stage, r.error]), jobs: rows });
+    const runs = await store.run.findMany({
+      where: { OR: [{ parentRunId: studyId }, { parent: { parentRunId: studyId } }] },
+      orderBy: { createdAt: 'asc' },
+    });
+    const { rows } = (await boss
+      .getDb()
+      .executeSql(
+        'SELECT name, state, count(*)::int AS n FROM pgboss.job GROUP BY name, state ORDER BY name, state',
+      )) as { rows: unknown[] };
+    return JSON.stringify({
+      study: { status: study?.status, stage: study?.stage, error: study?.error, jobId: study?.jobId },
+      runs: runs.map((r) => [r.kind, r.method, r.status, r.stage, r.error]),
+      jobs: rows,
+    });
   };
 
   beforeAll(async () => {
@@ -57,7 +77,12 @@ describe('benchmark study (tiny preset) through the platform', () => {
     const { run, start } = await launchStudy(launcher(), { preset: 'tiny', repeats: 1 });
     expect(start).toBe('created');
     studyId = run.id;
-    await until('a finished training', () => store.run.findFirst({ where: { parentRunId: studyId, kind: 'TRAIN', status: 'SUCCEEDED' } }), 300000, explain);
+    await until(
+      'a finished training',
+      () => store.run.findFirst({ where: { parentRunId: studyId, kind: 'TRAIN', status: 'SUCCEEDED' } }),
+      300000,
+      explain,
+    );
     await api.platform.close();
     const stoppedWith = await store.run.count({ where: { parentRunId: studyId } });
     expect(stoppedWith).toBeGreaterThan(2);
@@ -91,29 +116,57 @@ describe('benchmark study (tiny preset) through the platform', () => {
     expect(children.every((c) => c.status === 'SUCCEEDED')).toBe(true);
     expect(of('DATASET')).toHaveLength(2);
     const datasets = await store.dataset.findMany({ orderBy: { site: 'asc' } });
-    expect(datasets.map((d) => [d.name, d.site])).toEqual([['phantom-A-n6-s1', 'A'], ['phantom-B-n3-s2', 'B']]);
+    expect(datasets.map((d) => [d.name, d.site])).toEqual([
+      ['phantom-A-n6-s1', 'A'],
+      ['phantom-B-n3-s2', 'B'],
+    ]);
 
     const trainings = of('TRAIN');
     const label = (c: (typeof trainings)[number]) => {
-      const config = c.config as { method: string; dropout?: { rate: number; layers: string }; bayes?: { priorSigma: number; klWeight: number }; members?: number };
+      const config = c.config as {
+        method: string;
+        dropout?: { rate: number; layers: string };
+        bayes?: { priorSigma: number; klWeight: number };
+        members?: number;
+      };
       return `${c.method}${config.dropout ? `:${config.dropout.rate}:${config.dropout.layers}` : ''}${config.bayes ? `:${config.bayes.priorSigma}:${config.bayes.klWeight}` : ''}${config.members ? `:${config.members}` : ''}`;
     };
-    expect(trainings.map(label).sort()).toEqual(['BBB:0.1:10', 'ENSEMBLE:2', 'MC_DROPOUT:0.1:middle', 'MC_DROPOUT:0.5:middle', 'PLAIN']);
+    expect(trainings.map(label).sort()).toEqual([
+      'BBB:0.1:10',
+      'ENSEMBLE:2',
+      'MC_DROPOUT:0.1:middle',
+      'MC_DROPOUT:0.5:middle',
+      'PLAIN',
+    ]);
     expect(trainings.every((t) => t.datasetId === datasets[0].id)).toBe(true);
     const ensemble = trainings.find((t) => t.method === 'ENSEMBLE')!;
     expect(await store.checkpoint.count({ where: { runId: ensemble.id } })).toBe(2);
 
     const sweeps = of('SWEEP');
-    expect(sweeps.map((s) => (s.config as { trainingRunId: string }).trainingRunId).sort()).toEqual(trainings.map((t) => t.id).sort());
+    expect(sweeps.map((s) => (s.config as { trainingRunId: string }).trainingRunId).sort()).toEqual(
+      trainings.map((t) => t.id).sort(),
+    );
     for (const sweep of sweeps) {
-      const evaluations = await store.evaluation.findMany({ where: { run: { parentRunId: sweep.id } }, orderBy: [{ distortionKind: 'asc' }, { distortionLevel: 'asc' }] });
+      const evaluations = await store.evaluation.findMany({
+        where: { run: { parentRunId: sweep.id } },
+        orderBy: [{ distortionKind: 'asc' }, { distortionLevel: 'asc' }],
+      });
       expect(evaluations.map((e) => `${e.distortionKind}${e.distortionLevel}`)).toEqual(['NONE0', 'NOISE1', 'NOISE4']);
       expect(evaluations.every((e) => e.datasetId === datasets[0].id && e.split === 'TEST')).toBe(true);
     }
     const siteB = await store.evaluation.findMany({ where: { run: { parentRunId: studyId, kind: 'EVALUATE' } } });
     expect(siteB).toHaveLength(5);
-    expect(siteB.every((e) => e.datasetId === datasets[1].id && e.split === null && e.distortionKind === 'NONE')).toBe(true);
-    const samples = Object.fromEntries(await Promise.all(siteB.map(async (e) => [(await store.run.findUniqueOrThrow({ where: { id: e.trainingRunId } })).method, e.samples])));
+    expect(siteB.every((e) => e.datasetId === datasets[1].id && e.split === null && e.distortionKind === 'NONE')).toBe(
+      true,
+    );
+    const samples = Object.fromEntries(
+      await Promise.all(
+        siteB.map(async (e) => [
+          (await store.run.findUniqueOrThrow({ where: { id: e.trainingRunId } })).method,
+          e.samples,
+        ]),
+      ),
+    );
     expect(samples).toEqual({ PLAIN: 1, MC_DROPOUT: 4, BBB: 4, ENSEMBLE: 2 });
   });
 
@@ -126,15 +179,27 @@ describe('benchmark study (tiny preset) through the platform', () => {
     expect(await store.run.count()).toBe(before);
   });
 
-  test('the report: HTML and Markdown with SVG figures, the API\'s numbers and the runs behind them', async () => {
+  test("the report: HTML and Markdown with SVG figures, the API's numbers and the runs behind them", async () => {
     const config = loadConfig({ ...process.env, DATABASE_URL: db.url, CARDIAC_UQ_ACTOR: 'test-actor' });
-    const report = await writeReport({ store, boss, config, databaseDescription: 'test' }, { outDir: reportDir, studyRunId: studyId });
+    const report = await writeReport(
+      { store, boss, config, databaseDescription: 'test' },
+      { outDir: reportDir, studyRunId: studyId },
+    );
     const html = fs.readFileSync(report.htmlPath, 'utf8');
     const md = fs.readFileSync(report.markdownPath, 'utf8');
     expect(report.figures.length).toBeGreaterThanOrEqual(10);
     for (const file of report.figures) expect(fs.readFileSync(file, 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>$/);
     expect((html.match(/<svg/g) ?? []).length).toBe(report.figures.length);
-    for (const section of ['1. Segmentation accuracy', '2. Accuracy and uncertainty', '3. Dataset shift', '4. Spearman', '5. Segmentation quality control', '6. Bayes by Backprop', '7. Timings', '8. Findings']) {
+    for (const section of [
+      '1. Segmentation accuracy',
+      '2. Accuracy and uncertainty',
+      '3. Dataset shift',
+      '4. Spearman',
+      '5. Segmentation quality control',
+      '6. Bayes by Backprop',
+      '7. Timings',
+      '8. Findings',
+    ]) {
       expect(md).toContain(section);
       expect(html).toContain(section);
     }
@@ -143,12 +208,20 @@ describe('benchmark study (tiny preset) through the platform', () => {
     const { gql } = api!;
     const trainings = await store.run.findMany({ where: { parentRunId: studyId, kind: 'TRAIN' } });
     const ensemble = trainings.find((t) => t.method === 'ENSEMBLE')!;
-    const sweep = await store.run.findFirstOrThrow({ where: { parentRunId: studyId, kind: 'SWEEP', config: { path: ['trainingRunId'], equals: ensemble.id } } });
-    const none = await store.evaluation.findFirstOrThrow({ where: { run: { parentRunId: sweep.id }, distortionKind: 'NONE' } });
-    const res = await gql(`{ compare(evaluationIds: ["${none.id}"]) { structures { structure dice } calibration { nll } } }`);
+    const sweep = await store.run.findFirstOrThrow({
+      where: { parentRunId: studyId, kind: 'SWEEP', config: { path: ['trainingRunId'], equals: ensemble.id } },
+    });
+    const none = await store.evaluation.findFirstOrThrow({
+      where: { run: { parentRunId: sweep.id }, distortionKind: 'NONE' },
+    });
+    const res = await gql(
+      `{ compare(evaluationIds: ["${none.id}"]) { structures { structure dice } calibration { nll } } }`,
+    );
     expect(res.body.errors).toBeUndefined();
     const row = res.body.data.compare[0];
-    const deLine = md.split('\n').find((l: string) => l.startsWith('| DE |') && l.includes(row.calibration.nll.toFixed(4)));
+    const deLine = md
+      .split('\n')
+      .find((l: string) => l.startsWith('| DE |') && l.includes(row.calibration.nll.toFixed(4)));
     expect(deLine).toBeDefined();
     for (const s of row.structures) expect(deLine).toContain(s.dice.toFixed(3));
     const qc = await gql(`{ evaluation(id: "${none.id}") { qcCurve(structure: LV, measure: ASSD_WITHIN) { auc } } }`);
@@ -157,7 +230,8 @@ describe('benchmark study (tiny preset) through the platform', () => {
     // Provenance: every training run and checkpoint is named; figures name their sources.
     const checkpoints = await store.checkpoint.findMany({ where: { runId: { in: trainings.map((t) => t.id) } } });
     expect(checkpoints).toHaveLength(6);
-    for (const id of [...trainings.map((t) => t.id), ...checkpoints.map((c) => c.id), sweep.id, none.id]) expect(md).toContain(id);
+    for (const id of [...trainings.map((t) => t.id), ...checkpoints.map((c) => c.id), sweep.id, none.id])
+      expect(md).toContain(id);
     expect(md.match(/<sub>Source: /g)?.length).toBe(report.figures.length);
 
     const findings = JSON.parse(fs.readFileSync(path.join(reportDir, 'findings.json'), 'utf8'));

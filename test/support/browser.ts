@@ -41,7 +41,10 @@ function packageDir(): string | null {
     return null;
   }
   let dir = path.dirname(main);
-  while (!fs.existsSync(path.join(dir, 'package.json')) || JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== PACKAGE) {
+  while (
+    !fs.existsSync(path.join(dir, 'package.json')) ||
+    JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name !== PACKAGE
+  ) {
     const up = path.dirname(dir);
     if (up === dir) return null;
     dir = up;
@@ -65,7 +68,11 @@ async function packagedChromium(): Promise<string | null> {
   fs.mkdirSync(cacheDir, { recursive: true });
   const partial = `${exe}.${process.pid}.partial`;
   try {
-    await pipeline(fs.createReadStream(archive), zlib.createBrotliDecompress(), fs.createWriteStream(partial, { mode: 0o755 }));
+    await pipeline(
+      fs.createReadStream(archive),
+      zlib.createBrotliDecompress(),
+      fs.createWriteStream(partial, { mode: 0o755 }),
+    );
     fs.renameSync(partial, exe);
   } finally {
     fs.rmSync(partial, { force: true });
@@ -78,14 +85,16 @@ function systemChromium(): string | null {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
     for (const name of ['chromium', 'chromium-browser']) candidates.push(path.join(dir, name));
   }
-  return candidates.find((c) => {
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      return fs.statSync(c).isFile();
-    } catch {
-      return false;
-    }
-  }) ?? null;
+  return (
+    candidates.find((c) => {
+      try {
+        fs.accessSync(c, fs.constants.X_OK);
+        return fs.statSync(c).isFile();
+      } catch {
+        return false;
+      }
+    }) ?? null
+  );
 }
 
 export async function findChromium(env: NodeJS.ProcessEnv = process.env): Promise<ChromiumBinary> {

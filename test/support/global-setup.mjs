@@ -55,5 +55,7 @@ export default async function globalSetup() {
   process.env.CUQ_TEST_EMBEDDED_PG = `postgresql://cuq_test:cuq_test@127.0.0.1:${port}/postgres`;
   const external = await externalUrl();
   if (external) process.env.CUQ_TEST_EXTERNAL_PG = external;
-  console.log(`\n[tests] embedded Postgres on port ${port}; external Postgres: ${external ? 'yes' : 'not reachable, skipped'}`);
+  console.log(
+    `\n[tests] embedded Postgres on port ${port}; external Postgres: ${external ? 'yes' : 'not reachable, skipped'}`,
+  );
 }

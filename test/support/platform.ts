@@ -4,7 +4,13 @@ import type { Role } from '../../src/config';
 import { startPlatform } from '../../src/app';
 
 export async function startTestPlatform(databaseUrl: string, role: Role = 'all', env: Record<string, string> = {}) {
-  const environment = { ...process.env, DATABASE_URL: databaseUrl, CARDIAC_UQ_PORT: '0', CARDIAC_UQ_ACTOR: 'test-actor', ...env };
+  const environment = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    CARDIAC_UQ_PORT: '0',
+    CARDIAC_UQ_ACTOR: 'test-actor',
+    ...env,
+  };
   const config = loadConfig(environment);
   // Role all's worker child inherits the same environment.
   const platform = await startPlatform(config, role, () => {}, environment);
@@ -15,7 +21,13 @@ export async function startTestPlatform(databaseUrl: string, role: Role = 'all',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query, variables }),
     });
-    return { status: response.status, body: (await response.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+    return {
+      status: response.status,
+      body: (await response.json()) as {
+        data?: T;
+        errors?: Array<{ message: string; extensions?: { code?: string } }>;
+      },
+    };
   }
   return { platform, config, graphqlUrl, gql };
 }

@@ -6,7 +6,9 @@ export async function waitForRun(
 ): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await gql('query($id: ID!) { run(id: $id) { id status progress stage error datasetId backend } }', { id });
+    const res = await gql('query($id: ID!) { run(id: $id) { id status progress stage error datasetId backend } }', {
+      id,
+    });
     const run = res.body.data?.run;
     if (run && !['QUEUED', 'RUNNING'].includes(run.status)) return run;
     if (Date.now() > deadline) throw new Error(`run ${id} still ${run?.status} after ${timeoutMs} ms`);

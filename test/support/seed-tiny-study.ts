@@ -6,7 +6,10 @@
  */
 import { waitForRun } from './poll';
 
-type Gql = (query: string, variables?: Record<string, unknown>) => Promise<{ body: { data?: any; errors?: Array<{ message: string }> } }>;
+type Gql = (
+  query: string,
+  variables?: Record<string, unknown>,
+) => Promise<{ body: { data?: any; errors?: Array<{ message: string }> } }>;
 
 export interface TinyStudy {
   datasets: { A: string; B: string };
@@ -30,8 +33,15 @@ async function succeeded(gql: Gql, runId: string): Promise<any> {
 
 export async function seedTinyStudy(gql: Gql): Promise<TinyStudy> {
   const [a, b] = await Promise.all(
-    [['dash-A', 'A', 6, 11], ['dash-B', 'B', 4, 12]].map(async ([name, site, subjects, seed]) => {
-      const id = await mutate(gql, `mutation { createPhantomDataset(input: { name: "${name}", site: "${site}", subjects: ${subjects}, seed: ${seed} }) { id } }`, 'createPhantomDataset');
+    [
+      ['dash-A', 'A', 6, 11],
+      ['dash-B', 'B', 4, 12],
+    ].map(async ([name, site, subjects, seed]) => {
+      const id = await mutate(
+        gql,
+        `mutation { createPhantomDataset(input: { name: "${name}", site: "${site}", subjects: ${subjects}, seed: ${seed} }) { id } }`,
+        'createPhantomDataset',
+      );
       return (await succeeded(gql, id)).datasetId as string;
     }),
   );
@@ -39,7 +49,11 @@ export async function seedTinyStudy(gql: Gql): Promise<TinyStudy> {
   const [plain, mcd] = await Promise.all(
     methods.map(async (method) => {
       const extra = method === 'MC_DROPOUT' ? ', dropoutRate: 0.3' : '';
-      const id = await mutate(gql, `mutation { startTraining(input: { datasetId: "${a}", method: ${method}, preset: "tiny", epochs: 2, seed: 2${extra} }) { id } }`, 'startTraining');
+      const id = await mutate(
+        gql,
+        `mutation { startTraining(input: { datasetId: "${a}", method: ${method}, preset: "tiny", epochs: 2, seed: 2${extra} }) { id } }`,
+        'startTraining',
+      );
       await succeeded(gql, id);
       return id;
     }),

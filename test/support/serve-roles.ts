@@ -8,7 +8,11 @@ export interface RoleProcess {
   graphqlUrl?: string;
 }
 
-export async function startRole(role: 'api' | 'worker' | 'all', env: Record<string, string>, timeoutMs = 60000): Promise<RoleProcess> {
+export async function startRole(
+  role: 'api' | 'worker' | 'all',
+  env: Record<string, string>,
+  timeoutMs = 60000,
+): Promise<RoleProcess> {
   const proc = spawnCli(['serve', '--role', role], { CARDIAC_UQ_PORT: '0', ...env });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -26,7 +30,10 @@ export async function startRole(role: 'api' | 'worker' | 'all', env: Record<stri
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
-export async function stopProcess(proc: { child: RoleProcess['child']; exited: Promise<number | null> }, graceMs = 15000): Promise<void> {
+export async function stopProcess(
+  proc: { child: RoleProcess['child']; exited: Promise<number | null> },
+  graceMs = 15000,
+): Promise<void> {
   if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
   proc.child.kill('SIGTERM');
   const timer = setTimeout(() => proc.child.kill('SIGKILL'), graceMs);

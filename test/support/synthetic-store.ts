@@ -30,7 +30,15 @@ export interface SyntheticStudy {
 
 export async function seedSyntheticStudy(
   store: Store,
-  options: { name?: string; subjects?: number; slicesPerSubject?: number; size?: number; bins?: number; seed?: number; predictions?: boolean } = {},
+  options: {
+    name?: string;
+    subjects?: number;
+    slicesPerSubject?: number;
+    size?: number;
+    bins?: number;
+    seed?: number;
+    predictions?: boolean;
+  } = {},
 ): Promise<SyntheticStudy> {
   const subjects = options.subjects ?? 4;
   const perSubject = options.slicesPerSubject ?? 5;
@@ -40,10 +48,25 @@ export async function seedSyntheticStudy(
   const name = options.name ?? `synthetic-${crypto.randomBytes(4).toString('hex')}`;
   const pixels = size * size;
 
-  const dataset = await store.dataset.create({ data: { name, source: 'PHANTOM', site: 'A', contentHash: crypto.randomBytes(32).toString('hex'), createdBy: 'seed' } });
+  const dataset = await store.dataset.create({
+    data: {
+      name,
+      source: 'PHANTOM',
+      site: 'A',
+      contentHash: crypto.randomBytes(32).toString('hex'),
+      createdBy: 'seed',
+    },
+  });
   const sliceIds: string[] = [];
   for (let s = 0; s < subjects; s++) {
-    const subject = await store.subject.create({ data: { datasetId: dataset.id, externalId: `subject${String(s).padStart(3, '0')}`, split: 'TEST', group: s % 2 ? 'DCM' : 'NOR' } });
+    const subject = await store.subject.create({
+      data: {
+        datasetId: dataset.id,
+        externalId: `subject${String(s).padStart(3, '0')}`,
+        split: 'TEST',
+        group: s % 2 ? 'DCM' : 'NOR',
+      },
+    });
     const rows = Array.from({ length: perSubject }, (_, z) => {
       const image = new Float32Array(pixels).map(() => random());
       const label = new Uint8Array(pixels).map(() => Math.floor(random() * 4));
@@ -68,16 +91,51 @@ export async function seedSyntheticStudy(
   }
 
   const training = await store.run.create({
-    data: { kind: 'TRAIN', method: 'MC_DROPOUT', config: { preset: 'synthetic' }, seed: 1, status: 'SUCCEEDED', progress: 1, codeVersion: 'seed', createdBy: 'seed', datasetId: dataset.id },
+    data: {
+      kind: 'TRAIN',
+      method: 'MC_DROPOUT',
+      config: { preset: 'synthetic' },
+      seed: 1,
+      status: 'SUCCEEDED',
+      progress: 1,
+      codeVersion: 'seed',
+      createdBy: 'seed',
+      datasetId: dataset.id,
+    },
   });
   const checkpoint = await store.checkpoint.create({
-    data: { runId: training.id, epoch: 1, valNll: 0.5, weightsSha256: crypto.randomBytes(32).toString('hex'), config: {}, backend: 'cpu' },
+    data: {
+      runId: training.id,
+      epoch: 1,
+      valNll: 0.5,
+      weightsSha256: crypto.randomBytes(32).toString('hex'),
+      config: {},
+      backend: 'cpu',
+    },
   });
   const evalRun = await store.run.create({
-    data: { kind: 'EVALUATE', method: 'MC_DROPOUT', config: { slices: sliceIds.length }, seed: 2, status: 'SUCCEEDED', progress: 1, codeVersion: 'seed', createdBy: 'seed', datasetId: dataset.id },
+    data: {
+      kind: 'EVALUATE',
+      method: 'MC_DROPOUT',
+      config: { slices: sliceIds.length },
+      seed: 2,
+      status: 'SUCCEEDED',
+      progress: 1,
+      codeVersion: 'seed',
+      createdBy: 'seed',
+      datasetId: dataset.id,
+    },
   });
   const evaluation = await store.evaluation.create({
-    data: { runId: evalRun.id, trainingRunId: training.id, datasetId: dataset.id, split: 'TEST', samples: 5, calibrationBins: bins, metricVersion: 1 },
+    data: {
+      runId: evalRun.id,
+      trainingRunId: training.id,
+      datasetId: dataset.id,
+      split: 'TEST',
+      samples: 5,
+      calibrationBins: bins,
+      metricVersion: 1,
+    },
   });
   await store.evaluationCheckpoint.create({ data: { evaluationId: evaluation.id, checkpointId: checkpoint.id } });
 
@@ -135,7 +193,15 @@ export async function seedSyntheticStudy(
     });
     predictionIds.push(...predictions.map((p) => p.id));
   }
-  return { datasetId: dataset.id, trainingRunId: training.id, checkpointId: checkpoint.id, evaluationRunId: evalRun.id, evaluationId: evaluation.id, sliceIds, predictionIds };
+  return {
+    datasetId: dataset.id,
+    trainingRunId: training.id,
+    checkpointId: checkpoint.id,
+    evaluationRunId: evalRun.id,
+    evaluationId: evaluation.id,
+    sliceIds,
+    predictionIds,
+  };
 }
 
 /** One trained variant of the synthetic quick study and what was evaluated with it. */
@@ -178,13 +244,22 @@ const KINDS = ['NOISE', 'BLUR', 'STRETCH'] as const;
  * setseed and worsen with the distortion level; every prediction shares one set of valid maps, so
  * the slice viewer renders. No audit events (no shard wrote these rows).
  */
-export async function seedSyntheticQuickStudy(store: Store, options: { slicesPerSubject?: number; size?: number; seed?: number } = {}): Promise<SyntheticQuickStudy> {
+export async function seedSyntheticQuickStudy(
+  store: Store,
+  options: { slicesPerSubject?: number; size?: number; seed?: number } = {},
+): Promise<SyntheticQuickStudy> {
   const perSubject = options.slicesPerSubject ?? 16;
   const size = options.size ?? 32;
   const pixels = size * size;
   const random = rng(options.seed ?? 7);
   const id = () => crypto.randomUUID();
-  const base = { codeVersion: 'synthetic', createdBy: 'synthetic', status: 'SUCCEEDED' as const, progress: 1, backend: 'cpu' };
+  const base = {
+    codeVersion: 'synthetic',
+    createdBy: 'synthetic',
+    status: 'SUCCEEDED' as const,
+    progress: 1,
+    backend: 'cpu',
+  };
   const tag = crypto.randomBytes(3).toString('hex');
 
   const studyRunId = id();
@@ -192,28 +267,68 @@ export async function seedSyntheticQuickStudy(store: Store, options: { slicesPer
   const datasets = { A: id(), B: id() };
   const datasetRows = (['A', 'B'] as const).map((site) => {
     const runId = id();
-    runs.push({ ...base, id: runId, kind: 'DATASET', config: { name: `phantom-${site}-${tag}`, site }, parentRunId: studyRunId });
-    return { id: datasets[site], name: `phantom-${site}-${tag}`, source: 'PHANTOM' as const, site, contentHash: crypto.randomBytes(32).toString('hex'), createdBy: 'synthetic', createdByRunId: runId };
+    runs.push({
+      ...base,
+      id: runId,
+      kind: 'DATASET',
+      config: { name: `phantom-${site}-${tag}`, site },
+      parentRunId: studyRunId,
+    });
+    return {
+      id: datasets[site],
+      name: `phantom-${site}-${tag}`,
+      source: 'PHANTOM' as const,
+      site,
+      contentHash: crypto.randomBytes(32).toString('hex'),
+      createdBy: 'synthetic',
+      createdByRunId: runId,
+    };
   });
-  const image = Buffer.from(new Float32Array(pixels).map((_, i) => ((i % size) + Math.floor(i / size)) / (2 * size)).buffer);
-  const label = Buffer.from(new Uint8Array(pixels).map((_, i) => (Math.hypot((i % size) - size / 2, Math.floor(i / size) - size / 2) < size / 4 ? 1 + (i % 3) : 0)));
+  const image = Buffer.from(
+    new Float32Array(pixels).map((_, i) => ((i % size) + Math.floor(i / size)) / (2 * size)).buffer,
+  );
+  const label = Buffer.from(
+    new Uint8Array(pixels).map((_, i) =>
+      Math.hypot((i % size) - size / 2, Math.floor(i / size) - size / 2) < size / 4 ? 1 + (i % 3) : 0,
+    ),
+  );
   const labelMap = Buffer.from(packLabels(label));
   const entropyMap = Buffer.from(packNatsMap(new Float32Array(pixels).map(() => random())));
   const miMap = Buffer.from(packNatsMap(new Float32Array(pixels).map(() => random() * 0.3)));
 
   const subjects: any[] = [];
   const slices: any[] = [];
-  for (const [site, count] of [['A', 20], ['B', 10]] as const) {
+  for (const [site, count] of [
+    ['A', 20],
+    ['B', 10],
+  ] as const) {
     for (let s = 0; s < count; s++) {
       const subjectId = id();
       const split = site === 'B' ? 'TEST' : s < 14 ? 'TRAIN' : s < 16 ? 'VAL' : 'TEST';
-      subjects.push({ id: subjectId, datasetId: datasets[site], externalId: `patient${String(s + 1).padStart(3, '0')}`, split, group: ['NOR', 'DCM', 'HCM', 'MINF', 'RV'][s % 5] });
+      subjects.push({
+        id: subjectId,
+        datasetId: datasets[site],
+        externalId: `patient${String(s + 1).padStart(3, '0')}`,
+        split,
+        group: ['NOR', 'DCM', 'HCM', 'MINF', 'RV'][s % 5],
+      });
       for (let z = 0; z < perSubject; z++) {
         const count2 = perSubject / 2;
         const index = Math.floor(z / 2);
         slices.push({
-          id: id(), subjectId, phase: z % 2 ? 'ES' : 'ED', sliceIndex: index, sliceCount: count2, position: count2 > 1 ? index / (count2 - 1) : 0.5,
-          spacingXMm: 1.8, spacingYMm: 1.8, rows: size, cols: size, image, label, contentHash: crypto.randomBytes(32).toString('hex'),
+          id: id(),
+          subjectId,
+          phase: z % 2 ? 'ES' : 'ED',
+          sliceIndex: index,
+          sliceCount: count2,
+          position: count2 > 1 ? index / (count2 - 1) : 0.5,
+          spacingXMm: 1.8,
+          spacingYMm: 1.8,
+          rows: size,
+          cols: size,
+          image,
+          label,
+          contentHash: crypto.randomBytes(32).toString('hex'),
         });
       }
     }
@@ -222,26 +337,113 @@ export async function seedSyntheticQuickStudy(store: Store, options: { slicesPer
   const checkpoints: any[] = [];
   const evaluationRows: any[] = [];
   const evaluations: SyntheticQuickStudy['evaluations'] = [];
-  function evaluate(trainingRunId: string, method: string, site: 'A' | 'B', kind: string, level: number, parentRunId: string, status = 'SUCCEEDED'): string {
+  function evaluate(
+    trainingRunId: string,
+    method: string,
+    site: 'A' | 'B',
+    kind: string,
+    level: number,
+    parentRunId: string,
+    status = 'SUCCEEDED',
+  ): string {
     const runId = id();
-    runs.push({ ...base, id: runId, kind: 'EVALUATE', method, status, progress: status === 'SUCCEEDED' ? 1 : 0, parentRunId, datasetId: datasets[site],
-      config: { trainingRunId, datasetId: datasets[site], split: site === 'A' ? 'TEST' : null, distortion: { kind, level }, samples: 20, storeSamples: false, shardSize: 16, slices: 1 } });
+    runs.push({
+      ...base,
+      id: runId,
+      kind: 'EVALUATE',
+      method,
+      status,
+      progress: status === 'SUCCEEDED' ? 1 : 0,
+      parentRunId,
+      datasetId: datasets[site],
+      config: {
+        trainingRunId,
+        datasetId: datasets[site],
+        split: site === 'A' ? 'TEST' : null,
+        distortion: { kind, level },
+        samples: 20,
+        storeSamples: false,
+        shardSize: 16,
+        slices: 1,
+      },
+    });
     if (status !== 'SUCCEEDED') return '';
     const evaluationId = id();
-    evaluationRows.push({ id: evaluationId, runId, trainingRunId, datasetId: datasets[site], split: site === 'A' ? 'TEST' : null, distortionKind: kind, distortionLevel: level, samples: 20, metricVersion: 1 });
+    evaluationRows.push({
+      id: evaluationId,
+      runId,
+      trainingRunId,
+      datasetId: datasets[site],
+      split: site === 'A' ? 'TEST' : null,
+      distortionKind: kind,
+      distortionLevel: level,
+      samples: 20,
+      metricVersion: 1,
+    });
     evaluations.push({ id: evaluationId, trainingRunId, site, kind, level });
     return evaluationId;
   }
-  function train(v: (typeof QUICK_VARIANTS)[number], seed: number, sweepStatus: 'SUCCEEDED' | 'RUNNING'): SyntheticVariant {
+  function train(
+    v: (typeof QUICK_VARIANTS)[number],
+    seed: number,
+    sweepStatus: 'SUCCEEDED' | 'RUNNING',
+  ): SyntheticVariant {
     const trainingRunId = id();
-    runs.push({ ...base, id: trainingRunId, kind: 'TRAIN', method: v.method, seed, datasetId: datasets.A, parentRunId: studyRunId, config: { ...v.config, datasetId: datasets.A, preset: 'quick', seed } });
-    checkpoints.push({ id: id(), runId: trainingRunId, epoch: 10, valNll: 0.3, weightsSha256: crypto.randomBytes(32).toString('hex'), config: {}, backend: 'cpu' });
+    runs.push({
+      ...base,
+      id: trainingRunId,
+      kind: 'TRAIN',
+      method: v.method,
+      seed,
+      datasetId: datasets.A,
+      parentRunId: studyRunId,
+      config: { ...v.config, datasetId: datasets.A, preset: 'quick', seed },
+    });
+    checkpoints.push({
+      id: id(),
+      runId: trainingRunId,
+      epoch: 10,
+      valNll: 0.3,
+      weightsSha256: crypto.randomBytes(32).toString('hex'),
+      config: {},
+      backend: 'cpu',
+    });
     const sweepRunId = id();
-    runs.push({ ...base, id: sweepRunId, kind: 'SWEEP', method: v.method, seed, status: sweepStatus, progress: sweepStatus === 'RUNNING' ? 0.15 : 1, datasetId: datasets.A, parentRunId: studyRunId,
-      config: { trainingRunId, datasetId: datasets.A, split: 'TEST', kinds: [...KINDS], levels: [1, 2, 3, 4], samples: 20 } });
+    runs.push({
+      ...base,
+      id: sweepRunId,
+      kind: 'SWEEP',
+      method: v.method,
+      seed,
+      status: sweepStatus,
+      progress: sweepStatus === 'RUNNING' ? 0.15 : 1,
+      datasetId: datasets.A,
+      parentRunId: studyRunId,
+      config: {
+        trainingRunId,
+        datasetId: datasets.A,
+        split: 'TEST',
+        kinds: [...KINDS],
+        levels: [1, 2, 3, 4],
+        samples: 20,
+      },
+    });
     const siteA = evaluate(trainingRunId, v.method, 'A', 'NONE', 0, sweepRunId);
-    KINDS.forEach((kind, k) => [1, 2, 3, 4].forEach((level) => evaluate(trainingRunId, v.method, 'A', kind, level, sweepRunId, sweepStatus === 'SUCCEEDED' || (k === 0 && level === 1) ? 'SUCCEEDED' : 'QUEUED')));
-    const siteB = sweepStatus === 'SUCCEEDED' ? evaluate(trainingRunId, v.method, 'B', 'NONE', 0, studyRunId) : undefined;
+    KINDS.forEach((kind, k) =>
+      [1, 2, 3, 4].forEach((level) =>
+        evaluate(
+          trainingRunId,
+          v.method,
+          'A',
+          kind,
+          level,
+          sweepRunId,
+          sweepStatus === 'SUCCEEDED' || (k === 0 && level === 1) ? 'SUCCEEDED' : 'QUEUED',
+        ),
+      ),
+    );
+    const siteB =
+      sweepStatus === 'SUCCEEDED' ? evaluate(trainingRunId, v.method, 'B', 'NONE', 0, studyRunId) : undefined;
     return { label: v.label, seed, trainingRunId, sweepRunId, siteA, siteB };
   }
   const variants = QUICK_VARIANTS.map((v) => train(v, 1, 'SUCCEEDED'));

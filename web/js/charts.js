@@ -19,14 +19,17 @@ export function drawChart(el, option, points, description) {
     resizer.observe(el);
   }
   live.add(chart);
-  chart.setOption({
-    animation: false,
-    aria: { enabled: true, label: { description } },
-    grid: { left: 64, right: 24, top: 64, bottom: 44 },
-    tooltip: { trigger: 'item' },
-    ...option,
-    yAxis: option.yAxis && { nameLocation: 'middle', nameGap: 40, ...option.yAxis },
-  }, true);
+  chart.setOption(
+    {
+      animation: false,
+      aria: { enabled: true, label: { description } },
+      grid: { left: 64, right: 24, top: 64, bottom: 44 },
+      tooltip: { trigger: 'item' },
+      ...option,
+      yAxis: option.yAxis && { nameLocation: 'middle', nameGap: 40, ...option.yAxis },
+    },
+    true,
+  );
   el.dataset.points = JSON.stringify(points);
   el.dataset.ready = 'true';
   return chart;

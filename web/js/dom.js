@@ -8,7 +8,9 @@ export function h(tag, attrs = {}, ...children) {
     else if (key in el && typeof value !== 'string') el[key] = value;
     else el.setAttribute(key, value === true ? '' : value);
   }
-  for (const child of children.flat(Infinity)) if (child !== null && child !== undefined && child !== false) el.append(child instanceof Node ? child : String(child));
+  for (const child of children.flat(Infinity))
+    if (child !== null && child !== undefined && child !== false)
+      el.append(child instanceof Node ? child : String(child));
   return el;
 }
 
@@ -28,17 +30,50 @@ export function shortId(id) {
 }
 
 export function table(headers, rows, caption) {
-  return h('table', {},
+  return h(
+    'table',
+    {},
     caption ? h('caption', { class: 'visually-hidden' }, caption) : null,
-    h('thead', {}, h('tr', {}, headers.map((x, i) => h('th', { scope: 'col', class: i === 0 ? 'text' : '' }, x)))),
-    h('tbody', {}, rows.map((row) => h('tr', {}, row.map((cell, i) => (i === 0 ? h('th', { scope: 'row', class: 'text' }, cell) : h('td', { class: typeof cell === 'string' && /[a-z]/i.test(cell) ? 'text' : '' }, cell)))))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        headers.map((x, i) => h('th', { scope: 'col', class: i === 0 ? 'text' : '' }, x)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.map((row) =>
+        h(
+          'tr',
+          {},
+          row.map((cell, i) =>
+            i === 0
+              ? h('th', { scope: 'row', class: 'text' }, cell)
+              : h('td', { class: typeof cell === 'string' && /[a-z]/i.test(cell) ? 'text' : '' }, cell),
+          ),
+        ),
+      ),
+    ),
   );
 }
 
 export function select(label, name, options, value, onChange) {
-  return h('label', {}, `${label} `, h('select', { name, onchange: (e) => onChange(e.target.value) },
-    options.map(([v, text]) => h('option', { value: v, selected: v === value }, text))));
+  return h(
+    'label',
+    {},
+    `${label} `,
+    h(
+      'select',
+      { name, onchange: (e) => onChange(e.target.value) },
+      options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+    ),
+  );
 }
 
 // `label` is the API's one name of an evaluation (Evaluation.label); `variant` its first segment.
-export const EVALUATION_FIELDS = 'id label variant trainingRunId split distortionKind distortionLevel samples createdAt dataset { name site } run { status parentRunId }';
+export const EVALUATION_FIELDS =
+  'id label variant trainingRunId split distortionKind distortionLevel samples createdAt dataset { name site } run { status parentRunId }';

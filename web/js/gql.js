@@ -47,15 +47,22 @@ export async function gql(query, variables = {}) {
   if (key) headers.authorization = `Bearer ${key}`;
   const response = await fetch(ENDPOINT, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const body = await response.json().catch(() => null);
-  if (!body) throw new ApiError(`GraphQL endpoint answered HTTP ${response.status}`, response.status === 429 ? 'RATE_LIMITED' : undefined);
-  if (body.errors?.length) throw new ApiError([...new Set(body.errors.map((e) => e.message))].join('; '), body.errors[0].extensions?.code);
+  if (!body)
+    throw new ApiError(
+      `GraphQL endpoint answered HTTP ${response.status}`,
+      response.status === 429 ? 'RATE_LIMITED' : undefined,
+    );
+  if (body.errors?.length)
+    throw new ApiError([...new Set(body.errors.map((e) => e.message))].join('; '), body.errors[0].extensions?.code);
   return body.data;
 }
 
 let platformConstants;
 /** Structures, run states and defaults as the server defines them (`constants`, cached). */
 export async function constants() {
-  platformConstants ??= gql('{ constants { structures runStatuses activeRunStatuses finishedRunStatuses uncertaintyMeasures defaultEnsembleMembers } }').then((d) => d.constants);
+  platformConstants ??= gql(
+    '{ constants { structures runStatuses activeRunStatuses finishedRunStatuses uncertaintyMeasures defaultEnsembleMembers } }',
+  ).then((d) => d.constants);
   return platformConstants;
 }
 
@@ -72,11 +79,17 @@ export async function rootFieldNames() {
 const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind name } } }';
 /** Fields of a type with their unwrapped type (kind, name) and arguments, by introspection. */
 export async function typeInfo(name) {
-  const d = await gql(`query($n: String!) { __type(name: $n) { name kind fields { name args { name defaultValue type { ${TYPE_REF} } } type { ${TYPE_REF} } } } }`, { n: name });
+  const d = await gql(
+    `query($n: String!) { __type(name: $n) { name kind fields { name args { name defaultValue type { ${TYPE_REF} } } type { ${TYPE_REF} } } } }`,
+    { n: name },
+  );
   if (!d.__type) return null;
   const unwrap = (t) => {
     let list = false;
-    while (t.ofType) { if (t.kind === 'LIST') list = true; t = t.ofType; }
+    while (t.ofType) {
+      if (t.kind === 'LIST') list = true;
+      t = t.ofType;
+    }
     if (t.kind === 'LIST') list = true;
     return { kind: t.kind, name: t.name, list };
   };

@@ -30,15 +30,22 @@ async function fillFilterOptions() {
     const el = filters.elements[name];
     for (const v of [...new Set(values.filter(Boolean))].sort()) el.append(new Option(v, v));
   };
-  add('site', data.datasets.nodes.map((d) => d.site));
-  add('group', data.subjects.nodes.map((s) => s.group));
+  add(
+    'site',
+    data.datasets.nodes.map((d) => d.site),
+  );
+  add(
+    'group',
+    data.subjects.nodes.map((s) => s.group),
+  );
 }
 
 function syncFilterForm(params) {
   for (const key of FILTER_KEYS) {
     const el = filters.elements[key];
     const value = params.get(key) ?? '';
-    if (el.tagName === 'SELECT' && value && ![...el.options].some((o) => o.value === value)) el.append(new Option(value, value));
+    if (el.tagName === 'SELECT' && value && ![...el.options].some((o) => o.value === value))
+      el.append(new Option(value, value));
     el.value = value;
   }
 }
@@ -66,14 +73,27 @@ async function route() {
   try {
     const module = await loaders[view]();
     if (mine !== generation) return;
-    const done = await module.render(root, { params, scope: scopeOf(params), setStatus, isCurrent: () => mine === generation });
-    if (mine !== generation) { done?.(); return; }
+    const done = await module.render(root, {
+      params,
+      scope: scopeOf(params),
+      setStatus,
+      isCurrent: () => mine === generation,
+    });
+    if (mine !== generation) {
+      done?.();
+      return;
+    }
     cleanup = done ?? null;
     setStatus('');
   } catch (error) {
     if (mine !== generation) return;
     setStatus(error.message, true);
-    root.append(Object.assign(document.createElement('p'), { className: 'error', textContent: `Could not load this view: ${error.message}` }));
+    root.append(
+      Object.assign(document.createElement('p'), {
+        className: 'error',
+        textContent: `Could not load this view: ${error.message}`,
+      }),
+    );
   }
   root.dataset.loaded = 'true';
 }
@@ -81,15 +101,22 @@ async function route() {
 filters.addEventListener('change', (event) => {
   const el = event.target;
   if (!FILTER_KEYS.includes(el.name)) return;
-  if (el.type === 'number' && el.value !== '' && !el.checkValidity()) { setStatus(`${el.name}: ${el.validationMessage}`, true); return; }
+  if (el.type === 'number' && el.value !== '' && !el.checkValidity()) {
+    setStatus(`${el.name}: ${el.validationMessage}`, true);
+    return;
+  }
   updateParams({ [el.name]: el.value });
 });
 filters.addEventListener('submit', (event) => event.preventDefault());
-document.getElementById('clear-filters').addEventListener('click', () => updateParams(Object.fromEntries(FILTER_KEYS.map((k) => [k, '']))));
+document
+  .getElementById('clear-filters')
+  .addEventListener('click', () => updateParams(Object.fromEntries(FILTER_KEYS.map((k) => [k, '']))));
 const keyInput = document.getElementById('operator-key');
 keyInput.value = operatorKey();
 keyInput.addEventListener('change', () => setOperatorKey(keyInput.value.trim()));
 
 addEventListener('hashchange', route);
-fillFilterOptions().catch((error) => setStatus(`Filters: ${error.message}`, true)).finally(() => syncFilterForm(readState().params));
+fillFilterOptions()
+  .catch((error) => setStatus(`Filters: ${error.message}`, true))
+  .finally(() => syncFilterForm(readState().params));
 route();

@@ -3,7 +3,8 @@
 // selection. Labels and variants are the API's (Evaluation.label, Evaluation.variant).
 import { h } from './dom.js';
 
-const groupKey = (e) => `${e.variant} · site ${e.dataset?.site ?? '?'} · ${e.distortionKind === 'NONE' ? 'undistorted' : e.distortionKind}`;
+const groupKey = (e) =>
+  `${e.variant} · site ${e.dataset?.site ?? '?'} · ${e.distortionKind === 'NONE' ? 'undistorted' : e.distortionKind}`;
 
 /**
  * The study's headline selection: per trained model, its undistorted site-A TEST evaluation that
@@ -30,21 +31,52 @@ export function defaultSelection(evaluations, { siteB = false } = {}) {
 }
 
 /** A fieldset of grouped checkboxes; `onChange(ids)` gets the new selection. */
-export function evaluationPicker(evaluations, chosen, onChange, { legend = 'Evaluations', defaults = defaultSelection(evaluations) } = {}) {
+export function evaluationPicker(
+  evaluations,
+  chosen,
+  onChange,
+  { legend = 'Evaluations', defaults = defaultSelection(evaluations) } = {},
+) {
   const groups = new Map();
-  for (const e of [...evaluations].sort((x, y) => groupKey(x).localeCompare(groupKey(y)) || x.distortionLevel - y.distortionLevel || x.label.localeCompare(y.label))) {
+  for (const e of [...evaluations].sort(
+    (x, y) =>
+      groupKey(x).localeCompare(groupKey(y)) || x.distortionLevel - y.distortionLevel || x.label.localeCompare(y.label),
+  )) {
     if (!groups.has(groupKey(e))) groups.set(groupKey(e), []);
     groups.get(groupKey(e)).push(e);
   }
-  const filter = h('input', { type: 'search', id: 'picker-filter', placeholder: 'e.g. MCD site B NOISE 3', 'aria-label': 'Filter evaluations by label' });
+  const filter = h('input', {
+    type: 'search',
+    id: 'picker-filter',
+    placeholder: 'e.g. MCD site B NOISE 3',
+    'aria-label': 'Filter evaluations by label',
+  });
   const sections = [...groups].map(([key, members]) => {
     const ticked = members.filter((e) => chosen.includes(e.id)).length;
-    return h('details', { class: 'group', open: ticked > 0, 'data-group': key },
+    return h(
+      'details',
+      { class: 'group', open: ticked > 0, 'data-group': key },
       h('summary', {}, `${key} `, h('span', { class: 'note' }, `(${ticked}/${members.length})`)),
-      h('div', { class: 'checks' }, members.map((e) => h('label', { 'data-label': e.label.toLowerCase() },
-        h('input', { type: 'checkbox', value: e.id, checked: chosen.includes(e.id), onchange: (ev) => {
-          onChange(ev.target.checked ? [...chosen, e.id] : chosen.filter((id) => id !== e.id));
-        } }), ` ${e.label}${e.run?.status && e.run.status !== 'SUCCEEDED' ? ` (${e.run.status})` : ''}`))));
+      h(
+        'div',
+        { class: 'checks' },
+        members.map((e) =>
+          h(
+            'label',
+            { 'data-label': e.label.toLowerCase() },
+            h('input', {
+              type: 'checkbox',
+              value: e.id,
+              checked: chosen.includes(e.id),
+              onchange: (ev) => {
+                onChange(ev.target.checked ? [...chosen, e.id] : chosen.filter((id) => id !== e.id));
+              },
+            }),
+            ` ${e.label}${e.run?.status && e.run.status !== 'SUCCEEDED' ? ` (${e.run.status})` : ''}`,
+          ),
+        ),
+      ),
+    );
   });
   filter.addEventListener('input', () => {
     const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
@@ -59,9 +91,17 @@ export function evaluationPicker(evaluations, chosen, onChange, { legend = 'Eval
       if (words.length) section.open = shown > 0;
     }
   });
-  return h('fieldset', { class: 'panel picker', id: 'evaluation-picker' }, h('legend', {}, legend),
-    h('div', { class: 'toolbar' }, filter,
+  return h(
+    'fieldset',
+    { class: 'panel picker', id: 'evaluation-picker' },
+    h('legend', {}, legend),
+    h(
+      'div',
+      { class: 'toolbar' },
+      filter,
       h('button', { type: 'button', onclick: () => onChange(defaults) }, 'Study default'),
-      h('span', { class: 'note' }, `${chosen.length} of ${evaluations.length} selected`)),
-    sections);
+      h('span', { class: 'note' }, `${chosen.length} of ${evaluations.length} selected`),
+    ),
+    sections,
+  );
 }

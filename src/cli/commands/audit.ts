@@ -19,14 +19,24 @@ export function register(program: Command): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
   audit
     .command('verify')
-    .description('re-hash the audit chain and the results it records: OK, or the first edited or deleted event or result (exit 3)')
-    .option('--head <seq:hash>', 'a head printed by an earlier verify (`<seq>:<hash>`, or the hash alone): tells whether the chain was only extended since')
+    .description(
+      're-hash the audit chain and the results it records: OK, or the first edited or deleted event or result (exit 3)',
+    )
+    .option(
+      '--head <seq:hash>',
+      'a head printed by an earlier verify (`<seq>:<hash>`, or the hash alone): tells whether the chain was only extended since',
+    )
     .option('--json', 'JSON output')
-    .addHelpText('after', '\nWith CARDIAC_UQ_AUDIT_KEY (and CARDIAC_UQ_AUDIT_OLD_KEYS after a rotation) the HMAC links are checked with the key; exit 2 when it is missing or wrong.')
+    .addHelpText(
+      'after',
+      '\nWith CARDIAC_UQ_AUDIT_KEY (and CARDIAC_UQ_AUDIT_OLD_KEYS after a rotation) the HMAC links are checked with the key; exit 2 when it is missing or wrong.',
+    )
     .action(async (options: { head?: string; json?: boolean }) => {
       const kept = options.head === undefined ? undefined : parseKeptHead(options.head);
       if (kept === null) {
-        console.error(`--head must be <seq>:<hash> or a 64-digit hex hash as verify prints it (got ${JSON.stringify(options.head)})`);
+        console.error(
+          `--head must be <seq>:<hash> or a 64-digit hex hash as verify prints it (got ${JSON.stringify(options.head)})`,
+        );
         process.exitCode = AUDIT_CANNOT_VERIFY_EXIT;
         return;
       }
@@ -60,12 +70,36 @@ function toJson(result: Verification) {
   return {
     ok: result.ok,
     events: result.events,
-    firstBroken: b ? { seq: b.seq.toString(), reason: b.reason, ...(b.keyId ? { keyId: b.keyId } : {}), ...(b.digest ? { result: describeTarget(b.digest.target), target: b.digest.target } : {}) } : null,
+    firstBroken: b
+      ? {
+          seq: b.seq.toString(),
+          reason: b.reason,
+          ...(b.keyId ? { keyId: b.keyId } : {}),
+          ...(b.digest ? { result: describeTarget(b.digest.target), target: b.digest.target } : {}),
+        }
+      : null,
     headHash: result.head?.hash ?? null,
     head: result.head ? `${result.head.seq}:${result.head.hash}` : null,
     keyedFrom: result.keyedFrom?.toString() ?? null,
-    ...(result.keptHead ? { keptHead: { verdict: result.keptHead.verdict, foundAt: result.keptHead.foundAt?.toString() ?? null, appended: result.keptHead.appended } } : {}),
-    ...(result.results ? { results: { ok: result.results.ok, checked: result.results.checked, unverified: result.results.unverified, unrecorded: result.results.unrecorded } } : {}),
+    ...(result.keptHead
+      ? {
+          keptHead: {
+            verdict: result.keptHead.verdict,
+            foundAt: result.keptHead.foundAt?.toString() ?? null,
+            appended: result.keptHead.appended,
+          },
+        }
+      : {}),
+    ...(result.results
+      ? {
+          results: {
+            ok: result.results.ok,
+            checked: result.results.checked,
+            unverified: result.results.unverified,
+            unrecorded: result.results.unrecorded,
+          },
+        }
+      : {}),
   };
 }
 
@@ -73,15 +107,20 @@ function describe(result: Verification, kept: KeptHead | undefined, keyId: strin
   const b = result.firstBroken;
   if (b && b.reason !== 'RESULT_MISMATCH') {
     const why = {
-      HASH_MISMATCH: keyId || b.keyId ? 'its content does not match its HMAC under the audit key (edited, and re-hashed without the key if later events chain)' : 'its content does not match its hash (edited)',
+      HASH_MISMATCH:
+        keyId || b.keyId
+          ? 'its content does not match its HMAC under the audit key (edited, and re-hashed without the key if later events chain)'
+          : 'its content does not match its hash (edited)',
       BROKEN_LINK: 'it does not link to the event before it (an earlier event was deleted or edited)',
-      UNKEYED: result.keyedFrom !== null
-        ? `it is linked by a plain hash although events from ${result.keyedFrom} on are HMAC-linked with the audit key (rewritten without the key, or written by a process without CARDIAC_UQ_AUDIT_KEY)`
-        : 'no event is HMAC-linked although CARDIAC_UQ_AUDIT_KEY is set: the chain was written, or rewritten, without the key',
+      UNKEYED:
+        result.keyedFrom !== null
+          ? `it is linked by a plain hash although events from ${result.keyedFrom} on are HMAC-linked with the audit key (rewritten without the key, or written by a process without CARDIAC_UQ_AUDIT_KEY)`
+          : 'no event is HMAC-linked although CARDIAC_UQ_AUDIT_KEY is set: the chain was written, or rewritten, without the key',
       KEY_MISSING: `is HMAC-linked with audit key id ${b.keyId}, and CARDIAC_UQ_AUDIT_KEY is not set here: cannot verify (this is not a broken chain)`,
       KEY_UNKNOWN: `is HMAC-linked with audit key id ${b.keyId}, which is neither CARDIAC_UQ_AUDIT_KEY (id ${keyId ?? 'none'}) nor one of CARDIAC_UQ_AUDIT_OLD_KEYS: the key is wrong (or the event's key id was edited); cannot verify`,
     }[b.reason];
-    if (b.reason === 'KEY_MISSING' || b.reason === 'KEY_UNKNOWN') return [`CANNOT VERIFY: audit event ${b.seq} ${why} [${b.reason}]`];
+    if (b.reason === 'KEY_MISSING' || b.reason === 'KEY_UNKNOWN')
+      return [`CANNOT VERIFY: audit event ${b.seq} ${why} [${b.reason}]`];
     return [`BROKEN: audit event ${b.seq} is the first broken one: ${why} [${b.reason}]`];
   }
   const lines: string[] = [];
@@ -91,24 +130,32 @@ function describe(result: Verification, kept: KeptHead | undefined, keyId: strin
     ? `results: ${r.checked.shards} evaluation shards, ${r.checked.datasets} datasets, ${r.checked.checkpoints} checkpoints match their recorded digests${r.unverified ? ` (${r.unverified} written before digests were recorded: not checked)` : ''}`
     : '';
   if (b?.reason === 'RESULT_MISMATCH') {
-    lines.push(`BROKEN: ${describeTarget(b.digest!.target)} was changed after it was stored: its rows no longer give the digest audit event ${b.seq} records [RESULT_MISMATCH]`);
+    lines.push(
+      `BROKEN: ${describeTarget(b.digest!.target)} was changed after it was stored: its rows no longer give the digest audit event ${b.seq} records [RESULT_MISMATCH]`,
+    );
   } else if (r?.unrecorded) {
-    lines.push(`BROKEN: ${r.unrecorded.what}${r.unrecorded.count > 1 ? ` (and ${r.unrecorded.count - 1} more)` : ''}: result rows that no audit event records (inserted outside the platform) [UNRECORDED]`);
+    lines.push(
+      `BROKEN: ${r.unrecorded.what}${r.unrecorded.count > 1 ? ` (and ${r.unrecorded.count - 1} more)` : ''}: result rows that no audit event records (inserted outside the platform) [UNRECORDED]`,
+    );
   }
   const h = result.keptHead;
   if (h && kept) {
     const at = kept.seq !== undefined ? ` (event ${kept.seq})` : '';
     const current = result.head ? `event ${result.head.seq}` : 'an empty log';
-    lines.push({
-      SAME: `kept head${at} is the chain's head`,
-      APPENDED: `kept head found at event ${h.foundAt}; the ${h.appended} events after it were appended since`,
-      REWRITTEN: `BROKEN: the kept head${at} is not in the chain, which goes on past that event: the chain was rewritten at or before event ${kept.seq} [HEAD_REWRITTEN]`,
-      SHORTER: `BROKEN: the kept head${at} is not in the chain, which now ends at ${current}: events at the end were deleted, or the chain was rewritten [HEAD_MISSING]`,
-      NOT_FOUND: `BROKEN: the kept head ${kept.hash} is nowhere in the chain: the chain was rewritten at or before the event it was the head of, or events at the end were deleted (keep <seq>:<hash> to tell which) [HEAD_MISSING]`,
-    }[h.verdict]);
+    lines.push(
+      {
+        SAME: `kept head${at} is the chain's head`,
+        APPENDED: `kept head found at event ${h.foundAt}; the ${h.appended} events after it were appended since`,
+        REWRITTEN: `BROKEN: the kept head${at} is not in the chain, which goes on past that event: the chain was rewritten at or before event ${kept.seq} [HEAD_REWRITTEN]`,
+        SHORTER: `BROKEN: the kept head${at} is not in the chain, which now ends at ${current}: events at the end were deleted, or the chain was rewritten [HEAD_MISSING]`,
+        NOT_FOUND: `BROKEN: the kept head ${kept.hash} is nowhere in the chain: the chain was rewritten at or before the event it was the head of, or events at the end were deleted (keep <seq>:<hash> to tell which) [HEAD_MISSING]`,
+      }[h.verdict],
+    );
   }
   const status = result.ok ? 'OK' : 'NOT OK';
-  lines.unshift(`${status}: ${chain}; head ${result.head ? `${result.head.hash} at event ${result.head.seq}` : '(empty log)'}`);
+  lines.unshift(
+    `${status}: ${chain}; head ${result.head ? `${result.head.hash} at event ${result.head.seq}` : '(empty log)'}`,
+  );
   if (resultsLine) lines.splice(1, 0, resultsLine);
   if (result.head) lines.push(`keep: --head ${result.head.seq}:${result.head.hash}`);
   return lines;

@@ -15,7 +15,13 @@
 import { Command } from 'commander';
 import { cardiacBiomarkers, type CardiacBiomarkers } from '../../engine/clinical/biomarkers';
 import type { VentricularFunction } from '../../engine/clinical/ejection-fraction';
-import { addCounts, type SpacingMm3, structurePixelCounts, structureVolumesMl, type StructureValues } from '../../engine/clinical/volume';
+import {
+  addCounts,
+  type SpacingMm3,
+  structurePixelCounts,
+  structureVolumesMl,
+  type StructureValues,
+} from '../../engine/clinical/volume';
 import type { LabelMap } from '../../engine/data/types';
 import { InvalidInputError } from '../../engine/errors';
 import { type NiftiVolume, sliceOf } from '../../engine/io/nifti';
@@ -39,7 +45,10 @@ function readPhase(path: string, name: Phase['name']): Phase {
   const what = `${name} segmentation`;
   const vol = readNiftiFile(path, what);
   if ((vol.ndim ?? 3) < 3) {
-    throw new InvalidInputError('BAD_SHAPE', `${what} ${path} is ${vol.ndim}-D; a volume (dim[0] ≥ 3, one or more slices along z) is needed for volumes in ml`);
+    throw new InvalidInputError(
+      'BAD_SHAPE',
+      `${what} ${path} is ${vol.ndim}-D; a volume (dim[0] ≥ 3, one or more slices along z) is needed for volumes in ml`,
+    );
   }
   const slices = volumeDepth(vol, what);
   return { name, vol, slices, spacing: [vol.spacingMm[0], vol.spacingMm[1], vol.spacingMm[2]] };
@@ -50,7 +59,12 @@ const mm = (v: number) => String(Number(v.toPrecision(6)));
 
 export function sameInPlaneGrid(ed: Phase, es: Phase): void {
   const close = (a: number, b: number) => Math.abs(a - b) <= 1e-5 * Math.max(a, b);
-  if (ed.vol.dims[0] !== es.vol.dims[0] || ed.vol.dims[1] !== es.vol.dims[1] || !close(ed.spacing[0], es.spacing[0]) || !close(ed.spacing[1], es.spacing[1])) {
+  if (
+    ed.vol.dims[0] !== es.vol.dims[0] ||
+    ed.vol.dims[1] !== es.vol.dims[1] ||
+    !close(ed.spacing[0], es.spacing[0]) ||
+    !close(ed.spacing[1], es.spacing[1])
+  ) {
     throw new InvalidInputError(
       'BAD_SHAPE',
       `ED and ES are not on the same in-plane grid: ED ${ed.vol.dims[0]}×${ed.vol.dims[1]} at ${mm(ed.spacing[0])}×${mm(ed.spacing[1])} mm, ` +
@@ -64,7 +78,10 @@ function phaseVolumesMl(phase: Phase, labels: LabelMap): StructureValues {
   const counts: StructureValues = { LV: 0, MYO: 0, RV: 0 };
   for (let z = 0; z < phase.slices; z++) {
     const sl = sliceOf(phase.vol, z);
-    addCounts(counts, structurePixelCounts(labelImage(sl.data, sl.cols, labels, `${phase.name} segmentation slice z=${z}`), labels));
+    addCounts(
+      counts,
+      structurePixelCounts(labelImage(sl.data, sl.cols, labels, `${phase.name} segmentation slice z=${z}`), labels),
+    );
   }
   return structureVolumesMl(counts, phase.spacing);
 }
@@ -77,11 +94,14 @@ export function biomarkersJson(b: CardiacBiomarkers) {
 function table(b: CardiacBiomarkers, ed: Phase, es: Phase, labels: LabelMap): string {
   const ml = (v: number) => v.toFixed(2).padStart(9);
   const ef = (f: VentricularFunction) => (f.ef === null ? '– (EDV 0)' : `${(100 * f.ef).toFixed(1)} %`).padStart(10);
-  const geometry = (p: Phase) => `${p.name} ${p.slices} slice${p.slices === 1 ? '' : 's'} of ${p.spacing.map(mm).join(' × ')} mm`;
+  const geometry = (p: Phase) =>
+    `${p.name} ${p.slices} slice${p.slices === 1 ? '' : 's'} of ${p.spacing.map(mm).join(' × ')} mm`;
   return [
     `labels ${describeLabels(labels)}; ${geometry(ed)}, ${geometry(es)}`,
     `structure    EDV ml    ESV ml     SV ml        EF`,
-    ...(['LV', 'RV'] as const).map((k) => `${k.padEnd(9)}${ml(b[k].edvMl)} ${ml(b[k].esvMl)} ${ml(b[k].svMl)}${ef(b[k])}`),
+    ...(['LV', 'RV'] as const).map(
+      (k) => `${k.padEnd(9)}${ml(b[k].edvMl)} ${ml(b[k].esvMl)} ${ml(b[k].svMl)}${ef(b[k])}`,
+    ),
     `MYO mass   ED ${b.MYO.massEdG.toFixed(2)} g, ES ${b.MYO.massEsG.toFixed(2)} g (1.05 g/ml)`,
   ].join('\n');
 }
@@ -95,7 +115,8 @@ export function runBiomarkers(options: BiomarkersOptions): string {
   sameInPlaneGrid(ed, es);
   const b = cardiacBiomarkers(phaseVolumesMl(ed, labels), phaseVolumesMl(es, labels));
   for (const k of ['LV', 'RV'] as const) {
-    if (b[k].ef === null) console.error(`cardiac-uq: warning: ${k} EDV is 0 (no ${k} voxels at ED): EF undefined (null)`);
+    if (b[k].ef === null)
+      console.error(`cardiac-uq: warning: ${k} EDV is 0 (no ${k} voxels at ED): EF undefined (null)`);
   }
   return options.json ? JSON.stringify(biomarkersJson(b)) : table(b, ed, es, labels);
 }
@@ -103,7 +124,9 @@ export function runBiomarkers(options: BiomarkersOptions): string {
 export function register(program: Command): void {
   program
     .command('biomarkers')
-    .description('LV/RV end-diastolic and end-systolic volume, stroke volume, ejection fraction and myocardial mass from ED and ES label volumes')
+    .description(
+      'LV/RV end-diastolic and end-systolic volume, stroke volume, ejection fraction and myocardial mass from ED and ES label volumes',
+    )
     .option('--ed <file>', '(required) end-diastolic label volume (.nii or .nii.gz); its pixdim gives its voxel volume')
     .option('--es <file>', '(required) end-systolic label volume, on the same in-plane grid as --ed')
     .option('--labels <map>', 'label value of each structure', 'RV=1,MYO=2,LV=3')

@@ -14,19 +14,31 @@ function fail(message: string): void {
 }
 
 export function register(program: Command): void {
-  const keys = program.command('keys').description('API keys: create, list, revoke, open-mode (roles analyst, operator, admin)');
+  const keys = program
+    .command('keys')
+    .description('API keys: create, list, revoke, open-mode (roles analyst, operator, admin)');
 
   keys
     .command('create')
     .description('create a key; prints it once (store it now: only its hash is kept)')
     .requiredOption('--name <name>', 'who the key is for; recorded as the actor of what it starts')
-    .addOption(new Option('--role <role>', 'analyst (read), operator (start/cancel work, import), admin (keys)').choices(['analyst', 'operator', 'admin']).makeOptionMandatory())
+    .addOption(
+      new Option('--role <role>', 'analyst (read), operator (start/cancel work, import), admin (keys)')
+        .choices(['analyst', 'operator', 'admin'])
+        .makeOptionMandatory(),
+    )
     .action(async (options: { name: string; role: string }) => {
       const { createApiKey, parseRole, KeyError } = loadAuth();
       await withStore(async (store, config) => {
         try {
-          const { key, record } = await createApiKey(store, { name: options.name, role: parseRole(options.role), actor: config.actor });
-          console.error(`created ${record.role.toLowerCase()} key "${record.name}" (prefix ${record.prefix}); it is shown once:`);
+          const { key, record } = await createApiKey(store, {
+            name: options.name,
+            role: parseRole(options.role),
+            actor: config.actor,
+          });
+          console.error(
+            `created ${record.role.toLowerCase()} key "${record.name}" (prefix ${record.prefix}); it is shown once:`,
+          );
           console.log(key);
           console.error('send it as "Authorization: Bearer <key>"');
         } catch (error) {
@@ -53,16 +65,32 @@ export function register(program: Command): void {
           return;
         }
         const iso = (d: Date | null) => (d ? d.toISOString() : '-');
-        const table = [['NAME', 'ROLE', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'], ...rows.map((r) => [r.name, r.role.toLowerCase(), r.prefix, iso(r.createdAt), iso(r.lastUsed), iso(r.revokedAt)])];
+        const table = [
+          ['NAME', 'ROLE', 'PREFIX', 'CREATED', 'LAST USED', 'REVOKED'],
+          ...rows.map((r) => [
+            r.name,
+            r.role.toLowerCase(),
+            r.prefix,
+            iso(r.createdAt),
+            iso(r.lastUsed),
+            iso(r.revokedAt),
+          ]),
+        ];
         const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-        for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd());
+        for (const row of table)
+          console.log(
+            row
+              .map((cell, i) => cell.padEnd(widths[i]))
+              .join('  ')
+              .trimEnd(),
+          );
       });
     });
 
   keys
     .command('revoke')
     .description('revoke a key by name (takes effect within seconds on running servers)')
-    .argument('<name>', 'the key\'s name')
+    .argument('<name>', "the key's name")
     .action(async (name: string) => {
       const { revokeApiKey, KeyError } = loadAuth();
       await withStore(async (store, config) => {
@@ -88,7 +116,9 @@ export function register(program: Command): void {
       await withStore(async (store, config) => {
         try {
           await returnToOpenMode(store, config.actor);
-          console.error('open mode: servers on loopback accept local callers without a key, as admin (within seconds); creating a key closes it again');
+          console.error(
+            'open mode: servers on loopback accept local callers without a key, as admin (within seconds); creating a key closes it again',
+          );
         } catch (error) {
           if (error instanceof KeyError) return fail(`cannot return to open mode: ${error.message}`);
           throw error;

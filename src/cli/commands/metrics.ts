@@ -10,7 +10,11 @@ import { Command } from 'commander';
 import { ACDC_LABELS, type LabelMap, type SpacingMm, STRUCTURES } from '../../engine/data/types';
 import { InvalidInputError } from '../../engine/errors';
 import { type NiftiVolume, readNifti, sliceOf } from '../../engine/io/nifti';
-import { SegmentationMetricsWorkspace, type StructureMetrics, sliceMetrics } from '../../engine/metrics/segmentation-metrics';
+import {
+  SegmentationMetricsWorkspace,
+  type StructureMetrics,
+  sliceMetrics,
+} from '../../engine/metrics/segmentation-metrics';
 
 /** Missing required options are bad input (exit 2), like unreadable files. */
 export function requireOption(value: string | undefined, name: string): asserts value is string {
@@ -34,7 +38,8 @@ export function readNiftiFile(path: string, what: string): NiftiVolume {
   try {
     return readNifti(bytes);
   } catch (error) {
-    if (error instanceof InvalidInputError) throw new InvalidInputError(error.code, `${what} ${path}: ${error.message}`);
+    if (error instanceof InvalidInputError)
+      throw new InvalidInputError(error.code, `${what} ${path}: ${error.message}`);
     throw error;
   }
 }
@@ -45,16 +50,20 @@ export function parseLabelMap(text: string | undefined): LabelMap {
   const out: Partial<LabelMap> = {};
   for (const part of text.split(',')) {
     const m = /^\s*(LV|MYO|RV)\s*=\s*(\d+)\s*$/i.exec(part);
-    if (!m) throw new InvalidInputError('BAD_ARGUMENT', `--labels: cannot read "${part}" (expected e.g. RV=1,MYO=2,LV=3)`);
+    if (!m)
+      throw new InvalidInputError('BAD_ARGUMENT', `--labels: cannot read "${part}" (expected e.g. RV=1,MYO=2,LV=3)`);
     const name = m[1].toUpperCase() as keyof LabelMap;
     const value = Number(m[2]);
     if (out[name] !== undefined) throw new InvalidInputError('BAD_ARGUMENT', `--labels: ${name} given twice`);
-    if (value < 1 || value > 255) throw new InvalidInputError('BAD_ARGUMENT', `--labels: ${name}=${value} must be 1..255 (0 is background)`);
+    if (value < 1 || value > 255)
+      throw new InvalidInputError('BAD_ARGUMENT', `--labels: ${name}=${value} must be 1..255 (0 is background)`);
     out[name] = value;
   }
-  for (const s of STRUCTURES) if (out[s] === undefined) throw new InvalidInputError('BAD_ARGUMENT', `--labels: ${s} missing`);
+  for (const s of STRUCTURES)
+    if (out[s] === undefined) throw new InvalidInputError('BAD_ARGUMENT', `--labels: ${s} missing`);
   const map = out as LabelMap;
-  if (new Set(STRUCTURES.map((s) => map[s])).size !== 3) throw new InvalidInputError('BAD_ARGUMENT', '--labels: values must differ');
+  if (new Set(STRUCTURES.map((s) => map[s])).size !== 3)
+    throw new InvalidInputError('BAD_ARGUMENT', '--labels: values must differ');
   return map;
 }
 
@@ -137,7 +146,12 @@ export function runMetrics(options: MetricsOptions): string {
   }
   if (options.json) {
     return JSON.stringify({
-      slices: slices.map((s) => ({ z: s.z, LV: structureJson(s.LV), MYO: structureJson(s.MYO), RV: structureJson(s.RV) })),
+      slices: slices.map((s) => ({
+        z: s.z,
+        LV: structureJson(s.LV),
+        MYO: structureJson(s.MYO),
+        RV: structureJson(s.RV),
+      })),
       spacing_mm: spacing,
     });
   }
@@ -150,7 +164,10 @@ export function runMetrics(options: MetricsOptions): string {
       [
         String(s.z).padStart(3),
         ...STRUCTURES.map((k) =>
-          [fmt(s[k].dice), fmt(s[k].assdMm, 2), fmt(s[k].hdMm, 2), fmt(s[k].hd95Mm, 2)].map((v) => v.padStart(6)).join(' ').padStart(29),
+          [fmt(s[k].dice), fmt(s[k].assdMm, 2), fmt(s[k].hdMm, 2), fmt(s[k].hd95Mm, 2)]
+            .map((v) => v.padStart(6))
+            .join(' ')
+            .padStart(29),
         ),
       ].join(' |'),
     );
@@ -161,7 +178,9 @@ export function runMetrics(options: MetricsOptions): string {
 export function register(program: Command): void {
   program
     .command('metrics')
-    .description('Dice, ASSD, HD and HD95 (mm) per slice and structure between a predicted and a ground-truth label volume')
+    .description(
+      'Dice, ASSD, HD and HD95 (mm) per slice and structure between a predicted and a ground-truth label volume',
+    )
     .option('--pred <file>', '(required) predicted label volume (.nii or .nii.gz)')
     .option('--gt <file>', '(required) ground-truth label volume (.nii or .nii.gz); its pixdim gives the spacing')
     .option('--labels <map>', 'label value of each structure', 'RV=1,MYO=2,LV=3')

@@ -35,18 +35,23 @@ export interface PhantomPlan {
 export function parsePhantomOptions(o: PhantomOptions): PhantomPlan {
   if (!o.out) throw new InvalidInputError('BAD_ARGUMENT', 'missing required option --out DIR');
   const site = (o.site ?? 'A').toUpperCase();
-  if (site !== 'A' && site !== 'B') throw new InvalidInputError('BAD_ARGUMENT', `--site must be A or B, got "${o.site}"`);
+  if (site !== 'A' && site !== 'B')
+    throw new InvalidInputError('BAD_ARGUMENT', `--site must be A or B, got "${o.site}"`);
   const subjects = Number(o.subjects ?? '10');
   if (!/^\d+$/.test(String(o.subjects ?? '10')) || subjects < 1 || subjects > 10000) {
     throw new InvalidInputError('BAD_ARGUMENT', `--subjects must be an integer 1..10000, got "${o.subjects}"`);
   }
   const seed = String(o.seed ?? '1');
-  if (seed.length === 0 || seed.length > 200) throw new InvalidInputError('BAD_ARGUMENT', '--seed must be 1..200 characters');
+  if (seed.length === 0 || seed.length > 200)
+    throw new InvalidInputError('BAD_ARGUMENT', '--seed must be 1..200 characters');
   let splits = DEFAULT_SPLITS;
   if (o.splits !== undefined) {
     const parts = o.splits.split(',').map(Number);
     if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0) || parts[0] + parts[1] + parts[2] <= 0) {
-      throw new InvalidInputError('BAD_ARGUMENT', `--splits must be three non-negative fractions TRAIN,VAL,TEST, got "${o.splits}"`);
+      throw new InvalidInputError(
+        'BAD_ARGUMENT',
+        `--splits must be three non-negative fractions TRAIN,VAL,TEST, got "${o.splits}"`,
+      );
     }
     splits = { train: parts[0], val: parts[1], test: parts[2] };
   }
@@ -54,7 +59,8 @@ export function parsePhantomOptions(o: PhantomOptions): PhantomPlan {
   if (existsSync(out) && readdirSync(out).length > 0) {
     throw new InvalidInputError('BAD_ARGUMENT', `--out ${o.out} already exists and is not empty`);
   }
-  if (!existsSync(dirname(out))) throw new InvalidInputError('FILE_NOT_FOUND', `parent folder of --out does not exist: ${dirname(out)}`);
+  if (!existsSync(dirname(out)))
+    throw new InvalidInputError('FILE_NOT_FOUND', `parent folder of --out does not exist: ${dirname(out)}`);
   return { out, site, subjects, seed, splits };
 }
 

@@ -45,7 +45,10 @@ export const PolicyFile = z.object({
   rules: z
     .array(PolicyRule)
     .min(1)
-    .refine((rules) => new Set(rules.map((r) => `${r.structure}/${r.measure}`)).size === rules.length, 'a structure and measure appear in two rules'),
+    .refine(
+      (rules) => new Set(rules.map((r) => `${r.structure}/${r.measure}`)).size === rules.length,
+      'a structure and measure appear in two rules',
+    ),
   target: fraction.optional(),
   review_fraction: fraction.optional(),
   poor_left: fraction.optional(),
@@ -68,8 +71,12 @@ export function checkpointSha256(dir: string): string {
     const meta = JSON.parse(fs.readFileSync(index, 'utf8')) as EnsembleMeta;
     return checkpointDigest(meta.members.map((m) => readMeta(path.join(dir, m)).weightsSha256));
   } catch (error) {
-    if (error instanceof InvalidInputError) throw new InvalidInputError(error.code, `--checkpoint ${dir}: ${error.message}`);
-    throw new InvalidInputError('BAD_FORMAT', `--checkpoint ${dir}: unreadable checkpoint: ${(error as Error).message}`);
+    if (error instanceof InvalidInputError)
+      throw new InvalidInputError(error.code, `--checkpoint ${dir}: ${error.message}`);
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `--checkpoint ${dir}: unreadable checkpoint: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -85,7 +92,10 @@ export function readPolicyFile(file: string): PolicyFile {
   const parsed = PolicyFile.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InvalidInputError('BAD_FORMAT', `policy ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `policy ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`,
+    );
   }
   return parsed.data;
 }
@@ -123,7 +133,10 @@ export function runPolicy(o: PolicyCliOptions): string {
   requireOption(o.out, '--out');
   const target = Number(o.target);
   if (o.target.trim() === '' || !(target >= 0 && target <= 1)) {
-    throw new InvalidInputError('BAD_ARGUMENT', `--target "${o.target}": expected the poor fraction left, a number in [0, 1]`);
+    throw new InvalidInputError(
+      'BAD_ARGUMENT',
+      `--target "${o.target}": expected the poor fraction left, a number in [0, 1]`,
+    );
   }
   const measure = pick(o.measure, MEASURES, DEFAULT_MEASURE, '--measure');
   const structure = pick(o.structure, STRUCTURES, DEFAULT_STRUCTURE, '--structure');
@@ -138,27 +151,40 @@ export function runPolicy(o: PolicyCliOptions): string {
     ...(sha ? { checkpoint_sha256: sha } : {}),
   };
   const outDir = path.dirname(path.resolve(o.out));
-  if (!fs.existsSync(outDir)) throw new InvalidInputError('FILE_NOT_FOUND', `--out ${o.out}: folder ${outDir} does not exist`);
+  if (!fs.existsSync(outDir))
+    throw new InvalidInputError('FILE_NOT_FOUND', `--out ${o.out}: folder ${outDir} does not exist`);
   writeFileAtomic(o.out, JSON.stringify(policy, null, 2) + '\n');
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
-  const rule = t.threshold === null ? 'flag nothing (the target holds without review)' : `flag ${structure} ${measure} ≥ ${t.threshold}`;
+  const rule =
+    t.threshold === null
+      ? 'flag nothing (the target holds without review)'
+      : `flag ${structure} ${measure} ≥ ${t.threshold}`;
   return `${o.out}: ${rule}; review ${pct(t.reviewFraction)} of ${t.n}, poor left ${pct(t.poorLeft)} (target ${pct(target)}, ${t.poor} poor)`;
 }
 
 export function register(program: Command): void {
   program
     .command('policy')
-    .description('QC policy: the uncertainty threshold that leaves at most the target poor fraction unflagged, from labelled scores')
+    .description(
+      'QC policy: the uncertainty threshold that leaves at most the target poor fraction unflagged, from labelled scores',
+    )
     .option('--scores <file>', '(required) CSV with header "uncertainty,poor", as `cardiac-uq qc` reads')
     .option('--target <x>', 'poor fraction left, of all cases', String(DEFAULT_REVIEW_TARGET))
-    .option('--measure <m>', `measure the scores are (${UNCERTAINTY_MEASURES.join(' | ')}; DICE_WITHIN scores are 1 − Dice_within)`, DEFAULT_MEASURE)
+    .option(
+      '--measure <m>',
+      `measure the scores are (${UNCERTAINTY_MEASURES.join(' | ')}; DICE_WITHIN scores are 1 − Dice_within)`,
+      DEFAULT_MEASURE,
+    )
     .option('--structure <s>', `structure the poor flags are of (${STRUCTURES.join(' | ')})`, DEFAULT_STRUCTURE)
-    .option('--checkpoint <dir>', 'the model the scores came from: recorded as checkpoint_sha256, which `segment` checks')
+    .option(
+      '--checkpoint <dir>',
+      'the model the scores came from: recorded as checkpoint_sha256, which `segment` checks',
+    )
     .option('--out <file>', '(required) policy JSON to write')
     .addHelpText(
       'after',
       '\nThreshold t: flagging every case with uncertainty ≥ t (ties together) is the smallest flagged set that\n' +
-        'leaves ≤ target·N poor cases; the fraction flagged equals `cardiac-uq qc`\'s review fraction. null: nothing\n' +
+        "leaves ≤ target·N poor cases; the fraction flagged equals `cardiac-uq qc`'s review fraction. null: nothing\n" +
         'needs flagging. JSON: {"rules":[{"structure","measure","threshold"}],"target","review_fraction","poor_left"}',
     )
     .action((options: PolicyCliOptions) => {

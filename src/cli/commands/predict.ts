@@ -29,7 +29,8 @@ export interface PredictCliOptions {
 }
 
 function parseInt0(text: string, name: string, min: number): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new InvalidInputError('BAD_ARGUMENT', `${name} "${text}": expected an integer ≥ ${min}`);
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min)
+    throw new InvalidInputError('BAD_ARGUMENT', `${name} "${text}": expected an integer ≥ ${min}`);
   return Number(text);
 }
 
@@ -39,7 +40,8 @@ export async function runPredict(options: PredictCliOptions): Promise<string> {
   requireOption(options.out, '--out');
   const T = parseInt0(options.samples, '--samples', 1);
   const seed = parseInt0(options.seed, '--seed', 0);
-  if (!fs.existsSync(options.checkpoint)) throw new InvalidInputError('FILE_NOT_FOUND', `--checkpoint ${options.checkpoint}: no such folder`);
+  if (!fs.existsSync(options.checkpoint))
+    throw new InvalidInputError('FILE_NOT_FOUND', `--checkpoint ${options.checkpoint}: no such folder`);
   const vol = readNiftiFile(options.image, '--image');
   const depth = volumeDepth(vol, '--image');
   const z = options.slice != null ? parseInt0(options.slice, '--slice', 0) : depth === 1 ? 0 : undefined;
@@ -53,7 +55,14 @@ export async function runPredict(options: PredictCliOptions): Promise<string> {
     const s = sampleProbabilities(ckpt, { image: sl.data, rows: sl.rows, cols: sl.cols }, T, { seed });
     fs.writeFileSync(options.out, writeNpy(s.shape, s.data));
     const method = ckpt.kind === 'ensemble' ? 'ensemble' : ckpt.meta.method;
-    return JSON.stringify({ out: options.out, shape: s.shape, method, backend, slice: z, seconds: (Date.now() - t0) / 1000 });
+    return JSON.stringify({
+      out: options.out,
+      shape: s.shape,
+      method,
+      backend,
+      slice: z,
+      seconds: (Date.now() - t0) / 1000,
+    });
   } finally {
     disposeCheckpoint(ckpt);
   }
@@ -67,7 +76,11 @@ export function register(program: Command): void {
     .option('--image <file>', '(required) image (.nii/.nii.gz)')
     .option('--slice <z>', 'slice index of a 3-D/4-D image (default 0 when the image has one slice)')
     .option('--frame <t>', 'frame of a 4-D cine image', '0')
-    .option('--samples <T>', 'posterior samples (MC Dropout, BBB; plain gives 1, an ensemble one per member)', String(DEFAULT_SAMPLES))
+    .option(
+      '--samples <T>',
+      'posterior samples (MC Dropout, BBB; plain gives 1, an ensemble one per member)',
+      String(DEFAULT_SAMPLES),
+    )
     .option('--out <file>', '(required) output .npy')
     .option('--seed <n>', 'seed of the sampling noise', '0')
     .option('--backend <name>', 'tensorflow | wasm | cpu (default: env CARDIAC_UQ_BACKEND, else the best available)')

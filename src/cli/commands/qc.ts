@@ -15,7 +15,12 @@ import { InvalidInputError } from '../../engine/errors';
 import { failureAuroc } from '../../engine/metrics/failure-auroc';
 import { qcCurve, randomReviewBaseline } from '../../engine/metrics/qc-curve';
 import { riskCoverage } from '../../engine/metrics/risk-coverage';
-import { DEFAULT_BOOTSTRAP_RESAMPLES, groupBySubject, subjectBootstrap, type Statistic } from '../../engine/statistics/bootstrap';
+import {
+  DEFAULT_BOOTSTRAP_RESAMPLES,
+  groupBySubject,
+  subjectBootstrap,
+  type Statistic,
+} from '../../engine/statistics/bootstrap';
 import { readInputFile, requireOption } from './metrics';
 
 export interface QcOptions {
@@ -41,12 +46,16 @@ export function parseScores(text: string, path: string): ScoreTable {
   } catch (error) {
     throw new InvalidInputError('BAD_FORMAT', `${path}: malformed CSV: ${(error as Error).message}`);
   }
-  if (rows.length === 0) throw new InvalidInputError('BAD_FORMAT', `${path}: empty file; expected a header "uncertainty,poor"`);
+  if (rows.length === 0)
+    throw new InvalidInputError('BAD_FORMAT', `${path}: empty file; expected a header "uncertainty,poor"`);
   const header = rows[0].map((h) => h.toLowerCase());
   const iu = header.indexOf('uncertainty');
   const ip = header.indexOf('poor');
   if (iu < 0 || ip < 0) {
-    throw new InvalidInputError('BAD_FORMAT', `${path}: header is "${rows[0].join(',')}"; expected columns "uncertainty" and "poor"`);
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `${path}: header is "${rows[0].join(',')}"; expected columns "uncertainty" and "poor"`,
+    );
   }
   if (rows.length === 1) throw new InvalidInputError('BAD_FORMAT', `${path}: no data rows`);
   const id = header.indexOf('dice');
@@ -59,16 +68,24 @@ export function parseScores(text: string, path: string): ScoreTable {
     const line = r + 1;
     const u = rows[r][iu];
     const value = u === '' ? NaN : Number(u);
-    if (!Number.isFinite(value)) throw new InvalidInputError('BAD_FORMAT', `${path} line ${line}: uncertainty "${u}" is not a finite number`);
+    if (!Number.isFinite(value))
+      throw new InvalidInputError('BAD_FORMAT', `${path} line ${line}: uncertainty "${u}" is not a finite number`);
     const p = rows[r][ip].toLowerCase();
     if (p !== '0' && p !== '1' && p !== 'true' && p !== 'false') {
-      throw new InvalidInputError('BAD_FORMAT', `${path} line ${line}: poor "${rows[r][ip]}" must be 0, 1, true or false`);
+      throw new InvalidInputError(
+        'BAD_FORMAT',
+        `${path} line ${line}: poor "${rows[r][ip]}" must be 0, 1, true or false`,
+      );
     }
     scores.push(value);
     poor.push(p === '1' || p === 'true');
     if (id >= 0) {
       const d = rows[r][id] === '' ? NaN : Number(rows[r][id]);
-      if (!(d >= 0 && d <= 1)) throw new InvalidInputError('BAD_FORMAT', `${path} line ${line}: dice "${rows[r][id]}" must be a number in [0, 1]`);
+      if (!(d >= 0 && d <= 1))
+        throw new InvalidInputError(
+          'BAD_FORMAT',
+          `${path} line ${line}: dice "${rows[r][id]}" must be a number in [0, 1]`,
+        );
       dice.push(d);
     }
     if (is >= 0) {
@@ -93,9 +110,21 @@ interface Row {
   poor: boolean;
 }
 
-const qcAuc: Statistic<Row> = (rows) => qcCurve(rows.map((r) => r.score), rows.map((r) => r.poor)).auc;
-const qcReview: Statistic<Row> = (rows) => qcCurve(rows.map((r) => r.score), rows.map((r) => r.poor)).reviewFraction;
-const rowsAuroc: Statistic<Row> = (rows) => failureAuroc(rows.map((r) => r.score), rows.map((r) => r.poor));
+const qcAuc: Statistic<Row> = (rows) =>
+  qcCurve(
+    rows.map((r) => r.score),
+    rows.map((r) => r.poor),
+  ).auc;
+const qcReview: Statistic<Row> = (rows) =>
+  qcCurve(
+    rows.map((r) => r.score),
+    rows.map((r) => r.poor),
+  ).reviewFraction;
+const rowsAuroc: Statistic<Row> = (rows) =>
+  failureAuroc(
+    rows.map((r) => r.score),
+    rows.map((r) => r.poor),
+  );
 
 function failureFigures(scores: number[], risk: number[]) {
   const rc = riskCoverage(scores, risk);
@@ -112,12 +141,20 @@ export function runQc(options: QcOptions): string {
   const curve = qcCurve(scores, poor);
   const random = randomReviewBaseline(curve.n, curve.poor);
   const byPoor = failureFigures(scores, poor.map(Number));
-  const byDice = dice && failureFigures(scores, dice.map((d) => 1 - d));
+  const byDice =
+    dice &&
+    failureFigures(
+      scores,
+      dice.map((d) => 1 - d),
+    );
   const auroc = failureAuroc(scores, poor);
   let intervals: Record<'auc' | 'review_at_5pct' | 'auroc', [number, number] | null> | undefined;
   let bootstrap: { seed: number; resamples: number; subjects: number; auroc_undefined: number } | undefined;
   if (subjects) {
-    const groups = groupBySubject(scores.map((score, i) => ({ score, poor: poor[i], subject: subjects[i] })), (r) => r.subject);
+    const groups = groupBySubject(
+      scores.map((score, i) => ({ score, poor: poor[i], subject: subjects[i] })),
+      (r) => r.subject,
+    );
     const run = (statistic: Statistic<Row>) => subjectBootstrap(groups, statistic, { seed, resamples });
     const a = run(rowsAuroc);
     intervals = { auc: run(qcAuc).interval, review_at_5pct: run(qcReview).interval, auroc: a.interval };
@@ -135,7 +172,16 @@ export function runQc(options: QcOptions): string {
       e_aurc: byPoor.e_aurc,
       augrc: byPoor.augrc,
       risk_coverage: byPoor.points,
-      ...(byDice ? { one_minus_dice: { aurc: byDice.aurc, e_aurc: byDice.e_aurc, augrc: byDice.augrc, risk_coverage: byDice.points } } : {}),
+      ...(byDice
+        ? {
+            one_minus_dice: {
+              aurc: byDice.aurc,
+              e_aurc: byDice.e_aurc,
+              augrc: byDice.augrc,
+              risk_coverage: byDice.points,
+            },
+          }
+        : {}),
       auroc,
       ...(intervals ? { intervals, bootstrap } : {}),
     });
@@ -148,7 +194,9 @@ export function runQc(options: QcOptions): string {
     `AUC ${curve.auc.toFixed(4)} (random review ${random.auc.toFixed(4)})`,
     `review needed for ≤ 5% poor remaining: ${pct(curve.reviewFraction)} (random review ${pct(random.reviewFraction)})`,
     `risk = poor: AURC ${num(byPoor.aurc)}, E-AURC ${num(byPoor.e_aurc)}, AUGRC ${num(byPoor.augrc)}; AUROC for poor ${num(auroc)}`,
-    ...(byDice ? [`risk = 1 − Dice: AURC ${num(byDice.aurc)}, E-AURC ${num(byDice.e_aurc)}, AUGRC ${num(byDice.augrc)}`] : []),
+    ...(byDice
+      ? [`risk = 1 − Dice: AURC ${num(byDice.aurc)}, E-AURC ${num(byDice.e_aurc)}, AUGRC ${num(byDice.augrc)}`]
+      : []),
     ...(intervals && bootstrap
       ? [
           `subject bootstrap (${bootstrap.subjects} subjects, ${resamples} resamples, seed ${seed}): AUC${range(intervals.auc)}, review at 5%${range(intervals.review_at_5pct)}, AUROC${range(intervals.auroc)}`,
@@ -163,8 +211,13 @@ export function runQc(options: QcOptions): string {
 export function register(program: Command): void {
   program
     .command('qc')
-    .description('quality-control curve: flag segmentations in descending uncertainty, poor fraction remaining vs fraction flagged')
-    .option('--scores <file>', '(required) CSV with header "uncertainty,poor" (poor: 0/1/true/false); optional columns "dice" (0..1: adds risk = 1 − Dice) and "subject" (adds bootstrap intervals)')
+    .description(
+      'quality-control curve: flag segmentations in descending uncertainty, poor fraction remaining vs fraction flagged',
+    )
+    .option(
+      '--scores <file>',
+      '(required) CSV with header "uncertainty,poor" (poor: 0/1/true/false); optional columns "dice" (0..1: adds risk = 1 − Dice) and "subject" (adds bootstrap intervals)',
+    )
     .option('--seed <n>', 'seed of the subject bootstrap', '0')
     .option('--resamples <n>', 'subject bootstrap resamples', String(DEFAULT_BOOTSTRAP_RESAMPLES))
     .option(

@@ -23,7 +23,12 @@ interface RunView {
 
 const RUN_FIELDS = 'id kind method status progress stage etaSeconds error createdAt';
 
-async function query<T>(url: string, apiKey: string | undefined, text: string, variables: Record<string, unknown> = {}): Promise<T> {
+async function query<T>(
+  url: string,
+  apiKey: string | undefined,
+  text: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -32,7 +37,10 @@ async function query<T>(url: string, apiKey: string | undefined, text: string, v
       body: JSON.stringify({ query: text, variables }),
     });
   } catch (error) {
-    throw new Error(`cannot reach ${url}: ${(error as Error).message} (is \`cardiac-uq serve\` running? --url sets the address)`);
+    throw new Error(
+      `cannot reach ${url}: ${(error as Error).message} (is \`cardiac-uq serve\` running? --url sets the address)`,
+      { cause: error },
+    );
   }
   const body = (await response.json()) as { data?: T; errors?: Array<{ message: string }> };
   if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
@@ -79,16 +87,25 @@ export function register(program: Command): void {
     });
 
   withServerOptions(runs.command('follow <id>'))
-    .description('show a run\'s progress until it finishes')
+    .description("show a run's progress until it finishes")
     .option('--interval <seconds>', 'poll interval', '1')
     .action(async (id: string, options: { url: string; apiKey?: string; interval: string }) => {
       const bar = new cliProgress.SingleBar(
-        { format: '{kind} {status} [{bar}] {percentage}% | ETA {eta_formatted} | {stage}', hideCursor: true, etaBuffer: 20 },
+        {
+          format: '{kind} {status} [{bar}] {percentage}% | ETA {eta_formatted} | {stage}',
+          hideCursor: true,
+          etaBuffer: 20,
+        },
         cliProgress.Presets.shades_classic,
       );
       let started = false;
       for (;;) {
-        const { run } = await query<{ run: RunView | null }>(options.url, options.apiKey, `query($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`, { id });
+        const { run } = await query<{ run: RunView | null }>(
+          options.url,
+          options.apiKey,
+          `query($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`,
+          { id },
+        );
         if (!run) throw new Error(`run ${id} not found`);
         const payload = { kind: run.kind, status: run.status, stage: run.stage ?? '' };
         if (!started) {

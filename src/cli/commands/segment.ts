@@ -35,10 +35,24 @@ import { initBackend, parseBackend } from '../../engine/backend';
 import { disposeCheckpoint, type LoadedCheckpoint, loadCheckpoint } from '../../engine/checkpoint';
 import { biomarkerPosterior, cardiacBiomarkers } from '../../engine/clinical/biomarkers';
 import type { PosteriorSummary } from '../../engine/clinical/posterior-interval';
-import { type SpacingMm3, type StructureValues, addCounts, structurePixelCounts, structureVolumesMl } from '../../engine/clinical/volume';
+import {
+  type SpacingMm3,
+  type StructureValues,
+  addCounts,
+  structurePixelCounts,
+  structureVolumesMl,
+} from '../../engine/clinical/volume';
 import { ACDC_LABELS, type LabelMap, NUM_CLASSES, STRUCTURES } from '../../engine/data/types';
 import { type InputErrorCode, InvalidInputError } from '../../engine/errors';
-import { type NiftiGeometry, type NiftiVolume, readNifti, readNiftiGeometry, sliceOf, volumeFromSlices, writeNifti } from '../../engine/io/nifti';
+import {
+  type NiftiGeometry,
+  type NiftiVolume,
+  readNifti,
+  readNiftiGeometry,
+  sliceOf,
+  volumeFromSlices,
+  writeNifti,
+} from '../../engine/io/nifti';
 import { flagsScore, qcScore } from '../../engine/metrics/qc-policy';
 import { summarizeUncertainty } from '../../engine/metrics/uncertainty-summary';
 import { DEFAULT_SAMPLES, sampleProbabilities, samplesReturned } from '../../engine/inference/sampling';
@@ -84,7 +98,8 @@ const bad = (code: InputErrorCode, message: string): never => {
 };
 
 function parseInteger(text: string, name: string, min: number): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min) bad('BAD_ARGUMENT', `${name} "${text}": expected an integer ≥ ${min}`);
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min)
+    bad('BAD_ARGUMENT', `${name} "${text}": expected an integer ≥ ${min}`);
   return Number(text);
 }
 
@@ -99,22 +114,40 @@ function readImage(file: string, role: InputImage['role']): InputImage {
     vol = readNifti(bytes);
     geometry = readNiftiGeometry(bytes);
   } catch (error) {
-    if (error instanceof InvalidInputError) throw new InvalidInputError(error.code, `${what} ${file}: ${error.message}`);
+    if (error instanceof InvalidInputError)
+      throw new InvalidInputError(error.code, `${what} ${file}: ${error.message}`);
     throw error;
   }
-  if ((vol.ndim ?? 3) < 3) bad('BAD_SHAPE', `${what} ${file} is ${vol.ndim}-D; segment needs a volume (dim[0] ≥ 3, one or more slices along z)`);
+  if ((vol.ndim ?? 3) < 3)
+    bad(
+      'BAD_SHAPE',
+      `${what} ${file} is ${vol.ndim}-D; segment needs a volume (dim[0] ≥ 3, one or more slices along z)`,
+    );
   const slices = volumeDepth(vol, `${what} ${file}`);
-  return { role, file, stem: stemOf(file), vol, geometry, slices, spacing: [vol.spacingMm[0], vol.spacingMm[1], vol.spacingMm[2]] };
+  return {
+    role,
+    file,
+    stem: stemOf(file),
+    vol,
+    geometry,
+    slices,
+    spacing: [vol.spacingMm[0], vol.spacingMm[1], vol.spacingMm[2]],
+  };
 }
 
 /** Loads the checkpoint; anything that keeps it from loading is bad input. */
 async function loadForCli(dir: string): Promise<LoadedCheckpoint> {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) bad('FILE_NOT_FOUND', `--checkpoint ${dir}: no such folder`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    bad('FILE_NOT_FOUND', `--checkpoint ${dir}: no such folder`);
   try {
     return await loadCheckpoint(dir);
   } catch (error) {
-    if (error instanceof InvalidInputError) throw new InvalidInputError(error.code, `--checkpoint ${dir}: ${error.message}`);
-    throw new InvalidInputError('BAD_FORMAT', `--checkpoint ${dir}: unreadable checkpoint: ${(error as Error).message}`);
+    if (error instanceof InvalidInputError)
+      throw new InvalidInputError(error.code, `--checkpoint ${dir}: ${error.message}`);
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `--checkpoint ${dir}: unreadable checkpoint: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -134,7 +167,9 @@ const countsOf = (counts: Int32Array, t: number): StructureValues => ({
 });
 
 function segmentImage(
-  ckpt: LoadedCheckpoint, img: InputImage, ctx: { T: number; seed: number; labels: LabelMap; policy: PolicyFile | null; sha: string; tick: () => void },
+  ckpt: LoadedCheckpoint,
+  img: InputImage,
+  ctx: { T: number; seed: number; labels: LabelMap; policy: PolicyFile | null; sha: string; tick: () => void },
 ): PhaseResult {
   const values = channelLabels(ctx.labels);
   const Tout = samplesReturned(ckpt, ctx.T);
@@ -148,10 +183,14 @@ function segmentImage(
   for (let z = 0; z < img.slices; z++) {
     const sl = sliceOf(img.vol, z);
     const s = sampleProbabilities(ckpt, { image: sl.data, rows: sl.rows, cols: sl.cols }, ctx.T, { seed: ctx.seed });
-    const u = summarizeUncertainty(s.data, { T: s.shape[0], rows: sl.rows, cols: sl.cols, C: NUM_CLASSES }, {
-      spacingMm: [img.spacing[0], img.spacing[1]],
-      keepMaps: true,
-    });
+    const u = summarizeUncertainty(
+      s.data,
+      { T: s.shape[0], rows: sl.rows, cols: sl.cols, C: NUM_CLASSES },
+      {
+        spacingMm: [img.spacing[0], img.spacing[1]],
+        keepMaps: true,
+      },
+    );
     seg.push({ rows: sl.rows, cols: sl.cols, data: u.meanLabels.map((c) => values[c]) });
     entropy.push({ rows: sl.rows, cols: sl.cols, data: u.entropyMap! });
     mi.push({ rows: sl.rows, cols: sl.cols, data: u.miMap! });
@@ -159,9 +198,21 @@ function segmentImage(
     for (let t = 0; t < Tout; t++) addCounts(sampleCounts[t], countsOf(u.sampleClassCounts, t));
     const reasons = (ctx.policy?.rules ?? []).flatMap((rule) => {
       const m = u.structures[rule.structure];
-      const score = qcScore(rule.measure, { entropy: u.entropy, mi: u.mi, diceWithin: m.diceWithin, assdWithinMm: m.assdWithinMm });
+      const score = qcScore(rule.measure, {
+        entropy: u.entropy,
+        mi: u.mi,
+        diceWithin: m.diceWithin,
+        assdWithinMm: m.assdWithinMm,
+      });
       if (!flagsScore(score, rule.threshold)) return [];
-      return [{ structure: rule.structure, measure: rule.measure, value: Number.isFinite(score) ? score : null, threshold: rule.threshold }];
+      return [
+        {
+          structure: rule.structure,
+          measure: rule.measure,
+          value: Number.isFinite(score) ? score : null,
+          threshold: rule.threshold,
+        },
+      ];
     });
     const flag = ctx.policy ? reasons.length > 0 : null;
     if (flag) flagged++;
@@ -169,7 +220,12 @@ function segmentImage(
       z,
       entropy: u.entropy,
       mi: u.mi,
-      ...Object.fromEntries(STRUCTURES.map((k) => [k, { dice_within: u.structures[k].diceWithin, assd_within: u.structures[k].assdWithinMm }])),
+      ...Object.fromEntries(
+        STRUCTURES.map((k) => [
+          k,
+          { dice_within: u.structures[k].diceWithin, assd_within: u.structures[k].assdWithinMm },
+        ]),
+      ),
       flag,
       reasons,
     });
@@ -193,7 +249,9 @@ function segmentImage(
 
 /** The `biomarkers --json` object of S̄, with each biomarker's posterior summary beside it. */
 function biomarkersFile(ed: InputImage, es: InputImage, edR: PhaseResult, esR: PhaseResult, sha: string) {
-  const point = biomarkersJson(cardiacBiomarkers(structureVolumesMl(edR.meanCounts, ed.spacing), structureVolumesMl(esR.meanCounts, es.spacing)));
+  const point = biomarkersJson(
+    cardiacBiomarkers(structureVolumesMl(edR.meanCounts, ed.spacing), structureVolumesMl(esR.meanCounts, es.spacing)),
+  );
   const post = biomarkerPosterior(
     edR.sampleCounts.map((c) => structureVolumesMl(c, ed.spacing)),
     esR.sampleCounts.map((c) => structureVolumesMl(c, es.spacing)),
@@ -201,7 +259,12 @@ function biomarkersFile(ed: InputImage, es: InputImage, edR: PhaseResult, esR: P
   const posterior: Record<string, Record<string, Omit<PosteriorSummary, 'n'> | null>> = {};
   for (const [key, summary] of Object.entries(post)) {
     const [structure, name] = key.split('.');
-    (posterior[structure] ??= {})[name] = summary && { mean: summary.mean, sd: summary.sd, q025: summary.q025, q975: summary.q975 };
+    (posterior[structure] ??= {})[name] = summary && {
+      mean: summary.mean,
+      sd: summary.sd,
+      q025: summary.q025,
+      q975: summary.q975,
+    };
   }
   return { ...point, posterior, samples: edR.sampleCounts.length, checkpoint_sha256: sha, ed: ed.stem, es: es.stem };
 }
@@ -234,18 +297,29 @@ function writeOutputs(dir: string, files: PhaseResult['files']): string[] {
 export async function runSegment(o: SegmentCliOptions): Promise<string> {
   requireOption(o.checkpoint, '--checkpoint');
   requireOption(o.out, '--out');
-  if (o.image !== undefined && (o.ed !== undefined || o.es !== undefined)) bad('BAD_ARGUMENT', 'give either --image or --ed and --es, not both');
-  if (o.image === undefined && o.ed === undefined && o.es === undefined) bad('BAD_ARGUMENT', 'missing required option --image (or --ed and --es) (see --help)');
-  if ((o.ed === undefined) !== (o.es === undefined)) bad('BAD_ARGUMENT', `${o.ed === undefined ? '--ed' : '--es'} missing: biomarkers need both phases`);
-  if (o.subject !== undefined && o.image !== undefined) bad('BAD_ARGUMENT', '--subject names the biomarkers of --ed and --es');
+  if (o.image !== undefined && (o.ed !== undefined || o.es !== undefined))
+    bad('BAD_ARGUMENT', 'give either --image or --ed and --es, not both');
+  if (o.image === undefined && o.ed === undefined && o.es === undefined)
+    bad('BAD_ARGUMENT', 'missing required option --image (or --ed and --es) (see --help)');
+  if ((o.ed === undefined) !== (o.es === undefined))
+    bad('BAD_ARGUMENT', `${o.ed === undefined ? '--ed' : '--es'} missing: biomarkers need both phases`);
+  if (o.subject !== undefined && o.image !== undefined)
+    bad('BAD_ARGUMENT', '--subject names the biomarkers of --ed and --es');
   const T = parseInteger(o.samples, '--samples', 1);
   const seed = parseInteger(o.seed, '--seed', 0);
   const labels = parseLabelMap(o.labels);
-  const images = o.image !== undefined ? [readImage(o.image, 'image')] : [readImage(o.ed!, 'ED'), readImage(o.es!, 'ES')];
+  const images =
+    o.image !== undefined ? [readImage(o.image, 'image')] : [readImage(o.ed!, 'ED'), readImage(o.es!, 'ES')];
   if (images.length === 2) {
     const [ed, es] = images;
-    if (ed.stem === es.stem) bad('BAD_ARGUMENT', `--ed and --es have the same name stem "${ed.stem}": their outputs would collide`);
-    const phase = (i: InputImage): Phase => ({ name: i.role as Phase['name'], vol: i.vol, slices: i.slices, spacing: i.spacing });
+    if (ed.stem === es.stem)
+      bad('BAD_ARGUMENT', `--ed and --es have the same name stem "${ed.stem}": their outputs would collide`);
+    const phase = (i: InputImage): Phase => ({
+      name: i.role as Phase['name'],
+      vol: i.vol,
+      slices: i.slices,
+      spacing: i.spacing,
+    });
     sameInPlaneGrid(phase(ed), phase(es));
   }
   const subject = o.subject ?? images[0].stem;
@@ -257,26 +331,46 @@ export async function runSegment(o: SegmentCliOptions): Promise<string> {
   try {
     const sha = checkpointDigest(members(ckpt).map((m) => m.meta.weightsSha256));
     if (policy?.checkpoint_sha256 !== undefined && policy.checkpoint_sha256 !== sha) {
-      bad('BAD_ARGUMENT', `--policy ${o.policy} was made for checkpoint ${policy.checkpoint_sha256}, not for ${o.checkpoint} (${sha})`);
+      bad(
+        'BAD_ARGUMENT',
+        `--policy ${o.policy} was made for checkpoint ${policy.checkpoint_sha256}, not for ${o.checkpoint} (${sha})`,
+      );
     }
     const total = images.reduce((a, i) => a + i.slices, 0);
-    const bar = o.progress && process.stderr.isTTY
-      ? new SingleBar({ format: 'segment {stem} [{bar}] {value}/{total} slices | ETA {eta}s', stream: process.stderr })
-      : null;
+    const bar =
+      o.progress && process.stderr.isTTY
+        ? new SingleBar({
+            format: 'segment {stem} [{bar}] {value}/{total} slices | ETA {eta}s',
+            stream: process.stderr,
+          })
+        : null;
     const t0 = Date.now();
     bar?.start(total, 0, { stem: images[0].stem });
     let done = 0;
     const results = images.map((img) =>
-      segmentImage(ckpt, img, { T, seed, labels, policy, sha, tick: () => bar?.update(++done, { stem: img.stem }) }));
+      segmentImage(ckpt, img, { T, seed, labels, policy, sha, tick: () => bar?.update(++done, { stem: img.stem }) }),
+    );
     bar?.stop();
     const files = results.flatMap((r) => r.files);
     if (images.length === 2) {
-      files.push({ name: `${subject}_biomarkers.json`, bytes: JSON.stringify(biomarkersFile(images[0], images[1], results[0], results[1], sha)) + '\n' });
+      files.push({
+        name: `${subject}_biomarkers.json`,
+        bytes: JSON.stringify(biomarkersFile(images[0], images[1], results[0], results[1], sha)) + '\n',
+      });
     }
     const written = writeOutputs(o.out, files);
     const method = ckpt.kind === 'ensemble' ? 'ensemble' : ckpt.meta.method;
     const flagged = policy ? results.reduce((a, r) => a + r.flagged!, 0) : null;
-    return JSON.stringify({ out: o.out, files: written, slices: total, flagged, samples: samplesReturned(ckpt, T), method, backend, seconds: (Date.now() - t0) / 1000 });
+    return JSON.stringify({
+      out: o.out,
+      files: written,
+      slices: total,
+      flagged,
+      samples: samplesReturned(ckpt, T),
+      method,
+      backend,
+      seconds: (Date.now() - t0) / 1000,
+    });
   } finally {
     disposeCheckpoint(ckpt);
   }
@@ -285,13 +379,19 @@ export async function runSegment(o: SegmentCliOptions): Promise<string> {
 export function register(program: Command): void {
   program
     .command('segment')
-    .description('segment volumes with posterior samples: label map, entropy and MI maps in the input geometry, per-slice QC flags (and biomarkers with intervals for ED + ES)')
+    .description(
+      'segment volumes with posterior samples: label map, entropy and MI maps in the input geometry, per-slice QC flags (and biomarkers with intervals for ED + ES)',
+    )
     .option('--checkpoint <dir>', '(required) checkpoint folder written by `cardiac-uq train`')
     .option('--image <file>', 'a 3-D image (.nii/.nii.gz) to segment (or --ed and --es)')
     .option('--ed <file>', 'end-diastolic 3-D image; with --es also writes <subject>_biomarkers.json')
     .option('--es <file>', 'end-systolic 3-D image, on the same in-plane grid as --ed')
-    .option('--subject <name>', 'name of the biomarkers file (default: the ED image\'s stem)')
-    .option('--samples <T>', 'posterior samples (MC Dropout, BBB; plain gives 1, an ensemble one per member)', String(DEFAULT_SAMPLES))
+    .option('--subject <name>', "name of the biomarkers file (default: the ED image's stem)")
+    .option(
+      '--samples <T>',
+      'posterior samples (MC Dropout, BBB; plain gives 1, an ensemble one per member)',
+      String(DEFAULT_SAMPLES),
+    )
     .option('--policy <file>', 'QC policy JSON from `cardiac-uq policy`: flags slices for review')
     .option('--labels <map>', 'label value written for each structure', 'RV=1,MYO=2,LV=3')
     .option('--out <dir>', '(required) output folder (created if new; files of the same names are replaced)')

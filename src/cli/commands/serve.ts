@@ -34,7 +34,9 @@ export function register(program: Command): void {
         ...(options.host !== undefined ? { CARDIAC_UQ_HOST: options.host } : {}),
       });
       const log = (message: string) => console.error(`[cardiac-uq] ${message}`);
-      log(`starting (${options.role}); database: ${config.databaseUrl ? 'external (DATABASE_URL)' : `embedded in ${config.dataDir}`}`);
+      log(
+        `starting (${options.role}); database: ${config.databaseUrl ? 'external (DATABASE_URL)' : `embedded in ${config.dataDir}`}`,
+      );
       const { startPlatform } = loadApp();
       const platform = await startPlatform(config, options.role, log);
       log(`database: ${platform.database}`);
@@ -42,7 +44,8 @@ export function register(program: Command): void {
         console.log(`GraphQL:   ${platform.graphqlUrl}`);
         console.log(`Dashboard: ${platform.url}/`);
       }
-      if (options.role === 'worker') log(`worker consuming: ${platform.workerQueues.join(', ') || '(no job handlers registered)'}`);
+      if (options.role === 'worker')
+        log(`worker consuming: ${platform.workerQueues.join(', ') || '(no job handlers registered)'}`);
       if (platform.workers) log(`worker process: pid ${platform.workers.pids().join(', ')} (started again if it dies)`);
       log('ready; Ctrl-C to stop');
 
@@ -52,9 +55,17 @@ export function register(program: Command): void {
         const progress = studyProgress(log);
         following = loadStudyService()
           .runStudyInForeground({
-            config, platform, preset: 'quick', repeats: 1, reportDir: path.join(config.dataDir, 'report'),
+            config,
+            platform,
+            preset: 'quick',
+            repeats: 1,
+            reportDir: path.join(config.dataDir, 'report'),
             // With the supervised child: one worker process per core.
-            workers: Math.max(0, os.cpus().length - 1), log, signal: study.signal, mode: 'auto', onProgress: progress.update,
+            workers: Math.max(0, os.cpus().length - 1),
+            log,
+            signal: study.signal,
+            mode: 'auto',
+            onProgress: progress.update,
           })
           .finally(() => progress.stop())
           .then((result) => {
@@ -72,7 +83,9 @@ export function register(program: Command): void {
           process.exit(130);
         }
         stopping = true;
-        log(`${signal}: stopping — jobs in hand get a few seconds, then resume at the next start (${signal} again quits at once)`);
+        log(
+          `${signal}: stopping — jobs in hand get a few seconds, then resume at the next start (${signal} again quits at once)`,
+        );
         study.abort();
         await following;
         await platform.close();

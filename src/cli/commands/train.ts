@@ -19,7 +19,13 @@ import { readAcdcFolder } from '../../engine/io/acdc-import';
 import { METHODS, type Method } from '../../engine/models/config';
 import { PRESET_NAMES, type PresetName } from '../../engine/models/presets';
 import { createRng } from '../../engine/random';
-import { resolveTraining, trainModel, type TrainConfig, type TrainingData, type TrainProgress } from '../../engine/training';
+import {
+  resolveTraining,
+  trainModel,
+  type TrainConfig,
+  type TrainingData,
+  type TrainProgress,
+} from '../../engine/training';
 
 export interface TrainCliOptions {
   data?: string;
@@ -43,25 +49,38 @@ function bad(message: string): never {
   throw new InvalidInputError('BAD_ARGUMENT', message);
 }
 
-function num(text: string | undefined, name: string, check: (v: number) => boolean, expect: string): number | undefined {
+function num(
+  text: string | undefined,
+  name: string,
+  check: (v: number) => boolean,
+  expect: string,
+): number | undefined {
   if (text == null) return undefined;
   const v = Number(text);
   if (text.trim() === '' || !Number.isFinite(v) || !check(v)) bad(`${name} "${text}": expected ${expect}`);
   return v;
 }
 
-const isInt = (min: number) => (v: number): boolean => Number.isInteger(v) && v >= min;
+const isInt =
+  (min: number) =>
+  (v: number): boolean =>
+    Number.isInteger(v) && v >= min;
 
 /** Validates the options into a TrainConfig (no I/O). */
 export function parseTrainOptions(o: TrainCliOptions): TrainConfig {
   if (o.data == null) bad('--data is required');
   if (o.out == null) bad('--out is required');
-  if (o.method == null || !(METHODS as readonly string[]).includes(o.method)) bad(`--method must be one of ${METHODS.join(', ')}`);
-  if (!(PRESET_NAMES as readonly string[]).includes(o.preset)) bad(`--preset must be one of ${PRESET_NAMES.join(', ')}`);
+  if (o.method == null || !(METHODS as readonly string[]).includes(o.method))
+    bad(`--method must be one of ${METHODS.join(', ')}`);
+  if (!(PRESET_NAMES as readonly string[]).includes(o.preset))
+    bad(`--preset must be one of ${PRESET_NAMES.join(', ')}`);
   const method = o.method as Method;
-  if (o.dropoutLayers != null && o.dropoutLayers !== 'all' && o.dropoutLayers !== 'middle') bad('--dropout-layers must be all or middle');
-  if ((o.dropoutRate != null || o.dropoutLayers != null) && method !== 'mcd') bad('--dropout-rate/--dropout-layers apply to --method mcd');
-  if ((o.priorSigma != null || o.klWeight != null) && method !== 'bbb') bad('--prior-sigma/--kl-weight apply to --method bbb');
+  if (o.dropoutLayers != null && o.dropoutLayers !== 'all' && o.dropoutLayers !== 'middle')
+    bad('--dropout-layers must be all or middle');
+  if ((o.dropoutRate != null || o.dropoutLayers != null) && method !== 'mcd')
+    bad('--dropout-rate/--dropout-layers apply to --method mcd');
+  if ((o.priorSigma != null || o.klWeight != null) && method !== 'bbb')
+    bad('--prior-sigma/--kl-weight apply to --method bbb');
   if (o.members != null && method !== 'ensemble') bad('--members applies to --method ensemble');
   const config: TrainConfig = {
     method,
@@ -71,10 +90,15 @@ export function parseTrainOptions(o: TrainCliOptions): TrainConfig {
   const epochs = num(o.epochs, '--epochs', isInt(1), 'an integer ≥ 1');
   if (epochs != null) config.epochs = epochs;
   const rate = num(o.dropoutRate, '--dropout-rate', (v) => v > 0 && v < 1, 'a rate in (0, 1), e.g. 0.1, 0.3, 0.5');
-  if (method === 'mcd') config.dropout = { ...(rate != null ? { rate } : {}), ...(o.dropoutLayers ? { layers: o.dropoutLayers as 'all' | 'middle' } : {}) };
+  if (method === 'mcd')
+    config.dropout = {
+      ...(rate != null ? { rate } : {}),
+      ...(o.dropoutLayers ? { layers: o.dropoutLayers as 'all' | 'middle' } : {}),
+    };
   const priorSigma = num(o.priorSigma, '--prior-sigma', (v) => v > 0, 'a positive number, e.g. 0.1 or 1');
   const klWeight = num(o.klWeight, '--kl-weight', (v) => v >= 0, 'a number ≥ 0, e.g. 0.1, 1, 10, 30');
-  if (method === 'bbb') config.bayes = { ...(priorSigma != null ? { priorSigma } : {}), ...(klWeight != null ? { klWeight } : {}) };
+  if (method === 'bbb')
+    config.bayes = { ...(priorSigma != null ? { priorSigma } : {}), ...(klWeight != null ? { klWeight } : {}) };
   const members = num(o.members, '--members', isInt(1), 'an integer ≥ 1');
   if (method === 'ensemble') config.members = members ?? 5;
   resolveTraining(config); // validates the model configuration
@@ -107,9 +131,15 @@ export async function runTrain(o: TrainCliOptions): Promise<string> {
   const onSigint = (): void => controller.abort();
   process.once('SIGINT', onSigint);
   process.once('SIGTERM', onSigint);
-  const bar = o.progress && process.stderr.isTTY !== false
-    ? new SingleBar({ format: 'train {label} [{bar}] {percentage}% | epoch {epoch}/{epochs} | loss {loss} | val NLL {valNll} | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 50 })
-    : null;
+  const bar =
+    o.progress && process.stderr.isTTY !== false
+      ? new SingleBar({
+          format:
+            'train {label} [{bar}] {percentage}% | epoch {epoch}/{epochs} | loss {loss} | val NLL {valNll} | ETA {eta_formatted}',
+          stream: process.stderr,
+          etaBuffer: 50,
+        })
+      : null;
   const r = resolveTraining(config);
   const nets = config.method === 'ensemble' ? config.members! : 1;
   const stepsPerNet = r.epochs * Math.ceil(data.train.length / r.batchSize);
@@ -119,7 +149,10 @@ export async function runTrain(o: TrainCliOptions): Promise<string> {
     done.set(p.member ?? 0, (p.epoch - 1) * p.stepsPerEpoch + p.step);
     const total = [...done.values()].reduce((a, b) => a + b, 0);
     bar?.update(total, {
-      epoch: p.epoch, epochs: p.epochs, loss: p.loss.toFixed(4), valNll: p.valNll == null ? '-' : p.valNll.toFixed(4),
+      epoch: p.epoch,
+      epochs: p.epochs,
+      loss: p.loss.toFixed(4),
+      valNll: p.valNll == null ? '-' : p.valNll.toFixed(4),
       label: p.member != null ? `${config.method}#${p.member}` : config.method,
     });
   };
@@ -133,8 +166,18 @@ export async function runTrain(o: TrainCliOptions): Promise<string> {
     });
     bar?.stop();
     return JSON.stringify({
-      out: res.outDir, method: config.method, backend, trainSlices: data.train.length, valSlices: data.val.length,
-      checkpoints: res.best.map((b) => ({ member: b.member ?? null, seed: b.seed, epoch: b.epoch, valNll: b.valNll, weightsSha256: b.weightsSha256 })),
+      out: res.outDir,
+      method: config.method,
+      backend,
+      trainSlices: data.train.length,
+      valSlices: data.val.length,
+      checkpoints: res.best.map((b) => ({
+        member: b.member ?? null,
+        seed: b.seed,
+        epoch: b.epoch,
+        valNll: b.valNll,
+        weightsSha256: b.weightsSha256,
+      })),
     });
   } finally {
     bar?.stop();

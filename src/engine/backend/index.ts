@@ -25,7 +25,6 @@ function tryLoadTensorflow(): boolean {
   if (tf.findBackend('tensorflow') != null) return true;
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(pkg);
       if (tf.findBackend('tensorflow') != null) return true;
     } catch {
@@ -42,7 +41,7 @@ export function wasmBinaryDir(): string {
 }
 
 /** The wasm backend registers itself on load: loaded only when chosen (require: see cli/lazy.ts). */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const loadTfjsWasm = (): typeof TfjsWasm => require('@tensorflow/tfjs-backend-wasm');
 
 async function startWasm(): Promise<boolean> {

@@ -68,7 +68,9 @@ export interface EnsembleCheckpoint {
 export type LoadedCheckpoint = SingleCheckpoint | EnsembleCheckpoint;
 
 /** Meta fields computed from the model at save time. */
-export function describeModel(model: tf.LayersModel): Pick<CheckpointMeta, 'weightsSha256' | 'sigmaStats' | 'dropoutRates'> {
+export function describeModel(
+  model: tf.LayersModel,
+): Pick<CheckpointMeta, 'weightsSha256' | 'sigmaStats' | 'dropoutRates'> {
   const sigma = sigmaStats(model);
   const rates = dropoutRates(model);
   return {
@@ -121,20 +123,26 @@ export function writeEnsembleIndex(dir: string, members: string[]): void {
 
 export function readMeta(dir: string): CheckpointMeta {
   const file = path.join(dir, META_JSON);
-  if (!fs.existsSync(file)) throw new InvalidInputError('FILE_NOT_FOUND', `no checkpoint at ${dir} (missing ${META_JSON})`);
+  if (!fs.existsSync(file))
+    throw new InvalidInputError('FILE_NOT_FOUND', `no checkpoint at ${dir} (missing ${META_JSON})`);
   const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as CheckpointMeta;
-  if (meta.format !== CHECKPOINT_FORMAT) throw new InvalidInputError('BAD_FORMAT', `${file}: unknown format ${String(meta.format)}`);
+  if (meta.format !== CHECKPOINT_FORMAT)
+    throw new InvalidInputError('BAD_FORMAT', `${file}: unknown format ${String(meta.format)}`);
   return meta;
 }
 
 async function loadSingle(dir: string): Promise<SingleCheckpoint> {
   const meta = readMeta(dir);
-  if (!fs.existsSync(path.join(dir, MODEL_JSON))) throw new InvalidInputError('FILE_NOT_FOUND', `no ${MODEL_JSON} in ${dir}`);
+  if (!fs.existsSync(path.join(dir, MODEL_JSON)))
+    throw new InvalidInputError('FILE_NOT_FOUND', `no ${MODEL_JSON} in ${dir}`);
   const model = await tf.loadLayersModel(folderIO(dir));
   const sha = weightsSha256(model);
   if (sha !== meta.weightsSha256) {
     model.dispose();
-    throw new InvalidInputError('BAD_FORMAT', `${dir}: weights SHA-256 ${sha} does not match meta.json ${meta.weightsSha256}`);
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `${dir}: weights SHA-256 ${sha} does not match meta.json ${meta.weightsSha256}`,
+    );
   }
   return { kind: 'single', dir, model, meta };
 }

@@ -18,9 +18,16 @@ export interface CardiacBiomarkers {
 
 /** Every scalar biomarker, in report order: the keys of the per-sample summaries. */
 export const BIOMARKERS = [
-  'LV.edv_ml', 'LV.esv_ml', 'LV.sv_ml', 'LV.ef',
-  'RV.edv_ml', 'RV.esv_ml', 'RV.sv_ml', 'RV.ef',
-  'MYO.mass_ed_g', 'MYO.mass_es_g',
+  'LV.edv_ml',
+  'LV.esv_ml',
+  'LV.sv_ml',
+  'LV.ef',
+  'RV.edv_ml',
+  'RV.esv_ml',
+  'RV.sv_ml',
+  'RV.ef',
+  'MYO.mass_ed_g',
+  'MYO.mass_es_g',
 ] as const;
 export type Biomarker = (typeof BIOMARKERS)[number];
 
@@ -38,9 +45,16 @@ export function biomarkerValues(b: CardiacBiomarkers): Record<Biomarker, number 
   const [lvEdv, lvEsv, lvSv, lvEf] = v(b.LV);
   const [rvEdv, rvEsv, rvSv, rvEf] = v(b.RV);
   return {
-    'LV.edv_ml': lvEdv, 'LV.esv_ml': lvEsv, 'LV.sv_ml': lvSv, 'LV.ef': lvEf,
-    'RV.edv_ml': rvEdv, 'RV.esv_ml': rvEsv, 'RV.sv_ml': rvSv, 'RV.ef': rvEf,
-    'MYO.mass_ed_g': b.MYO.massEdG, 'MYO.mass_es_g': b.MYO.massEsG,
+    'LV.edv_ml': lvEdv,
+    'LV.esv_ml': lvEsv,
+    'LV.sv_ml': lvSv,
+    'LV.ef': lvEf,
+    'RV.edv_ml': rvEdv,
+    'RV.esv_ml': rvEsv,
+    'RV.sv_ml': rvSv,
+    'RV.ef': rvEf,
+    'MYO.mass_ed_g': b.MYO.massEdG,
+    'MYO.mass_es_g': b.MYO.massEsG,
   };
 }
 
@@ -53,7 +67,9 @@ export function biomarkerPosterior(
   esSamplesMl: ReadonlyArray<StructureValues>,
 ): Record<Biomarker, PosteriorSummary | null> {
   if (edSamplesMl.length !== esSamplesMl.length || edSamplesMl.length === 0) {
-    throw new RangeError(`ED and ES need the same number (≥ 1) of posterior samples, got ${edSamplesMl.length} and ${esSamplesMl.length}`);
+    throw new RangeError(
+      `ED and ES need the same number (≥ 1) of posterior samples, got ${edSamplesMl.length} and ${esSamplesMl.length}`,
+    );
   }
   const perSample = edSamplesMl.map((ed, t) => biomarkerValues(cardiacBiomarkers(ed, esSamplesMl[t])));
   return Object.fromEntries(BIOMARKERS.map((k) => [k, posteriorSummary(perSample.map((s) => s[k]))])) as Record<

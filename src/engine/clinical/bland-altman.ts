@@ -35,7 +35,8 @@ export function definedPairs(
     const p = predicted[i];
     const t = truth[i];
     if (p === null || t === null) continue;
-    if (!Number.isFinite(p) || !Number.isFinite(t)) throw new RangeError(`subject ${i}: values must be finite (${p}, ${t})`);
+    if (!Number.isFinite(p) || !Number.isFinite(t))
+      throw new RangeError(`subject ${i}: values must be finite (${p}, ${t})`);
     x.push(p);
     y.push(t);
   }
@@ -48,5 +49,12 @@ export function blandAltman(predicted: ReadonlyArray<number | null>, truth: Read
   if (n === 0) return { n, undefinedCount, bias: null, sdDiff: null, lower: null, upper: null };
   const { mean: bias, sd } = meanAndSampleSd(x.map((p, i) => p - y[i]));
   if (sd === null) return { n, undefinedCount, bias, sdDiff: null, lower: null, upper: null };
-  return { n, undefinedCount, bias, sdDiff: sd, lower: bias - LIMITS_OF_AGREEMENT_Z * sd, upper: bias + LIMITS_OF_AGREEMENT_Z * sd };
+  return {
+    n,
+    undefinedCount,
+    bias,
+    sdDiff: sd,
+    lower: bias - LIMITS_OF_AGREEMENT_Z * sd,
+    upper: bias + LIMITS_OF_AGREEMENT_Z * sd,
+  };
 }

@@ -18,7 +18,10 @@ export interface IntervalCoverage {
   undefinedCount: number;
 }
 
-export function intervalCoverage(intervals: ReadonlyArray<Interval | null>, truth: ReadonlyArray<number | null>): IntervalCoverage {
+export function intervalCoverage(
+  intervals: ReadonlyArray<Interval | null>,
+  truth: ReadonlyArray<number | null>,
+): IntervalCoverage {
   if (intervals.length !== truth.length) throw new RangeError(`length mismatch ${intervals.length} vs ${truth.length}`);
   let n = 0;
   let covered = 0;

@@ -7,6 +7,7 @@
 export const MYOCARDIAL_DENSITY_G_PER_ML = 1.05;
 
 export function myocardialMassG(myoVolumeMl: number): number {
-  if (!(Number.isFinite(myoVolumeMl) && myoVolumeMl >= 0)) throw new RangeError(`MYO volume must be finite and ≥ 0, got ${myoVolumeMl}`);
+  if (!(Number.isFinite(myoVolumeMl) && myoVolumeMl >= 0))
+    throw new RangeError(`MYO volume must be finite and ≥ 0, got ${myoVolumeMl}`);
   return MYOCARDIAL_DENSITY_G_PER_ML * myoVolumeMl;
 }

@@ -11,7 +11,11 @@
 export const DEFAULT_POOR_EF_TOLERANCE = 0.05;
 const SLACK = 1e-9;
 
-export function isPoorSubject(efPredicted: number | null, efTruth: number | null, tolerance = DEFAULT_POOR_EF_TOLERANCE): boolean | null {
+export function isPoorSubject(
+  efPredicted: number | null,
+  efTruth: number | null,
+  tolerance = DEFAULT_POOR_EF_TOLERANCE,
+): boolean | null {
   if (!(tolerance >= 0)) throw new RangeError(`EF tolerance must be ≥ 0, got ${tolerance}`);
   if (efTruth === null) return null;
   if (efPredicted === null) return true;

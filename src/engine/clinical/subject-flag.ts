@@ -19,7 +19,8 @@ export interface SubjectFlagOptions {
   maxWidth?: number;
 }
 
-export type SubjectFlagReason = { kind: 'CROSSES'; threshold: number } | { kind: 'WIDE'; width: number } | { kind: 'EF_UNDEFINED' };
+export type SubjectFlagReason =
+  { kind: 'CROSSES'; threshold: number } | { kind: 'WIDE'; width: number } | { kind: 'EF_UNDEFINED' };
 
 export interface SubjectFlag {
   flag: boolean;
@@ -30,7 +31,9 @@ export function subjectFlag(efInterval: Interval | null, options: SubjectFlagOpt
   const thresholds = options.thresholds ?? DEFAULT_EF_THRESHOLDS;
   const maxWidth = options.maxWidth ?? DEFAULT_MAX_EF_INTERVAL_WIDTH;
   if (thresholds.some((t) => !Number.isFinite(t)) || !(maxWidth >= 0)) {
-    throw new RangeError(`EF thresholds must be finite and the width ≥ 0 (thresholds ${thresholds.join(', ')}, width ${maxWidth})`);
+    throw new RangeError(
+      `EF thresholds must be finite and the width ≥ 0 (thresholds ${thresholds.join(', ')}, width ${maxWidth})`,
+    );
   }
   if (efInterval === null) return { flag: true, reasons: [{ kind: 'EF_UNDEFINED' }] };
   const { q025: lo, q975: hi } = efInterval;

@@ -18,7 +18,10 @@ export type StructureValues = Record<Structure, number>;
 /** Volume of one voxel in ml (1 ml = 1000 mm³); every spacing must be finite and > 0. */
 export function voxelVolumeMl(spacing: SpacingMm3): number {
   if (spacing.length !== 3 || spacing.some((s) => !Number.isFinite(s) || s <= 0)) {
-    throw new InvalidInputError('BAD_ARGUMENT', `voxel spacing [${spacing.join(', ')}] mm: need three finite values > 0`);
+    throw new InvalidInputError(
+      'BAD_ARGUMENT',
+      `voxel spacing [${spacing.join(', ')}] mm: need three finite values > 0`,
+    );
   }
   return (spacing[0] * spacing[1] * spacing[2]) / 1000;
 }

@@ -66,7 +66,15 @@ function inputTensor(member: SingleCheckpoint, slices: SliceImage[]): tf.Tensor4
   const s = member.meta.unet.inputSize;
   const buf = new Float32Array(slices.length * s * s);
   slices.forEach((sl, i) =>
-    imageToInput(sl.image, sl.rows, sl.cols, member.meta.geometry, member.meta.intensity, buf.subarray(i * s * s, (i + 1) * s * s)));
+    imageToInput(
+      sl.image,
+      sl.rows,
+      sl.cols,
+      member.meta.geometry,
+      member.meta.intensity,
+      buf.subarray(i * s * s, (i + 1) * s * s),
+    ),
+  );
   return tf.tensor4d(buf, [slices.length, s, s, 1]);
 }
 
@@ -80,11 +88,23 @@ function forwardOnce(member: SingleCheckpoint, x: tf.Tensor4D): Float32Array {
 
 /** n copies of a batch-1 tensor along the batch axis (wasm's Tile is ~10× slower than Concat). */
 function repeatBatch(t: tf.Tensor, n: number): tf.Tensor {
-  return n === 1 ? t.clone() : tf.concat(Array.from({ length: n }, () => t), 0);
+  return n === 1
+    ? t.clone()
+    : tf.concat(
+        Array.from({ length: n }, () => t),
+        0,
+      );
 }
 
 /** MC Dropout samples of one slice: [T, s, s, C] on the input grid; sample t's masks from (seed, t). */
-function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, seed: number, batch: number, cache: boolean): Float32Array {
+function mcdSamples(
+  member: SingleCheckpoint,
+  x1: tf.Tensor4D,
+  T: number,
+  seed: number,
+  batch: number,
+  cache: boolean,
+): Float32Array {
   const cfg = member.meta.unet;
   const s = cfg.inputSize;
   const per = s * s * NUM_CLASSES;
@@ -97,15 +117,18 @@ function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, seed: 
     for (let t0 = 0; t0 < T; t0 += batch) {
       const n = Math.min(batch, T - t0);
       const samples = Array.from({ length: n }, (_, b) => t0 + b);
-      const p = withSampleNoise([seed, 'mcd'], samples, () => tf.tidy(() => {
-        if (prefix == null) return forwardUNet(member.model, cfg, repeatBatch(x1, n) as tf.Tensor4D);
-        const cached = new Map<string, tf.Tensor>();
-        // Skip terms broadcast over the samples; the bottleneck input is repeated so that each
-        // sample draws its own dropout masks.
-        for (const [name, t] of Object.entries(prefix)) cached.set(name, name.endsWith('_skipterm') ? t : repeatBatch(t, n));
-        // The input only feeds the cached prefix, so it is not repeated.
-        return forwardUNet(member.model, cfg, x1, { cached });
-      }));
+      const p = withSampleNoise([seed, 'mcd'], samples, () =>
+        tf.tidy(() => {
+          if (prefix == null) return forwardUNet(member.model, cfg, repeatBatch(x1, n) as tf.Tensor4D);
+          const cached = new Map<string, tf.Tensor>();
+          // Skip terms broadcast over the samples; the bottleneck input is repeated so that each
+          // sample draws its own dropout masks.
+          for (const [name, t] of Object.entries(prefix))
+            cached.set(name, name.endsWith('_skipterm') ? t : repeatBatch(t, n));
+          // The input only feeds the cached prefix, so it is not repeated.
+          return forwardUNet(member.model, cfg, x1, { cached });
+        }),
+      );
       out.set(p.dataSync() as Float32Array, t0 * per);
       p.dispose();
     }
@@ -119,7 +142,12 @@ function mcdSamples(member: SingleCheckpoint, x1: tf.Tensor4D, T: number, seed: 
  * Posterior samples for several slices (batched); element i is [T_i, rows_i, cols_i, C] with
  * T_i = samplesReturned(ckpt, T).
  */
-export function sampleSlices(ckpt: LoadedCheckpoint, slices: SliceImage[], T = DEFAULT_SAMPLES, opts: SampleOptions = {}): ProbabilitySamples[] {
+export function sampleSlices(
+  ckpt: LoadedCheckpoint,
+  slices: SliceImage[],
+  T = DEFAULT_SAMPLES,
+  opts: SampleOptions = {},
+): ProbabilitySamples[] {
   if (!Number.isInteger(T) || T < 1) throw new Error(`number of samples must be a positive integer, got ${T}`);
   const seed = opts.seed ?? 0;
   const batch = opts.batchSize ?? 16;
@@ -162,6 +190,11 @@ export function sampleSlices(ckpt: LoadedCheckpoint, slices: SliceImage[], T = D
 }
 
 /** Posterior samples [T, H, W, C] of one slice on its own grid. */
-export function sampleProbabilities(ckpt: LoadedCheckpoint, slice: SliceImage, T = DEFAULT_SAMPLES, opts: SampleOptions = {}): ProbabilitySamples {
+export function sampleProbabilities(
+  ckpt: LoadedCheckpoint,
+  slice: SliceImage,
+  T = DEFAULT_SAMPLES,
+  opts: SampleOptions = {},
+): ProbabilitySamples {
   return sampleSlices(ckpt, [slice], T, opts)[0];
 }

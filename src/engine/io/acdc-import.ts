@@ -22,7 +22,15 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors';
-import { ACDC_LABELS, type LabelMap, type LabeledSlice, type Phase, type Site, type Split, type Subject } from '../data/types';
+import {
+  ACDC_LABELS,
+  type LabelMap,
+  type LabeledSlice,
+  type Phase,
+  type Site,
+  type Split,
+  type Subject,
+} from '../data/types';
 import { importRoot } from './import-root';
 import { MAX_VOXELS, readNifti, sliceOf, volumeFromSlices, writeNifti, type NiftiVolume } from './nifti';
 
@@ -55,7 +63,8 @@ function statOrNull(path: string) {
   try {
     return statSync(path, { throwIfNoEntry: false }) ?? null;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new InvalidInputError('BAD_FORMAT', `${path}: a loop of symbolic links`);
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new InvalidInputError('BAD_FORMAT', `${path}: a loop of symbolic links`);
     throw error;
   }
 }
@@ -65,7 +74,8 @@ function readFile(open: Opener, path: string): Uint8Array {
   const real = open.resolve(path);
   const stat = statSync(real);
   if (!stat.isFile()) throw new InvalidInputError('BAD_FORMAT', `${path} is not a regular file`);
-  if (stat.size > MAX_FILE_BYTES) throw new InvalidInputError('TOO_LARGE', `${path} is ${stat.size} bytes (limit ${MAX_FILE_BYTES})`);
+  if (stat.size > MAX_FILE_BYTES)
+    throw new InvalidInputError('TOO_LARGE', `${path} is ${stat.size} bytes (limit ${MAX_FILE_BYTES})`);
   return readFileSync(real);
 }
 
@@ -101,7 +111,10 @@ function classLookup(labels: LabelMap): Map<number, number> {
   for (const key of ['RV', 'MYO', 'LV'] as const) {
     const v = labels[key];
     if (!Number.isInteger(v) || v <= 0 || lookup.has(v)) {
-      throw new InvalidInputError('BAD_ARGUMENT', `label map needs distinct positive integers, got ${JSON.stringify(labels)}`);
+      throw new InvalidInputError(
+        'BAD_ARGUMENT',
+        `label map needs distinct positive integers, got ${JSON.stringify(labels)}`,
+      );
     }
     lookup.set(v, classOf[key]);
   }
@@ -117,10 +130,16 @@ export function slicesFromVolumes(
   labels: LabelMap = ACDC_LABELS,
 ): LabeledSlice[] {
   if (image.dims.length > 3 || label.dims.length > 3) {
-    throw new InvalidInputError('BAD_SHAPE', `expected 3-D volumes, got [${image.dims.join(', ')}] and [${label.dims.join(', ')}]`);
+    throw new InvalidInputError(
+      'BAD_SHAPE',
+      `expected 3-D volumes, got [${image.dims.join(', ')}] and [${label.dims.join(', ')}]`,
+    );
   }
   if (image.dims.join() !== label.dims.join()) {
-    throw new InvalidInputError('BAD_SHAPE', `image [${image.dims.join(', ')}] and label [${label.dims.join(', ')}] differ in shape`);
+    throw new InvalidInputError(
+      'BAD_SHAPE',
+      `image [${image.dims.join(', ')}] and label [${label.dims.join(', ')}] differ in shape`,
+    );
   }
   const lookup = classLookup(labels);
   const [nx, ny, nz] = image.dims;
@@ -275,7 +294,12 @@ export function writeAcdcSubject(dir: string, subject: Subject): void {
     Split: subject.split,
   };
   const keys = ['ED', 'ES', 'Group', 'Height', 'NbFrame', 'Weight'];
-  const cfg = [...keys, ...Object.keys(info).filter((k) => !keys.includes(k)).sort()]
+  const cfg = [
+    ...keys,
+    ...Object.keys(info)
+      .filter((k) => !keys.includes(k))
+      .sort(),
+  ]
     .map((k) => `${k}: ${info[k]}`)
     .join('\n');
   writeFileSync(join(folder, 'Info.cfg'), `${cfg}\n`);
@@ -284,8 +308,14 @@ export function writeAcdcSubject(dir: string, subject: Subject): void {
     if (slices.length === 0) continue;
     const spacing = [slices[0].spacingMm[0], slices[0].spacingMm[1], subject.sliceSpacingMm ?? 10];
     const frame = Number(info[phase]);
-    const image = volumeFromSlices(slices.map((s) => ({ rows: s.rows, cols: s.cols, data: s.image })), spacing);
-    const label = volumeFromSlices(slices.map((s) => ({ rows: s.rows, cols: s.cols, data: s.label })), spacing);
+    const image = volumeFromSlices(
+      slices.map((s) => ({ rows: s.rows, cols: s.cols, data: s.image })),
+      spacing,
+    );
+    const label = volumeFromSlices(
+      slices.map((s) => ({ rows: s.rows, cols: s.cols, data: s.label })),
+      spacing,
+    );
     writeFileSync(join(folder, frameName(subject.id, frame, false)), writeNifti(image, { datatype: 'float32' }));
     writeFileSync(join(folder, frameName(subject.id, frame, true)), writeNifti(label, { datatype: 'uint8' }));
   }

@@ -17,12 +17,17 @@ export interface ImportRoot {
 
 export function importRoot(root: string): ImportRoot {
   const realRoot = realpathOrThrow(root, root);
-  const inside = (real: string) => real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
+  const inside = (real: string) =>
+    real === realRoot || real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
   return {
     realRoot,
     resolve(path: string): string {
       const real = realpathOrThrow(path, relative(realRoot, path) || '.');
-      if (!inside(real)) throw new InvalidInputError('OUTSIDE_ROOT', `${relative(realRoot, path) || path} leads outside the import root`);
+      if (!inside(real))
+        throw new InvalidInputError(
+          'OUTSIDE_ROOT',
+          `${relative(realRoot, path) || path} leads outside the import root`,
+        );
       return real;
     },
   };

@@ -140,7 +140,10 @@ function gunzipNifti(bytes: Uint8Array): Uint8Array {
   const n = bytes.length;
   const isize = n < 18 ? 0 : (bytes[n - 4] | (bytes[n - 3] << 8) | (bytes[n - 2] << 16)) + bytes[n - 1] * 2 ** 24;
   if (isize > MAX_VOXELS * 8 + 65536) {
-    throw new InvalidInputError('TOO_LARGE', `gzip trailer claims ${isize} bytes uncompressed (a crafted or truncated file?)`);
+    throw new InvalidInputError(
+      'TOO_LARGE',
+      `gzip trailer claims ${isize} bytes uncompressed (a crafted or truncated file?)`,
+    );
   }
   const streamed = inflateStreamed(bytes, true);
   if (streamed.raw) return streamed.raw;
@@ -168,7 +171,7 @@ function inflateStreamed(bytes: Uint8Array, headerOnly: boolean): { raw?: Uint8A
   let needed = Infinity;
   let at = 0;
   try {
-    for (let step = HEADER_INFLATE_STEP; at < n && total < needed; ) {
+    for (let step = HEADER_INFLATE_STEP; at < n && total < needed;) {
       inflater.push(bytes.subarray(at, at + step));
       at += step;
       if (needed === Infinity && total >= HEADER_PREFIX) {
@@ -181,7 +184,10 @@ function inflateStreamed(bytes: Uint8Array, headerOnly: boolean): { raw?: Uint8A
     if (total < needed) inflater.push(new Uint8Array(0), true);
   } catch (error) {
     if (error instanceof InvalidInputError) throw error;
-    throw new InvalidInputError('BAD_FORMAT', `broken gzip stream: ${error instanceof Error ? error.message : String(error)}`);
+    throw new InvalidInputError(
+      'BAD_FORMAT',
+      `broken gzip stream: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const raw = concat(chunks, total);
   return { raw: raw.length > needed ? raw.subarray(0, needed) : raw, needed };
@@ -189,7 +195,8 @@ function inflateStreamed(bytes: Uint8Array, headerOnly: boolean): { raw?: Uint8A
 
 /** The bytes as an ArrayBuffer of their own: the view's buffer when it spans it (read only here), else a copy. */
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) return bytes.buffer;
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer)
+    return bytes.buffer;
   const out = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(out).set(bytes);
   return out;
@@ -293,10 +300,7 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
   const buffer = toArrayBuffer(raw);
   const { header, ndim, all, voxels, type, offset, needed } = parseHeader(buffer);
   if (needed > raw.length) {
-    throw new InvalidInputError(
-      'BAD_FORMAT',
-      `truncated NIfTI: header needs ${needed} bytes, file has ${raw.length}`,
-    );
+    throw new InvalidInputError('BAD_FORMAT', `truncated NIfTI: header needs ${needed} bytes, file has ${raw.length}`);
   }
 
   const dims = all.slice(0, 4);
@@ -320,7 +324,8 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
     for (let i = 0; i < voxels; i++) data[i] = voxelValues[i] * slope + inter;
   } else {
     const view = new DataView(buffer);
-    for (let i = 0; i < voxels; i++) data[i] = type.read(view, offset + i * type.bytes, header.littleEndian) * slope + inter;
+    for (let i = 0; i < voxels; i++)
+      data[i] = type.read(view, offset + i * type.bytes, header.littleEndian) * slope + inter;
   }
   // Checked after the float32 stores: scaling can overflow float32 even when float64 is finite.
   for (let i = 0; i < voxels; i++) {
@@ -333,8 +338,34 @@ export function readNifti(bytes: Uint8Array): NiftiVolume {
 
 /** Byte offsets of the geometry fields in the NIfTI-1 (348-byte) and NIfTI-2 (540-byte) headers. */
 const GEOMETRY_LAYOUT = {
-  1: { dimInfo: 39, dim: 40, int: 2, pixdim: 76, float: 4, xyztUnits: 123, qformCode: 252, sformCode: 254, code: 2, quatern: 256, qoffset: 268, srow: 280 },
-  2: { dimInfo: 524, dim: 16, int: 8, pixdim: 104, float: 8, xyztUnits: 500, qformCode: 344, sformCode: 348, code: 4, quatern: 352, qoffset: 376, srow: 400 },
+  1: {
+    dimInfo: 39,
+    dim: 40,
+    int: 2,
+    pixdim: 76,
+    float: 4,
+    xyztUnits: 123,
+    qformCode: 252,
+    sformCode: 254,
+    code: 2,
+    quatern: 256,
+    qoffset: 268,
+    srow: 280,
+  },
+  2: {
+    dimInfo: 524,
+    dim: 16,
+    int: 8,
+    pixdim: 104,
+    float: 8,
+    xyztUnits: 500,
+    qformCode: 344,
+    sformCode: 348,
+    code: 4,
+    quatern: 352,
+    qoffset: 376,
+    srow: 400,
+  },
 } as const;
 
 /** The geometry fields of a NIfTI file (validated like `readNifti`). */
@@ -346,7 +377,13 @@ export function readNiftiGeometry(bytes: Uint8Array): NiftiGeometry {
   const view = new DataView(buffer);
   const L = GEOMETRY_LAYOUT[view.getInt32(0, le) === HEADER_SIZE_1 ? 1 : 2];
   const int = (o: number, size: number): number =>
-    size === 1 ? view.getUint8(o) : size === 2 ? view.getInt16(o, le) : size === 4 ? view.getInt32(o, le) : Number(view.getBigInt64(o, le));
+    size === 1
+      ? view.getUint8(o)
+      : size === 2
+        ? view.getInt16(o, le)
+        : size === 4
+          ? view.getInt32(o, le)
+          : Number(view.getBigInt64(o, le));
   const float = (o: number): number => (L.float === 4 ? view.getFloat32(o, le) : view.getFloat64(o, le));
   const floats = (o: number, n: number): number[] => Array.from({ length: n }, (_, i) => float(o + i * L.float));
   return {
@@ -362,12 +399,11 @@ export function readNiftiGeometry(bytes: Uint8Array): NiftiGeometry {
   };
 }
 
-const WRITE_TYPES: Record<NiftiWriteDatatype, { code: number; bits: number; min: number; max: number }> =
-  {
-    uint8: { code: 2, bits: 8, min: 0, max: 255 },
-    int16: { code: 4, bits: 16, min: -32768, max: 32767 },
-    float32: { code: 16, bits: 32, min: -3.4028234663852886e38, max: 3.4028234663852886e38 },
-  };
+const WRITE_TYPES: Record<NiftiWriteDatatype, { code: number; bits: number; min: number; max: number }> = {
+  uint8: { code: 2, bits: 8, min: 0, max: 255 },
+  int16: { code: 4, bits: 16, min: -32768, max: 32767 },
+  float32: { code: 16, bits: 32, min: -3.4028234663852886e38, max: 3.4028234663852886e38 },
+};
 
 /**
  * Serialise a volume as a gzipped little-endian NIfTI-1 single file (`.nii.gz`). Without a
@@ -376,7 +412,10 @@ const WRITE_TYPES: Record<NiftiWriteDatatype, { code: number; bits: number; min:
  * sform as they are; its dim must describe vol's dims. Integer datatypes must receive integer
  * values in range; NaN/Inf are refused. Deterministic bytes (gzip mtime 0).
  */
-export function writeNifti(vol: NiftiVolume, opts: { datatype?: NiftiWriteDatatype; geometry?: NiftiGeometry } = {}): Uint8Array {
+export function writeNifti(
+  vol: NiftiVolume,
+  opts: { datatype?: NiftiWriteDatatype; geometry?: NiftiGeometry } = {},
+): Uint8Array {
   const datatype = opts.datatype ?? 'float32';
   const t = WRITE_TYPES[datatype];
   if (!t) throw new InvalidInputError('BAD_ARGUMENT', `unsupported NIfTI write datatype ${datatype}`);
@@ -456,11 +495,21 @@ export function writeNifti(vol: NiftiVolume, opts: { datatype?: NiftiWriteDataty
 function checkGeometry(g: NiftiGeometry, dims: readonly number[]): void {
   const ndim = g.dim[0];
   const sizes = g.dim.slice(1, 1 + ndim);
-  const fits = g.dim.length === 8 && g.pixdim.length === 8 && g.srow.length === 12 && Number.isInteger(ndim) && ndim >= 1 && ndim <= 7 &&
-    sizes.every((d, i) => d === (i < dims.length ? dims[i] : 1)) && dims.every((d, i) => i < ndim || d === 1) &&
+  const fits =
+    g.dim.length === 8 &&
+    g.pixdim.length === 8 &&
+    g.srow.length === 12 &&
+    Number.isInteger(ndim) &&
+    ndim >= 1 &&
+    ndim <= 7 &&
+    sizes.every((d, i) => d === (i < dims.length ? dims[i] : 1)) &&
+    dims.every((d, i) => i < ndim || d === 1) &&
     g.dim.every((d) => Number.isInteger(d) && d >= -32768 && d <= 32767);
   if (!fits) {
-    throw new InvalidInputError('BAD_SHAPE', `geometry dim [${g.dim.join(', ')}] does not describe a volume of [${dims.join(', ')}]`);
+    throw new InvalidInputError(
+      'BAD_SHAPE',
+      `geometry dim [${g.dim.join(', ')}] does not describe a volume of [${dims.join(', ')}]`,
+    );
   }
 }
 

@@ -23,7 +23,8 @@ function parseHeader(text: string): { descr: string; fortran: boolean; shape: nu
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text);
   const shape = /'shape'\s*:\s*\(([^)]*)\)/.exec(text);
-  if (!descr || !fortran || !shape || !/^\s*\{.*\}\s*$/s.test(text)) bad(`unreadable header ${JSON.stringify(text.trim())}`);
+  if (!descr || !fortran || !shape || !/^\s*\{.*\}\s*$/s.test(text))
+    bad(`unreadable header ${JSON.stringify(text.trim())}`);
   const dims = shape[1]
     .split(',')
     .map((s) => s.trim())
@@ -60,7 +61,10 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (fortran) throw new InvalidInputError('BAD_FORMAT', 'Fortran-order .npy is not supported (C order only)');
   const count = shape.reduce((a, b) => a * b, 1);
   if (count > MAX_NPY_ELEMENTS) {
-    throw new InvalidInputError('TOO_LARGE', `.npy shape (${shape.join(', ')}) has ${count} elements (limit ${MAX_NPY_ELEMENTS})`);
+    throw new InvalidInputError(
+      'TOO_LARGE',
+      `.npy shape (${shape.join(', ')}) has ${count} elements (limit ${MAX_NPY_ELEMENTS})`,
+    );
   }
   const offset = start + headerLen;
   if (bytes.length - offset < count * 4) {

@@ -44,8 +44,12 @@ export function confidenceBin(confidence: number, bins: number): number {
 }
 
 /** Adds `other` into `into` (same binning) and returns `into`. */
-export function mergeReliabilityHistograms(into: ReliabilityHistogram, other: ReliabilityHistogram): ReliabilityHistogram {
-  if (into.bins !== other.bins) throw new RangeError(`cannot merge histograms with ${into.bins} and ${other.bins} bins`);
+export function mergeReliabilityHistograms(
+  into: ReliabilityHistogram,
+  other: ReliabilityHistogram,
+): ReliabilityHistogram {
+  if (into.bins !== other.bins)
+    throw new RangeError(`cannot merge histograms with ${into.bins} and ${other.bins} bins`);
   for (let b = 0; b < into.bins; b++) {
     into.count[b] += other.count[b];
     into.sumConfidence[b] += other.sumConfidence[b];
@@ -136,7 +140,12 @@ export function calibration(
   return { nll: nll / pixels, brier: brier / pixels, histogram: h, ece: expectedCalibrationError(h) };
 }
 
-export function negativeLogLikelihood(meanProbs: ArrayLike<number>, labels: ArrayLike<number>, pixels: number, C: number): number {
+export function negativeLogLikelihood(
+  meanProbs: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  pixels: number,
+  C: number,
+): number {
   return calibration(meanProbs, labels, pixels, C, 1).nll;
 }
 

@@ -160,5 +160,13 @@ export function squaredDistanceTransform(
   let count = 0;
   for (let i = 0; i < rows * cols; i++) if (mask[i] !== 0) features[count++] = i;
   const out = new Float64Array(rows * cols);
-  return squaredDistanceToPixels(features, count, rows, cols, spacingMm, { r0: 0, r1: rows - 1, c0: 0, c1: cols - 1 }, out);
+  return squaredDistanceToPixels(
+    features,
+    count,
+    rows,
+    cols,
+    spacingMm,
+    { r0: 0, r1: rows - 1, c0: 0, c1: cols - 1 },
+    out,
+  );
 }

@@ -8,7 +8,11 @@
 import type { Structure } from '../data/types';
 import type { MetricStatus, StructureMetrics } from './segmentation-metrics';
 
-export const INTER_OBSERVER_ASSD_MM: Readonly<Record<Structure, number>> = Object.freeze({ LV: 1.17, MYO: 1.19, RV: 1.88 });
+export const INTER_OBSERVER_ASSD_MM: Readonly<Record<Structure, number>> = Object.freeze({
+  LV: 1.17,
+  MYO: 1.19,
+  RV: 1.88,
+});
 
 /** ASSD (mm, null when undefined) strictly above the threshold, or undefined, is poor. */
 export function isPoorAssd(assdMm: number | null, thresholdMm: number, status?: MetricStatus): boolean {

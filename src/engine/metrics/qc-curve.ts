@@ -47,7 +47,8 @@ export function qcCurve(
   target: number = DEFAULT_REVIEW_TARGET,
 ): QcCurve {
   const n = scores.length;
-  if (n === 0 || poor.length !== n) throw new RangeError(`need equal, non-zero numbers of scores and flags (${n}, ${poor.length})`);
+  if (n === 0 || poor.length !== n)
+    throw new RangeError(`need equal, non-zero numbers of scores and flags (${n}, ${poor.length})`);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   let totalPoor = 0;
   for (let i = 0; i < n; i++) if (poor[i]) totalPoor++;
@@ -57,7 +58,7 @@ export function qcCurve(
   let found = reviewFraction === 0;
   let flagged = 0;
   let remaining = totalPoor;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const s = scores[order[i]];
     while (i < n && scores[order[i]] === s) {
       if (poor[order[i]]) remaining--;

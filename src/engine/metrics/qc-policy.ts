@@ -39,7 +39,8 @@ export interface QcThreshold {
 /** Threshold for poor fraction left ≤ target; scores must not be NaN, target in [0, 1]. */
 export function qcThreshold(scores: ArrayLike<number>, poor: ArrayLike<boolean>, target: number): QcThreshold {
   const n = scores.length;
-  if (n === 0 || poor.length !== n) throw new RangeError(`need equal, non-zero numbers of scores and flags (${n}, ${poor.length})`);
+  if (n === 0 || poor.length !== n)
+    throw new RangeError(`need equal, non-zero numbers of scores and flags (${n}, ${poor.length})`);
   if (!(target >= 0 && target <= 1)) throw new RangeError(`target ${target} must lie in [0, 1]`);
   for (let i = 0; i < n; i++) if (Number.isNaN(scores[i])) throw new RangeError(`score ${i} is NaN`);
   let remaining = 0;
@@ -49,7 +50,7 @@ export function qcThreshold(scores: ArrayLike<number>, poor: ArrayLike<boolean>,
   if (done()) return { threshold: null, target, reviewFraction: 0, poorLeft: totalPoor / n, n, poor: totalPoor };
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   let flagged = 0;
-  for (let i = 0; ; ) {
+  for (let i = 0; ;) {
     const s = scores[order[i]];
     while (i < n && scores[order[i]] === s) {
       if (poor[order[i]]) remaining--;
@@ -57,7 +58,8 @@ export function qcThreshold(scores: ArrayLike<number>, poor: ArrayLike<boolean>,
       i++;
     }
     // Everything flagged leaves 0 poor, so the loop ends by i = n at the latest.
-    if (done() || i === n) return { threshold: s, target, reviewFraction: flagged / n, poorLeft: remaining / n, n, poor: totalPoor };
+    if (done() || i === n)
+      return { threshold: s, target, reviewFraction: flagged / n, poorLeft: remaining / n, n, poor: totalPoor };
   }
 }
 

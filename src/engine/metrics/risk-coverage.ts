@@ -32,7 +32,7 @@ function expectedAcceptedRisk(uncertainty: ArrayLike<number>, risk: ArrayLike<nu
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => uncertainty[a] - uncertainty[b]);
   const sums = new Float64Array(n);
   let before = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     let group = 0;
     while (j < n && uncertainty[order[j]] === uncertainty[order[i]]) group += risk[order[j++]];
@@ -49,7 +49,8 @@ function normalisedArea(points: Array<[number, number]>, n: number): number | nu
 
 export function riskCoverage(uncertainty: ArrayLike<number>, risk: ArrayLike<number>): RiskCoverage {
   const n = uncertainty.length;
-  if (n === 0 || risk.length !== n) throw new RangeError(`need equal, non-zero numbers of scores and risks (${n}, ${risk.length})`);
+  if (n === 0 || risk.length !== n)
+    throw new RangeError(`need equal, non-zero numbers of scores and risks (${n}, ${risk.length})`);
   for (let i = 0; i < n; i++) {
     if (Number.isNaN(uncertainty[i])) throw new RangeError(`uncertainty ${i} is NaN`);
     if (!(risk[i] >= 0 && risk[i] <= 1)) throw new RangeError(`risk ${i} = ${risk[i]} is outside [0, 1]`);
@@ -62,5 +63,10 @@ export function riskCoverage(uncertainty: ArrayLike<number>, risk: ArrayLike<num
   const optimal: Array<[number, number]> = Array.from(sorted, (r, k) => [(k + 1) / n, (s += r) / (k + 1)]);
   const aurc = normalisedArea(points, n);
   const best = normalisedArea(optimal, n);
-  return { points, aurc, eAurc: aurc === null || best === null ? null : aurc - best, augrc: normalisedArea(generalized, n) };
+  return {
+    points,
+    aurc,
+    eAurc: aurc === null || best === null ? null : aurc - best,
+    augrc: normalisedArea(generalized, n),
+  };
 }

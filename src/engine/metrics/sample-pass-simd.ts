@@ -87,7 +87,20 @@ function layout(base: number, T: number, rows: number, cols: number) {
   const meanEntropy = align16(meanInput + paddedPixels * C * 4);
   const meanEntropy64 = align16(meanEntropy + paddedPixels * 8);
   const end = meanEntropy64 + paddedPixels * 8;
-  return { paddedPixels, input, sums, entropy, labels, counts, rowMasks, colMasks, meanInput, meanEntropy, meanEntropy64, end };
+  return {
+    paddedPixels,
+    input,
+    sums,
+    entropy,
+    labels,
+    counts,
+    rowMasks,
+    colMasks,
+    meanInput,
+    meanEntropy,
+    meanEntropy64,
+    end,
+  };
 }
 
 export function samplePassSimd(samples: Float32Array, T: number, rows: number, cols: number): RawSampleStatistics {
@@ -110,7 +123,16 @@ export function samplePassSimd(samples: Float32Array, T: number, rows: number, c
       f32.set(samples.subarray((t * pixels + b0) * C, (t * pixels + b0 + n) * C), to);
       f32.fill(0, to + n * C, to + groups * 16); // padding pixels: all-zero, class 0, no entropy
     }
-    k.accumulateBlock(at.input, groups, T, at.sums + b0 * C * 8, at.entropy + b0 * 8, at.labels + b0, at.paddedPixels, at.meanEntropy64 + b0 * 8);
+    k.accumulateBlock(
+      at.input,
+      groups,
+      T,
+      at.sums + b0 * C * 8,
+      at.entropy + b0 * 8,
+      at.labels + b0,
+      at.paddedPixels,
+      at.meanEntropy64 + b0 * 8,
+    );
   }
   k.labelSummary(at.labels, T, rows, cols, at.paddedPixels, at.rowMasks, at.colMasks, at.counts);
 
@@ -121,7 +143,8 @@ export function samplePassSimd(samples: Float32Array, T: number, rows: number, c
   k.pixelEntropy(at.meanInput, at.paddedPixels / 4, at.meanEntropy);
 
   const labels = new Uint8Array(T * pixels);
-  for (let t = 0; t < T; t++) labels.set(bytes.subarray(at.labels + t * at.paddedPixels, at.labels + t * at.paddedPixels + pixels), t * pixels);
+  for (let t = 0; t < T; t++)
+    labels.set(bytes.subarray(at.labels + t * at.paddedPixels, at.labels + t * at.paddedPixels + pixels), t * pixels);
   const counts = new Int32Array(buffer, at.counts, T * C).slice();
   for (let t = 0; t < T; t++) counts[t * C] = pixels - counts[t * C + 1] - counts[t * C + 2] - counts[t * C + 3];
   return {
@@ -131,7 +154,13 @@ export function samplePassSimd(samples: Float32Array, T: number, rows: number, c
     meanEntropyMatched: new Float64Array(buffer, at.meanEntropy, pixels).slice(),
     labels,
     counts,
-    boxes: boxesFromMasks(bytes.subarray(at.rowMasks, at.rowMasks + T * rows), bytes.subarray(at.colMasks, at.end), T, rows, cols),
+    boxes: boxesFromMasks(
+      bytes.subarray(at.rowMasks, at.rowMasks + T * rows),
+      bytes.subarray(at.colMasks, at.end),
+      T,
+      rows,
+      cols,
+    ),
   };
 }
 

@@ -132,7 +132,15 @@ function samplePassScalar(samples: Float32Array, shape: SampleShape): RawSampleS
   }
   for (let i = 0; i < sum.length; i++) sum[i] /= T;
   for (let i = 0; i < pixels; i++) ent[i] /= T;
-  return { meanProbs: sum, meanSampleEntropy: ent, meanEntropy: entropyMap(sum, pixels, C), meanEntropyMatched: matchedEntropy(sum, pixels, C), labels, counts, boxes };
+  return {
+    meanProbs: sum,
+    meanSampleEntropy: ent,
+    meanEntropy: entropyMap(sum, pixels, C),
+    meanEntropyMatched: matchedEntropy(sum, pixels, C),
+    labels,
+    counts,
+    boxes,
+  };
 }
 
 /** meanEntropyMatched of the scalar pass: H of p̄ rounded to float32 by xLnXFloat32, as the samples (mutual-information.ts). */

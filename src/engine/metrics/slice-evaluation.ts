@@ -45,7 +45,12 @@ export function evaluateSlice(
   shape: SampleShape,
   gt: Uint8Array,
   spacingMm: SpacingMm,
-  options: { labels?: LabelMap; bins?: number; poorThresholdsMm?: Readonly<Record<Structure, number>>; keepMaps?: boolean } = {},
+  options: {
+    labels?: LabelMap;
+    bins?: number;
+    poorThresholdsMm?: Readonly<Record<Structure, number>>;
+    keepMaps?: boolean;
+  } = {},
 ): SliceEvaluation {
   const labels = options.labels ?? ACDC_LABELS;
   const summary = summarizeUncertainty(samples, shape, {

@@ -29,7 +29,11 @@ function cropOrigin(n: number, crop: number): number {
 
 /** Normalised, cropped, downsampled image: Float32Array of inputSize². */
 export function imageToInput(
-  image: Float32Array, rows: number, cols: number, g: Geometry, stats: IntensityStats,
+  image: Float32Array,
+  rows: number,
+  cols: number,
+  g: Geometry,
+  stats: IntensityStats,
   out = new Float32Array((g.cropSize / g.downsample) ** 2),
 ): Float32Array {
   const s = g.cropSize / g.downsample;
@@ -58,7 +62,10 @@ export function imageToInput(
 
 /** Soft class targets on the input grid: Float32Array inputSize² × NUM_CLASSES. */
 export function labelToTarget(
-  label: Uint8Array, rows: number, cols: number, g: Geometry,
+  label: Uint8Array,
+  rows: number,
+  cols: number,
+  g: Geometry,
   out = new Float32Array((g.cropSize / g.downsample) ** 2 * NUM_CLASSES),
 ): Float32Array {
   const s = g.cropSize / g.downsample;
@@ -87,7 +94,11 @@ export function labelToTarget(
  * Probabilities [T, s, s, C] on the input grid → [T, rows, cols, C] on the slice's grid.
  */
 export function probabilitiesToSlice(
-  probs: Float32Array, T: number, rows: number, cols: number, g: Geometry,
+  probs: Float32Array,
+  T: number,
+  rows: number,
+  cols: number,
+  g: Geometry,
 ): Float32Array {
   const C = NUM_CLASSES;
   const s = g.cropSize / g.downsample;
@@ -124,7 +135,8 @@ export function probabilitiesToSlice(
         const e = src + (y1 * s + x1) * C;
         for (let k = 0; k < C; k++) {
           out[o + k] =
-            (1 - wy) * ((1 - wx) * probs[a + k] + wx * probs[b + k]) + wy * ((1 - wx) * probs[d + k] + wx * probs[e + k]);
+            (1 - wy) * ((1 - wx) * probs[a + k] + wx * probs[b + k]) +
+            wy * ((1 - wx) * probs[d + k] + wx * probs[e + k]);
         }
       }
     }
@@ -133,7 +145,10 @@ export function probabilitiesToSlice(
 }
 
 /** Mean and standard deviation of all pixels inside the crop windows of the training images. */
-export function intensityStats(images: ReadonlyArray<{ image: Float32Array; rows: number; cols: number }>, g: Geometry): IntensityStats {
+export function intensityStats(
+  images: ReadonlyArray<{ image: Float32Array; rows: number; cols: number }>,
+  g: Geometry,
+): IntensityStats {
   let n = 0;
   let sum = 0;
   let sumSq = 0;

@@ -33,10 +33,12 @@ interface Applier<T> {
 }
 
 export function validateUNetConfig(cfg: UNetConfig): void {
-  if (!Number.isInteger(cfg.depth) || cfg.depth < 1) throw new Error(`depth must be a positive integer, got ${cfg.depth}`);
+  if (!Number.isInteger(cfg.depth) || cfg.depth < 1)
+    throw new Error(`depth must be a positive integer, got ${cfg.depth}`);
   if (!Number.isInteger(cfg.baseFilters) || cfg.baseFilters < 1) throw new Error(`baseFilters must be ≥ 1`);
   const div = 2 ** (cfg.depth - 1);
-  if (cfg.inputSize % div !== 0) throw new Error(`inputSize ${cfg.inputSize} must be divisible by 2^(depth−1) = ${div}`);
+  if (cfg.inputSize % div !== 0)
+    throw new Error(`inputSize ${cfg.inputSize} must be divisible by 2^(depth−1) = ${div}`);
   if (cfg.variant === 'mcd') {
     // Refuse an MC-dropout model without dropout (MONAI #5207): sampling it would fake certainty.
     if (cfg.dropout == null || !(cfg.dropout.rate > 0 && cfg.dropout.rate < 1)) {
@@ -63,17 +65,33 @@ function wireUNet<T>(cfg: UNetConfig, x: T, a: Applier<T>): { logits: T; probs: 
   let seedCounter = 0;
   const nextSeed = (): number => cfg.seed * 1000 + seedCounter++;
   const conv = (name: string, filters: number, k: number, activation: 'relu' | 'linear', input: T): T =>
-    a.apply(name, () => {
-      const seed = nextSeed();
-      if (cfg.variant === 'bbb') {
-        const b = cfg.bayes!;
-        return new BayesConv2D({ name, filters, kernelSize: k, activation, priorSigma: b.priorSigma, initRho: b.initRho, seed });
-      }
-      return tf.layers.conv2d({
-        name, filters, kernelSize: k, padding: 'same', activation,
-        kernelInitializer: tf.initializers.heNormal({ seed }),
-      });
-    }, input);
+    a.apply(
+      name,
+      () => {
+        const seed = nextSeed();
+        if (cfg.variant === 'bbb') {
+          const b = cfg.bayes!;
+          return new BayesConv2D({
+            name,
+            filters,
+            kernelSize: k,
+            activation,
+            priorSigma: b.priorSigma,
+            initRho: b.initRho,
+            seed,
+          });
+        }
+        return tf.layers.conv2d({
+          name,
+          filters,
+          kernelSize: k,
+          padding: 'same',
+          activation,
+          kernelInitializer: tf.initializers.heNormal({ seed }),
+        });
+      },
+      input,
+    );
   const drop = (name: string, input: T): T =>
     a.apply(name, () => new AlwaysOnDropout({ name, rate: cfg.dropout!.rate }), input);
   const block = (side: 'enc' | 'dec', level: number, input: T): T => {
@@ -97,7 +115,10 @@ function wireUNet<T>(cfg: UNetConfig, x: T, a: Applier<T>): { logits: T; probs: 
   }
   for (let i = cfg.depth - 2; i >= 0; i--) {
     const up = a.apply(`dec${i}_up`, () => tf.layers.upSampling2d({ name: `dec${i}_up`, size: [2, 2] }), h);
-    const cat = a.apply(`dec${i}_concat`, () => tf.layers.concatenate({ name: `dec${i}_concat`, axis: -1 }), [up, skips[i]]);
+    const cat = a.apply(`dec${i}_concat`, () => tf.layers.concatenate({ name: `dec${i}_concat`, axis: -1 }), [
+      up,
+      skips[i],
+    ]);
     h = block('dec', i, cat);
   }
   h = conv('head_conv0', cfg.headFilters, 1, 'relu', h);
@@ -133,7 +154,12 @@ export interface ForwardOptions {
  * Eager forward pass through a built U-Net's layers. Call inside tf.tidy; recorded tensors are
  * ordinary tensors of the enclosing scope.
  */
-export function forwardUNet(model: tf.LayersModel, cfg: UNetConfig, x: tf.Tensor4D, opts: ForwardOptions = {}): tf.Tensor4D {
+export function forwardUNet(
+  model: tf.LayersModel,
+  cfg: UNetConfig,
+  x: tf.Tensor4D,
+  opts: ForwardOptions = {},
+): tf.Tensor4D {
   const prefixLevels = firstStochasticLevel(cfg);
   const pendingUp = new Map<number, tf.Tensor>();
   const first = (inp: tf.Tensor | tf.Tensor[]): tf.Tensor => (Array.isArray(inp) ? inp[0] : inp);

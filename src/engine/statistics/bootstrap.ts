@@ -53,7 +53,11 @@ export function* subjectDraws(subjects: number, resamples: number, seed: number 
 }
 
 /** Percentile interval of `statistic` over the resamples that `draws` names (each an index list into groups). */
-export function bootstrapOver<T>(groups: readonly (readonly T[])[], statistic: Statistic<T>, draws: Iterable<readonly number[]>): BootstrapInterval {
+export function bootstrapOver<T>(
+  groups: readonly (readonly T[])[],
+  statistic: Statistic<T>,
+  draws: Iterable<readonly number[]>,
+): BootstrapInterval {
   if (groups.length === 0) throw new RangeError('the bootstrap needs at least one subject');
   const values: number[] = [];
   let resamples = 0;
@@ -68,7 +72,10 @@ export function bootstrapOver<T>(groups: readonly (readonly T[])[], statistic: S
   const x = Float64Array.from(values);
   return {
     estimate: statistic(groups.flat()),
-    interval: x.length === 0 ? null : [percentileLinear(x, x.length, BOOTSTRAP_LOWER), percentileLinear(x, x.length, BOOTSTRAP_UPPER)],
+    interval:
+      x.length === 0
+        ? null
+        : [percentileLinear(x, x.length, BOOTSTRAP_LOWER), percentileLinear(x, x.length, BOOTSTRAP_UPPER)],
     resamples,
     undefinedResamples: resamples - values.length,
     subjects: groups.length,
@@ -81,8 +88,13 @@ export interface SubjectBootstrapOptions {
 }
 
 /** The seeded subject bootstrap of `statistic` over subject groups. */
-export function subjectBootstrap<T>(groups: readonly (readonly T[])[], statistic: Statistic<T>, options: SubjectBootstrapOptions): BootstrapInterval {
+export function subjectBootstrap<T>(
+  groups: readonly (readonly T[])[],
+  statistic: Statistic<T>,
+  options: SubjectBootstrapOptions,
+): BootstrapInterval {
   const resamples = options.resamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
-  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
   return bootstrapOver(groups, statistic, subjectDraws(groups.length, resamples, options.seed));
 }

@@ -38,10 +38,18 @@ function runWorker(input: WorkerInput, opts: TrainOptions): Promise<Awaited<Retu
     let settled = false;
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') opts.onProgress?.(m.progress);
-      else if (m.type === 'done') { settled = true; resolve(m.result); }
-      else { settled = true; reject(m.cancelled ? new TrainingCancelledError() : new Error(`member ${input.member}: ${m.message}`)); }
+      else if (m.type === 'done') {
+        settled = true;
+        resolve(m.result);
+      } else {
+        settled = true;
+        reject(m.cancelled ? new TrainingCancelledError() : new Error(`member ${input.member}: ${m.message}`));
+      }
     });
-    worker.on('error', (e) => { settled = true; reject(e); });
+    worker.on('error', (e) => {
+      settled = true;
+      reject(e);
+    });
     worker.on('exit', (code) => {
       opts.signal?.removeEventListener('abort', onAbort);
       if (!settled) reject(new Error(`training worker for member ${input.member} exited with code ${code}`));
@@ -70,16 +78,27 @@ async function trainEnsemble(config: TrainConfig, data: TrainingData, opts: Trai
       while (next < M && !opts.signal?.aborted) {
         const m = next++;
         const mo = memberOpts(m);
-        results[m] = await runWorker({
-          config, data, outDir: mo.outDir, resumeFrom: mo.resumeFrom, member: m, backend,
-          augment: opts.augment !== null,
-        }, opts);
+        results[m] = await runWorker(
+          {
+            config,
+            data,
+            outDir: mo.outDir,
+            resumeFrom: mo.resumeFrom,
+            member: m,
+            backend,
+            augment: opts.augment !== null,
+          },
+          opts,
+        );
       }
     };
     await Promise.all(Array.from({ length: workers }, lane));
     if (opts.signal?.aborted) throw new TrainingCancelledError();
   }
-  writeEnsembleIndex(opts.outDir, results.map((_, m) => memberDirName(m)));
+  writeEnsembleIndex(
+    opts.outDir,
+    results.map((_, m) => memberDirName(m)),
+  );
   return {
     outDir: opts.outDir,
     best: results.map((r) => r.best),

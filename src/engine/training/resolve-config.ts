@@ -21,7 +21,8 @@ export function resolveTraining(config: TrainConfig, member?: number): ResolvedT
   const base = PRESETS[config.preset];
   if (base == null) throw new InvalidInputError('BAD_ARGUMENT', `unknown preset "${config.preset}"`);
   const epochs = config.epochs ?? base.epochs;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new InvalidInputError('BAD_ARGUMENT', `epochs must be a positive integer`);
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new InvalidInputError('BAD_ARGUMENT', `epochs must be a positive integer`);
   const batchSize = config.batchSize ?? base.batchSize;
   const variant = config.method === 'ensemble' ? 'plain' : config.method;
   const seed = config.seed + (member ?? 0);

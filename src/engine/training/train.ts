@@ -62,7 +62,13 @@ function prepare(slices: TrainingSlice[], r: ResolvedTraining, stats: IntensityS
   const targets = new Float32Array(slices.length * s * s * NUM_CLASSES);
   slices.forEach((sl, i) => {
     imageToInput(sl.image, sl.rows, sl.cols, r.preset, stats, inputs.subarray(i * s * s, (i + 1) * s * s));
-    labelToTarget(sl.label, sl.rows, sl.cols, r.preset, targets.subarray(i * s * s * NUM_CLASSES, (i + 1) * s * s * NUM_CLASSES));
+    labelToTarget(
+      sl.label,
+      sl.rows,
+      sl.cols,
+      r.preset,
+      targets.subarray(i * s * s * NUM_CLASSES, (i + 1) * s * s * NUM_CLASSES),
+    );
   });
   return { inputs, targets, n: slices.length };
 }
@@ -79,7 +85,13 @@ function batchTensors(set: PreparedSet, idx: number[], s: number): { x: tf.Tenso
 }
 
 /** Mean per-pixel NLL of one stochastic forward pass per slice (noise stream fixed per call). */
-export function validationNll(model: tf.LayersModel, r: ResolvedTraining, set: PreparedSet, seed: number, batchSize: number): number {
+export function validationNll(
+  model: tf.LayersModel,
+  r: ResolvedTraining,
+  set: PreparedSet,
+  seed: number,
+  batchSize: number,
+): number {
   setNoiseSeed(seed, 'val');
   const s = r.unet.inputSize;
   let total = 0;
@@ -103,8 +115,16 @@ export function validationNllOf(model: tf.LayersModel, config: TrainConfig, data
   return validationNll(model, r, prepare(data.val, r, stats), r.unet.seed, r.batchSize);
 }
 
-function augmentedSet(train: TrainingSlice[], order: number[], opts: TrainOptions, r: ResolvedTraining,
-  stats: IntensityStats, seed: number, epoch: number, base: PreparedSet): PreparedSet {
+function augmentedSet(
+  train: TrainingSlice[],
+  order: number[],
+  opts: TrainOptions,
+  r: ResolvedTraining,
+  stats: IntensityStats,
+  seed: number,
+  epoch: number,
+  base: PreparedSet,
+): PreparedSet {
   const augment = opts.augment;
   if (augment == null || !r.preset.augment) return base;
   const rng = createRng(seed, 'augment', epoch);
@@ -169,7 +189,8 @@ export async function trainSingle(
   const member = opts.member;
   const r = resolveTraining(config, member);
   const seed = r.unet.seed;
-  if (data.train.length === 0 || data.val.length === 0) throw new Error('training needs at least one training and one validation slice');
+  if (data.train.length === 0 || data.val.length === 0)
+    throw new Error('training needs at least one training and one validation slice');
   const lastDir = path.join(opts.outDir, LAST);
   const resumeDir = opts.resumeFrom != null ? path.join(opts.resumeFrom, LAST) : null;
   let state: TrainState | null = null;
@@ -179,7 +200,8 @@ export async function trainSingle(
   if (resumeDir != null && fs.existsSync(path.join(resumeDir, STATE_JSON))) {
     state = JSON.parse(fs.readFileSync(path.join(resumeDir, STATE_JSON), 'utf8')) as TrainState;
     const meta = readMeta(resumeDir);
-    if (JSON.stringify(meta.unet) !== JSON.stringify(r.unet)) throw new Error(`cannot resume: ${resumeDir} has another model configuration`);
+    if (JSON.stringify(meta.unet) !== JSON.stringify(r.unet))
+      throw new Error(`cannot resume: ${resumeDir} has another model configuration`);
     model = await tf.loadLayersModel(folderIO(resumeDir));
     await loadOptimizer(resumeDir, optimizer, state.optimizer);
     const [b1, b2] = state.adamAccBeta;
@@ -237,22 +259,30 @@ export async function trainSingle(
         if (opts.signal?.aborted) throw new TrainingCancelledError();
         const idx = order.slice(step * r.batchSize, (step + 1) * r.batchSize);
         const { x, y } = batchTensors(epochSet, idx, s);
-        const cost = optimizer.minimize(() => tf.tidy(() => {
-          const logits = forwardUNet(model, r.unet, x, { logits: true });
-          let loss = tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
-          if (bayes.length > 0 && klScale > 0) {
-            const kl = tf.addN(bayes.map((l) => l.klDivergence())) as tf.Scalar;
-            loss = tf.add(loss, tf.mul(kl, klScale));
-          }
-          return loss;
-        }), true, varList);
+        const cost = optimizer.minimize(
+          () =>
+            tf.tidy(() => {
+              const logits = forwardUNet(model, r.unet, x, { logits: true });
+              let loss = tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
+              if (bayes.length > 0 && klScale > 0) {
+                const kl = tf.addN(bayes.map((l) => l.klDivergence())) as tf.Scalar;
+                loss = tf.add(loss, tf.mul(kl, klScale));
+              }
+              return loss;
+            }),
+          true,
+          varList,
+        );
         lossSum += cost!.dataSync()[0];
         tf.dispose([x, y, cost!]);
         stepsDone++;
         const elapsed = (Date.now() - started) / 1000;
         opts.onProgress?.({
           ...(member != null ? { member } : {}),
-          epoch: epoch + 1, epochs: r.epochs, step: step + 1, stepsPerEpoch,
+          epoch: epoch + 1,
+          epochs: r.epochs,
+          step: step + 1,
+          stepsPerEpoch,
           loss: lossSum / (step + 1),
           valNll: history.length > 0 ? history[history.length - 1].valNll : null,
           etaSeconds: (elapsed / stepsDone) * (totalSteps - stepsDone),
@@ -262,7 +292,13 @@ export async function trainSingle(
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       const valNll = validationNll(model, r, valSet, seed, r.batchSize);
-      const record: EpochRecord = { epoch: epoch + 1, loss: lossSum / stepsPerEpoch, valNll, learningRate: lr, seconds: (Date.now() - t0) / 1000 };
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        loss: lossSum / stepsPerEpoch,
+        valNll,
+        learningRate: lr,
+        seconds: (Date.now() - t0) / 1000,
+      };
       history.push(record);
       if (valNll < bestValNll || best == null) {
         bestValNll = Math.min(valNll, bestValNll);
@@ -271,13 +307,27 @@ export async function trainSingle(
       await saveCheckpoint(lastDir, model, { ...metaBase, epoch: epoch + 1, valNll });
       const optSpecs = await saveOptimizer(lastDir, optimizer);
       const adamAccBeta: [number, number] = [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]];
-      const next: TrainState = { epoch: epoch + 1, bestValNll, bestEpoch: best.epoch, history, intensity: stats, optimizer: optSpecs, adamAccBeta };
+      const next: TrainState = {
+        epoch: epoch + 1,
+        bestValNll,
+        bestEpoch: best.epoch,
+        history,
+        intensity: stats,
+        optimizer: optSpecs,
+        adamAccBeta,
+      };
       fs.writeFileSync(path.join(lastDir, STATE_JSON), JSON.stringify(next, null, 2));
       const elapsed = (Date.now() - started) / 1000;
       opts.onProgress?.({
         ...(member != null ? { member } : {}),
-        epoch: epoch + 1, epochs: r.epochs, step: stepsPerEpoch, stepsPerEpoch, loss: record.loss, valNll,
-        etaSeconds: (elapsed / Math.max(stepsDone, 1)) * (totalSteps - stepsDone), learningRate: lr,
+        epoch: epoch + 1,
+        epochs: r.epochs,
+        step: stepsPerEpoch,
+        stepsPerEpoch,
+        loss: record.loss,
+        valNll,
+        etaSeconds: (elapsed / Math.max(stepsDone, 1)) * (totalSteps - stepsDone),
+        learningRate: lr,
       });
     }
   } finally {

@@ -44,7 +44,11 @@ async function main(): Promise<void> {
     port.postMessage({ type: 'done', result } satisfies WorkerMessage);
   } catch (e) {
     const err = e as Error;
-    port.postMessage({ type: 'error', message: err.message, cancelled: err.name === 'TrainingCancelledError' } satisfies WorkerMessage);
+    port.postMessage({
+      type: 'error',
+      message: err.message,
+      cancelled: err.name === 'TrainingCancelledError',
+    } satisfies WorkerMessage);
   } finally {
     port.close();
   }

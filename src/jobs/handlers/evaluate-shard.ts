@@ -51,11 +51,21 @@ export const evaluateShard: JobHandler<typeof QUEUES.evaluateShard> = async (job
       // slices of a subject (coherent draws, engine/inference/sampling.ts).
       const samples = sampleProbabilities(model, slice, evaluation.samples, { seed });
       const [T, H, W] = samples.shape;
-      const result = evaluateSlice(samples.data, { T, rows: H, cols: W, C: NUM_CLASSES }, slice.label, slice.spacingMm, {
-        bins: evaluation.calibrationBins,
-        keepMaps,
+      const result = evaluateSlice(
+        samples.data,
+        { T, rows: H, cols: W, C: NUM_CLASSES },
+        slice.label,
+        slice.spacingMm,
+        {
+          bins: evaluation.calibrationBins,
+          keepMaps,
+        },
+      );
+      rows.push({
+        sliceId: stored.id,
+        result,
+        sampleLabels: evaluation.storeSamples ? sampleLabelMaps(samples.data, T, H * W) : [],
       });
-      rows.push({ sliceId: stored.id, result, sampleLabels: evaluation.storeSamples ? sampleLabelMaps(samples.data, T, H * W) : [] });
       await ctx.progress({ fraction: (doneBefore + i + 1) / total, stage: `evaluating shard ${shard}` });
     }
 

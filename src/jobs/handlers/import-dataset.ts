@@ -14,8 +14,13 @@ export const importDataset: JobHandler<typeof QUEUES.importDataset> = async (job
     await ctx.progress({ fraction: 0, stage: `reading ${config.layout} folder` }, true);
     // Checked again here, at every open: the folder may have changed since the request was checked.
     const root = config.root ?? config.folder;
-    const options = { root, ...(config.site ? { site: config.site } : {}), ...(config.split ? { split: config.split } : {}) };
-    const subjects = config.layout === 'ACDC' ? readAcdcFolder(config.folder, options) : readNiftiPairsFolder(config.folder, options);
+    const options = {
+      root,
+      ...(config.site ? { site: config.site } : {}),
+      ...(config.split ? { split: config.split } : {}),
+    };
+    const subjects =
+      config.layout === 'ACDC' ? readAcdcFolder(config.folder, options) : readNiftiPairsFolder(config.folder, options);
     await ctx.progress({ fraction: 0.6, stage: 'storing slices' }, true);
     const datasetId = await storeDataset(store, {
       name: config.name,

@@ -24,7 +24,6 @@ import type { JobHandler } from '../job-handler';
 import { enqueue, jobIsLive, QUEUES, type Boss } from '../queues';
 import { markRunFailed } from '../run-lifecycle';
 
-
 export const studyStep: JobHandler<typeof QUEUES.study> = async (job, { store, boss, config }) => {
   const { runId } = job.data;
   let study = await store.run.findUnique({ where: { id: runId } });
@@ -42,7 +41,10 @@ export const studyStep: JobHandler<typeof QUEUES.study> = async (job, { store, b
   } catch (error) {
     // Transient trouble (a transaction starved by a busy worker, a lost connection) must not end a
     // study of hours: note it on the run and let the next step try again.
-    await store.run.updateMany({ where: { id: runId, status: ACTIVE_WHERE }, data: { error: `step: ${(error as Error).message.slice(0, 500)}` } });
+    await store.run.updateMany({
+      where: { id: runId, status: ACTIVE_WHERE },
+      data: { error: `step: ${(error as Error).message.slice(0, 500)}` },
+    });
   }
   if (finished) return;
   const current = await store.run.findUniqueOrThrow({ where: { id: runId } });
@@ -68,13 +70,22 @@ export const BROKEN_LAUNCH_GRACE_MS = 120000;
 
 async function reapBrokenLaunches(store: Store, boss: Boss, studyId: string): Promise<void> {
   const before = new Date(Date.now() - BROKEN_LAUNCH_GRACE_MS);
-  const sweeps = await store.run.findMany({ where: { parentRunId: studyId, kind: 'SWEEP' }, select: { id: true, status: true, createdAt: true, _count: { select: { children: true } } } });
+  const sweeps = await store.run.findMany({
+    where: { parentRunId: studyId, kind: 'SWEEP' },
+    select: { id: true, status: true, createdAt: true, _count: { select: { children: true } } },
+  });
   const emptySweeps = sweeps.filter((s) => isActive(s.status) && s._count.children === 0 && s.createdAt < before);
-  for (const { id } of emptySweeps) await markRunFailed(store, id, 'launch interrupted before its evaluations were created');
+  for (const { id } of emptySweeps)
+    await markRunFailed(store, id, 'launch interrupted before its evaluations were created');
   // Runs still waiting or running although none of their jobs can run any more: the launch was cut
   // off before all jobs (members, shards) were queued.
   const live = await store.run.findMany({
-    where: { status: ACTIVE_WHERE, kind: { in: ['DATASET', 'TRAIN', 'EVALUATE'] }, createdAt: { lt: before }, parentRunId: { in: [studyId, ...sweeps.map((s) => s.id)] } },
+    where: {
+      status: ACTIVE_WHERE,
+      kind: { in: ['DATASET', 'TRAIN', 'EVALUATE'] },
+      createdAt: { lt: before },
+      parentRunId: { in: [studyId, ...sweeps.map((s) => s.id)] },
+    },
     select: { id: true },
   });
   if (!live.length) return;
@@ -87,7 +98,13 @@ async function reapBrokenLaunches(store: Store, boss: Boss, studyId: string): Pr
   for (const { id } of live) {
     const jobs = rows.find((r) => r.runId === id);
     if (jobs && (jobs.live || new Date(jobs.last) >= before)) continue;
-    await markRunFailed(store, id, jobs ? 'its jobs ended before the run finished (launch interrupted)' : 'launch interrupted before its jobs were queued');
+    await markRunFailed(
+      store,
+      id,
+      jobs
+        ? 'its jobs ended before the run finished (launch interrupted)'
+        : 'launch interrupted before its jobs were queued',
+    );
   }
 }
 
@@ -95,7 +112,8 @@ async function reapBrokenLaunches(store: Store, boss: Boss, studyId: string): Pr
 async function step(store: Store, boss: Boss, codeVersion: string, study: Run): Promise<boolean> {
   const runId = study.id;
   await reapBrokenLaunches(store, boss, runId);
-  if (!study.startedAt) await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
+  if (!study.startedAt)
+    await store.run.updateMany({ where: { id: runId, startedAt: null }, data: { startedAt: new Date() } });
   const current = await store.run.findUniqueOrThrow({ where: { id: runId } });
   const l: Launcher = { store, boss, actor: study.createdBy, codeVersion };
 
@@ -115,7 +133,9 @@ async function step(store: Store, boss: Boss, codeVersion: string, study: Run): 
   if (ready.length) items = await assessStudy(store, current);
 
   const progress = overallProgress(items);
-  const stage = stageProgress(items).map((s) => `${s.stage} ${s.done}/${s.total}`).join(' · ');
+  const stage = stageProgress(items)
+    .map((s) => `${s.stage} ${s.done}/${s.total}`)
+    .join(' · ');
   const active = items.some((i) => i.state === 'running' || i.state === 'ready');
   const failed = items.filter((i) => i.state === 'failed');
   const elapsed = (Date.now() - (current.startedAt ?? current.createdAt).getTime()) / 1000;
@@ -123,12 +143,19 @@ async function step(store: Store, boss: Boss, codeVersion: string, study: Run): 
   const live = { id: runId, status: ACTIVE_WHERE };
 
   if (launchError || (!active && failed.length > 0)) {
-    const error = launchError ?? `failed: ${failed.map((i) => `${i.stage} ${i.label} (${i.error ?? 'failed'})`).join('; ')}`;
-    await store.run.updateMany({ where: live, data: { status: 'FAILED', error, progress, stage, etaSeconds: null, finishedAt: new Date() } });
+    const error =
+      launchError ?? `failed: ${failed.map((i) => `${i.stage} ${i.label} (${i.error ?? 'failed'})`).join('; ')}`;
+    await store.run.updateMany({
+      where: live,
+      data: { status: 'FAILED', error, progress, stage, etaSeconds: null, finishedAt: new Date() },
+    });
     return true;
   }
   if (items.every((i) => i.state === 'done')) {
-    await store.run.updateMany({ where: live, data: { status: 'SUCCEEDED', progress: 1, stage, etaSeconds: 0, error: null, finishedAt: new Date() } });
+    await store.run.updateMany({
+      where: live,
+      data: { status: 'SUCCEEDED', progress: 1, stage, etaSeconds: 0, error: null, finishedAt: new Date() },
+    });
     return true;
   }
   await store.run.updateMany({ where: live, data: { status: 'RUNNING', progress, stage, etaSeconds, error: null } });

@@ -48,7 +48,11 @@ export const trainMember: JobHandler<typeof QUEUES.trainMember> = async (job, { 
       onProgress: (p) => {
         const doneMembers = (member + (p.epoch - 1 + p.step / p.stepsPerEpoch) / p.epochs) / members;
         ctx
-          .progress({ fraction: members > 1 ? doneMembers : (p.epoch - 1 + p.step / p.stepsPerEpoch) / p.epochs, stage: `member ${member}: epoch ${p.epoch}/${p.epochs}`, etaSeconds: p.etaSeconds })
+          .progress({
+            fraction: members > 1 ? doneMembers : (p.epoch - 1 + p.step / p.stepsPerEpoch) / p.epochs,
+            stage: `member ${member}: epoch ${p.epoch}/${p.epochs}`,
+            etaSeconds: p.etaSeconds,
+          })
           .catch((error) => (progressError = error));
       },
     });
@@ -57,7 +61,14 @@ export const trainMember: JobHandler<typeof QUEUES.trainMember> = async (job, { 
     const archive = packCheckpoint(outDir);
     await store.$transaction(async (tx) => {
       await tx.trainingEpoch.createMany({
-        data: result.history.map((e) => ({ runId, member, epoch: e.epoch, trainLoss: e.loss, valNll: e.valNll, seconds: e.seconds })),
+        data: result.history.map((e) => ({
+          runId,
+          member,
+          epoch: e.epoch,
+          trainLoss: e.loss,
+          valNll: e.valNll,
+          seconds: e.seconds,
+        })),
         skipDuplicates: true,
       });
       const checkpoint = await tx.checkpoint.create({

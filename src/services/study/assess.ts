@@ -45,7 +45,8 @@ function resolve(candidates: Run[], since: Date): Pick<StudyItem, 'state' | 'run
   if (live) return { state: 'running', runId: live.id, progress: live.progress };
   const failures = candidates.filter((r) => isUnsuccessful(r.status) && r.createdAt >= since);
   const last = candidates[candidates.length - 1];
-  if (failures.length >= MAX_ATTEMPTS) return { state: 'failed', runId: last?.id, progress: 0, error: last?.error ?? last?.status };
+  if (failures.length >= MAX_ATTEMPTS)
+    return { state: 'failed', runId: last?.id, progress: 0, error: last?.error ?? last?.status };
   return { state: 'ready', progress: 0, error: last?.error ?? null };
 }
 
@@ -56,12 +57,17 @@ export async function assessStudy(store: Store, study: Run): Promise<StudyItem[]
   // A sweep whose launch broke off midway settles SUCCEEDED over fewer evaluations: count as failed.
   const sweepIds = children.filter((c) => c.kind === 'SWEEP' && c.status === 'SUCCEEDED').map((c) => c.id);
   const succeeded = sweepIds.length
-    ? await store.run.groupBy({ by: ['parentRunId'], where: { parentRunId: { in: sweepIds }, status: 'SUCCEEDED' }, _count: { _all: true } })
+    ? await store.run.groupBy({
+        by: ['parentRunId'],
+        where: { parentRunId: { in: sweepIds }, status: 'SUCCEEDED' },
+        _count: { _all: true },
+      })
     : [];
   const wanted = 1 + plan.kinds.length * plan.levels.length;
   for (const [i, c] of children.entries()) {
     const done = succeeded.find((g) => g.parentRunId === c.id)?._count._all ?? 0;
-    if (sweepIds.includes(c.id) && done < wanted) children[i] = { ...c, status: 'FAILED', error: `sweep has ${done} of ${wanted} evaluations` };
+    if (sweepIds.includes(c.id) && done < wanted)
+      children[i] = { ...c, status: 'FAILED', error: `sweep has ${done} of ${wanted} evaluations` };
   }
   const items: StudyItem[] = [];
 
@@ -102,10 +108,20 @@ export async function assessStudy(store: Store, study: Run): Promise<StudyItem[]
   return items;
 }
 
-function trainingItem(plan: StudyPlan, variant: StudyVariant, repeat: number, label: string, datasetId: string | undefined, children: Run[], since: Date): StudyItem {
+function trainingItem(
+  plan: StudyPlan,
+  variant: StudyVariant,
+  repeat: number,
+  label: string,
+  datasetId: string | undefined,
+  children: Run[],
+  since: Date,
+): StudyItem {
   if (!datasetId) return { stage: 'training', label, state: 'waiting', progress: 0 };
   const key = expectedTrainingKey(plan, variant, repeat);
-  const candidates = children.filter((r) => r.kind === 'TRAIN' && r.datasetId === datasetId && trainingKey(runConfig(r, 'TRAIN')) === key);
+  const candidates = children.filter(
+    (r) => r.kind === 'TRAIN' && r.datasetId === datasetId && trainingKey(runConfig(r, 'TRAIN')) === key,
+  );
   return {
     stage: 'training',
     label,
@@ -119,7 +135,9 @@ function trainingItem(plan: StudyPlan, variant: StudyVariant, repeat: number, la
           preset: plan.preset,
           seed: plan.seed + repeat,
           ...(plan.epochs !== null ? { epochs: plan.epochs } : {}),
-          ...(variant.method === 'MC_DROPOUT' ? { dropoutRate: variant.dropoutRate, dropoutLayers: variant.dropoutLayers } : {}),
+          ...(variant.method === 'MC_DROPOUT'
+            ? { dropoutRate: variant.dropoutRate, dropoutLayers: variant.dropoutLayers }
+            : {}),
           ...(variant.method === 'BBB' ? { priorSigma: variant.priorSigma, klWeight: variant.klWeight } : {}),
           ...(variant.method === 'ENSEMBLE' ? { members: variant.members } : {}),
         },
@@ -128,7 +146,16 @@ function trainingItem(plan: StudyPlan, variant: StudyVariant, repeat: number, la
   };
 }
 
-function sweepItem(plan: StudyPlan, variant: StudyVariant, repeat: number, label: string, trainingRunId: string | undefined, datasetId: string | undefined, children: Run[], since: Date): StudyItem {
+function sweepItem(
+  plan: StudyPlan,
+  variant: StudyVariant,
+  repeat: number,
+  label: string,
+  trainingRunId: string | undefined,
+  datasetId: string | undefined,
+  children: Run[],
+  since: Date,
+): StudyItem {
   if (!trainingRunId || !datasetId) return { stage: 'siteA', label, state: 'waiting', progress: 0 };
   const samples = storedSamples(plan, variant);
   const kinds = canonicalJson([...plan.kinds].sort());
@@ -136,31 +163,70 @@ function sweepItem(plan: StudyPlan, variant: StudyVariant, repeat: number, label
   const candidates = children.filter((r) => {
     if (r.kind !== 'SWEEP') return false;
     const c = runConfig(r, 'SWEEP');
-    return c.trainingRunId === trainingRunId && c.datasetId === datasetId && c.split === 'TEST' && c.samples === samples &&
-      canonicalJson([...c.kinds].sort()) === kinds && canonicalJson(c.levels) === levels;
+    return (
+      c.trainingRunId === trainingRunId &&
+      c.datasetId === datasetId &&
+      c.split === 'TEST' &&
+      c.samples === samples &&
+      canonicalJson([...c.kinds].sort()) === kinds &&
+      canonicalJson(c.levels) === levels
+    );
   });
   return {
     stage: 'siteA',
     label,
     ...resolve(candidates, since),
     launch: (l, parent) =>
-      launchSweep(l, { trainingRunId, datasetId, split: 'TEST', kinds: plan.kinds, levels: plan.levels, samples: plan.samples, seed: plan.seed + repeat, shardSize: plan.shardSize }, parent),
+      launchSweep(
+        l,
+        {
+          trainingRunId,
+          datasetId,
+          split: 'TEST',
+          kinds: plan.kinds,
+          levels: plan.levels,
+          samples: plan.samples,
+          seed: plan.seed + repeat,
+          shardSize: plan.shardSize,
+        },
+        parent,
+      ),
   };
 }
 
-function siteBItem(plan: StudyPlan, variant: StudyVariant, repeat: number, label: string, trainingRunId: string | undefined, datasetId: string | undefined, children: Run[], since: Date): StudyItem {
+function siteBItem(
+  plan: StudyPlan,
+  variant: StudyVariant,
+  repeat: number,
+  label: string,
+  trainingRunId: string | undefined,
+  datasetId: string | undefined,
+  children: Run[],
+  since: Date,
+): StudyItem {
   if (!trainingRunId || !datasetId) return { stage: 'siteB', label, state: 'waiting', progress: 0 };
   const samples = storedSamples(plan, variant);
   const candidates = children.filter((r) => {
     if (r.kind !== 'EVALUATE') return false;
     const c = runConfig(r, 'EVALUATE');
-    return c.trainingRunId === trainingRunId && c.datasetId === datasetId && c.split === null && c.samples === samples && c.distortion.kind === 'NONE';
+    return (
+      c.trainingRunId === trainingRunId &&
+      c.datasetId === datasetId &&
+      c.split === null &&
+      c.samples === samples &&
+      c.distortion.kind === 'NONE'
+    );
   });
   return {
     stage: 'siteB',
     label,
     ...resolve(candidates, since),
-    launch: (l, parent) => launchEvaluation(l, { trainingRunId, datasetId, samples: plan.samples, seed: plan.seed + repeat, shardSize: plan.shardSize }, parent),
+    launch: (l, parent) =>
+      launchEvaluation(
+        l,
+        { trainingRunId, datasetId, samples: plan.samples, seed: plan.seed + repeat, shardSize: plan.shardSize },
+        parent,
+      ),
   };
 }
 
@@ -183,5 +249,8 @@ export function stageProgress(items: StudyItem[]) {
 }
 
 export function overallProgress(items: StudyItem[]): number {
-  return stageProgress(items).reduce((sum, s) => sum + (s.total ? (STAGE_WEIGHT[s.stage] * s.value) / s.total : STAGE_WEIGHT[s.stage]), 0);
+  return stageProgress(items).reduce(
+    (sum, s) => sum + (s.total ? (STAGE_WEIGHT[s.stage] * s.value) / s.total : STAGE_WEIGHT[s.stage]),
+    0,
+  );
 }

@@ -118,23 +118,32 @@ export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<F
   const steps: { worker: Worker; store: { $disconnect(): Promise<void> } } = await startStepWorker(o);
   try {
     let run: Run;
-    const unfinished = o.mode === 'auto' && (await store.run.count()) > 0
-      ? await store.run.findFirst({ where: { kind: 'STUDY', status: ACTIVE_WHERE }, orderBy: { createdAt: 'desc' } })
-      : undefined;
+    const unfinished =
+      o.mode === 'auto' && (await store.run.count()) > 0
+        ? await store.run.findFirst({ where: { kind: 'STUDY', status: ACTIVE_WHERE }, orderBy: { createdAt: 'desc' } })
+        : undefined;
     if (unfinished === null) return undefined; // not empty, nothing to resume
     if (unfinished) {
       run = unfinished;
       await ensureStep(launcher, run.id);
       o.log(`resuming study ${run.id} (CARDIAC_UQ_AUTOSTUDY=0 turns this off)`);
     } else {
-      if (o.mode === 'auto') o.log(`empty store: running the ${o.preset} benchmark study (CARDIAC_UQ_AUTOSTUDY=0 turns this off)`);
+      if (o.mode === 'auto')
+        o.log(`empty store: running the ${o.preset} benchmark study (CARDIAC_UQ_AUTOSTUDY=0 turns this off)`);
       const launched = await launchStudy(launcher, { preset: o.preset, repeats: o.repeats, overrides: o.overrides });
       run = launched.run;
       o.log(`study ${run.id} (${o.preset}, ${studyConfigOf(run).repeats} repeat(s)): ${launched.start}`);
     }
     const studyRunId = run.id;
     if (!isFinished(run.status) && o.workers > 0) {
-      workers = superviseWorkers({ count: o.workers, env: process.env, databaseUrl: o.platform.databaseUrl, dataDir: o.config.dataDir, log: o.log, name: 'study worker' });
+      workers = superviseWorkers({
+        count: o.workers,
+        env: process.env,
+        databaseUrl: o.platform.databaseUrl,
+        dataDir: o.config.dataDir,
+        log: o.log,
+        name: 'study worker',
+      });
       o.log(`${o.workers} worker process(es) joined the study`);
     }
 

@@ -31,9 +31,14 @@ export type StudyStart = 'created' | 'resumed' | 'finished';
  * Finds the study of this plan or creates it, and makes sure a step is queued. A finished study
  * asked for more repeats, or a failed / cancelled one asked again, is reopened.
  */
-export async function launchStudy(l: Launcher, request: StudyRequest, parentRunId?: string): Promise<{ run: Run; start: StudyStart }> {
+export async function launchStudy(
+  l: Launcher,
+  request: StudyRequest,
+  parentRunId?: string,
+): Promise<{ run: Run; start: StudyStart }> {
   const repeats = request.repeats ?? 1;
-  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) throw badInput(`repeats must be 1..20 (got ${repeats})`, 'repeats');
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20)
+    throw badInput(`repeats must be 1..20 (got ${repeats})`, 'repeats');
   const plan = studyPlan(request.preset, request.overrides);
   const key = planKey(plan);
   const studies = await l.store.run.findMany({ where: { kind: 'STUDY' }, orderBy: { createdAt: 'asc' } });
@@ -54,7 +59,10 @@ export async function launchStudy(l: Launcher, request: StudyRequest, parentRunI
     await l.store.$transaction(async (tx) => {
       await tx.run.update({
         where: { id },
-        data: { config, ...(reopen ? { status: 'RUNNING', error: null, finishedAt: null, startedAt: new Date() } : {}) },
+        data: {
+          config,
+          ...(reopen ? { status: 'RUNNING', error: null, finishedAt: null, startedAt: new Date() } : {}),
+        },
       });
       await appendAudit(tx, {
         actor: l.actor,

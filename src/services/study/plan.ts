@@ -13,7 +13,13 @@
 import type { DistortionKind } from '../../db/generated/enums';
 import { canonicalJson } from '../../db/audit';
 import { ENGINE_METHOD } from '../../domain/methods';
-import { STUDY_PRESETS, type StudyPlan, type StudyPreset, type StudyVariant, type TrainRunConfig } from '../../domain/run-config';
+import {
+  STUDY_PRESETS,
+  type StudyPlan,
+  type StudyPreset,
+  type StudyVariant,
+  type TrainRunConfig,
+} from '../../domain/run-config';
 import { DEFAULT_BAYES, DEFAULT_DROPOUT } from '../../engine/training/resolve-config';
 
 export { STUDY_PRESETS, type StudyPlan, type StudyPreset, type StudyVariant };
@@ -34,16 +40,43 @@ const ALL_KINDS: DistortionKind[] = ['NOISE', 'BLUR', 'STRETCH'];
 
 const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number }> = {
   paper: {
-    preset: 'paper', siteA: { subjects: 100, seed: 1 }, siteB: { subjects: 50, seed: 2 }, epochs: null,
-    samples: 50, members: 10, kinds: ALL_KINDS, levels: [1, 2, 3, 4], shardSize: 32, seed: 1, stepSeconds: 10,
+    preset: 'paper',
+    siteA: { subjects: 100, seed: 1 },
+    siteB: { subjects: 50, seed: 2 },
+    epochs: null,
+    samples: 50,
+    members: 10,
+    kinds: ALL_KINDS,
+    levels: [1, 2, 3, 4],
+    shardSize: 32,
+    seed: 1,
+    stepSeconds: 10,
   },
   quick: {
-    preset: 'quick', siteA: { subjects: 20, seed: 1 }, siteB: { subjects: 10, seed: 2 }, epochs: null,
-    samples: 20, members: 5, kinds: ALL_KINDS, levels: [1, 2, 3, 4], shardSize: 16, seed: 1, stepSeconds: 3,
+    preset: 'quick',
+    siteA: { subjects: 20, seed: 1 },
+    siteB: { subjects: 10, seed: 2 },
+    epochs: null,
+    samples: 20,
+    members: 5,
+    kinds: ALL_KINDS,
+    levels: [1, 2, 3, 4],
+    shardSize: 16,
+    seed: 1,
+    stepSeconds: 3,
   },
   tiny: {
-    preset: 'tiny', siteA: { subjects: 6, seed: 1 }, siteB: { subjects: 3, seed: 2 }, epochs: 2,
-    samples: 4, members: 2, kinds: ['NOISE'], levels: [1, 4], shardSize: 16, seed: 1, stepSeconds: 1,
+    preset: 'tiny',
+    siteA: { subjects: 6, seed: 1 },
+    siteB: { subjects: 3, seed: 2 },
+    epochs: 2,
+    samples: 4,
+    members: 2,
+    kinds: ['NOISE'],
+    levels: [1, 4],
+    shardSize: 16,
+    seed: 1,
+    stepSeconds: 1,
   },
 };
 
@@ -52,7 +85,12 @@ export function studyPlan(preset: StudyPreset, overrides: StudyPlanOverrides = {
   if (!base) throw new Error(`unknown study preset "${preset}" (${STUDY_PRESETS.join(', ')})`);
   const { members: baseMembers, ...rest } = base;
   const { members = baseMembers, ...given } = overrides;
-  return { ...rest, variants: paperVariants(members), ...given, levels: [...new Set(given.levels ?? rest.levels)].sort() };
+  return {
+    ...rest,
+    variants: paperVariants(members),
+    ...given,
+    levels: [...new Set(given.levels ?? rest.levels)].sort(),
+  };
 }
 
 /** The same plan, whatever the key order. */
@@ -63,7 +101,10 @@ export function planKey(plan: StudyPlan): string {
 // ---- how a child run's stored configuration identifies it -------------------------------------
 
 /** The part of a TRAIN run's config that identifies it within a study. */
-export type TrainingIdentity = Pick<TrainRunConfig, 'method' | 'preset' | 'seed' | 'epochs' | 'dropout' | 'bayes' | 'members'>;
+export type TrainingIdentity = Pick<
+  TrainRunConfig,
+  'method' | 'preset' | 'seed' | 'epochs' | 'dropout' | 'bayes' | 'members'
+>;
 
 /** The identifying part of a TRAIN run's config (as services/training.ts stores it). */
 export function trainingKey(config: TrainingIdentity): string {
@@ -86,8 +127,17 @@ export function expectedTrainingKey(plan: StudyPlan, variant: StudyVariant, repe
     preset: plan.preset,
     seed: plan.seed + repeat,
     epochs: plan.epochs ?? undefined,
-    dropout: method === 'mcd' ? { rate: variant.dropoutRate ?? DEFAULT_DROPOUT.rate, layers: variant.dropoutLayers ?? DEFAULT_DROPOUT.layers } : undefined,
-    bayes: method === 'bbb' ? { priorSigma: variant.priorSigma ?? DEFAULT_BAYES.priorSigma, klWeight: variant.klWeight ?? DEFAULT_BAYES.klWeight } : undefined,
+    dropout:
+      method === 'mcd'
+        ? { rate: variant.dropoutRate ?? DEFAULT_DROPOUT.rate, layers: variant.dropoutLayers ?? DEFAULT_DROPOUT.layers }
+        : undefined,
+    bayes:
+      method === 'bbb'
+        ? {
+            priorSigma: variant.priorSigma ?? DEFAULT_BAYES.priorSigma,
+            klWeight: variant.klWeight ?? DEFAULT_BAYES.klWeight,
+          }
+        : undefined,
     members: method === 'ensemble' ? variant.members : undefined,
   });
 }

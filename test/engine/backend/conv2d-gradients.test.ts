@@ -6,7 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/engine/backend';
 import { onBackend, randomArray, relError } from './helpers';
 
-type Case = { xs: [number, number, number, number]; ws: [number, number, number, number]; stride: number; pad: 'same' | 'valid' };
+type Case = {
+  xs: [number, number, number, number];
+  ws: [number, number, number, number];
+  stride: number;
+  pad: 'same' | 'valid';
+};
 const CASES: Case[] = [
   { xs: [2, 12, 12, 3], ws: [3, 3, 3, 5], stride: 1, pad: 'same' },
   { xs: [3, 9, 11, 4], ws: [1, 1, 4, 6], stride: 1, pad: 'same' },
@@ -23,7 +28,13 @@ function conv2dGrads(c: Case, xa: Float32Array, wa: Float32Array, dya: Float32Ar
     const w = tf.tensor4d(wa, c.ws);
     const f = (a: tf.Tensor, b: tf.Tensor): tf.Tensor => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad);
     const yShape = f(x, w).shape;
-    const dy = tf.tensor(dya.subarray(0, yShape.reduce((p, q) => p * q, 1)), yShape);
+    const dy = tf.tensor(
+      dya.subarray(
+        0,
+        yShape.reduce((p, q) => p * q, 1),
+      ),
+      yShape,
+    );
     const [dx, dw] = tf.grads(f)([x, w], dy);
     return [dx.dataSync() as Float32Array, dw.dataSync() as Float32Array];
   });

@@ -16,7 +16,13 @@ function poolGrad(c: Case, xa: Float32Array, dya: Float32Array): Float32Array {
     const x = tf.tensor4d(xa, c.xs);
     const f = (a: tf.Tensor): tf.Tensor => tf.maxPool(a as tf.Tensor4D, c.size, c.stride, c.pad);
     const yShape = f(x).shape;
-    const dy = tf.tensor(dya.subarray(0, yShape.reduce((p, q) => p * q, 1)), yShape);
+    const dy = tf.tensor(
+      dya.subarray(
+        0,
+        yShape.reduce((p, q) => p * q, 1),
+      ),
+      yShape,
+    );
     return tf.grad(f)(x, dy).dataSync() as Float32Array;
   });
 }
@@ -27,8 +33,14 @@ describe('wasm MaxPoolGrad', () => {
   });
 
   it.each(CASES)('matches cpu for %j', async (c) => {
-    const xa = randomArray(c.xs.reduce((p, q) => p * q, 1), 7);
-    const dya = randomArray(c.xs.reduce((p, q) => p * q, 1), 8);
+    const xa = randomArray(
+      c.xs.reduce((p, q) => p * q, 1),
+      7,
+    );
+    const dya = randomArray(
+      c.xs.reduce((p, q) => p * q, 1),
+      8,
+    );
     const before = tf.memory().numTensors;
     const w = await onBackend('wasm', () => poolGrad(c, xa, dya));
     expect(tf.memory().numTensors).toBe(before);

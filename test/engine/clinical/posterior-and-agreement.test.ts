@@ -100,29 +100,65 @@ describe('agreement with ground truth', () => {
     const a = agreement([...pred, null, 0.3], [...gt, 0.5, null]);
     expect([a.n, a.undefinedCount]).toEqual([4, 2]);
     expect(a.bias).toBeCloseTo(-0.005, 12);
-    expect(blandAltman([0.6], [0.5])).toEqual({ n: 1, undefinedCount: 0, bias: expect.closeTo(0.1, 12), sdDiff: null, lower: null, upper: null });
+    expect(blandAltman([0.6], [0.5])).toEqual({
+      n: 1,
+      undefinedCount: 0,
+      bias: expect.closeTo(0.1, 12),
+      sdDiff: null,
+      lower: null,
+      upper: null,
+    });
     const none = agreement([null], [0.5]);
-    expect(none).toEqual({ n: 0, undefinedCount: 1, bias: null, sdDiff: null, lower: null, upper: null, pearsonR: null, mae: null });
+    expect(none).toEqual({
+      n: 0,
+      undefinedCount: 1,
+      bias: null,
+      sdDiff: null,
+      lower: null,
+      upper: null,
+      pearsonR: null,
+      mae: null,
+    });
     expect(() => agreement([1, 2], [1])).toThrow(/length/);
   });
 });
 
 describe('interval coverage', () => {
   it('the fraction of ground truths inside [q.025, q.975], bounds included', () => {
-    const iv = [{ q025: 0.4, q975: 0.6 }, { q025: 0.5, q975: 0.55 }, { q025: 0.3, q975: 0.35 }, null, { q025: 0, q975: 1 }];
+    const iv = [
+      { q025: 0.4, q975: 0.6 },
+      { q025: 0.5, q975: 0.55 },
+      { q025: 0.3, q975: 0.35 },
+      null,
+      { q025: 0, q975: 1 },
+    ];
     // 0.6 on the upper bound: in; 0.56: out; 0.3 on the lower bound: in; no interval; no truth.
-    expect(intervalCoverage(iv, [0.6, 0.56, 0.3, 0.5, null])).toEqual({ n: 3, covered: 2, coverage: 2 / 3, undefinedCount: 2 });
+    expect(intervalCoverage(iv, [0.6, 0.56, 0.3, 0.5, null])).toEqual({
+      n: 3,
+      covered: 2,
+      coverage: 2 / 3,
+      undefinedCount: 2,
+    });
     expect(intervalCoverage([null], [0.5])).toEqual({ n: 0, covered: 0, coverage: null, undefinedCount: 1 });
   });
 });
 
 describe('subject QC', () => {
   it('flags an EF interval crossing 0.35 or 0.50 (lo < θ ≤ hi) or wider than 0.10', () => {
-    expect(subjectFlag({ q025: 0.3, q975: 0.36 })).toEqual({ flag: true, reasons: [{ kind: 'CROSSES', threshold: 0.35 }] });
-    expect(subjectFlag({ q025: 0.45, q975: 0.5 })).toEqual({ flag: true, reasons: [{ kind: 'CROSSES', threshold: 0.5 }] });
+    expect(subjectFlag({ q025: 0.3, q975: 0.36 })).toEqual({
+      flag: true,
+      reasons: [{ kind: 'CROSSES', threshold: 0.35 }],
+    });
+    expect(subjectFlag({ q025: 0.45, q975: 0.5 })).toEqual({
+      flag: true,
+      reasons: [{ kind: 'CROSSES', threshold: 0.5 }],
+    });
     // lo = 0.50: "EF < 0.50" is false at both ends.
     expect(subjectFlag({ q025: 0.5, q975: 0.55 })).toEqual({ flag: false, reasons: [] });
-    expect(subjectFlag({ q025: 0.36, q975: 0.49 })).toEqual({ flag: true, reasons: [{ kind: 'WIDE', width: expect.closeTo(0.13, 12) }] });
+    expect(subjectFlag({ q025: 0.36, q975: 0.49 })).toEqual({
+      flag: true,
+      reasons: [{ kind: 'WIDE', width: expect.closeTo(0.13, 12) }],
+    });
     expect(subjectFlag({ q025: 0.3, q975: 0.6 }).reasons.map((r) => r.kind)).toEqual(['CROSSES', 'CROSSES', 'WIDE']);
     expect(subjectFlag(null)).toEqual({ flag: true, reasons: [{ kind: 'EF_UNDEFINED' }] });
   });
@@ -132,7 +168,9 @@ describe('subject QC', () => {
       flag: true,
       reasons: [{ kind: 'WIDE', width: expect.closeTo(0.06, 12) }],
     });
-    expect(subjectFlag({ q025: 0.38, q975: 0.42 }, { thresholds: [0.4] }).reasons).toEqual([{ kind: 'CROSSES', threshold: 0.4 }]);
+    expect(subjectFlag({ q025: 0.38, q975: 0.42 }, { thresholds: [0.4] }).reasons).toEqual([
+      { kind: 'CROSSES', threshold: 0.4 },
+    ]);
     expect(() => subjectFlag(null, { maxWidth: -1 })).toThrow(RangeError);
   });
 

@@ -6,24 +6,21 @@ import { ACDC_LABELS } from '../../../src/engine/data/types';
 import { cardiacBiomarkers } from '../../../src/engine/clinical/biomarkers';
 import { ventricularFunction } from '../../../src/engine/clinical/ejection-fraction';
 import { myocardialMassG } from '../../../src/engine/clinical/myocardial-mass';
-import { addCounts, structurePixelCounts, structureVolumesMl, voxelVolumeMl } from '../../../src/engine/clinical/volume';
+import {
+  addCounts,
+  structurePixelCounts,
+  structureVolumesMl,
+  voxelVolumeMl,
+} from '../../../src/engine/clinical/volume';
 
 // ACDC labels: RV 1, MYO 2, LV 3. Two 3×4 slices per phase.
 const ED = [
-  [3, 3, 3, 2,
-   3, 3, 2, 1,
-   0, 1, 1, 1], // LV 5, MYO 2, RV 4
-  [3, 3, 3, 3,
-   3, 3, 3, 2,
-   2, 2, 1, 0], // LV 7, MYO 3, RV 1
+  [3, 3, 3, 2, 3, 3, 2, 1, 0, 1, 1, 1], // LV 5, MYO 2, RV 4
+  [3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 1, 0], // LV 7, MYO 3, RV 1
 ];
 const ES = [
-  [3, 3, 2, 2,
-   3, 0, 2, 1,
-   0, 1, 1, 0], // LV 3, MYO 3, RV 3
-  [3, 3, 3, 2,
-   2, 0, 0, 1,
-   0, 0, 0, 0], // LV 3, MYO 2, RV 1
+  [3, 3, 2, 2, 3, 0, 2, 1, 0, 1, 1, 0], // LV 3, MYO 3, RV 3
+  [3, 3, 3, 2, 2, 0, 0, 1, 0, 0, 0, 0], // LV 3, MYO 2, RV 1
 ];
 // spacing 2.5 × 2 × 8 mm → one voxel 40 mm³ = 0.04 ml.
 const spacing = [2.5, 2, 8] as const;
@@ -55,7 +52,12 @@ describe('structure volumes', () => {
   });
 
   it('refuses zero, negative and non-finite spacing', () => {
-    for (const bad of [[0, 1, 1], [1, -1, 1], [1, 1, NaN], [1, 1, Infinity]]) {
+    for (const bad of [
+      [0, 1, 1],
+      [1, -1, 1],
+      [1, 1, NaN],
+      [1, 1, Infinity],
+    ]) {
       expect(() => voxelVolumeMl(bad as unknown as [number, number, number])).toThrow(/finite values > 0/);
     }
   });
@@ -81,7 +83,10 @@ describe('ejection fraction and myocardial mass', () => {
   });
 
   it('a subject: LV EDV 0.48, ESV 0.24, EF 0.5; RV EDV 0.2, ESV 0.16, EF 0.2; MYO 0.21 g at ED and ES', () => {
-    const b = cardiacBiomarkers(structureVolumesMl(phaseCounts(ED), spacing), structureVolumesMl(phaseCounts(ES), spacing));
+    const b = cardiacBiomarkers(
+      structureVolumesMl(phaseCounts(ED), spacing),
+      structureVolumesMl(phaseCounts(ES), spacing),
+    );
     expect(b.LV.edvMl).toBeCloseTo(0.48, 12);
     expect(b.LV.esvMl).toBeCloseTo(0.24, 12); // 6 · 0.04
     expect(b.LV.svMl).toBeCloseTo(0.24, 12);

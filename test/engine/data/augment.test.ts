@@ -17,10 +17,11 @@ describe('augmentation', () => {
     const wi = warpImage(img, n, n, a);
     const wl = warpLabel(lab, n, n, a);
     // out(i, j) = in(j, n − 1 − i)
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      expect(wi[i * n + j]).toBeCloseTo(img[j * n + (n - 1 - i)], 4);
-      expect(wl[i * n + j]).toBe(lab[j * n + (n - 1 - i)]);
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        expect(wi[i * n + j]).toBeCloseTo(img[j * n + (n - 1 - i)], 4);
+        expect(wl[i * n + j]).toBe(lab[j * n + (n - 1 - i)]);
+      }
   });
   it('scaling by 2 doubles the label area (nearest), translation shifts it', () => {
     const n = 40;

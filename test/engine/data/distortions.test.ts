@@ -9,11 +9,12 @@ const cols = 100;
 function testSlice(): Slice2D {
   const image = new Float32Array(rows * cols);
   const label = new Uint8Array(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) {
-    image[i * cols + j] = j >= cols / 2 ? 1 : 0;
-    const d = Math.hypot(i - 60, j - 50);
-    label[i * cols + j] = d < 10 ? 3 : d < 15 ? 2 : d < 22 && j < 50 ? 1 : 0;
-  }
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) {
+      image[i * cols + j] = j >= cols / 2 ? 1 : 0;
+      const d = Math.hypot(i - 60, j - 50);
+      label[i * cols + j] = d < 10 ? 3 : d < 15 ? 2 : d < 22 && j < 50 ? 1 : 0;
+    }
   return { rows, cols, spacingMm: [1.5, 1.5], image, label };
 }
 const stats = (xs: number[]) => {
@@ -80,11 +81,12 @@ describe('distortions', () => {
     const out = gaussianBlur(img, rows, cols, 2);
     let acc = 0;
     let wsum = 0;
-    for (let di = -6; di <= 6; di++) for (let dj = -6; dj <= 6; dj++) {
-      const w = Math.exp(-(di * di + dj * dj) / 8);
-      acc += w * img[(60 + di) * cols + 50 + dj];
-      wsum += w;
-    }
+    for (let di = -6; di <= 6; di++)
+      for (let dj = -6; dj <= 6; dj++) {
+        const w = Math.exp(-(di * di + dj * dj) / 8);
+        acc += w * img[(60 + di) * cols + 50 + dj];
+        wsum += w;
+      }
     expect(out[60 * cols + 50]).toBeCloseTo(acc / wsum, 5);
     // a constant image is unchanged, edges included
     const flat = gaussianBlur(new Float32Array(rows * cols).fill(0.3), rows, cols, 4);

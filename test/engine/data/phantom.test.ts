@@ -14,13 +14,21 @@ const areaMm2 = (s: LabeledSlice, cls: number) => {
 const centroidCol = (s: LabeledSlice, cls: number) => {
   let sum = 0;
   let n = 0;
-  for (let k = 0; k < s.label.length; k++) if (s.label[k] === cls) (sum += k % s.cols), n++;
+  for (let k = 0; k < s.label.length; k++)
+    if (s.label[k] === cls) {
+      sum += k % s.cols;
+      n++;
+    }
   return sum / n;
 };
 const meanOver = (s: LabeledSlice, cls: number) => {
   let sum = 0;
   let n = 0;
-  for (let k = 0; k < s.label.length; k++) if (s.label[k] === cls) (sum += s.image[k]), n++;
+  for (let k = 0; k < s.label.length; k++)
+    if (s.label[k] === cls) {
+      sum += s.image[k];
+      n++;
+    }
   return sum / n;
 };
 const phaseSlices = (sub: Subject, phase: 'ED' | 'ES') => sub.slices.filter((s) => s.phase === phase);
@@ -34,7 +42,12 @@ function lvLeaks(s: LabeledSlice): { leaks: number; boundary: number } {
       if (s.label[i * s.cols + j] !== 3) continue;
       let leak = false;
       let edge = false;
-      for (const [di, dj] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+      for (const [di, dj] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ]) {
         const ii = i + di;
         const jj = j + dj;
         const v = ii < 0 || jj < 0 || ii >= s.rows || jj >= s.cols ? 0 : s.label[ii * s.cols + jj];
@@ -163,14 +176,19 @@ describe('phantom site B', () => {
     expect(counts).toEqual({ NOR: 1, DCM: 1, HCM: 1, MINF: 1, ARV: 1 });
   });
   it('DCM cavities are larger and less contractile than HCM cavities', () => {
-    const edVol = (sub: Subject) => phaseSlices(sub, 'ED').reduce((a, s) => a + areaMm2(s, 3), 0) / phaseSlices(sub, 'ED').length;
-    const ef = (sub: Subject) => 1 - phaseSlices(sub, 'ES').reduce((a, s) => a + areaMm2(s, 3), 0) / phaseSlices(sub, 'ED').reduce((a, s) => a + areaMm2(s, 3), 0);
+    const edVol = (sub: Subject) =>
+      phaseSlices(sub, 'ED').reduce((a, s) => a + areaMm2(s, 3), 0) / phaseSlices(sub, 'ED').length;
+    const ef = (sub: Subject) =>
+      1 -
+      phaseSlices(sub, 'ES').reduce((a, s) => a + areaMm2(s, 3), 0) /
+        phaseSlices(sub, 'ED').reduce((a, s) => a + areaMm2(s, 3), 0);
     const dcm = subjects.filter((s) => s.group === 'DCM');
     const hcm = subjects.filter((s) => s.group === 'HCM');
-    for (const d of dcm) for (const h of hcm) {
-      expect(edVol(d)).toBeGreaterThan(edVol(h));
-      expect(ef(d)).toBeLessThan(ef(h));
-    }
+    for (const d of dcm)
+      for (const h of hcm) {
+        expect(edVol(d)).toBeGreaterThan(edVol(h));
+        expect(ef(d)).toBeLessThan(ef(h));
+      }
   });
 });
 

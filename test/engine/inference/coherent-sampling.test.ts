@@ -30,7 +30,10 @@ beforeAll(async () => {
     ['ensemble', 'ensemble', { members: 3 }],
   ] as const;
   for (const [name, method, extra] of methods) {
-    await trainModel({ method, preset: 'tiny', seed: 1, epochs: 1, ...extra }, data, { outDir: path.join(tmp, name), workers: 0 });
+    await trainModel({ method, preset: 'tiny', seed: 1, epochs: 1, ...extra }, data, {
+      outDir: path.join(tmp, name),
+      workers: 0,
+    });
     ck[name] = await loadCheckpoint(path.join(tmp, name));
   }
 });

@@ -32,7 +32,10 @@ beforeAll(async () => {
   ] as const;
   for (const [name, extra] of methods) {
     const method = name === 'mcd-all' ? 'mcd' : name;
-    await trainModel({ method, preset: 'tiny', seed: 1, epochs: 1, ...extra }, data, { outDir: path.join(tmp, name), workers: 0 });
+    await trainModel({ method, preset: 'tiny', seed: 1, epochs: 1, ...extra }, data, {
+      outDir: path.join(tmp, name),
+      workers: 0,
+    });
     ck[name] = await loadCheckpoint(path.join(tmp, name));
   }
 });
@@ -46,7 +49,9 @@ describe('checkpoints', () => {
     for (const name of ['plain', 'mcd', 'bbb']) {
       const dir = path.join(tmp, name);
       const meta = readMeta(dir);
-      const sha = createHash('sha256').update(fs.readFileSync(path.join(dir, 'weights.bin'))).digest('hex');
+      const sha = createHash('sha256')
+        .update(fs.readFileSync(path.join(dir, 'weights.bin')))
+        .digest('hex');
       expect(sha).toBe(meta.weightsSha256);
       expect(meta.backend).toBe('wasm');
       expect(meta.intensity.std).toBeGreaterThan(0);
@@ -60,8 +65,10 @@ describe('checkpoints', () => {
       expect(s.mean).toBeGreaterThan(0);
     }
     expect(readMeta(path.join(tmp, 'mcd')).dropoutRates).toEqual([
-      { layer: 'enc2_drop0', rate: 0.3 }, { layer: 'enc2_drop1', rate: 0.3 },
-      { layer: 'dec1_drop0', rate: 0.3 }, { layer: 'dec1_drop1', rate: 0.3 },
+      { layer: 'enc2_drop0', rate: 0.3 },
+      { layer: 'enc2_drop1', rate: 0.3 },
+      { layer: 'dec1_drop0', rate: 0.3 },
+      { layer: 'dec1_drop1', rate: 0.3 },
     ]);
   });
 
@@ -132,7 +139,10 @@ describe('sampleProbabilities', () => {
   it('batches slices of different sizes and leaks no tensors', () => {
     const before = tf.memory().numTensors;
     const out = sampleSlices(ck.bbb, [slice, syntheticSlice(5, 64, 64)], 4);
-    expect(out.map((o) => o.shape)).toEqual([[4, 90, 110, 4], [4, 64, 64, 4]]);
+    expect(out.map((o) => o.shape)).toEqual([
+      [4, 90, 110, 4],
+      [4, 64, 64, 4],
+    ]);
     sampleSlices(ck.mcd, [slice], 4);
     sampleSlices(ck.ensemble, [slice], 4);
     expect(tf.memory().numTensors).toBe(before);

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePhantomSubject } from '../../../src/engine/data/phantom';
 import { InvalidInputError } from '../../../src/engine/errors';
-import { checkImportFolder, parseInfoCfg, readAcdcFolder, readNiftiPairsFolder, writeAcdcFolder } from '../../../src/engine/io/acdc-import';
+import {
+  checkImportFolder,
+  parseInfoCfg,
+  readAcdcFolder,
+  readNiftiPairsFolder,
+  writeAcdcFolder,
+} from '../../../src/engine/io/acdc-import';
 import { volumeFromSlices, writeNifti } from '../../../src/engine/io/nifti';
 
 const codeOf = (fn: () => unknown) => {
@@ -26,7 +32,11 @@ describe('ACDC folders', () => {
 
   it('parses Info.cfg', () => {
     expect(parseInfoCfg('ED: 1\nES: 12\r\nGroup: DCM\nHeight: 184.0\n\nNbFrame: 30\n')).toEqual({
-      ED: '1', ES: '12', Group: 'DCM', Height: '184.0', NbFrame: '30',
+      ED: '1',
+      ES: '12',
+      Group: 'DCM',
+      Height: '184.0',
+      NbFrame: '30',
     });
   });
 
@@ -89,20 +99,38 @@ describe('ACDC folders', () => {
     writeFileSync(join(dir, 'patient001', 'Info.cfg'), 'Group: NOR\n');
     expect(codeOf(() => readAcdcFolder(dir))).toBe('BAD_FORMAT');
     writeFileSync(join(dir, 'patient001', 'Info.cfg'), 'ED: 1\nES: 3\n');
-    writeFileSync(join(dir, 'patient001', 'patient001_frame03_gt.nii.gz'), Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16));
+    writeFileSync(
+      join(dir, 'patient001', 'patient001_frame03_gt.nii.gz'),
+      Uint8Array.of(0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16),
+    );
     expect(codeOf(() => readAcdcFolder(dir))).toBe('BAD_FORMAT');
   });
 
   it('reads plain image/label pairs and rejects orphans', () => {
-    const img = volumeFromSlices([{ rows: 2, cols: 2, data: [1, 2, 3, 4] }, { rows: 2, cols: 2, data: [5, 6, 7, 8] }], [1, 1, 8]);
-    const lab = volumeFromSlices([{ rows: 2, cols: 2, data: [0, 1, 2, 3] }, { rows: 2, cols: 2, data: [3, 3, 0, 0] }], [1, 1, 8]);
+    const img = volumeFromSlices(
+      [
+        { rows: 2, cols: 2, data: [1, 2, 3, 4] },
+        { rows: 2, cols: 2, data: [5, 6, 7, 8] },
+      ],
+      [1, 1, 8],
+    );
+    const lab = volumeFromSlices(
+      [
+        { rows: 2, cols: 2, data: [0, 1, 2, 3] },
+        { rows: 2, cols: 2, data: [3, 3, 0, 0] },
+      ],
+      [1, 1, 8],
+    );
     writeFileSync(join(dir, 'caseB.nii.gz'), writeNifti(img));
     writeFileSync(join(dir, 'caseB_gt.nii.gz'), writeNifti(lab, { datatype: 'uint8' }));
     writeFileSync(join(dir, 'caseA.nii.gz'), writeNifti(img));
     writeFileSync(join(dir, 'caseA_gt.nii.gz'), writeNifti(lab, { datatype: 'uint8' }));
     const subs = readNiftiPairsFolder(dir);
     expect(subs.map((s) => s.id)).toEqual(['caseA', 'caseB']);
-    expect(subs[0].slices.map((s) => Array.from(s.label))).toEqual([[0, 1, 2, 3], [3, 3, 0, 0]]);
+    expect(subs[0].slices.map((s) => Array.from(s.label))).toEqual([
+      [0, 1, 2, 3],
+      [3, 3, 0, 0],
+    ]);
     expect(subs[0].slices.map((s) => s.position)).toEqual([0, 1]);
     writeFileSync(join(dir, 'lonely_gt.nii.gz'), writeNifti(lab, { datatype: 'uint8' }));
     expect(codeOf(() => readNiftiPairsFolder(dir))).toBe('FILE_NOT_FOUND');
@@ -122,7 +150,8 @@ describe('the import root: every folder and file opened resolves inside it (issu
   afterEach(() => {
     for (const d of [root, outside]) rmSync(d, { recursive: true, force: true });
   });
-  const patient = (dir: string, id: string) => writeAcdcFolder(dir, [{ ...generatePhantomSubject('A', 0, 2, 'TEST'), id }]);
+  const patient = (dir: string, id: string) =>
+    writeAcdcFolder(dir, [{ ...generatePhantomSubject('A', 0, 2, 'TEST'), id }]);
 
   it('refuses a nested symlinked patient folder that leads outside, which it reads without a root', () => {
     patient(join(root, 'inner2'), 'patient001');
@@ -131,7 +160,9 @@ describe('the import root: every folder and file opened resolves inside it (issu
     expect(readAcdcFolder(join(root, 'inner2')).map((s) => s.id)).toEqual(['patient001', 'patient007']);
     expect(codeOf(() => readAcdcFolder(join(root, 'inner2'), { root }))).toBe('OUTSIDE_ROOT');
     expect(codeOf(() => checkImportFolder(join(root, 'inner2'), 'ACDC', root))).toBe('OUTSIDE_ROOT');
-    expect(() => readAcdcFolder(join(root, 'inner2'), { root })).toThrow(/inner2\/patient007 leads outside the import root$/);
+    expect(() => readAcdcFolder(join(root, 'inner2'), { root })).toThrow(
+      /inner2\/patient007 leads outside the import root$/,
+    );
   });
 
   it('refuses a file symlink inside a patient folder that leads outside; the message does not say where', () => {
@@ -192,4 +223,3 @@ describe('the import root: every folder and file opened resolves inside it (issu
     expect(codeOf(() => checkImportFolder(root, 'ACDC', root))).toBe('BAD_FORMAT');
   });
 });
-

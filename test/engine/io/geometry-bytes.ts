@@ -23,8 +23,11 @@ export const GEOMETRY_FIELDS: ReadonlyArray<readonly [string, number, number]> =
 /** Each geometry field as hex bytes, from a .nii or .nii.gz file's bytes. */
 export function geometryHex(file: Uint8Array): Record<string, string> {
   const raw = file[0] === 0x1f && file[1] === 0x8b ? gunzipSync(file) : file;
-  if (new DataView(raw.buffer, raw.byteOffset).getInt32(0, true) !== 348) throw new Error('not a little-endian NIfTI-1 file');
-  return Object.fromEntries(GEOMETRY_FIELDS.map(([name, at, n]) => [name, Buffer.from(raw.subarray(at, at + n)).toString('hex')]));
+  if (new DataView(raw.buffer, raw.byteOffset).getInt32(0, true) !== 348)
+    throw new Error('not a little-endian NIfTI-1 file');
+  return Object.fromEntries(
+    GEOMETRY_FIELDS.map(([name, at, n]) => [name, Buffer.from(raw.subarray(at, at + n)).toString('hex')]),
+  );
 }
 
 /**

@@ -12,7 +12,10 @@ const values = Array.from({ length: 4 * 3 * 2 }, (_, i) => i % 4);
 
 describe('NIfTI geometry', () => {
   it('copies an oblique NIfTI-1 geometry bit for bit into uint8 and float32 outputs', () => {
-    const input = setObliqueGeometry(handMadeNifti({ dims: [4, 3, 2], pixdim: [1.37, 1.41, 8.5], datatype: 16, bitpix: 32, values }), [1.37, 1.41, 8.5]);
+    const input = setObliqueGeometry(
+      handMadeNifti({ dims: [4, 3, 2], pixdim: [1.37, 1.41, 8.5], datatype: 16, bitpix: 32, values }),
+      [1.37, 1.41, 8.5],
+    );
     const g = readNiftiGeometry(input);
     expect(g).toMatchObject({ dimInfo: 0x39, xyztUnits: 10, qformCode: 1, sformCode: 2 });
     expect(g.dim.slice(0, 4)).toEqual([3, 4, 3, 2]);
@@ -76,6 +79,8 @@ describe('NIfTI geometry', () => {
     const g = readNiftiGeometry(input);
     const other = readNifti(handMadeNifti({ dims: [3, 4, 2], pixdim: [1, 1, 1], datatype: 2, bitpix: 8, values }));
     expect(() => writeNifti(other, { datatype: 'uint8', geometry: g })).toThrow(InvalidInputError);
-    expect(() => writeNifti(other, { datatype: 'uint8', geometry: { ...g, dim: [2, 3, 4, 2, 1, 1, 1, 1] } })).toThrow(/does not describe/);
+    expect(() => writeNifti(other, { datatype: 'uint8', geometry: { ...g, dim: [2, 3, 4, 2, 1, 1, 1, 1] } })).toThrow(
+      /does not describe/,
+    );
   });
 });

@@ -32,8 +32,14 @@ describe('readNifti on hand-made files', () => {
   });
   it('reads big-endian float64 and applies scl_slope / scl_inter', () => {
     const raw = handMadeNifti({
-      dims: [4, 3, 2], pixdim: [2, 2, 10], datatype: 64, bitpix: 64, values,
-      slope: 0.5, inter: 10, littleEndian: false,
+      dims: [4, 3, 2],
+      pixdim: [2, 2, 10],
+      datatype: 64,
+      bitpix: 64,
+      values,
+      slope: 0.5,
+      inter: 10,
+      littleEndian: false,
     });
     const vol = readNifti(raw);
     expect(Array.from(vol.data)).toEqual(values.map((x) => x * 0.5 + 10));
@@ -42,21 +48,43 @@ describe('readNifti on hand-made files', () => {
     // nibabel Nifti1Header.get_slope_inter: slope 0 or non-finite -> (None, None), the stored values.
     for (const slope of [0, NaN, Infinity]) {
       for (const inter of [0, 1, -7.5, NaN]) {
-        const raw = handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 2, bitpix: 8, values: [0, 1, 2, 3], slope, inter });
+        const raw = handMadeNifti({
+          dims: [2, 2, 1],
+          pixdim: [1, 1, 1],
+          datatype: 2,
+          bitpix: 8,
+          values: [0, 1, 2, 3],
+          slope,
+          inter,
+        });
         expect([slope, inter, Array.from(readNifti(raw).data)]).toEqual([slope, inter, [0, 1, 2, 3]]);
       }
     }
   });
   it('refuses a valid scl_slope with a non-finite scl_inter (nibabel: HeaderDataError)', () => {
     for (const inter of [NaN, Infinity, -Infinity]) {
-      const raw = handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 2, bitpix: 8, values: [0, 1, 2, 3], slope: 2, inter });
+      const raw = handMadeNifti({
+        dims: [2, 2, 1],
+        pixdim: [1, 1, 1],
+        datatype: 2,
+        bitpix: 8,
+        values: [0, 1, 2, 3],
+        slope: 2,
+        inter,
+      });
       expect(codeOf(() => readNifti(raw))).toBe('BAD_FORMAT');
     }
   });
   it('pads a 2-D file to [nx, ny, 1] and keeps a 4-D cine', () => {
     const two = handMadeNifti({ dims: [2, 3], pixdim: [1, 2], datatype: 2, bitpix: 8, values: [1, 2, 3, 4, 5, 6] });
     expect(readNifti(two).dims).toEqual([2, 3, 1]);
-    const four = handMadeNifti({ dims: [2, 1, 2, 3], pixdim: [1, 1, 5, 30], datatype: 2, bitpix: 8, values: Array.from({ length: 12 }, (_, i) => i) });
+    const four = handMadeNifti({
+      dims: [2, 1, 2, 3],
+      pixdim: [1, 1, 5, 30],
+      datatype: 2,
+      bitpix: 8,
+      values: Array.from({ length: 12 }, (_, i) => i),
+    });
     const vol = readNifti(four);
     expect(vol.dims).toEqual([2, 1, 2, 3]);
     expect(vol.spacingMm).toEqual([1, 1, 5, 30]);
@@ -68,9 +96,10 @@ describe('readNifti on hand-made files', () => {
     const vol = readNifti(raw);
     const s = sliceOf(vol, 1);
     expect([s.rows, s.cols]).toEqual([4, 3]);
-    for (let x = 0; x < 4; x++) for (let y = 0; y < 3; y++) {
-      expect(s.data[x * 3 + y]).toBe(values[x + 4 * y + 12]);
-    }
+    for (let x = 0; x < 4; x++)
+      for (let y = 0; y < 3; y++) {
+        expect(s.data[x * 3 + y]).toBe(values[x + 4 * y + 12]);
+      }
   });
 });
 
@@ -94,7 +123,9 @@ describe('writeNifti', () => {
     const raw = gunzipSync(writeNifti(vol, { datatype: 'int16' }));
     const v = new DataView(raw.buffer, raw.byteOffset);
     expect(v.getInt32(0, true)).toBe(348);
-    expect([v.getInt16(40, true), v.getInt16(42, true), v.getInt16(44, true), v.getInt16(46, true)]).toEqual([3, 5, 4, 3]);
+    expect([v.getInt16(40, true), v.getInt16(42, true), v.getInt16(44, true), v.getInt16(46, true)]).toEqual([
+      3, 5, 4, 3,
+    ]);
     expect(v.getInt16(70, true)).toBe(4);
     expect(v.getInt16(72, true)).toBe(16);
     expect(v.getFloat32(108, true)).toBe(352);
@@ -109,15 +140,28 @@ describe('writeNifti', () => {
   it('refuses values that do not fit, non-finite values and shape mismatch', () => {
     const frac = { dims: [2, 1, 1], spacingMm: [1, 1, 1], data: Float32Array.of(0.5, 1) };
     expect(codeOf(() => writeNifti(frac, { datatype: 'uint8' }))).toBe('BAD_ARGUMENT');
-    expect(codeOf(() => writeNifti({ ...frac, data: Float32Array.of(300, 1) }, { datatype: 'uint8' }))).toBe('BAD_ARGUMENT');
+    expect(codeOf(() => writeNifti({ ...frac, data: Float32Array.of(300, 1) }, { datatype: 'uint8' }))).toBe(
+      'BAD_ARGUMENT',
+    );
     expect(codeOf(() => writeNifti({ ...frac, data: Float32Array.of(NaN, 1) }))).toBe('NON_FINITE');
     expect(codeOf(() => writeNifti({ ...frac, dims: [3, 1, 1] }))).toBe('BAD_SHAPE');
-    expect(codeOf(() => volumeFromSlices([{ rows: 2, cols: 2, data: new Float32Array(4) }, { rows: 2, cols: 3, data: new Float32Array(6) }], [1, 1, 1]))).toBe('BAD_SHAPE');
+    expect(
+      codeOf(() =>
+        volumeFromSlices(
+          [
+            { rows: 2, cols: 2, data: new Float32Array(4) },
+            { rows: 2, cols: 3, data: new Float32Array(6) },
+          ],
+          [1, 1, 1],
+        ),
+      ),
+    ).toBe('BAD_SHAPE');
   });
 });
 
 describe('readNifti refuses bad input', () => {
-  const good = () => handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4] });
+  const good = () =>
+    handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4] });
   it('broken gzip', () => {
     const gz = gzipSync(good());
     const broken = gz.slice();
@@ -126,16 +170,40 @@ describe('readNifti refuses bad input', () => {
     expect(codeOf(() => readNifti(gz.subarray(0, 15)))).toBe('BAD_FORMAT');
   });
   it('wrong magic and too short', () => {
-    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4], magic: 'abc\0' })))).toBe('BAD_FORMAT');
+    expect(
+      codeOf(() =>
+        readNifti(
+          handMadeNifti({
+            dims: [2, 2, 1],
+            pixdim: [1, 1, 1],
+            datatype: 16,
+            bitpix: 32,
+            values: [1, 2, 3, 4],
+            magic: 'abc\0',
+          }),
+        ),
+      ),
+    ).toBe('BAD_FORMAT');
     expect(codeOf(() => readNifti(new Uint8Array(100)))).toBe('BAD_FORMAT');
     expect(codeOf(() => readNifti(new TextEncoder().encode('hello world'.repeat(40))))).toBe('BAD_FORMAT');
   });
   it('zero, negative and huge dimensions, before allocating', () => {
-    for (const dims of [[0, 2, 1], [2, -3, 1]]) {
-      expect(codeOf(() => readNifti(handMadeNifti({ dims, pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [] })))).toBe('BAD_SHAPE');
+    for (const dims of [
+      [0, 2, 1],
+      [2, -3, 1],
+    ]) {
+      expect(
+        codeOf(() => readNifti(handMadeNifti({ dims, pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [] }))),
+      ).toBe('BAD_SHAPE');
     }
     // 32767³ float32 ≈ 140 TB claimed by a 352-byte file
-    const huge = handMadeNifti({ dims: [32767, 32767, 32767], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [] });
+    const huge = handMadeNifti({
+      dims: [32767, 32767, 32767],
+      pixdim: [1, 1, 1],
+      datatype: 16,
+      bitpix: 32,
+      values: [],
+    });
     expect(codeOf(() => readNifti(huge))).toBe('TOO_LARGE');
     expect(codeOf(() => readNifti(gzipSync(huge)))).toBe('TOO_LARGE');
     expect(32767 ** 3).toBeGreaterThan(MAX_VOXELS);
@@ -165,22 +233,84 @@ describe('readNifti refuses bad input', () => {
     expect(codeOf(() => readNifti(gz2.subarray(0, cut)))).toBe('BAD_FORMAT');
   });
   it('truncated voxel data', () => {
-    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4], truncateBy: 3 })))).toBe('BAD_FORMAT');
+    expect(
+      codeOf(() =>
+        readNifti(
+          handMadeNifti({
+            dims: [2, 2, 1],
+            pixdim: [1, 1, 1],
+            datatype: 16,
+            bitpix: 32,
+            values: [1, 2, 3, 4],
+            truncateBy: 3,
+          }),
+        ),
+      ),
+    ).toBe('BAD_FORMAT');
   });
   it('unsupported datatype (complex64, RGB24)', () => {
-    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 32, bitpix: 64, values: [0, 0, 0, 0] })))).toBe('BAD_FORMAT');
-    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 128, bitpix: 24, values: [0, 0, 0, 0] })))).toBe('BAD_FORMAT');
+    expect(
+      codeOf(() =>
+        readNifti(
+          handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 32, bitpix: 64, values: [0, 0, 0, 0] }),
+        ),
+      ),
+    ).toBe('BAD_FORMAT');
+    expect(
+      codeOf(() =>
+        readNifti(
+          handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 128, bitpix: 24, values: [0, 0, 0, 0] }),
+        ),
+      ),
+    ).toBe('BAD_FORMAT');
   });
   it('NaN / Inf voxels, also produced by scl_slope', () => {
-    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, NaN, 3, 4] })))).toBe('NON_FINITE');
-    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, Infinity, 3, 4] })))).toBe('NON_FINITE');
-    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, 3e38, 3, 4], slope: 1e10 })))).toBe('NON_FINITE');
+    expect(
+      codeOf(() =>
+        readNifti(
+          handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, NaN, 3, 4] }),
+        ),
+      ),
+    ).toBe('NON_FINITE');
+    expect(
+      codeOf(() =>
+        readNifti(
+          handMadeNifti({ dims: [2, 2, 1], pixdim: [1, 1, 1], datatype: 16, bitpix: 32, values: [1, Infinity, 3, 4] }),
+        ),
+      ),
+    ).toBe('NON_FINITE');
+    expect(
+      codeOf(() =>
+        readNifti(
+          handMadeNifti({
+            dims: [2, 2, 1],
+            pixdim: [1, 1, 1],
+            datatype: 16,
+            bitpix: 32,
+            values: [1, 3e38, 3, 4],
+            slope: 1e10,
+          }),
+        ),
+      ),
+    ).toBe('NON_FINITE');
   });
   it('zero voxel size', () => {
-    expect(codeOf(() => readNifti(handMadeNifti({ dims: [2, 2, 1], pixdim: [0, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4] })))).toBe('BAD_FORMAT');
+    expect(
+      codeOf(() =>
+        readNifti(
+          handMadeNifti({ dims: [2, 2, 1], pixdim: [0, 1, 1], datatype: 16, bitpix: 32, values: [1, 2, 3, 4] }),
+        ),
+      ),
+    ).toBe('BAD_FORMAT');
   });
   it('more than 4-D', () => {
-    expect(codeOf(() => readNifti(handMadeNifti({ dims: [1, 1, 1, 1, 2], pixdim: [1, 1, 1, 1, 1], datatype: 2, bitpix: 8, values: [1, 2] })))).toBe('BAD_SHAPE');
+    expect(
+      codeOf(() =>
+        readNifti(
+          handMadeNifti({ dims: [1, 1, 1, 1, 2], pixdim: [1, 1, 1, 1, 1], datatype: 2, bitpix: 8, values: [1, 2] }),
+        ),
+      ),
+    ).toBe('BAD_SHAPE');
   });
 });
 
@@ -190,10 +320,14 @@ describe('cardiac-uq metrics on label files with scl_slope = 0 (issue 14 item 9)
   // 8 x 8 x 2 labels 0..2 (x fastest; rows = x, cols = y). Prediction: RV x 0-3 × y 0-3 (16 px), MYO
   // x 4-7 × y 0-3 (16). Ground truth: RV x 0-3 × y 0-1 (8), MYO as predicted; no LV anywhere.
   const label = (x: number, y: number, gtFile: boolean) => (y > 3 ? 0 : x < 4 ? (gtFile && y > 1 ? 0 : 1) : 2);
-  const volume = (gtFile: boolean) => Array.from({ length: 128 }, (_, i) => label(i % 8, Math.floor(i / 8) % 8, gtFile));
+  const volume = (gtFile: boolean) =>
+    Array.from({ length: 128 }, (_, i) => label(i % 8, Math.floor(i / 8) % 8, gtFile));
   const file = (name: string, values: number[], slope: number, inter: number) => {
     const path = join(dir, name);
-    writeFileSync(path, gzipNode(handMadeNifti({ dims: [8, 8, 2], pixdim: [1, 1, 5], datatype: 2, bitpix: 8, values, slope, inter })));
+    writeFileSync(
+      path,
+      gzipNode(handMadeNifti({ dims: [8, 8, 2], pixdim: [1, 1, 5], datatype: 2, bitpix: 8, values, slope, inter })),
+    );
     return path;
   };
   const metrics = async (pred: string, gt: string) => {

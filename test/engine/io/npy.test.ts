@@ -36,7 +36,9 @@ describe('npy', () => {
     expect(Array.from(a.data)).toEqual([0, 1, 2, 3, 4, 5]);
   });
   it('reads v2.0, 1-D and 0-D shapes', () => {
-    expect(readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", [1.5, -2, 3], { major: 2 })).shape).toEqual([3]);
+    expect(
+      readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", [1.5, -2, 3], { major: 2 })).shape,
+    ).toEqual([3]);
     const scalar = readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (), }", [7]));
     expect(scalar.shape).toEqual([]);
     expect(Array.from(scalar.data)).toEqual([7]);
@@ -54,13 +56,25 @@ describe('npy', () => {
     expect(readNpy(writeNpy([5], new Float32Array(5))).shape).toEqual([5]);
   });
   it('rejects other dtypes, Fortran order, bad magic, truncation and bad shapes', () => {
-    expect(codeOf(() => readNpy(handNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", [0, 0, 0, 0])))).toBe('BAD_FORMAT');
-    expect(codeOf(() => readNpy(handNpy("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", [0, 0])))).toBe('BAD_FORMAT');
-    expect(codeOf(() => readNpy(handNpy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", [0, 0, 0, 0])))).toBe('BAD_FORMAT');
-    expect(codeOf(() => readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", [0, 0, 0, 0, 0])))).toBe('BAD_FORMAT');
-    expect(codeOf(() => readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", [])))).toBe('BAD_FORMAT');
-    expect(codeOf(() => readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }", [])))).toBe('TOO_LARGE');
-    expect(codeOf(() => readNpy(handNpy("garbage", [])))).toBe('BAD_FORMAT');
+    expect(
+      codeOf(() => readNpy(handNpy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", [0, 0, 0, 0]))),
+    ).toBe('BAD_FORMAT');
+    expect(codeOf(() => readNpy(handNpy("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", [0, 0])))).toBe(
+      'BAD_FORMAT',
+    );
+    expect(
+      codeOf(() => readNpy(handNpy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", [0, 0, 0, 0]))),
+    ).toBe('BAD_FORMAT');
+    expect(
+      codeOf(() => readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", [0, 0, 0, 0, 0]))),
+    ).toBe('BAD_FORMAT');
+    expect(codeOf(() => readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3), }", [])))).toBe(
+      'BAD_FORMAT',
+    );
+    expect(
+      codeOf(() => readNpy(handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000), }", []))),
+    ).toBe('TOO_LARGE');
+    expect(codeOf(() => readNpy(handNpy('garbage', [])))).toBe('BAD_FORMAT');
     const bad = handNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", [1]);
     bad[1] = 0x4f;
     expect(codeOf(() => readNpy(bad))).toBe('BAD_FORMAT');

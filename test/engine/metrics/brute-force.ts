@@ -40,7 +40,15 @@ export function refPercentile(values: number[], q: number): number {
   return v[lo] + (h - lo) * (v[hi] - v[lo]);
 }
 
-export function refMetrics(a: ArrayLike<number>, va: number, b: ArrayLike<number>, vb: number, rows: number, cols: number, s: Spacing): RefMetrics {
+export function refMetrics(
+  a: ArrayLike<number>,
+  va: number,
+  b: ArrayLike<number>,
+  vb: number,
+  rows: number,
+  cols: number,
+  s: Spacing,
+): RefMetrics {
   let na = 0;
   let nb = 0;
   let nab = 0;
@@ -65,7 +73,13 @@ export function refMetrics(a: ArrayLike<number>, va: number, b: ArrayLike<number
 }
 
 /** Random blobby label image with values in 0..maxLabel (disks and rectangles plus speckle). */
-export function randomLabels(rng: seedrandom.PRNG, rows: number, cols: number, maxLabel: number, speckle = 0.02): Uint8Array {
+export function randomLabels(
+  rng: seedrandom.PRNG,
+  rows: number,
+  cols: number,
+  maxLabel: number,
+  speckle = 0.02,
+): Uint8Array {
   const lab = new Uint8Array(rows * cols);
   const shapes = 1 + Math.floor(rng() * 4);
   for (let k = 0; k < shapes; k++) {
@@ -92,7 +106,14 @@ export function refEntropy(p: ArrayLike<number>): number {
 }
 
 /** Random softmax samples [T, H, W, C] in float32, some one-hot-ish, some ties. */
-export function randomSamples(rng: seedrandom.PRNG, T: number, rows: number, cols: number, C: number, base?: Uint8Array): Float32Array {
+export function randomSamples(
+  rng: seedrandom.PRNG,
+  T: number,
+  rows: number,
+  cols: number,
+  C: number,
+  base?: Uint8Array,
+): Float32Array {
   const out = new Float32Array(T * rows * cols * C);
   const z = new Float64Array(C);
   for (let t = 0; t < T; t++)

@@ -4,14 +4,22 @@
  * falls on a fine-bin edge, within the stated bound otherwise.
  */
 import seedrandom from 'seedrandom';
-import { calibration, confidenceBin, emptyReliabilityHistogram, mergeReliabilityHistograms } from '../../../src/engine/metrics/calibration';
+import {
+  calibration,
+  confidenceBin,
+  emptyReliabilityHistogram,
+  mergeReliabilityHistograms,
+} from '../../../src/engine/metrics/calibration';
 import {
   adaptiveCalibrationError,
   adaptiveCalibrationErrorFromHistogram,
   equalMassCuts,
   topLabelOutcomes,
 } from '../../../src/engine/metrics/adaptive-calibration-error';
-import { classwiseCalibrationError, classwiseHistograms } from '../../../src/engine/metrics/classwise-calibration-error';
+import {
+  classwiseCalibrationError,
+  classwiseHistograms,
+} from '../../../src/engine/metrics/classwise-calibration-error';
 import { maximumCalibrationError } from '../../../src/engine/metrics/maximum-calibration-error';
 
 function histogramOf(confidence: number[], correct: number[], bins: number) {

@@ -61,7 +61,9 @@ describe('NLL, Brier, ECE by hand', () => {
     );
     expect(merged).toEqual(whole);
     expect(expectedCalibrationError(merged)).toBeCloseTo(expectedCalibrationError(whole)!, 12);
-    expect(() => mergeReliabilityHistograms(emptyReliabilityHistogram(10), emptyReliabilityHistogram(15))).toThrow(RangeError);
+    expect(() => mergeReliabilityHistograms(emptyReliabilityHistogram(10), emptyReliabilityHistogram(15))).toThrow(
+      RangeError,
+    );
     expect(expectedCalibrationError(emptyReliabilityHistogram())).toBeNull();
   });
 

@@ -21,11 +21,7 @@ describe('squared Euclidean distance transform (Felzenszwalb–Huttenlocher)', (
     const mask = new Uint8Array(12);
     mask[1 * 4 + 2] = 1;
     const d = squaredDistanceTransform(mask, 3, 4, [2, 3]);
-    expect(Array.from(d)).toEqual([
-      4 + 36, 4 + 9, 4, 4 + 9,
-      36, 9, 0, 9,
-      4 + 36, 4 + 9, 4, 4 + 9,
-    ]);
+    expect(Array.from(d)).toEqual([4 + 36, 4 + 9, 4, 4 + 9, 36, 9, 0, 9, 4 + 36, 4 + 9, 4, 4 + 9]);
   });
 
   it('is Infinity everywhere without features', () => {

@@ -112,7 +112,8 @@ describe('float32 x·ln x of the scalar pass', () => {
     v[2] = 1e-40; // subnormal
     const bits = float32Bits(v);
     let worstTerm = 0;
-    for (let i = 0; i < v.length; i++) worstTerm = Math.max(worstTerm, Math.abs(xLnXFloat32(v[i], bits[i]) - v[i] * Math.log(v[i])));
+    for (let i = 0; i < v.length; i++)
+      worstTerm = Math.max(worstTerm, Math.abs(xLnXFloat32(v[i], bits[i]) - v[i] * Math.log(v[i])));
     expect(worstTerm).toBeLessThan(1e-12);
     expect(Math.abs(xLnXFloat32(0, 0))).toBe(0);
     expect(Math.abs(xLnXFloat32(1, bits[0]))).toBe(0);

@@ -108,8 +108,14 @@ describe('brute force on random tables', () => {
       const mean = (f: (o: number[]) => number) => orders.reduce((a, o) => a + f(o), 0) / orders.length;
       const best = Math.min(...permutations(u.map((_, i) => i)).map((o) => strictOrder(o, risk).aurc));
       const rc = riskCoverage(u, risk);
-      expect(rc.aurc).toBeCloseTo(mean((o) => strictOrder(o, risk).aurc), 12);
-      expect(rc.augrc).toBeCloseTo(mean((o) => strictOrder(o, risk).augrc), 12);
+      expect(rc.aurc).toBeCloseTo(
+        mean((o) => strictOrder(o, risk).aurc),
+        12,
+      );
+      expect(rc.augrc).toBeCloseTo(
+        mean((o) => strictOrder(o, risk).augrc),
+        12,
+      );
       expect(rc.eAurc).toBeCloseTo(rc.aurc! - best, 12);
       expect(rc.eAurc!).toBeGreaterThanOrEqual(-1e-12);
 

@@ -31,7 +31,14 @@ describe('qcThreshold', () => {
     const scores = [0.9, 0.5, 0.5, 0.1];
     const poor = [true, false, true, false];
     // target 0.25: one poor case may stay: flag 0.9 alone.
-    expect(qcThreshold(scores, poor, 0.25)).toEqual({ threshold: 0.9, target: 0.25, reviewFraction: 0.25, poorLeft: 0.25, n: 4, poor: 2 });
+    expect(qcThreshold(scores, poor, 0.25)).toEqual({
+      threshold: 0.9,
+      target: 0.25,
+      reviewFraction: 0.25,
+      poorLeft: 0.25,
+      n: 4,
+      poor: 2,
+    });
     // target 0: both poor flagged; the tie at 0.5 comes in together.
     expect(qcThreshold(scores, poor, 0)).toMatchObject({ threshold: 0.5, reviewFraction: 0.75, poorLeft: 0 });
     // target 0.5: nothing needs flagging.
@@ -44,7 +51,7 @@ describe('qcThreshold', () => {
     expect(qcThreshold([1, 1, 1], [true, false, false], 0)).toMatchObject({ threshold: 1, reviewFraction: 1 });
   });
 
-  it('treats a target of exactly k/N as reached (the curve\'s slack)', () => {
+  it("treats a target of exactly k/N as reached (the curve's slack)", () => {
     // 10 cases, 3 poor at the bottom; target 0.1 = 1 case: flags down to the second poor one.
     const scores = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
     const poor = [false, false, false, false, false, false, false, true, true, true];
@@ -60,7 +67,7 @@ describe('qcThreshold', () => {
     expect(flagsScore(2, r.threshold)).toBe(false);
   });
 
-  it('equals the brute force and the QC curve\'s review fraction on random tables with ties', () => {
+  it("equals the brute force and the QC curve's review fraction on random tables with ties", () => {
     const rnd = seedrandom('qc-policy');
     for (let trial = 0; trial < 3000; trial++) {
       const n = 1 + Math.floor(rnd() * 12);
@@ -93,7 +100,7 @@ describe('qcThreshold', () => {
 
 describe('qcScore', () => {
   const v = { entropy: 0.3, mi: 0.02, diceWithin: 0.875, assdWithinMm: null };
-  it('is the QC curve\'s score of each measure', () => {
+  it("is the QC curve's score of each measure", () => {
     expect(qcScore('ENTROPY', v)).toBe(0.3);
     expect(qcScore('MI', v)).toBe(0.02);
     expect(qcScore('DICE_WITHIN', v)).toBe(0.125);

@@ -57,7 +57,10 @@ describe('QC curve', () => {
   it('needs no review when the poor fraction already meets the target', () => {
     // 1 poor of 20 = 5 % ≤ 5 %
     const poor = Array.from({ length: 20 }, (_, i) => i === 3);
-    const c = qcCurve(Array.from({ length: 20 }, (_, i) => i), poor);
+    const c = qcCurve(
+      Array.from({ length: 20 }, (_, i) => i),
+      poor,
+    );
     expect(c.reviewFraction).toBe(0);
     expect(c.points[0]).toEqual([0, 0.05]);
     expect(qcCurve([1, 2], [false, false]).auc).toBe(0);
@@ -85,7 +88,11 @@ describe('QC curve', () => {
     expect([0, 1, 2, 3, 4].map((i) => slicePositionScore(i, 5))).toEqual([-0, -1, -2, -1, -0]);
     // two stacks of 4: poor at the ends of stack 1 and at the middle of stack 2
     // ends (4 slices, 2 poor) first → (4/8, 1/8), then the rest → (1, 0)
-    const c = slicePositionBaseline([0, 1, 2, 3, 0, 1, 2, 3], [4, 4, 4, 4, 4, 4, 4, 4], [true, false, false, true, false, true, false, false]);
+    const c = slicePositionBaseline(
+      [0, 1, 2, 3, 0, 1, 2, 3],
+      [4, 4, 4, 4, 4, 4, 4, 4],
+      [true, false, false, true, false, true, false, false],
+    );
     expect(c.points).toEqual([
       [0, 3 / 8],
       [0.5, 1 / 8],

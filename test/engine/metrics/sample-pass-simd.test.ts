@@ -61,7 +61,8 @@ function expectMatches(s: Float32Array, T: number, rows: number, cols: number): 
     expect(Math.abs(got.meanEntropy[i] - refEntropy(ref.meanProbs.subarray(i * 4, i * 4 + 4)))).toBeLessThan(1e-14);
   }
   let worst = 0;
-  for (let i = 0; i < rows * cols; i++) worst = Math.max(worst, Math.abs(got.meanSampleEntropy[i] - ref.meanSampleEntropy[i]));
+  for (let i = 0; i < rows * cols; i++)
+    worst = Math.max(worst, Math.abs(got.meanSampleEntropy[i] - ref.meanSampleEntropy[i]));
   return worst;
 }
 
@@ -103,7 +104,9 @@ describe('sample pass in WebAssembly SIMD (C = 4)', () => {
   });
 
   it('breaks argmax ties towards the lowest class', () => {
-    const s = Float32Array.from([0.25, 0.25, 0.25, 0.25, 0, 0.5, 0.5, 0, 0.1, 0.2, 0.35, 0.35, 0.4, 0.1, 0.1, 0.4, 0, 0, 0, 1]);
+    const s = Float32Array.from([
+      0.25, 0.25, 0.25, 0.25, 0, 0.5, 0.5, 0, 0.1, 0.2, 0.35, 0.35, 0.4, 0.1, 0.1, 0.4, 0, 0, 0, 1,
+    ]);
     const st = sampleStatistics(s, { T: 1, rows: 1, cols: 5, C: 4 });
     expect(Array.from(st.sampleLabels)).toEqual([0, 1, 2, 0, 3]);
     expect(Array.from(st.classCounts)).toEqual([2, 1, 1, 1]);
@@ -120,6 +123,11 @@ describe('sample pass in WebAssembly SIMD (C = 4)', () => {
 
   it('is built from its committed source (npm run build:wasm)', () => {
     const root = path.resolve(__dirname, '../../..');
-    expect(() => execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs'), '--check'], { cwd: root, stdio: 'pipe' })).not.toThrow();
+    expect(() =>
+      execFileSync(process.execPath, [path.join(root, 'scripts/build-wasm.mjs'), '--check'], {
+        cwd: root,
+        stdio: 'pipe',
+      }),
+    ).not.toThrow();
   });
 });

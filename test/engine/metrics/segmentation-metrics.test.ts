@@ -75,9 +75,24 @@ describe('Dice, ASSD, HD, HD95 — hand-computed cases', () => {
   });
 
   it.each([
-    { name: 'both empty', pred: ['000'], gt: ['000'], want: { status: 'BOTH_EMPTY', dice: 1, assdMm: 0, hdMm: 0, hd95Mm: 0 } },
-    { name: 'prediction empty', pred: ['000'], gt: ['010'], want: { status: 'PRED_EMPTY', dice: 0, assdMm: null, hdMm: null, hd95Mm: null } },
-    { name: 'ground truth empty', pred: ['110'], gt: ['000'], want: { status: 'GT_EMPTY', dice: 0, assdMm: null, hdMm: null, hd95Mm: null } },
+    {
+      name: 'both empty',
+      pred: ['000'],
+      gt: ['000'],
+      want: { status: 'BOTH_EMPTY', dice: 1, assdMm: 0, hdMm: 0, hd95Mm: 0 },
+    },
+    {
+      name: 'prediction empty',
+      pred: ['000'],
+      gt: ['010'],
+      want: { status: 'PRED_EMPTY', dice: 0, assdMm: null, hdMm: null, hd95Mm: null },
+    },
+    {
+      name: 'ground truth empty',
+      pred: ['110'],
+      gt: ['000'],
+      want: { status: 'GT_EMPTY', dice: 0, assdMm: null, hdMm: null, hd95Mm: null },
+    },
   ])('empty rule: $name', ({ pred, gt, want }) => {
     expect(structureMetrics(grid(pred), grid(gt), 1, 3, [1, 1], 1)).toEqual(want);
   });
@@ -99,7 +114,8 @@ describe('against brute-force pairwise distances', () => {
       const cols = 3 + Math.floor(rng() * 30);
       const spacing = [0.4 + rng() * 2.5, 0.4 + rng() * 2.5] as const;
       const gt = randomLabels(rng, rows, cols, 3);
-      const pred = rng() < 0.2 ? randomLabels(rng, rows, cols, 3) : gt.map((v) => (rng() < 0.08 ? Math.floor(rng() * 4) : v));
+      const pred =
+        rng() < 0.2 ? randomLabels(rng, rows, cols, 3) : gt.map((v) => (rng() < 0.08 ? Math.floor(rng() * 4) : v));
       const ws = new SegmentationMetricsWorkspace(rows, cols);
       const got = sliceMetrics(pred, gt, rows, cols, spacing, ACDC_LABELS, ws);
       for (const s of ['LV', 'MYO', 'RV'] as const) {

@@ -88,7 +88,11 @@ describe('uncertainty summary (one pass) against independent references', () => 
     // 1×2 image, T = 1, C = 4, one-hot: pixel 0 class 1, pixel 1 class 3.
     // Labels LV=1, MYO=2, RV=3: LV region = {pixel 0} in S̄ and S_0 → Dice 1; MYO absent → 1, ASSD 0.
     const samples = Float32Array.from([0, 1, 0, 0, 0, 0, 0, 1]);
-    const s = summarizeUncertainty(samples, { T: 1, rows: 1, cols: 2, C: 4 }, { spacingMm: [1, 1], labels: { LV: 1, MYO: 2, RV: 3 } });
+    const s = summarizeUncertainty(
+      samples,
+      { T: 1, rows: 1, cols: 2, C: 4 },
+      { spacingMm: [1, 1], labels: { LV: 1, MYO: 2, RV: 3 } },
+    );
     expect(s.calibration).toBeNull();
     expect(s.entropy).toBe(0);
     expect(s.mi).toBe(0);

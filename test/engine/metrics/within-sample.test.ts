@@ -12,7 +12,15 @@ function oneHot(labels: number[][], C: number): Float32Array {
   return out;
 }
 
-function measures(samples: Float32Array, T: number, rows: number, cols: number, C: number, k: number, spacing: readonly [number, number]) {
+function measures(
+  samples: Float32Array,
+  T: number,
+  rows: number,
+  cols: number,
+  C: number,
+  k: number,
+  spacing: readonly [number, number],
+) {
   const st = sampleStatistics(samples, { T, rows, cols, C });
   const bar = argmaxLabels(st.meanProbs, rows * cols, C);
   return withinSampleMeasures(st, bar, k, spacing);
@@ -55,7 +63,23 @@ describe('Dice_within and ASSD_within by hand', () => {
 
 describe('empty cases', () => {
   it('structure absent from S̄ and every sample: Dice 1, ASSD 0 for every pair', () => {
-    expect(measures(oneHot([[0, 1, 0], [0, 0, 1]], 4), 2, 1, 3, 4, 3, [1, 1])).toEqual({
+    expect(
+      measures(
+        oneHot(
+          [
+            [0, 1, 0],
+            [0, 0, 1],
+          ],
+          4,
+        ),
+        2,
+        1,
+        3,
+        4,
+        3,
+        [1, 1],
+      ),
+    ).toEqual({
       diceWithin: 1,
       assdWithinMm: 0,
       assdPairs: 2,
@@ -65,7 +89,22 @@ describe('empty cases', () => {
   it('structure in S̄ but missing from one sample: that pair Dice 0 and left out of ASSD', () => {
     // T = 3, 1×3: t0 = t1 = [3,3,0], t2 = [0,0,0]; S̄ = [3,3,0] (2 of 3 votes)
     // Dice: 1, 1, 0 → 2/3; ASSD: 0, 0 (pairs kept 2) → 0
-    const m = measures(oneHot([[3, 3, 0], [3, 3, 0], [0, 0, 0]], 4), 3, 1, 3, 4, 3, [1, 1]);
+    const m = measures(
+      oneHot(
+        [
+          [3, 3, 0],
+          [3, 3, 0],
+          [0, 0, 0],
+        ],
+        4,
+      ),
+      3,
+      1,
+      3,
+      4,
+      3,
+      [1, 1],
+    );
     expect(m.diceWithin).toBeCloseTo(2 / 3, 12);
     expect(m.assdWithinMm).toBe(0);
     expect(m.assdPairs).toBe(2);
@@ -74,7 +113,22 @@ describe('empty cases', () => {
   it('structure in samples but not in S̄: ASSD_within null when no pair is defined', () => {
     // T = 3, 1×3: each sample puts class 2 on a different pixel, S̄ = background everywhere
     // (p̄ = [2/3, 0, 1/3, 0] per pixel) → all pairs have exactly one empty region.
-    const m = measures(oneHot([[2, 0, 0], [0, 2, 0], [0, 0, 2]], 4), 3, 1, 3, 4, 2, [1, 1]);
+    const m = measures(
+      oneHot(
+        [
+          [2, 0, 0],
+          [0, 2, 0],
+          [0, 0, 2],
+        ],
+        4,
+      ),
+      3,
+      1,
+      3,
+      4,
+      2,
+      [1, 1],
+    );
     expect(m).toEqual({ diceWithin: 0, assdWithinMm: null, assdPairs: 0 });
   });
 });
@@ -104,7 +158,9 @@ describe('against brute force on random samples', () => {
           return m / T;
         }),
       );
-      const st = Array.from({ length: T }, (_, t) => Uint8Array.from({ length: P }, (_, i) => argmax((c) => samples[(t * P + i) * C + c])));
+      const st = Array.from({ length: T }, (_, t) =>
+        Uint8Array.from({ length: P }, (_, i) => argmax((c) => samples[(t * P + i) * C + c])),
+      );
       const ws = new WithinSampleWorkspace(rows, cols);
       const stats = sampleStatistics(samples, { T, rows, cols, C });
       const ourBar = argmaxLabels(stats.meanProbs, P, C);
@@ -152,7 +208,10 @@ describe('ring search for d(p, ∂B) (within-sample ASSD)', () => {
         const fromIdx = Int32Array.from(from, ([x, y]) => x * cols + y);
         const expected = refDirected(from, to, spacing);
         const got = directedSumByRingSearch(fromIdx, fromIdx.length, marks, rows, cols, spacing, rows + cols);
-        expect(got).toBeCloseTo(expected.reduce((s, d) => s + d, 0), 9);
+        expect(got).toBeCloseTo(
+          expected.reduce((s, d) => s + d, 0),
+          9,
+        );
         const farthest = Math.max(...expected);
         const limited = directedSumByRingSearch(fromIdx, fromIdx.length, marks, rows, cols, spacing, 2);
         if (farthest > 2 * Math.max(...spacing) * Math.SQRT2) expect(limited).toBeNaN();

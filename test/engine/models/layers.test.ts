@@ -28,10 +28,11 @@ describe('BayesConv2D', () => {
     layer.setWeights([tf.tensor(muK, [3, 3, 3, 2]), tf.tensor(rhoK, [3, 3, 3, 2]), tf.tensor(muB), tf.tensor(rhoB)]);
     const sp = 0.1;
     let expected = 0;
-    const add = (mu: number[], rho: number[]): void => mu.forEach((m, i) => {
-      const s = softplus(rho[i]);
-      expected += Math.log(sp / s) + (s * s + m * m) / (2 * sp * sp) - 0.5;
-    });
+    const add = (mu: number[], rho: number[]): void =>
+      mu.forEach((m, i) => {
+        const s = softplus(rho[i]);
+        expected += Math.log(sp / s) + (s * s + m * m) / (2 * sp * sp) - 0.5;
+      });
     add(muK, rhoK);
     add(muB, rhoB);
     const kl = layer.klDivergence();
@@ -48,7 +49,10 @@ describe('BayesConv2D', () => {
     const kl = layer.klDivergence();
     expect(Math.abs(kl.dataSync()[0])).toBeLessThan(1e-6);
     const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-    const { grads } = tf.variableGrads(() => tf.sum(layer.apply(tf.ones([1, 4, 4, 1])) as tf.Tensor) as tf.Scalar, vars);
+    const { grads } = tf.variableGrads(
+      () => tf.sum(layer.apply(tf.ones([1, 4, 4, 1])) as tf.Tensor) as tf.Scalar,
+      vars,
+    );
     expect(Object.keys(grads)).toHaveLength(4);
     tf.dispose([kl, ...Object.values(grads)]);
   });
@@ -66,7 +70,15 @@ describe('BayesConv2D', () => {
   });
 
   it('round-trips its config', () => {
-    const layer = new BayesConv2D({ filters: 3, kernelSize: 1, priorSigma: 1, initRho: -5, activation: 'relu', seed: 4, name: 'bc' });
+    const layer = new BayesConv2D({
+      filters: 3,
+      kernelSize: 1,
+      priorSigma: 1,
+      initRho: -5,
+      activation: 'relu',
+      seed: 4,
+      name: 'bc',
+    });
     const copy = BayesConv2D.fromConfig(BayesConv2D, layer.getConfig()) as BayesConv2D;
     expect(copy.getConfig()).toEqual(layer.getConfig());
   });
@@ -102,7 +114,8 @@ describe('U-Net variants', () => {
     const b = (model.predict(input) as tf.Tensor).dataSync();
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(model.outputs[0].shape).toEqual([null, 16, 16, 4]);
-    for (let i = 0; i < 2 * 16 * 16; i++) expect(a[4 * i] + a[4 * i + 1] + a[4 * i + 2] + a[4 * i + 3]).toBeCloseTo(1, 5);
+    for (let i = 0; i < 2 * 16 * 16; i++)
+      expect(a[4 * i] + a[4 * i + 1] + a[4 * i + 2] + a[4 * i + 3]).toBeCloseTo(1, 5);
     expect(model.getLayer('enc2_conv1').outputShape).toEqual([null, 4, 4, 16]);
     expect(model.layers.filter((l) => l.getClassName() === 'Conv2D')).toHaveLength(2 * (2 * 3 - 1) + 2);
     model.dispose();
@@ -131,7 +144,11 @@ describe('U-Net variants', () => {
     const model = buildUNet({ ...base, variant: 'bbb', bayes: { priorSigma: 0.1, klWeight: 1, initRho: -2 } });
     expect(model.layers.filter((l) => l instanceof BayesConv2D)).toHaveLength(2 * (2 * 3 - 1) + 2);
     const input = x();
-    const a = forwardUNet(model, { ...base, variant: 'bbb', bayes: { priorSigma: 0.1, klWeight: 1, initRho: -2 } }, input).dataSync();
+    const a = forwardUNet(
+      model,
+      { ...base, variant: 'bbb', bayes: { priorSigma: 0.1, klWeight: 1, initRho: -2 } },
+      input,
+    ).dataSync();
     const b = (model.predict(input) as tf.Tensor).dataSync();
     expect(Array.from(a)).not.toEqual(Array.from(b));
     model.dispose();

@@ -48,14 +48,19 @@ describe('subject bootstrap', () => {
   });
 
   it("keeps a subject's slices together", () => {
-    interface Slice { subject: string; z: number }
+    interface Slice {
+      subject: string;
+      z: number;
+    }
     const sizes: Record<string, number> = { a: 3, b: 1, c: 2, d: 4 };
-    const cases: Slice[] = Object.entries(sizes).flatMap(([subject, n]) => Array.from({ length: n }, (_, z) => ({ subject, z })));
+    const cases: Slice[] = Object.entries(sizes).flatMap(([subject, n]) =>
+      Array.from({ length: n }, (_, z) => ({ subject, z })),
+    );
     const groups = groupBySubject(cases, (c) => c.subject);
     expect(groups.map((g) => g.length)).toEqual([3, 1, 2, 4]);
     // 1 when every subject appears as whole runs z = 0..n−1, 0 when one is split
     const whole = (xs: readonly Slice[]) => {
-      for (let i = 0; i < xs.length; ) {
+      for (let i = 0; i < xs.length;) {
         const n = sizes[xs[i].subject];
         for (let z = 0; z < n; z++, i++) if (xs[i]?.subject !== xs[i - z].subject || xs[i].z !== z) return 0;
       }
@@ -64,7 +69,11 @@ describe('subject bootstrap', () => {
     const r = subjectBootstrap(groups, whole, { seed: 1, resamples: 500 });
     expect(r.interval).toEqual([1, 1]);
     // the detector does see a split: the same cases resampled one slice at a time
-    const perSlice = bootstrapOver(cases.map((c) => [c]), whole, subjectDraws(cases.length, 50, 1));
+    const perSlice = bootstrapOver(
+      cases.map((c) => [c]),
+      whole,
+      subjectDraws(cases.length, 50, 1),
+    );
     expect(perSlice.interval![0]).toBe(0);
   });
 

@@ -8,7 +8,7 @@ import { presetAugmentOptions } from '../../../src/engine/training/augmentation'
 import { createRng } from '../../../src/engine/random';
 
 describe('presetAugmentOptions', () => {
-  it('keeps the paper\'s rotation and scaling and takes the preset\'s translation', () => {
+  it("keeps the paper's rotation and scaling and takes the preset's translation", () => {
     expect(presetAugmentOptions('paper')).toEqual(DEFAULT_AUGMENT);
     const quick = presetAugmentOptions('quick');
     expect(quick).toEqual({ ...DEFAULT_AUGMENT, maxTranslationPx: PRESETS.quick.augmentTranslationPx });

@@ -27,9 +27,16 @@ export function syntheticSlice(seed: number, rows = 96, cols = 96): TrainingSlic
       const dRv = Math.hypot(x - (cx + rvDx), y - (cy + rvDy));
       let k = 0;
       let v = 0.1 + 0.05 * Math.sin(x / 5) * Math.cos(y / 7);
-      if (d < rLv) { k = 3; v = blood; }
-      else if (d < rLv + wall) { k = 2; v = myo; }
-      else if (dRv < rRv) { k = 1; v = blood * 0.9; }
+      if (d < rLv) {
+        k = 3;
+        v = blood;
+      } else if (d < rLv + wall) {
+        k = 2;
+        v = myo;
+      } else if (dRv < rRv) {
+        k = 1;
+        v = blood * 0.9;
+      }
       label[x * cols + y] = k;
       image[x * cols + y] = v + 0.05 * (rnd() - 0.5) * 2;
     }

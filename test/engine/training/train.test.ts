@@ -30,7 +30,10 @@ describe('trainModel (tiny preset, wasm)', () => {
     const before = validationNllOf(untrained, config, data);
     untrained.dispose();
     const progress: TrainProgress[] = [];
-    const res = await trainModel(config, data, { outDir: path.join(tmp, 'plain'), onProgress: (p) => progress.push(p) });
+    const res = await trainModel(config, data, {
+      outDir: path.join(tmp, 'plain'),
+      onProgress: (p) => progress.push(p),
+    });
     const best = res.best[0];
     expect(best.valNll).toBeLessThan(before * 0.8);
     expect(best.backend).toBe('wasm');
@@ -45,7 +48,8 @@ describe('trainModel (tiny preset, wasm)', () => {
 
   it('is reproducible: same seed → same weights SHA-256, another seed → another', async () => {
     const run = async (seed: number, dir: string): Promise<string> =>
-      (await trainModel({ method: 'mcd', preset: 'tiny', seed, epochs: 2 }, data, { outDir: path.join(tmp, dir) })).best[0].weightsSha256;
+      (await trainModel({ method: 'mcd', preset: 'tiny', seed, epochs: 2 }, data, { outDir: path.join(tmp, dir) }))
+        .best[0].weightsSha256;
     const a = await run(5, 'r1');
     const b = await run(5, 'r2');
     const c = await run(6, 'r3');
@@ -72,11 +76,15 @@ describe('trainModel (tiny preset, wasm)', () => {
     const full = await trainSingle(config, data, { outDir: path.join(tmp, 'full') });
     const dir = path.join(tmp, 'resumed');
     const controller = new AbortController();
-    await expect(trainSingle(config, data, {
-      outDir: dir,
-      signal: controller.signal,
-      onProgress: (p) => { if (p.epoch === 2 && p.step === 1) controller.abort(); },
-    })).rejects.toBeInstanceOf(TrainingCancelledError);
+    await expect(
+      trainSingle(config, data, {
+        outDir: dir,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.epoch === 2 && p.step === 1) controller.abort();
+        },
+      }),
+    ).rejects.toBeInstanceOf(TrainingCancelledError);
     expect(readMeta(path.join(dir, 'last')).epoch).toBe(1);
     const resumed = await trainSingle(config, data, { outDir: dir, resumeFrom: dir });
     expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
@@ -86,7 +94,8 @@ describe('trainModel (tiny preset, wasm)', () => {
 
   it('trains an ensemble in worker threads, one checkpoint per member with its own seed', async () => {
     const res = await trainModel({ method: 'ensemble', preset: 'tiny', seed: 10, epochs: 1, members: 2 }, data, {
-      outDir: path.join(tmp, 'ens'), workers: 2,
+      outDir: path.join(tmp, 'ens'),
+      workers: 2,
     });
     expect(res.best.map((b) => b.seed)).toEqual([10, 11]);
     expect(res.best.map((b) => b.member)).toEqual([0, 1]);

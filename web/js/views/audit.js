@@ -28,7 +28,8 @@ async function queryFor(field) {
   if (SCALARS.has(f.type.kind)) return `{ ${field} }`;
   const type = await typeInfo(f.type.name);
   const nodes = type.fields.find((x) => x.name === 'nodes');
-  if (nodes) return `{ ${field} { ${type.fields.some((x) => x.name === 'totalCount') ? 'totalCount ' : ''}nodes { ${await selectionOf(nodes.type.name)} } } }`;
+  if (nodes)
+    return `{ ${field} { ${type.fields.some((x) => x.name === 'totalCount') ? 'totalCount ' : ''}nodes { ${await selectionOf(nodes.type.name)} } } }`;
   return `{ ${field} { ${await selectionOf(f.type.name)} } }`;
 }
 
@@ -40,14 +41,41 @@ function cell(value) {
 }
 
 function renderValue(value) {
-  const rows = Array.isArray(value) ? value : value?.nodes ?? null;
+  const rows = Array.isArray(value) ? value : (value?.nodes ?? null);
   if (rows) {
     if (!rows.length) return h('p', { class: 'empty' }, 'No entries.');
     const keys = Object.keys(rows[0]);
-    return h('table', {}, h('thead', {}, h('tr', {}, keys.map((k) => h('th', { scope: 'col', class: 'text' }, k)))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, keys.map((k) => h('td', { class: 'text' }, cell(r[k])))))));
+    return h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          keys.map((k) => h('th', { scope: 'col', class: 'text' }, k)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        rows.map((r) =>
+          h(
+            'tr',
+            {},
+            keys.map((k) => h('td', { class: 'text' }, cell(r[k]))),
+          ),
+        ),
+      ),
+    );
   }
-  if (value && typeof value === 'object') return h('dl', { class: 'prov' }, Object.entries(value).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, cell(v))]));
+  if (value && typeof value === 'object')
+    return h(
+      'dl',
+      { class: 'prov' },
+      Object.entries(value).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, cell(v))]),
+    );
   return h('p', {}, cell(value));
 }
 
@@ -56,15 +84,27 @@ export async function render(root) {
   const { query } = await rootFieldNames();
   const offered = ['auditVerification', 'auditLog'].filter((f) => query.has(f));
   if (!offered.length) {
-    root.append(h('p', { class: 'empty', id: 'audit-unavailable', role: 'note' },
-      'The audit log is not available on this server: its GraphQL schema has no auditLog or auditVerification query (checked by introspection).'));
+    root.append(
+      h(
+        'p',
+        { class: 'empty', id: 'audit-unavailable', role: 'note' },
+        'The audit log is not available on this server: its GraphQL schema has no auditLog or auditVerification query (checked by introspection).',
+      ),
+    );
     return;
   }
   for (const field of offered) {
     const text = await queryFor(field);
-    const section = h('section', { 'aria-label': field, id: `audit-${field}` }, h('h3', {}, field === 'auditLog' ? 'Audit log' : 'Verification'));
+    const section = h(
+      'section',
+      { 'aria-label': field, id: `audit-${field}` },
+      h('h3', {}, field === 'auditLog' ? 'Audit log' : 'Verification'),
+    );
     root.append(section);
-    if (!text) { section.append(h('p', { class: 'note' }, `${field} needs arguments this view does not know.`)); continue; }
+    if (!text) {
+      section.append(h('p', { class: 'note' }, `${field} needs arguments this view does not know.`));
+      continue;
+    }
     const data = await gql(text);
     section.append(renderValue(data[field]));
   }

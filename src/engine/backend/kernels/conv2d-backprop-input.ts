@@ -43,15 +43,26 @@ function conv2DBackpropInput(args: {
   const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs;
   const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
   const info = backend_util.computeConv2DInfo(
-    inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false,
-    backend_util.convertConv2DDataFormat(dataFormat));
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(dataFormat),
+  );
   if (sh !== 1 || sw !== 1 || info.dataFormat !== 'channelsLast') {
     if (shipped == null) throw new Error('wasm Conv2DBackpropInput: strided case needs the shipped kernel');
     if (!shippedReady) {
       shipped.setupFunc?.(backend as never);
       shippedReady = true;
     }
-    return (shipped.kernelFunc as KernelFunc)({ inputs, backend: backend as never, attrs: attrs as unknown as NamedAttrMap }) as TensorInfo;
+    return (shipped.kernelFunc as KernelFunc)({
+      inputs,
+      backend: backend as never,
+      attrs: attrs as unknown as NamedAttrMap,
+    }) as TensorInfo;
   }
   const [kh, kw] = filter.shape;
   const [, H, W] = inputShape;
@@ -64,7 +75,10 @@ function conv2DBackpropInput(args: {
   const wT = runWasm('Transpose', backend, { x: rotated }, { perm: [0, 1, 3, 2] });
   const dyPad = pad4d(backend, dy, padTop, padBottom, padLeft, padRight);
   const out = runWasm('Conv2D', backend, { x: dyPad, filter: wT }, {
-    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1],
+    strides: [1, 1],
+    pad: 'valid',
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
   } as unknown as NamedAttrMap);
   dispose(backend, rotated, wT, dyPad);
   return out;

@@ -17,7 +17,6 @@ import type { SubjectParams } from './params';
 // Math functions bound once: global lookups are slow inside jest's vm sandbox (≈1 µs each).
 const { abs, cos, hypot, max, min, pow, sin, sqrt } = Math;
 
-
 /** Tissue classes of the phantom (plain numeric constants: hot-loop friendly). */
 export const Tissue = Object.freeze({
   AIR: 0,
@@ -37,8 +36,21 @@ export const Tissue = Object.freeze({
   LVOT_BLOOD: 14,
 });
 export type Tissue = number;
-const AIR = 0, SUBCUT_FAT = 1, CHEST_MUSCLE = 2, SOFT = 3, LUNG = 4, LIVER = 5, AORTA = 6, SPINE = 7;
-const EPI_FAT = 8, LV_BLOOD = 9, PAPILLARY = 10, MYO = 11, RV_BLOOD = 12, RV_WALL = 13, LVOT_BLOOD = 14;
+const AIR = 0,
+  SUBCUT_FAT = 1,
+  CHEST_MUSCLE = 2,
+  SOFT = 3,
+  LUNG = 4,
+  LIVER = 5,
+  AORTA = 6,
+  SPINE = 7;
+const EPI_FAT = 8,
+  LV_BLOOD = 9,
+  PAPILLARY = 10,
+  MYO = 11,
+  RV_BLOOD = 12,
+  RV_WALL = 13,
+  LVOT_BLOOD = 14;
 export const TISSUE_COUNT = 15;
 
 /** Class index (0 background, 1 RV, 2 MYO, 3 LV) of each tissue. */
@@ -50,7 +62,12 @@ LABEL_OF_TISSUE[RV_BLOOD] = 1;
 
 /** c, s → cos kφ / sin kφ coefficients of a 3-term Fourier series, in mm. */
 interface Fourier3 {
-  a1: number; b1: number; a2: number; b2: number; a3: number; b3: number;
+  a1: number;
+  b1: number;
+  a2: number;
+  b2: number;
+  a3: number;
+  b3: number;
 }
 
 function fourier(f: Fourier3, c1: number, s1: number): number {
@@ -65,8 +82,12 @@ function jitterSeries(rng: Rng, rmsMm: number): Fourier3 {
   // Six coefficients, each N(0, σ²): the series' RMS over φ is sqrt(6/2) σ.
   const sd = rmsMm / sqrt(3);
   return {
-    a1: rng.normal(0, sd), b1: rng.normal(0, sd), a2: rng.normal(0, sd),
-    b2: rng.normal(0, sd), a3: rng.normal(0, sd), b3: rng.normal(0, sd),
+    a1: rng.normal(0, sd),
+    b1: rng.normal(0, sd),
+    a2: rng.normal(0, sd),
+    b2: rng.normal(0, sd),
+    a3: rng.normal(0, sd),
+    b3: rng.normal(0, sd),
   };
 }
 
@@ -142,9 +163,12 @@ export class SliceScene {
     const sh = p.lvShape;
     const R = this.endoRadiusMm;
     this.shape = {
-      a1: 0, b1: 0,
-      a2: R * sh.a2 * cos(sh.p2), b2: -R * sh.a2 * sin(sh.p2),
-      a3: R * sh.a3 * cos(sh.p3), b3: -R * sh.a3 * sin(sh.p3),
+      a1: 0,
+      b1: 0,
+      a2: R * sh.a2 * cos(sh.p2),
+      b2: -R * sh.a2 * sin(sh.p2),
+      a3: R * sh.a3 * cos(sh.p3),
+      b3: -R * sh.a3 * sin(sh.p3),
     };
     const wall = es ? p.wallEsMm : p.wallEdMm;
     const apexThin = 1 - 0.3 * pos * pos;
@@ -166,7 +190,7 @@ export class SliceScene {
     for (let k = 0; k < 2 && papScale > 0; k++) {
       const r = (p.papillary.diameterMm[k] / 2) * (es ? 1.15 : 1) * max(0.5, papScale);
       if (R < 2.2 * r + 1) continue;
-      const d = R * (this.axisRatio + 1) / 2 - r - 0.7;
+      const d = (R * (this.axisRatio + 1)) / 2 - r - 0.7;
       this.papillae.push({
         x: d * cos(p.papillary.anglesRad[k]),
         y: d * sin(p.papillary.anglesRad[k]),
@@ -263,7 +287,9 @@ export class SliceScene {
     const dy = y - this.cy;
     const r2 = dx * dx + dy * dy;
     if (r2 >= this.heartBound2) return 0;
-    return LABEL_OF_TISSUE[this.heartTissue(this.cosT * dx + this.sinT * dy, -this.sinT * dx + this.cosT * dy, r2, true)];
+    return LABEL_OF_TISSUE[
+      this.heartTissue(this.cosT * dx + this.sinT * dy, -this.sinT * dx + this.cosT * dy, r2, true)
+    ];
   }
 
   private heartTissue(hx: number, hy: number, r2: number, truth: boolean): number {

@@ -55,7 +55,12 @@ export function phantomSubjectParams(site: Site, index: number, seed: number | s
 }
 
 /** Render one subject: ED slices base → apex, then ES slices base → apex. */
-export function generatePhantomSubject(site: Site, index: number, seed: number | string, split: Split = 'TRAIN'): Subject {
+export function generatePhantomSubject(
+  site: Site,
+  index: number,
+  seed: number | string,
+  split: Split = 'TRAIN',
+): Subject {
   const params = phantomSubjectParams(site, index, seed);
   const rng = siteRng(site, seed).child(`subject-${index}`);
   const id = phantomSubjectId(index);

@@ -18,7 +18,6 @@ import type { SubjectParams } from './params';
 // Math functions bound once: global lookups are slow inside jest's vm sandbox (≈1 µs each).
 const { cos, exp, floor, log, sin, sqrt } = Math;
 
-
 const SUPERSAMPLE = 4;
 
 export interface RenderedSlice {
@@ -128,7 +127,13 @@ function applyBias(image: Float32Array, rows: number, cols: number, p: SubjectPa
   for (let k = 0; k < image.length; k++) image[k] *= 1 + s * ((2 * (raw[k] - lo)) / span - 1);
 }
 
-function applyBands(image: Float32Array, xs: Float64Array, ys: Float64Array, p: SubjectParams, scene: SliceScene): void {
+function applyBands(
+  image: Float32Array,
+  xs: Float64Array,
+  ys: Float64Array,
+  p: SubjectParams,
+  scene: SliceScene,
+): void {
   const b = p.bands!;
   const ca = cos(b.angleRad);
   const sa = sin(b.angleRad);

@@ -58,8 +58,12 @@ export class BayesConv2D extends tf.layers.Layer {
     const k = this.kernelSize;
     const kernelShape = [k, k, inChannels, this.filters];
     const rho = tf.initializers.constant({ value: this.initRho });
-    this.kernelMu = this.addWeight('kernel_mu', kernelShape, 'float32',
-      tf.initializers.glorotUniform({ seed: this.seed }));
+    this.kernelMu = this.addWeight(
+      'kernel_mu',
+      kernelShape,
+      'float32',
+      tf.initializers.glorotUniform({ seed: this.seed }),
+    );
     this.kernelRho = this.addWeight('kernel_rho', kernelShape, 'float32', rho);
     this.biasMu = this.addWeight('bias_mu', [this.filters], 'float32', tf.initializers.zeros());
     this.biasRho = this.addWeight('bias_rho', [this.filters], 'float32', rho);

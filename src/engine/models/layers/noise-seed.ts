@@ -47,6 +47,7 @@ export function withSampleNoise<R>(key: ReadonlyArray<number | string>, samples:
  */
 export function nextSampleNoiseSeeds(batch: number): number[] | null {
   if (perSample === null) return null;
-  if (perSample.length !== batch) throw new Error(`per-sample noise for ${perSample.length} samples, but the batch holds ${batch}`);
+  if (perSample.length !== batch)
+    throw new Error(`per-sample noise for ${perSample.length} samples, but the batch holds ${batch}`);
   return perSample.map((r) => r.int32() >>> 1);
 }
