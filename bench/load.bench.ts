@@ -295,7 +295,7 @@ async function drain(url: string) {
       `  drained in ${drainS.toFixed(1)} s (${(sliceIds.length / drainS).toFixed(0)} shards/s, worker start included); handler attempts per worker: ${attempts.join(' + ')}`,
     );
     console.log(
-      `  predictions ${done} / ${sliceIds.length}; structure rows ${structures} (expect ${3 * sliceIds.length}); shards written twice ${dupes.n}; shard audit events ${audits}; audit chain ${chain.ok ? 'OK' : 'BROKEN'}`,
+      `  predictions ${done} / ${sliceIds.length}; structure rows ${structures} (expect ${3 * sliceIds.length}); shards written twice ${dupes.n}; shard audit events ${audits}; audit chain ${chain.ok ? 'OK' : `NOT OK: ${describeVerification(chain)}`}`,
     );
     console.log(`  job states: ${rows.map((r) => `${r.state} ${r.n}`).join(', ')}`);
     return (
@@ -360,3 +360,11 @@ main().catch((error) => {
   console.error(error);
   process.exit(1);
 });
+
+/** Why verify failed: a broken link, a changed result, or rows no event records (the synthetic seed). */
+function describeVerification(v: Awaited<ReturnType<typeof verifyAuditChain>>): string {
+  if (v.firstBroken) return `${v.firstBroken.reason} at event ${v.firstBroken.seq}`;
+  if (v.results?.firstMismatch) return `result digest mismatch at event ${v.results.firstMismatch.seq}`;
+  if (v.results?.unrecorded) return `${v.results.unrecorded.count} ${v.results.unrecorded.what} recorded by no event`;
+  return 'head check failed';
+}
