@@ -14,8 +14,9 @@ import { startWorker } from './jobs/worker';
 import { superviseWorkers, type WorkerProcesses } from './jobs/worker-processes';
 import { buildApiSchema } from './resolvers';
 import { argumentChecks } from './server/argument-checks';
-import { AuthGate, assertSafeBinding, mutationsNeedOperator, principalOf } from './server/auth';
+import { AuthGate, assertSafeBinding, mutationsNeedOperator, principalOf, type Principal } from './server/auth';
 import { startHttpServer, type Readiness } from './server/http';
+import { startSubscriptions } from './server/subscriptions';
 import {
   bodyErrorHandler,
   complexityPlugin,
@@ -143,6 +144,15 @@ export async function startPlatform(
         }
         return { ready: true, database: 'ok', queues: 'ok', workers: workers?.pids() ?? [] };
       };
+      const contextOf = ({ actor, role }: Principal) => ({
+        store: apiStore,
+        boss,
+        config,
+        backend,
+        databaseDescription: database.description,
+        actor,
+        role,
+      });
       http = await startHttpServer({
         schema,
         host: config.host,
@@ -155,10 +165,15 @@ export async function startPlatform(
         plugins: [mutationsNeedOperator, argumentChecks, complexityPlugin(schema, config.limits)],
         readiness,
         databaseAvailable: () => database.available(),
-        context: async ({ res }) => {
-          const { actor, role } = principalOf(res, config.actor);
-          return { store: apiStore, boss, config, backend, databaseDescription: database.description, actor, role };
-        },
+        context: async ({ res }) => contextOf(principalOf(res, config.actor)),
+        subscriptions: (httpServer) =>
+          startSubscriptions({
+            httpServer,
+            schema,
+            limits: config.limits,
+            authenticate: (request, authorization) => gate.authenticateUpgrade(request, authorization),
+            context: contextOf,
+          }),
       });
       closers.push(() => http!.close());
     }

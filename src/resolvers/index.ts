@@ -13,6 +13,7 @@ import { PredictionResolver } from './prediction.resolver';
 import { DatasetResolver } from './dataset.resolver';
 import { EvaluationMutations } from './evaluation.mutations';
 import { RunResolver } from './run.resolver';
+import { NO_TOPICS, RunProgressResolver } from './run-progress.resolver';
 import { ServerInfoResolver } from './server-info.resolver';
 import { SliceResolver } from './slice.resolver';
 import { StudyMutations } from './study.mutations';
@@ -27,6 +28,7 @@ export const RESOLVERS = [
   SubjectResolver,
   SliceResolver,
   RunResolver,
+  RunProgressResolver,
   TrainingMutations,
   EvaluationMutations,
   StudyMutations,
@@ -38,5 +40,5 @@ export const RESOLVERS = [
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers: RESOLVERS, validate: true, authChecker });
+  return buildSchema({ resolvers: RESOLVERS, validate: true, authChecker, pubSub: NO_TOPICS });
 }

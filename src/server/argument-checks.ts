@@ -22,7 +22,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from 'graphql';
-import type { GraphQLInputType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { DocumentNode, GraphQLInputType, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { isUuid } from '../db/ids';
 
 function badInput(message: string, extensions: Record<string, unknown>): GraphQLError {
@@ -55,38 +55,47 @@ export const argumentChecks: ApolloServerPlugin = {
   async requestDidStart() {
     return {
       async didResolveOperation({ request, document, operation, schema }) {
-        if (!operation) return;
-        const coerced = coerceVariables(schema, operation, request.variables ?? {});
-        const typeInfo = new TypeInfo(schema);
-        // The operation and every fragment (a fragment this operation does not use costs a walk, no more).
-        const definitions = document.definitions.filter((d) => d === operation || d.kind === 'FragmentDefinition');
-        visit(
-          { ...document, definitions },
-          visitWithTypeInfo(typeInfo, {
-            Field(node) {
-              const fieldDef = typeInfo.getFieldDef();
-              if (!fieldDef?.args.length) return;
-              let args: Record<string, unknown>;
-              try {
-                args = getArgumentValues(fieldDef, node, coerced);
-              } catch {
-                return; // a missing or invalid argument: execution reports it in its own words
-              }
-              for (const arg of fieldDef.args) {
-                const path = malformedId(arg.type, args[arg.name], arg.name);
-                if (path)
-                  throw badInput(`${path} of ${fieldDef.name} is not an id (ids are UUIDs)`, {
-                    field: fieldDef.name,
-                    argumentName: path,
-                  });
-              }
-            },
-          }),
-        );
+        if (operation) checkArguments(schema, document, operation, request.variables ?? {});
       },
     };
   },
 };
+
+/** Throws BAD_USER_INPUT for the first uncoercible variable or malformed id (also used by ./subscriptions.ts). */
+export function checkArguments(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): void {
+  const coerced = coerceVariables(schema, operation, variables);
+  const typeInfo = new TypeInfo(schema);
+  // The operation and every fragment (a fragment this operation does not use costs a walk, no more).
+  const definitions = document.definitions.filter((d) => d === operation || d.kind === 'FragmentDefinition');
+  visit(
+    { ...document, definitions },
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const fieldDef = typeInfo.getFieldDef();
+        if (!fieldDef?.args.length) return;
+        let args: Record<string, unknown>;
+        try {
+          args = getArgumentValues(fieldDef, node, coerced);
+        } catch {
+          return; // a missing or invalid argument: execution reports it in its own words
+        }
+        for (const arg of fieldDef.args) {
+          const path = malformedId(arg.type, args[arg.name], arg.name);
+          if (path)
+            throw badInput(`${path} of ${fieldDef.name} is not an id (ids are UUIDs)`, {
+              field: fieldDef.name,
+              argumentName: path,
+            });
+        }
+      },
+    }),
+  );
+}
 
 /** The operation's variables coerced to their declared types, or BAD_USER_INPUT naming the first that is not. */
 function coerceVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, inputs: Record<string, unknown>) {

@@ -26,6 +26,7 @@
  * must be the server's own loopback origin or one in CARDIAC_UQ_CORS_ORIGINS.
  */
 import crypto from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -205,8 +206,11 @@ export async function assertSafeBinding(store: Store, host: string): Promise<str
 /** A loopback name as a Host header or URL host carries it: localhost, 127.x.y.z or [::1], any port. */
 const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
 
+/** What the gate reads of a request: an express request, or a WebSocket upgrade (./subscriptions.ts). */
+type CallerRequest = Pick<IncomingMessage, 'headers' | 'socket'> & { ip?: string };
+
 /** Why an open-mode request is not trusted (null: it is): a foreign Host, or a foreign browser Origin. */
-function untrustedCaller(req: Request, corsOrigins: readonly string[]): Refusal | null {
+function untrustedCaller(req: CallerRequest, corsOrigins: readonly string[]): Refusal | null {
   if (!LOOPBACK_HOST.test(req.headers.host ?? '')) {
     return {
       status: 421,
@@ -236,7 +240,7 @@ function isOwnOrigin(origin: string, port: number | undefined): boolean {
   );
 }
 
-interface Refusal {
+export interface Refusal {
   status: number;
   code: string;
   message: string;
@@ -331,8 +335,19 @@ export class AuthGate {
     };
   }
 
-  private async authenticate(req: Request): Promise<Principal | Refusal> {
-    const address = AuthFailures.addressOf(req.ip);
+  /**
+   * The same checks for a WebSocket (./subscriptions.ts): `authorization` is what connection_init
+   * carried, else the upgrade request's header.
+   */
+  authenticateUpgrade(req: IncomingMessage, authorization: string | undefined): Promise<Principal | Refusal> {
+    return this.authenticate(req, authorization ?? req.headers.authorization);
+  }
+
+  private async authenticate(
+    req: CallerRequest,
+    authorization = req.headers.authorization,
+  ): Promise<Principal | Refusal> {
+    const address = AuthFailures.addressOf(req.ip ?? req.socket.remoteAddress);
     const wait = this.failures.retryAfter(address);
     if (wait)
       return {
@@ -341,13 +356,12 @@ export class AuthGate {
         message: `too many failed authentications from this address: try again in ${wait} s`,
         retryAfterSeconds: wait,
       };
-    const result = await this.identify(req);
+    const result = await this.identify(req, authorization);
     if ('status' in result && result.status === 401) this.failures.failed(address);
     return result;
   }
 
-  private async identify(req: Request): Promise<Principal | Refusal> {
-    const header = req.headers.authorization;
+  private async identify(req: CallerRequest, header: string | undefined): Promise<Principal | Refusal> {
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!match) return unauthenticated('the Authorization header must be "Bearer <API key>"');

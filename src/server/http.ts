@@ -105,6 +105,8 @@ export async function startHttpServer(options: {
   readiness?: () => Promise<Readiness>;
   /** False while the database is known to be down: /graphql answers DATABASE_UNAVAILABLE at once. */
   databaseAvailable?: () => boolean;
+  /** GraphQL over WebSocket on this server (./subscriptions.ts), closed before Apollo stops. */
+  subscriptions?: (httpServer: http.Server) => { close(): Promise<void> };
 }): Promise<HttpServer> {
   const app = express();
   const httpServer = http.createServer(app);
@@ -165,6 +167,7 @@ export async function startHttpServer(options: {
     await apollo.stop();
     throw error;
   });
+  const subscriptions = options.subscriptions?.(httpServer);
   const { port } = httpServer.address() as { port: number };
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
@@ -173,6 +176,7 @@ export async function startHttpServer(options: {
     graphqlUrl: `${url}/graphql`,
     close: async () => {
       delay.stop();
+      await subscriptions?.close();
       await apollo.stop();
     },
   };

@@ -75,38 +75,40 @@ export function queryCost(
   });
 }
 
+/** Throws QUERY_TOO_COMPLEX when the operation is over the caps (also used by ./subscriptions.ts). */
+export function checkCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  operationName: string | undefined,
+  limits: ApiLimits,
+): void {
+  let complexity: number;
+  try {
+    complexity = queryCost(schema, document, variables, operationName, limits.maxFields);
+  } catch (error) {
+    throw new GraphQLError(`query too large: ${(error as Error).message}`, {
+      extensions: { code: 'QUERY_TOO_COMPLEX', maxFields: limits.maxFields, http: { status: 400 } },
+    });
+  }
+  if (complexity > limits.maxComplexity) {
+    throw new GraphQLError(`query cost ${complexity} exceeds the limit of ${limits.maxComplexity}: ${COST_ADVICE}`, {
+      extensions: {
+        code: 'QUERY_TOO_COMPLEX',
+        complexity,
+        maxComplexity: limits.maxComplexity,
+        http: { status: 400 },
+      },
+    });
+  }
+}
+
 export function complexityPlugin(schema: GraphQLSchema, limits: ApiLimits): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          let complexity: number;
-          try {
-            complexity = queryCost(
-              schema,
-              document,
-              request.variables ?? {},
-              request.operationName ?? undefined,
-              limits.maxFields,
-            );
-          } catch (error) {
-            throw new GraphQLError(`query too large: ${(error as Error).message}`, {
-              extensions: { code: 'QUERY_TOO_COMPLEX', maxFields: limits.maxFields, http: { status: 400 } },
-            });
-          }
-          if (complexity > limits.maxComplexity) {
-            throw new GraphQLError(
-              `query cost ${complexity} exceeds the limit of ${limits.maxComplexity}: ${COST_ADVICE}`,
-              {
-                extensions: {
-                  code: 'QUERY_TOO_COMPLEX',
-                  complexity,
-                  maxComplexity: limits.maxComplexity,
-                  http: { status: 400 },
-                },
-              },
-            );
-          }
+          checkCost(schema, document, request.variables ?? {}, request.operationName ?? undefined, limits);
         },
         async willSendResponse({ response }) {
           if (response.body.kind !== 'single' || !jsonSizeExceeds(response.body.singleResult, limits.maxResponseBytes))

@@ -1,10 +1,13 @@
 /**
- * `cardiac-uq runs list|follow`: a GraphQL client of a running server. `follow` polls `run(id)`
- * and draws a progress bar with stage and ETA until the run (and its children) finish; exit code
- * 0 when it succeeded, 1 otherwise.
+ * `cardiac-uq runs list|follow`: a GraphQL client of a running server. `follow` draws a progress
+ * bar with stage and ETA until the run finishes, fed by the `runProgress` subscription (graphql-ws
+ * at the same URL), or by polling `run(id)` when the server takes no WebSocket or the connection
+ * drops; exit code 0 when it succeeded, 1 otherwise. Documented in docs/design.md "GraphQL API".
  */
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { isActive } from '../../domain/constants';
 
 const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
@@ -22,6 +25,49 @@ interface RunView {
 }
 
 const RUN_FIELDS = 'id kind method status progress stage etaSeconds error createdAt';
+const PROGRESS_FIELDS = 'id status progress stage etaSeconds error';
+
+type Progress = Pick<RunView, 'id' | 'status' | 'progress' | 'stage' | 'etaSeconds' | 'error'>;
+
+/**
+ * Sends each progress the server's subscription emits to `show` and returns the last, once the
+ * run has finished; null when no subscription could carry it to the end (no graphql-ws there, a
+ * refused or dropped connection): the caller polls from where it is.
+ */
+async function followBySubscription(
+  url: string,
+  apiKey: string | undefined,
+  id: string,
+  show: (progress: Progress) => void,
+): Promise<Progress | null> {
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    connectionParams: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+    retryAttempts: 0,
+  });
+  let last: Progress | null = null;
+  try {
+    const results = client.iterate<{ runProgress: Progress }>({
+      query: `subscription($id: ID!) { runProgress(id: $id) { ${PROGRESS_FIELDS} } }`,
+      variables: { id },
+    });
+    for await (const result of results) {
+      if (result.errors?.length) throw new Error(result.errors.map((e) => e.message).join('; '));
+      last = result.data!.runProgress;
+      show(last);
+    }
+    return last && !isActive(last.status) ? last : null;
+  } catch (error) {
+    // The server refused the operation (GraphQL errors): polling would be refused the same way.
+    if (Array.isArray(error))
+      throw new Error(error.map((e: { message: string }) => e.message).join('; '), { cause: error });
+    if (error instanceof Error) throw error;
+    return null; // a close event: no subscription here
+  } finally {
+    await client.dispose();
+  }
+}
 
 async function query<T>(
   url: string,
@@ -88,7 +134,7 @@ export function register(program: Command): void {
 
   withServerOptions(runs.command('follow <id>'))
     .description("show a run's progress until it finishes")
-    .option('--interval <seconds>', 'poll interval', '1')
+    .option('--interval <seconds>', 'poll interval when the server takes no subscription', '1')
     .action(async (id: string, options: { url: string; apiKey?: string; interval: string }) => {
       const bar = new cliProgress.SingleBar(
         {
@@ -98,8 +144,7 @@ export function register(program: Command): void {
         },
         cliProgress.Presets.shades_classic,
       );
-      let started = false;
-      for (;;) {
+      const read = async () => {
         const { run } = await query<{ run: RunView | null }>(
           options.url,
           options.apiKey,
@@ -107,20 +152,23 @@ export function register(program: Command): void {
           { id },
         );
         if (!run) throw new Error(`run ${id} not found`);
-        const payload = { kind: run.kind, status: run.status, stage: run.stage ?? '' };
-        if (!started) {
-          bar.start(100, Math.round(run.progress * 100), payload);
-          started = true;
-        } else {
-          bar.update(Math.round(run.progress * 100), payload);
-        }
-        if (!isActive(run.status)) {
-          bar.stop();
-          console.log(`${run.status}${run.error ? `: ${run.error}` : ''}`);
-          process.exitCode = run.status === 'SUCCEEDED' ? 0 : 1;
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, Number(options.interval) * 1000));
+        return run;
+      };
+      // Over HTTP first: an unknown run or a refused key is said in the server's words.
+      const { kind, ...first } = await read();
+      bar.start(100, Math.round(first.progress * 100), { kind, status: first.status, stage: first.stage ?? '' });
+      const show = (run: Progress) =>
+        bar.update(Math.round(run.progress * 100), { kind, status: run.status, stage: run.stage ?? '' });
+      let run: Progress | null = isActive(first.status)
+        ? await followBySubscription(options.url, options.apiKey, id, show)
+        : first;
+      while (!run || isActive(run.status)) {
+        if (run) await new Promise((resolve) => setTimeout(resolve, Number(options.interval) * 1000));
+        run = await read();
+        show(run);
       }
+      bar.stop();
+      console.log(`${run.status}${run.error ? `: ${run.error}` : ''}`);
+      process.exitCode = run.status === 'SUCCEEDED' ? 0 : 1;
     });
 }
