@@ -56,6 +56,8 @@ test('the API and the worker reconnect after Postgres restarts; queued jobs fini
   const url = `postgresql://cuq:cuq@127.0.0.1:${port}/store`;
   let cluster = startCluster(dir, port);
   let serve: RoleProcess | undefined;
+  // The polling clients run until this is false: also when the test fails (else they keep jest alive).
+  let load = true;
   try {
     await cluster.ready;
     serve = await startRole('all', {
@@ -80,7 +82,6 @@ test('the API and the worker reconnect after Postgres restarts; queued jobs fini
     }
 
     // Clients keep querying throughout.
-    let load = true;
     const results = { ok: 0, failed: 0 };
     const clients = Array.from({ length: 4 }, async () => {
       while (load) {
@@ -145,6 +146,7 @@ test('the API and the worker reconnect after Postgres restarts; queued jobs fini
       await store.$disconnect();
     }
   } finally {
+    load = false;
     if (serve) await stopProcess(serve);
     cluster.child.kill('SIGTERM');
     await cluster.exited;
