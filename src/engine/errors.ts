@@ -11,7 +11,9 @@ export type InputErrorCode =
   | 'TOO_LARGE'
   | 'BAD_ARGUMENT'
   /** A path that resolves (through symbolic links) outside the folder it must stay in. */
-  | 'OUTSIDE_ROOT';
+  | 'OUTSIDE_ROOT'
+  /** Work that needs ground truth asked of slices imported without it. */
+  | 'LABELS_MISSING';
 
 export class InvalidInputError extends Error {
   constructor(

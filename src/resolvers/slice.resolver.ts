@@ -66,10 +66,13 @@ export class SliceResolver {
     return imagePng(imageFromBytes(row.image), slice.rows, slice.cols);
   }
 
-  @FieldResolver(() => String, { description: 'The ground truth as a PNG data URL (transparent background)' })
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'The ground truth as a PNG data URL (transparent background); null when the slice has none',
+  })
   async gt(@Root() slice: Slice, @Ctx() ctx: ApiContext) {
     const row = await ctx.store.slice.findUniqueOrThrow({ where: { id: slice.id }, select: { label: true } });
-    return labelPng(new Uint8Array(row.label), slice.rows, slice.cols);
+    return row.label === null ? null : labelPng(new Uint8Array(row.label), slice.rows, slice.cols);
   }
 
   @FieldResolver(() => Prediction, { nullable: true, description: "This slice's prediction in an evaluation" })

@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { LabeledSlice, Slice2D, Subject } from '../engine/data/types';
+import { InvalidInputError } from '../engine/errors';
 
 /** Bytes as Prisma stores them (a plain Uint8Array over its own ArrayBuffer). */
 export type Bytes = Uint8Array<ArrayBuffer>;
@@ -43,14 +44,18 @@ export function datasetContentHash(subjects: Subject[], sliceHashes: string[][])
 
 export interface StoredSliceRow {
   image: Uint8Array;
-  label: Uint8Array;
+  /** null: imported without ground truth. */
+  label: Uint8Array | null;
   rows: number;
   cols: number;
   spacingXMm: number;
   spacingYMm: number;
 }
 
+/** A labelled slice; a slice without ground truth is a LABELS_MISSING error. */
 export function sliceFromRow(row: StoredSliceRow): Slice2D {
+  if (row.label === null)
+    throw new InvalidInputError('LABELS_MISSING', 'this slice has no ground-truth label (imported without one)');
   return {
     rows: row.rows,
     cols: row.cols,

@@ -62,7 +62,7 @@ describe('createPhantomDataset', () => {
     // Prisma writes doubles with 16 significant digits: equal to 1e-15 relative, not bit for bit.
     expect(stored.spacingXMm).toBeCloseTo(first.spacingMm[0], 12);
     expect(stored.spacingYMm).toBeCloseTo(first.spacingMm[1], 12);
-    expect(Buffer.from(stored.label).equals(Buffer.from(first.label))).toBe(true);
+    expect(Buffer.from(stored.label ?? []).equals(Buffer.from(first.label))).toBe(true);
     expect(new Float32Array(new Uint8Array(stored.image).buffer)).toEqual(first.image);
     expect(dataset.subjects.reduce((n, s) => n + s.slices.length, 0)).toBe(
       expected.reduce((n, s) => n + s.slices.length, 0),
