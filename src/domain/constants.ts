@@ -46,6 +46,7 @@ export const RUN_KINDS = Object.freeze([
   'EVALUATE',
   'SWEEP',
   'STUDY',
+  'INFER',
 ] as const satisfies readonly RunKind[]);
 export const METHODS = Object.freeze(['PLAIN', 'MC_DROPOUT', 'BBB', 'ENSEMBLE'] as const satisfies readonly Method[]);
 export const DISTORTION_KINDS = Object.freeze([
