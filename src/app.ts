@@ -14,7 +14,7 @@ import { startWorker } from './jobs/worker';
 import { superviseWorkers, type WorkerProcesses } from './jobs/worker-processes';
 import { buildApiSchema } from './resolvers';
 import { argumentChecks } from './server/argument-checks';
-import { AuthGate, assertSafeBinding, mutationsNeedOperator, principalOf, type Principal } from './server/auth';
+import { AuthGate, assertSafeBinding, mutationsNeedRole, principalOf, type Principal } from './server/auth';
 import { startHttpServer, type Readiness } from './server/http';
 import { startSubscriptions } from './server/subscriptions';
 import {
@@ -162,7 +162,7 @@ export async function startPlatform(
         errorHandler: bodyErrorHandler,
         validationRules: limitValidationRules(config.limits),
         // Arguments are checked (variables coerced) before complexity is estimated from them.
-        plugins: [mutationsNeedOperator, argumentChecks, complexityPlugin(schema, config.limits)],
+        plugins: [mutationsNeedRole, argumentChecks, complexityPlugin(schema, config.limits)],
         readiness,
         databaseAvailable: () => database.available(),
         context: async ({ res }) => contextOf(principalOf(res, config.actor)),

@@ -7,9 +7,10 @@
  * hash, never on the secret) and the prefix. Keys never appear in logs or errors: a bad key is
  * answered with "invalid or revoked API key", nothing echoed.
  *
- * Roles are ordered: ANALYST (read everything) < OPERATOR (start and cancel work, import data)
- * < ADMIN (keys). Mutations carry `@Authorized('OPERATOR')` (type-graphql), checked by
- * `authChecker` against the caller's role.
+ * Roles are ordered: ANALYST (read everything) < REVIEWER (read everything, record review
+ * decisions) < OPERATOR (start and cancel work, import data; may review too) < ADMIN (keys).
+ * Mutations carry `@Authorized('OPERATOR')` (or `'REVIEWER'` for the review mutations)
+ * (type-graphql), checked by `authChecker` against the caller's role.
  *
  * Who may call at all (`AuthGate`): in open mode (bound to loopback, no key ever made, or none
  * since an admin ran `cardiac-uq keys open-mode --confirm`) every local caller is an ADMIN acting
@@ -30,13 +31,13 @@ import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
 import { appendAudit, audit } from '../db/audit';
 import type { Store } from '../db/client';
 import { AuthFailures } from './auth-failures';
 
-export const ROLES = ['ANALYST', 'OPERATOR', 'ADMIN'] as const;
+export const ROLES = ['ANALYST', 'REVIEWER', 'OPERATOR', 'ADMIN'] as const;
 export type ApiRole = (typeof ROLES)[number];
 
 export function roleRank(role: ApiRole): number {
@@ -74,7 +75,7 @@ export class KeyError extends Error {
 export function parseRole(value: string): ApiRole {
   const role = value.toUpperCase();
   if (!(ROLES as readonly string[]).includes(role))
-    throw new KeyError(`unknown role "${value}" (analyst, operator or admin)`);
+    throw new KeyError(`unknown role "${value}" (analyst, reviewer, operator or admin)`);
   return role as ApiRole;
 }
 
@@ -193,7 +194,7 @@ const REOPEN_HINT =
 /** At start: a non-loopback binding in open mode is refused. Returns a line for the start-up log. */
 export async function assertSafeBinding(store: Store, host: string): Promise<string> {
   const { activeKeys, closed } = await accessState(store);
-  if (activeKeys > 0) return `API keys required (${activeKeys} active); roles analyst, operator, admin`;
+  if (activeKeys > 0) return `API keys required (${activeKeys} active); roles analyst, reviewer, operator, admin`;
   if (closed)
     return `API keys required and none is active: ${REOPEN_HINT}, or create a key with \`cardiac-uq keys create\``;
   if (!isLoopback(host)) throw new UnsafeBindingError(host);
@@ -409,17 +410,41 @@ export const authChecker: AuthChecker<{ role: ApiRole }, ApiRole> = ({ context }
 };
 
 /**
- * Default deny for writes: every mutation needs at least the operator role, including one added
- * later without an `@Authorized` decorator (which can only raise the bar, e.g. to admin).
+ * The mutations a reviewer may call: recording review decisions and nothing else (every one of
+ * them also carries `@Authorized('REVIEWER')`).
  */
-export const mutationsNeedOperator: ApolloServerPlugin<{ role: ApiRole }> = {
+export const REVIEW_MUTATIONS: ReadonlySet<string> = new Set(['acceptReview', 'correctLabel']);
+
+/**
+ * The role an operation's mutation fields need at least: REVIEWER when every top-level field is a
+ * review mutation, else OPERATOR. A fragment on Mutation is not looked into: it needs OPERATOR.
+ */
+export function mutationRole(operation: OperationDefinitionNode): ApiRole {
+  const reviewOnly = operation.selectionSet.selections.every(
+    (s) => s.kind === Kind.FIELD && (s.name.value === '__typename' || REVIEW_MUTATIONS.has(s.name.value)),
+  );
+  return reviewOnly ? 'REVIEWER' : 'OPERATOR';
+}
+
+/**
+ * Default deny for writes: every mutation needs at least the operator role, including one added
+ * later without an `@Authorized` decorator (which can only raise the bar, e.g. to admin); only an
+ * operation made of review mutations alone is let through from the reviewer role up.
+ */
+export const mutationsNeedRole: ApolloServerPlugin<{ role: ApiRole }> = {
   async requestDidStart() {
     return {
       async didResolveOperation({ operation, contextValue }) {
-        if (operation?.operation === 'mutation' && roleRank(contextValue.role) < roleRank('OPERATOR')) {
-          throw new GraphQLError(`mutations need the operator role (your key has ${contextValue.role.toLowerCase()})`, {
-            extensions: { code: 'FORBIDDEN', requiredRole: 'OPERATOR', http: { status: 403 } },
-          });
+        if (operation?.operation !== 'mutation') return;
+        const needed = mutationRole(operation);
+        if (roleRank(contextValue.role) < roleRank(needed)) {
+          const what = needed === 'REVIEWER' ? 'review decisions need' : 'mutations need';
+          throw new GraphQLError(
+            `${what} the ${needed.toLowerCase()} role (your key has ${contextValue.role.toLowerCase()})`,
+            {
+              extensions: { code: 'FORBIDDEN', requiredRole: needed, http: { status: 403 } },
+            },
+          );
         }
       },
     };

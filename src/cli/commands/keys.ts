@@ -16,15 +16,18 @@ function fail(message: string): void {
 export function register(program: Command): void {
   const keys = program
     .command('keys')
-    .description('API keys: create, list, revoke, open-mode (roles analyst, operator, admin)');
+    .description('API keys: create, list, revoke, open-mode (roles analyst, reviewer, operator, admin)');
 
   keys
     .command('create')
     .description('create a key; prints it once (store it now: only its hash is kept)')
     .requiredOption('--name <name>', 'who the key is for; recorded as the actor of what it starts')
     .addOption(
-      new Option('--role <role>', 'analyst (read), operator (start/cancel work, import), admin (keys)')
-        .choices(['analyst', 'operator', 'admin'])
+      new Option(
+        '--role <role>',
+        'analyst (read), reviewer (read, record review decisions), operator (start/cancel work, import, review), admin (keys)',
+      )
+        .choices(['analyst', 'reviewer', 'operator', 'admin'])
         .makeOptionMandatory(),
     )
     .action(async (options: { name: string; role: string }) => {
