@@ -53,7 +53,7 @@ import {
   volumeFromSlices,
   writeNifti,
 } from '../../engine/io/nifti';
-import { flagsScore, qcScore } from '../../engine/metrics/qc-policy';
+import { decideRules } from '../../engine/metrics/qc-policy';
 import { summarizeUncertainty } from '../../engine/metrics/uncertainty-summary';
 import { DEFAULT_SAMPLES, sampleProbabilities, samplesReturned } from '../../engine/inference/sampling';
 import { biomarkersJson, type Phase, sameInPlaneGrid } from './biomarkers';
@@ -196,24 +196,20 @@ function segmentImage(
     mi.push({ rows: sl.rows, cols: sl.cols, data: u.miMap! });
     addCounts(meanCounts, structurePixelCounts(u.meanLabels, ACDC_LABELS));
     for (let t = 0; t < Tout; t++) addCounts(sampleCounts[t], countsOf(u.sampleClassCounts, t));
-    const reasons = (ctx.policy?.rules ?? []).flatMap((rule) => {
-      const m = u.structures[rule.structure];
-      const score = qcScore(rule.measure, {
-        entropy: u.entropy,
-        mi: u.mi,
-        diceWithin: m.diceWithin,
-        assdWithinMm: m.assdWithinMm,
-      });
-      if (!flagsScore(score, rule.threshold)) return [];
-      return [
-        {
-          structure: rule.structure,
-          measure: rule.measure,
-          value: Number.isFinite(score) ? score : null,
-          threshold: rule.threshold,
-        },
-      ];
-    });
+    const decided = decideRules(ctx.policy?.rules ?? [], (structure) => ({
+      entropy: u.entropy,
+      mi: u.mi,
+      diceWithin: u.structures[structure].diceWithin,
+      assdWithinMm: u.structures[structure].assdWithinMm,
+    }));
+    const reasons = decided.decisions
+      .filter((d) => d.flagged)
+      .map((d) => ({
+        structure: d.structure,
+        measure: d.measure,
+        value: Number.isFinite(d.value) ? d.value : null,
+        threshold: d.threshold,
+      }));
     const flag = ctx.policy ? reasons.length > 0 : null;
     if (flag) flagged++;
     slices.push({

@@ -15,8 +15,20 @@
  * be flagged, t = min u. A finite threshold is always one of the scores; t = +∞ (flag only the
  * undefined ASSD_within scores) is a real threshold, distinct from null.
  *
- * Applying a rule: a case is flagged when its score u ≥ t (never when t is null).
+ * Review-budget target (`budgetThreshold`): given a budget b (the largest fraction of the N cases
+ * a reviewer will look at), t is the smallest score such that flagging every case with u ≥ t
+ * flags at most b·N cases (the same 1e-9 slack) — the largest flagged set within the budget, since
+ * the sets {u ≥ t} grow as t falls. Ties are flagged together, so a group of equal scores that
+ * would overrun the budget is left out whole and the review fraction may fall short of b. When
+ * even the highest group overruns it (or b = 0), the threshold is null (flag nothing); b = 1
+ * flags everything (t = min u). The review fraction and poor left are reported as for a
+ * poor-left target.
+ *
+ * Applying a rule: a case is flagged when its score u ≥ t (never when t is null). A policy of
+ * several rules flags a case when any rule flags it (`decideRules`).
  */
+
+import type { Structure } from '../data/types';
 
 /** Measures a rule can flag by; the names of the QC curves' measures. */
 export type QcMeasure = 'ENTROPY' | 'MI' | 'DICE_WITHIN' | 'ASSD_WITHIN';
@@ -36,31 +48,93 @@ export interface QcThreshold {
   poor: number;
 }
 
-/** Threshold for poor fraction left ≤ target; scores must not be NaN, target in [0, 1]. */
-export function qcThreshold(scores: ArrayLike<number>, poor: ArrayLike<boolean>, target: number): QcThreshold {
+/** One step of the curve: a group of equal scores, with the cumulative counts after flagging it. */
+interface ScoreGroup {
+  score: number;
+  /** Cases with u ≥ score. */
+  flagged: number;
+  /** Poor cases among them. */
+  poorFlagged: number;
+}
+
+function checkCases(scores: ArrayLike<number>, poor: ArrayLike<boolean>, target: number): number {
   const n = scores.length;
   if (n === 0 || poor.length !== n)
     throw new RangeError(`need equal, non-zero numbers of scores and flags (${n}, ${poor.length})`);
   if (!(target >= 0 && target <= 1)) throw new RangeError(`target ${target} must lie in [0, 1]`);
   for (let i = 0; i < n; i++) if (Number.isNaN(scores[i])) throw new RangeError(`score ${i} is NaN`);
-  let remaining = 0;
-  for (let i = 0; i < n; i++) if (poor[i]) remaining++;
-  const totalPoor = remaining;
-  const done = (): boolean => remaining <= target * n + SLACK;
-  if (done()) return { threshold: null, target, reviewFraction: 0, poorLeft: totalPoor / n, n, poor: totalPoor };
+  return n;
+}
+
+/** The groups of equal scores in descending order, as qc-curve.ts steps through them. */
+function* descendingGroups(scores: ArrayLike<number>, poor: ArrayLike<boolean>): Generator<ScoreGroup> {
+  const n = scores.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
   let flagged = 0;
-  for (let i = 0; ;) {
+  let poorFlagged = 0;
+  for (let i = 0; i < n;) {
     const s = scores[order[i]];
     while (i < n && scores[order[i]] === s) {
-      if (poor[order[i]]) remaining--;
+      if (poor[order[i]]) poorFlagged++;
       flagged++;
       i++;
     }
-    // Everything flagged leaves 0 poor, so the loop ends by i = n at the latest.
-    if (done() || i === n)
-      return { threshold: s, target, reviewFraction: flagged / n, poorLeft: remaining / n, n, poor: totalPoor };
+    yield { score: s, flagged, poorFlagged };
   }
+}
+
+function countPoor(poor: ArrayLike<boolean>): number {
+  let p = 0;
+  for (let i = 0; i < poor.length; i++) if (poor[i]) p++;
+  return p;
+}
+
+/** Threshold for poor fraction left ≤ target; scores must not be NaN, target in [0, 1]. */
+export function qcThreshold(scores: ArrayLike<number>, poor: ArrayLike<boolean>, target: number): QcThreshold {
+  const n = checkCases(scores, poor, target);
+  const totalPoor = countPoor(poor);
+  const reached = (remaining: number): boolean => remaining <= target * n + SLACK;
+  if (reached(totalPoor))
+    return { threshold: null, target, reviewFraction: 0, poorLeft: totalPoor / n, n, poor: totalPoor };
+  // Everything flagged leaves 0 poor, so the last group always reaches the target.
+  for (const g of descendingGroups(scores, poor)) {
+    if (reached(totalPoor - g.poorFlagged) || g.flagged === n)
+      return {
+        threshold: g.score,
+        target,
+        reviewFraction: g.flagged / n,
+        poorLeft: (totalPoor - g.poorFlagged) / n,
+        n,
+        poor: totalPoor,
+      };
+  }
+  throw new Error('unreachable: the last group flags every case');
+}
+
+/** Threshold for review fraction ≤ budget (`target`, in [0, 1]); scores must not be NaN. */
+export function budgetThreshold(scores: ArrayLike<number>, poor: ArrayLike<boolean>, budget: number): QcThreshold {
+  const n = checkCases(scores, poor, budget);
+  const totalPoor = countPoor(poor);
+  let best: QcThreshold = {
+    threshold: null,
+    target: budget,
+    reviewFraction: 0,
+    poorLeft: totalPoor / n,
+    n,
+    poor: totalPoor,
+  };
+  for (const g of descendingGroups(scores, poor)) {
+    if (g.flagged > budget * n + SLACK) break;
+    best = {
+      threshold: g.score,
+      target: budget,
+      reviewFraction: g.flagged / n,
+      poorLeft: (totalPoor - g.poorFlagged) / n,
+      n,
+      poor: totalPoor,
+    };
+  }
+  return best;
 }
 
 /** Whether a rule with this threshold flags a case with score u. */
@@ -90,4 +164,34 @@ export function qcScore(measure: QcMeasure, v: QcValues): number {
     case 'ASSD_WITHIN':
       return v.assdWithinMm ?? Infinity;
   }
+}
+
+/** A rule with its threshold, as a policy stores it. */
+export interface QcRule {
+  structure: Structure;
+  measure: QcMeasure;
+  /** null = flag nothing. */
+  threshold: number | null;
+}
+
+/** What one rule decided for one case: the score it read, the threshold, and whether it flagged. */
+export interface RuleDecision extends QcRule {
+  /** The score u (+∞ for an undefined ASSD_within; JSON writers turn it into null). */
+  value: number;
+  flagged: boolean;
+}
+
+/**
+ * Every rule's decision for one case, in rule order; the case is flagged when any rule flags it.
+ * `valuesOf(structure)` gives the case's values for a rule's structure.
+ */
+export function decideRules(
+  rules: readonly QcRule[],
+  valuesOf: (structure: Structure) => QcValues,
+): { flagged: boolean; decisions: RuleDecision[] } {
+  const decisions = rules.map((rule) => {
+    const value = qcScore(rule.measure, valuesOf(rule.structure));
+    return { ...rule, value, flagged: flagsScore(value, rule.threshold) };
+  });
+  return { flagged: decisions.some((d) => d.flagged), decisions };
 }

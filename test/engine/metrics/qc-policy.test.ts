@@ -3,7 +3,7 @@
  * candidate threshold, and against the QC curve's review fraction on the same data.
  */
 import seedrandom from 'seedrandom';
-import { flagsScore, qcScore, qcThreshold } from '../../../src/engine/metrics/qc-policy';
+import { budgetThreshold, decideRules, flagsScore, qcScore, qcThreshold } from '../../../src/engine/metrics/qc-policy';
 import { qcCurve } from '../../../src/engine/metrics/qc-curve';
 
 /** Every distinct score and "flag nothing" as candidates; the smallest flagged set that meets the target. */
@@ -95,6 +95,99 @@ describe('qcThreshold', () => {
     expect(() => qcThreshold([NaN], [true], 0.05)).toThrow(/NaN/);
     expect(() => qcThreshold([1], [true], 1.5)).toThrow(/target/);
     expect(() => qcThreshold([1], [true], NaN)).toThrow(/target/);
+  });
+});
+
+/** Every distinct score and "flag nothing"; the largest flagged set within the budget. */
+function bruteBudget(scores: number[], budget: number) {
+  const n = scores.length;
+  let best: { threshold: number | null; flagged: number } = { threshold: null, flagged: 0 };
+  for (const t of new Set(scores)) {
+    const flagged = scores.filter((u) => u >= t).length;
+    if (flagged <= budget * n + 1e-9 && flagged > best.flagged) best = { threshold: t, flagged };
+  }
+  return best;
+}
+
+describe('budgetThreshold', () => {
+  it('picks the step by hand, leaving out a tie that would overrun the budget', () => {
+    // Sorted: 0.9 (poor), 0.5 (ok), 0.5 (poor), 0.1 (ok); N = 4.
+    const scores = [0.9, 0.5, 0.5, 0.1];
+    const poor = [true, false, true, false];
+    // Budget 0.5 = 2 cases: the tie at 0.5 would make 3, so only 0.9 is flagged.
+    expect(budgetThreshold(scores, poor, 0.5)).toEqual({
+      threshold: 0.9,
+      target: 0.5,
+      reviewFraction: 0.25,
+      poorLeft: 0.25,
+      n: 4,
+      poor: 2,
+    });
+    expect(budgetThreshold(scores, poor, 0.75)).toMatchObject({ threshold: 0.5, reviewFraction: 0.75, poorLeft: 0 });
+    expect(budgetThreshold(scores, poor, 1)).toMatchObject({ threshold: 0.1, reviewFraction: 1, poorLeft: 0 });
+    // Below one case: flag nothing.
+    expect(budgetThreshold(scores, poor, 0.2)).toMatchObject({ threshold: null, reviewFraction: 0, poorLeft: 0.5 });
+    expect(budgetThreshold([1, 1], [true, true], 0.5)).toMatchObject({ threshold: null, reviewFraction: 0 });
+  });
+
+  it('counts a budget of exactly k/N as k cases (the slack)', () => {
+    const scores = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1];
+    expect(
+      budgetThreshold(
+        scores,
+        scores.map(() => false),
+        0.3,
+      ),
+    ).toMatchObject({ threshold: 8, reviewFraction: 0.3 });
+  });
+
+  it('equals the brute force on random tables with ties', () => {
+    const rnd = seedrandom('qc-budget');
+    for (let trial = 0; trial < 2000; trial++) {
+      const n = 1 + Math.floor(rnd() * 12);
+      const levels = 1 + Math.floor(rnd() * 6);
+      const scores = Array.from({ length: n }, () => (rnd() < 0.1 ? Infinity : Math.floor(rnd() * levels) / 4));
+      const poor = Array.from({ length: n }, () => rnd() < 0.4);
+      const budget = rnd() < 0.3 ? Math.floor(rnd() * (n + 1)) / n : rnd();
+      const r = budgetThreshold(scores, poor, budget);
+      const b = bruteBudget(scores, budget);
+      expect({ trial, threshold: r.threshold, flagged: r.reviewFraction * n }).toEqual({
+        trial,
+        threshold: b.threshold,
+        flagged: b.flagged,
+      });
+      const left = poor.filter((p, i) => p && !flagsScore(scores[i], r.threshold)).length;
+      expect(r.poorLeft * n).toBe(left);
+    }
+  });
+
+  it('refuses budgets outside [0, 1]', () => {
+    expect(() => budgetThreshold([1], [true], -0.1)).toThrow(/target/);
+  });
+});
+
+describe('decideRules', () => {
+  it('flags when any rule flags, with each rule’s value and threshold', () => {
+    const values = {
+      LV: { entropy: 0.3, mi: 0.02, diceWithin: 0.9, assdWithinMm: null },
+      MYO: { entropy: 0.3, mi: 0.02, diceWithin: 0.6, assdWithinMm: 2 },
+      RV: { entropy: 0.3, mi: 0.02, diceWithin: 0.95, assdWithinMm: 1 },
+    };
+    const { flagged, decisions } = decideRules(
+      [
+        { structure: 'LV', measure: 'ENTROPY', threshold: 0.5 },
+        { structure: 'MYO', measure: 'DICE_WITHIN', threshold: 0.25 },
+        { structure: 'LV', measure: 'ASSD_WITHIN', threshold: null },
+      ],
+      (s) => values[s],
+    );
+    expect(flagged).toBe(true);
+    expect(decisions).toEqual([
+      { structure: 'LV', measure: 'ENTROPY', threshold: 0.5, value: 0.3, flagged: false },
+      { structure: 'MYO', measure: 'DICE_WITHIN', threshold: 0.25, value: 0.4, flagged: true },
+      { structure: 'LV', measure: 'ASSD_WITHIN', threshold: null, value: Infinity, flagged: false },
+    ]);
+    expect(decideRules([{ structure: 'RV', measure: 'MI', threshold: 0.1 }], (s) => values[s]).flagged).toBe(false);
   });
 });
 
