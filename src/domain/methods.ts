@@ -2,6 +2,7 @@
 import type { Method as StoreMethod } from '../db/generated/enums';
 import type { Method as EngineMethod } from '../engine/models/config';
 import { DEFAULT_DROPOUT } from '../engine/training/resolve-config';
+import { DEFAULT_ENSEMBLE_MEMBERS } from './constants';
 
 export const ENGINE_METHOD: Readonly<Record<StoreMethod, EngineMethod>> = Object.freeze({
   PLAIN: 'plain',
@@ -14,9 +15,17 @@ export const ENGINE_METHOD: Readonly<Record<StoreMethod, EngineMethod>> = Object
 export interface LabelledTraining {
   method?: unknown;
   dropout?: { rate?: number; layers?: string } | null;
+  members?: number | null;
 }
 
-/** The label (PLAIN, MCD-0.1, MCD-0.5-all, BBB, DE) of a TRAIN run from its config. */
+/** An ensemble's label names its size M (the paper's DE has M = 10, the quick study's M = 5). */
+const ENSEMBLE_LABEL = /^DE-\d+$/;
+
+export function isEnsembleLabel(label: string): boolean {
+  return ENSEMBLE_LABEL.test(label);
+}
+
+/** The label (PLAIN, MCD-0.1, MCD-0.5-all, BBB, DE-5) of a TRAIN run from its config. */
 export function variantLabel(config: LabelledTraining | null | undefined): string {
   switch (config?.method) {
     case 'mcd': {
@@ -27,8 +36,25 @@ export function variantLabel(config: LabelledTraining | null | undefined): strin
     case 'bbb':
       return 'BBB';
     case 'ensemble':
-      return 'DE';
+      return `DE-${config.members ?? DEFAULT_ENSEMBLE_MEMBERS}`;
     default:
       return 'PLAIN';
   }
+}
+
+/** What a study plan's variant describes (domain/run-config.ts StudyVariant), as a TRAIN config would. */
+export interface PlannedVariant {
+  method: StoreMethod;
+  dropoutRate?: number;
+  dropoutLayers?: string;
+  members?: number;
+}
+
+/** The label of a planned variant: the same as its training run's once launched (variantLabel). */
+export function plannedVariantLabel(v: PlannedVariant): string {
+  return variantLabel({
+    method: ENGINE_METHOD[v.method],
+    dropout: { rate: v.dropoutRate, layers: v.dropoutLayers },
+    members: v.members,
+  });
 }

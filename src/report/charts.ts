@@ -4,6 +4,7 @@
  */
 import type * as Vega from 'vega';
 import type * as VegaLite from 'vega-lite';
+import { isEnsembleLabel } from '../domain/methods';
 
 // vega and vega-lite ship CommonJS builds; loaded on use so the CLI starts fast (require: see cli/lazy.ts).
 const loadVega = (): typeof Vega => require('vega');
@@ -16,15 +17,17 @@ const METHOD_COLORS = {
   range: ['#7f7f7f', '#1f77b4', '#17becf', '#d62728', '#2ca02c'],
 };
 
+// An ensemble of any size M (DE-5, DE-10) takes DE's colour.
+const colourKey = (label: string) => (isEnsembleLabel(label) ? 'DE' : label);
+
 function methodColor(labels: string[]) {
-  const domain = [
-    ...METHOD_COLORS.domain.filter((l) => labels.includes(l)),
-    ...labels.filter((l) => !METHOD_COLORS.domain.includes(l)),
-  ];
+  const known = (l: string) => METHOD_COLORS.domain.includes(colourKey(l));
+  const rank = (l: string) => METHOD_COLORS.domain.indexOf(colourKey(l));
+  const domain = [...labels.filter(known).sort((a, b) => rank(a) - rank(b)), ...labels.filter((l) => !known(l))];
   const palette = ['#9467bd', '#8c564b', '#e377c2', '#bcbd22'];
   return {
     domain,
-    range: domain.map((l, i) => METHOD_COLORS.range[METHOD_COLORS.domain.indexOf(l)] ?? palette[i % palette.length]),
+    range: domain.map((l, i) => METHOD_COLORS.range[rank(l)] ?? palette[i % palette.length]),
   };
 }
 

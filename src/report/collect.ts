@@ -6,7 +6,7 @@
  */
 import type { Structure } from '../db/generated/enums';
 import { STRUCTURES, UNCERTAINTY_MEASURES as MEASURES, type UncertaintyMeasureName } from '../domain/constants';
-import { variantLabel } from '../domain/methods';
+import { plannedVariantLabel, variantLabel } from '../domain/methods';
 import type { GqlClient } from './graphql-client';
 
 export { MEASURES, STRUCTURES };
@@ -223,7 +223,8 @@ export async function collectReportData(gql: GqlClient, studyRunId: string): Pro
   if (!study || study.kind !== 'STUDY') throw new Error(`run ${studyRunId} is not a study`);
   const plan = study.config.plan;
   const children = study.children;
-  const labels: string[] = plan.variants.map((v: { label: string }) => v.label);
+  // Derived, not read from the stored plan: a study planned before a label was renamed reads as its runs do.
+  const labels: string[] = plan.variants.map(plannedVariantLabel);
 
   const { datasets } = await gql<{
     datasets: { nodes: Array<{ id: string; name: string; site: string; subjectCount: number; contentHash: string }> };

@@ -4,6 +4,7 @@
  * every number on our side is computed from the API's answers at report time. Verdicts are
  * mechanical (rules stated with each finding), so they are reproducible and never hand-picked.
  */
+import { isEnsembleLabel } from '../domain/methods';
 import type { ReportData } from './collect';
 import { STRUCTURES } from './collect';
 import {
@@ -60,12 +61,16 @@ export function findings(data: ReportData): Finding[] {
   const kinds: string[] = data.plan.kinds;
   const points = sweepPoints(data);
   const labels = data.labels.filter((l) => A.some((m) => m.label === l));
+  // The paper's Deep Ensemble (M = 10) is whichever ensemble this study trained (DE-M).
+  const DE = data.labels.find(isEnsembleLabel) ?? 'DE';
+  const ours = (paperLabel: string) => (paperLabel === 'DE' ? DE : paperLabel);
+  const isEnsemble = (label: string | undefined) => label !== undefined && isEnsembleLabel(label);
 
   // 1. Accuracy and calibration on site A.
   if (A.length) {
     const byDice = rankBy(A, (m) => m.meanDice, true);
     const byNll = rankBy(A, (m) => m.nll, false);
-    const de = byLabel(A, 'DE');
+    const de = A.find((m) => isEnsembleLabel(m.label));
     const topDice = byDice[0]?.label;
     const topNll = byNll[0]?.label;
     out.push({
@@ -74,9 +79,9 @@ export function findings(data: ReportData): Finding[] {
       ours: `Mean Dice (LV, MYO, RV averaged) ranks ${byDice.map((m) => `${m.label} ${f3(m.meanDice)}`).join(' > ')}; NLL ranks ${byNll.map((m) => `${m.label} ${f3(m.nll)}`).join(' < ')}.`,
       verdict: !de
         ? 'n/a'
-        : topDice === 'DE' && topNll === 'DE'
+        : isEnsemble(topDice) && isEnsemble(topNll)
           ? 'agrees'
-          : topDice === 'DE' || topNll === 'DE'
+          : isEnsemble(topDice) || isEnsemble(topNll)
             ? 'partly'
             : 'differs',
       rule: 'agrees if DE is first by mean Dice and by NLL; partly if by one of them.',
@@ -203,11 +208,11 @@ export function findings(data: ReportData): Finding[] {
         paper: 'Deep Ensembles were more robust to blurring and stretching (higher accuracy at degrees 3–4).',
         ours: `Median LV Dice at ${kind.toLowerCase()} degrees ${strongest.join(', ')}: ${r.map((x) => `${x.label} ${f3(x.v)}`).join(' > ')}.`,
         verdict:
-          !r.some((x) => x.label === 'DE') || r.length < 3
+          !r.some((x) => isEnsembleLabel(x.label)) || r.length < 3
             ? 'n/a'
-            : r[0]?.label === 'DE'
+            : isEnsemble(r[0]?.label)
               ? 'agrees'
-              : r.slice(0, 2).some((x) => x.label === 'DE')
+              : r.slice(0, 2).some((x) => isEnsembleLabel(x.label))
                 ? 'partly'
                 : 'differs',
         rule: 'agrees if DE is first; partly if second.',
@@ -234,7 +239,7 @@ export function findings(data: ReportData): Finding[] {
       rule: 'agrees if both hold for every method.',
     });
     const order = rankBy(B, (m) => m.meanDice, true).map((m) => m.label);
-    const paperOrder = PAPER.siteBAccuracyOrder.filter((l) => order.includes(l));
+    const paperOrder = PAPER.siteBAccuracyOrder.map(ours).filter((l) => order.includes(l));
     const same = order.filter((l, i) => paperOrder[i] === l).length;
     out.push({
       topic: 'Site B: methods ranked by accuracy',
@@ -259,7 +264,7 @@ export function findings(data: ReportData): Finding[] {
       (m) => m.entropy,
       true,
     ).map((m) => m.label);
-    const paperUnc = PAPER.siteBUncertaintyOrder.filter((l) => unc.includes(l));
+    const paperUnc = PAPER.siteBUncertaintyOrder.map(ours).filter((l) => unc.includes(l));
     const sameU = unc.filter((l, i) => paperUnc[i] === l).length;
     out.push({
       topic: 'Site B: methods ranked by uncertainty',
@@ -364,21 +369,21 @@ export function findings(data: ReportData): Finding[] {
         'All methods performed similarly in detecting poor segmentations, Deep Ensembles with a slightly lower AUC.',
       ours: `Mean AUC over LV, MYO, RV: ${r.map((x) => `${x.label} ${f3(x.auc)}`).join(' < ')} (spread ${spread.toFixed(3)}).`,
       verdict:
-        !r.some((x) => x.label === 'DE') || r.length < 3
+        !r.some((x) => isEnsembleLabel(x.label)) || r.length < 3
           ? 'n/a'
-          : r[0]?.label === 'DE'
+          : isEnsemble(r[0]?.label)
             ? 'agrees'
-            : r.slice(0, 2).some((x) => x.label === 'DE')
+            : r.slice(0, 2).some((x) => isEnsembleLabel(x.label))
               ? 'partly'
               : 'differs',
       rule: 'agrees if DE has the lowest mean AUC; partly if second.',
     });
-    const de = qc.filter((q) => q.label === 'DE' && q.measure === 'ASSD_WITHIN');
+    const de = qc.filter((q) => isEnsembleLabel(q.label) && q.measure === 'ASSD_WITHIN');
     if (de.length === 3) {
       out.push({
         topic: 'QC: review needed to leave 5 % poor (DE, ASSD-within)',
         paper: `DE: ${STRUCTURES.map((s) => `${s} ${pct(PAPER.deReviewAt5[s])}`).join(', ')}; random review ≈ ${pct(PAPER.randomReviewAt5)}.`,
-        ours: `DE: ${de.map((q) => `${q.structure} ${pct(q.reviewAt)} (random ${pct(q.randomReviewAt)}, slice position ${pct(q.positionReviewAt)}, ${q.poor}/${q.n} poor)`).join('; ')}.`,
+        ours: `${DE}: ${de.map((q) => `${q.structure} ${pct(q.reviewAt)} (random ${pct(q.randomReviewAt)}, slice position ${pct(q.positionReviewAt)}, ${q.poor}/${q.n} poor)`).join('; ')}.`,
         verdict: de.every(
           (q) => q.reviewAt !== null && q.randomReviewAt !== null && q.reviewAt <= q.randomReviewAt - 0.05,
         )
@@ -399,12 +404,12 @@ export function findings(data: ReportData): Finding[] {
       verdict: beatsPosition === assd.length ? 'agrees' : beatsPosition > assd.length / 2 ? 'partly' : 'differs',
       rule: 'agrees if for all pairs; partly if for most.',
     });
-    const saving = timeSavings(qc, 'DE', 'ASSD_WITHIN');
+    const saving = timeSavings(qc, DE, 'ASSD_WITHIN');
     if (saving) {
       out.push({
         topic: 'QC: time saved (10 000 subjects × 10 slices × 30 s per structure)',
         paper: `≈ ${PAPER.hoursVsRandom} h against random review and ≈ ${PAPER.hoursVsPosition} h against the slice-position heuristic (DE, ASSD-within).`,
-        ours: `From our DE curves: ${saving.vsRandom.toFixed(0)} h against random review, ${saving.vsPosition.toFixed(0)} h against slice position.`,
+        ours: `From our ${DE} curves: ${saving.vsRandom.toFixed(0)} h against random review, ${saving.vsPosition.toFixed(0)} h against slice position.`,
         verdict: saving.vsRandom > 0 && saving.vsPosition > 0 ? 'agrees' : saving.vsRandom > 0 ? 'partly' : 'differs',
         rule: 'agrees if both savings are positive (the magnitude depends on the share of poor segmentations).',
       });

@@ -19,7 +19,8 @@ import {
   isActive,
   isFinished,
 } from '../../src/domain/constants';
-import { variantLabel } from '../../src/domain/methods';
+import { plannedVariantLabel, variantLabel } from '../../src/domain/methods';
+import { planKey, studyPlan } from '../../src/services/study/plan';
 
 const schema = fs.readFileSync(path.join(__dirname, '../../prisma/schema.prisma'), 'utf8');
 
@@ -63,7 +64,27 @@ describe('domain constants', () => {
     expect(variantLabel({ method: 'mcd', dropout: { rate: 0.1, layers: 'all' } })).toBe('MCD-0.1-all');
     expect(variantLabel({ method: 'mcd' })).toBe('MCD-0.1');
     expect(variantLabel({ method: 'bbb' })).toBe('BBB');
-    expect(variantLabel({ method: 'ensemble' })).toBe('DE');
+    expect(variantLabel({ method: 'ensemble', members: 10 })).toBe('DE-10');
+    expect(variantLabel({ method: 'ensemble' })).toBe('DE-5'); // the default M
     expect(variantLabel(undefined)).toBe('PLAIN');
+  });
+
+  test("a study plan's variants carry the labels their training runs will have; the plan key ignores labels", () => {
+    expect(studyPlan('quick').variants.map((v) => v.label)).toEqual(['PLAIN', 'MCD-0.1', 'MCD-0.5', 'BBB', 'DE-5']);
+    expect(studyPlan('paper').variants.map(plannedVariantLabel)).toEqual([
+      'PLAIN',
+      'MCD-0.1',
+      'MCD-0.5',
+      'BBB',
+      'DE-10',
+    ]);
+    // A quick study stored while the ensemble was labelled "DE" is the same plan.
+    const stored = studyPlan('quick');
+    const old = {
+      ...stored,
+      variants: stored.variants.map((v) => (v.method === 'ENSEMBLE' ? { ...v, label: 'DE' } : v)),
+    };
+    expect(planKey(old)).toBe(planKey(stored));
+    expect(planKey(studyPlan('quick', { members: 3 }))).not.toBe(planKey(stored));
   });
 });

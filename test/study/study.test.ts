@@ -221,7 +221,7 @@ describe('benchmark study (tiny preset) through the platform', () => {
     const row = res.body.data.compare[0];
     const deLine = md
       .split('\n')
-      .find((l: string) => l.startsWith('| DE |') && l.includes(row.calibration.nll.toFixed(4)));
+      .find((l: string) => l.startsWith('| DE-2 |') && l.includes(row.calibration.nll.toFixed(4)));
     expect(deLine).toBeDefined();
     for (const s of row.structures) expect(deLine).toContain(s.dice.toFixed(3));
     const qc = await gql(`{ evaluation(id: "${none.id}") { qcCurve(structure: LV, measure: ASSD_WITHIN) { auc } } }`);

@@ -230,7 +230,7 @@ const QUICK_VARIANTS = [
   { label: 'MCD-0.1', method: 'MC_DROPOUT', config: { method: 'mcd', dropout: { rate: 0.1, layers: 'middle' } } },
   { label: 'MCD-0.5', method: 'MC_DROPOUT', config: { method: 'mcd', dropout: { rate: 0.5, layers: 'middle' } } },
   { label: 'BBB', method: 'BBB', config: { method: 'bbb', bayes: { priorSigma: 0.1, klWeight: 10 } } },
-  { label: 'DE', method: 'ENSEMBLE', config: { method: 'ensemble', members: 5 } },
+  { label: 'DE-5', method: 'ENSEMBLE', config: { method: 'ensemble', members: 5 } },
 ] as const;
 const KINDS = ['NOISE', 'BLUR', 'STRETCH'] as const;
 

@@ -12,7 +12,7 @@
  */
 import type { DistortionKind } from '../../db/generated/enums';
 import { canonicalJson } from '../../db/audit';
-import { ENGINE_METHOD } from '../../domain/methods';
+import { ENGINE_METHOD, plannedVariantLabel } from '../../domain/methods';
 import {
   STUDY_PRESETS,
   type StudyPlan,
@@ -32,7 +32,7 @@ function paperVariants(members: number): StudyVariant[] {
     { label: 'MCD-0.1', method: 'MC_DROPOUT', dropoutRate: 0.1, dropoutLayers: 'middle' },
     { label: 'MCD-0.5', method: 'MC_DROPOUT', dropoutRate: 0.5, dropoutLayers: 'middle' },
     { label: 'BBB', method: 'BBB', priorSigma: 0.1, klWeight: 10 },
-    { label: 'DE', method: 'ENSEMBLE', members },
+    { label: plannedVariantLabel({ method: 'ENSEMBLE', members }), method: 'ENSEMBLE', members },
   ];
 }
 
@@ -93,9 +93,12 @@ export function studyPlan(preset: StudyPreset, overrides: StudyPlanOverrides = {
   };
 }
 
-/** The same plan, whatever the key order. */
+/**
+ * The same plan, whatever the key order. Variant labels are left out: they follow from the rest
+ * (plannedVariantLabel), so a study stored before a label was renamed ("DE" became "DE-M") is still found.
+ */
 export function planKey(plan: StudyPlan): string {
-  return canonicalJson(plan);
+  return canonicalJson({ ...plan, variants: plan.variants.map(({ label: _label, ...variant }) => variant) });
 }
 
 // ---- how a child run's stored configuration identifies it -------------------------------------
