@@ -28,6 +28,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
         ...formatted.extensions,
         code: original.code,
         ...(original.field ? { field: original.field } : {}),
+        ...(original.reason ? { reason: original.reason } : {}),
       },
     };
   }

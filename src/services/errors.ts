@@ -9,6 +9,8 @@ export class LaunchError extends Error {
     readonly code: LaunchErrorCode,
     message: string,
     readonly field?: string,
+    /** A finer reason clients may branch on (e.g. ALREADY_LABELLED under CONFLICT). */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = 'LaunchError';
