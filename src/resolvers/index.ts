@@ -9,6 +9,7 @@ import { ComparisonResolver } from './comparison.resolver';
 import { ConstantsResolver } from './constants.resolver';
 import { DatasetMutations } from './dataset.mutations';
 import { EvaluationResolver, QcCurveResolver } from './evaluation.resolver';
+import { PolicyResolver } from './policy.resolver';
 import { PredictionResolver } from './prediction.resolver';
 import { DatasetResolver } from './dataset.resolver';
 import { EvaluationMutations } from './evaluation.mutations';
@@ -35,6 +36,7 @@ export const RESOLVERS = [
   EvaluationResolver,
   QcCurveResolver,
   PredictionResolver,
+  PolicyResolver,
   ComparisonResolver,
   AuditResolver,
 ] as const;

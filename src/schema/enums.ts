@@ -6,6 +6,7 @@ import {
   Method,
   MetricStatus,
   Phase,
+  PolicyTarget,
   RunKind,
   RunStatus,
   Split,
@@ -16,6 +17,11 @@ registerEnumType(DatasetSource, { name: 'DatasetSource', description: 'Where a d
 registerEnumType(Split, { name: 'Split', description: 'Subject split' });
 registerEnumType(Phase, { name: 'Phase', description: 'Cardiac phase: end-diastole or end-systole' });
 registerEnumType(RunKind, { name: 'RunKind' });
+registerEnumType(PolicyTarget, {
+  name: 'PolicyTarget',
+  description:
+    'What a QC policy is chosen for: POOR_LEFT (poor fraction left ≤ target) or REVIEW_BUDGET (review fraction ≤ target)',
+});
 registerEnumType(Method, { name: 'Method', description: 'Uncertainty method of a trained model' });
 registerEnumType(RunStatus, { name: 'RunStatus' });
 registerEnumType(DistortionKind, { name: 'DistortionKind' });
@@ -25,4 +31,15 @@ registerEnumType(MetricStatus, {
   description: 'Why a distance metric is undefined: BOTH_EMPTY (defined: 0), PRED_EMPTY, GT_EMPTY (null)',
 });
 
-export { DatasetSource, DistortionKind, Method, MetricStatus, Phase, RunKind, RunStatus, Split, Structure };
+export {
+  DatasetSource,
+  DistortionKind,
+  Method,
+  MetricStatus,
+  Phase,
+  PolicyTarget,
+  RunKind,
+  RunStatus,
+  Split,
+  Structure,
+};
