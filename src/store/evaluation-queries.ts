@@ -8,7 +8,7 @@ import { Prisma } from '../db/generated/client';
 import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
 import { STRUCTURES, type UncertaintyMeasureName } from '../domain/constants';
-import { SCOPED_PREDICTIONS, scopeWhere, structureRows, type SliceScope } from './scope-sql';
+import { SCOPED_PREDICTIONS, metricRows, scopeWhere, structureRows, type SliceScope } from './scope-sql';
 
 export interface StructureSummary {
   structure: Structure;
@@ -52,8 +52,7 @@ export async function structureSummaries(
       avg(sm."hd95Mm")::float8 AS hd95,
       avg(sm."diceWithin")::float8 AS "diceWithin",
       avg(sm."assdWithinMm")::float8 AS "assdWithin"
-    FROM "StructureMetric" sm JOIN ${SCOPED_PREDICTIONS} ON p.id = sm."predictionId"
-    ${scopeWhere(evaluationId, scope)}
+    FROM ${metricRows('structure', evaluationId, scope)}
     GROUP BY sm.structure ORDER BY sm.structure`;
   return STRUCTURES.map((s) => rows.find((r) => r.structure === s)).filter(
     (r): r is StructureSummary => r !== undefined,
@@ -64,7 +63,7 @@ export async function structureSummaries(
 export async function calibrationMeans(store: Store, evaluationId: string, scope?: SliceScope) {
   const [means] = await store.$queryRaw<Array<{ nll: number | null; brier: number | null }>>`
     SELECT avg(im.nll)::float8 AS nll, avg(im.brier)::float8 AS brier
-    FROM "ImageMetric" im JOIN ${SCOPED_PREDICTIONS} ON p.id = im."predictionId" ${scopeWhere(evaluationId, scope)}`;
+    FROM ${metricRows('image', evaluationId, scope)}`;
   return means;
 }
 
@@ -72,9 +71,8 @@ export async function calibrationMeans(store: Store, evaluationId: string, scope
 export async function calibrationBinSums(store: Store, evaluationId: string, scope?: SliceScope) {
   return store.$queryRaw<Array<{ i: number; count: number; conf: number; correct: number }>>`
     SELECT u.i::int AS i, sum(u.c)::float8 AS count, sum(u.conf)::float8 AS conf, sum(u.cor)::float8 AS correct
-    FROM "ImageMetric" im JOIN ${SCOPED_PREDICTIONS} ON p.id = im."predictionId",
+    FROM (SELECT im."binCounts", im."binConfidenceSum", im."binCorrect" FROM ${metricRows('image', evaluationId, scope)}) im,
       unnest(im."binCounts", im."binConfidenceSum", im."binCorrect") WITH ORDINALITY AS u(c, conf, cor, i)
-    ${scopeWhere(evaluationId, scope)}
     GROUP BY u.i ORDER BY u.i`;
 }
 
@@ -143,8 +141,7 @@ export async function structureDistributions(
   const column = Prisma.raw(`sm."${STRUCTURE_COLUMNS[metric]}"`);
   return store.$queryRaw<Array<Distribution & { structure: Structure }>>`
     SELECT sm.structure::text AS structure, ${DISTRIBUTION(column)}
-    FROM "StructureMetric" sm JOIN ${SCOPED_PREDICTIONS} ON p.id = sm."predictionId"
-    ${scopeWhere(evaluationId, scope)} GROUP BY sm.structure ORDER BY sm.structure`;
+    FROM ${metricRows('structure', evaluationId, scope)} GROUP BY sm.structure ORDER BY sm.structure`;
 }
 
 export async function imageDistribution(
@@ -156,7 +153,7 @@ export async function imageDistribution(
   const column = Prisma.raw(`im."${IMAGE_COLUMNS[metric]}"`);
   const [row] = await store.$queryRaw<Distribution[]>`
     SELECT ${DISTRIBUTION(column)}
-    FROM "ImageMetric" im JOIN ${SCOPED_PREDICTIONS} ON p.id = im."predictionId" ${scopeWhere(evaluationId, scope)}`;
+    FROM ${metricRows('image', evaluationId, scope)}`;
   return row;
 }
 

@@ -21,35 +21,54 @@ export const SCOPED_PREDICTIONS = Prisma.sql`
   JOIN "Subject" su ON su.id = s."subjectId"
   JOIN "Dataset" d ON d.id = su."datasetId"`;
 
+/** The metric tables an evaluation's reads start from, with the alias each query uses. */
+const METRIC_TABLES = {
+  structure: Prisma.sql`"StructureMetric" sm`,
+  image: Prisma.sql`"ImageMetric" im`,
+} as const;
+const METRIC_ALIAS = { structure: Prisma.raw('sm'), image: Prisma.raw('im') } as const;
+
 /**
- * Structure-metric rows of one evaluation (alias `sm`, with its image row `im`), joined to their
- * slice (`s`) only when the scope or the caller needs it, and to subject and dataset only when the
- * scope filters on them: the common unfiltered curve reads two indexed tables and nothing else.
+ * Metric rows of one evaluation — structure rows (`sm`), image rows (`im`), or structure rows with
+ * their image row — joined to their slice (`s`) only when the scope or the caller needs it, and to
+ * subject and dataset only when the scope filters on them. The common unfiltered read then touches
+ * the metric tables alone, through their covering indexes (docs/design.md "Store").
  */
+export function metricRows(
+  table: keyof typeof METRIC_TABLES,
+  evaluationId: string,
+  scope: SliceScope | undefined,
+  options: { slice?: boolean; image?: boolean } = {},
+): Prisma.Sql {
+  const needSubject = Boolean(scope?.split || scope?.site || scope?.group);
+  const needSlice =
+    needSubject || options.slice || Boolean(scope?.phase) || isSet(scope?.positionMin) || isSet(scope?.positionMax);
+  const alias = METRIC_ALIAS[table];
+  const joins = [METRIC_TABLES[table]];
+  // The evaluation on both sides lets the planner merge the two covering indexes (evaluation, prediction).
+  if (table === 'structure' && options.image)
+    joins.push(
+      Prisma.sql`JOIN "ImageMetric" im ON im."predictionId" = sm."predictionId" AND im."evaluationId" = sm."evaluationId"`,
+    );
+  if (needSlice)
+    joins.push(Prisma.sql`JOIN "Prediction" p ON p.id = ${alias}."predictionId" JOIN "Slice" s ON s.id = p."sliceId"`);
+  if (needSubject)
+    joins.push(Prisma.sql`JOIN "Subject" su ON su.id = s."subjectId" JOIN "Dataset" d ON d.id = su."datasetId"`);
+  const conditions = [Prisma.sql`${alias}."evaluationId" = ${evaluationId}::uuid`, ...scopeConditions(scope)];
+  return Prisma.sql`${Prisma.join(joins, ' ')} WHERE ${Prisma.join(conditions, ' AND ')}`;
+}
+
+/** Structure rows of one evaluation with their image row (`sm`, `im`; see metricRows). */
 export function structureRows(
   evaluationId: string,
   scope: SliceScope | undefined,
   options: { slice?: boolean } = {},
 ): Prisma.Sql {
-  const needSubject = Boolean(scope?.split || scope?.site || scope?.group);
-  const needSlice =
-    needSubject ||
-    options.slice ||
-    Boolean(scope?.phase) ||
-    scope?.positionMin !== undefined ||
-    scope?.positionMax !== undefined;
-  // The evaluation on both sides lets the planner read the image rows through their evaluation
-  // index instead of scanning every evaluation's (a 1 M-row store: 2.6 s instead of 3.7 s, bench/store.bench.ts).
-  const joins = [
-    Prisma.sql`"StructureMetric" sm JOIN "ImageMetric" im ON im."predictionId" = sm."predictionId" AND im."evaluationId" = sm."evaluationId"`,
-  ];
-  if (needSlice)
-    joins.push(Prisma.sql`JOIN "Prediction" p ON p.id = sm."predictionId" JOIN "Slice" s ON s.id = p."sliceId"`);
-  if (needSubject)
-    joins.push(Prisma.sql`JOIN "Subject" su ON su.id = s."subjectId" JOIN "Dataset" d ON d.id = su."datasetId"`);
-  const conditions = [Prisma.sql`sm."evaluationId" = ${evaluationId}::uuid`, ...scopeConditions(scope)];
-  return Prisma.sql`${Prisma.join(joins, ' ')} WHERE ${Prisma.join(conditions, ' AND ')}`;
+  return metricRows('structure', evaluationId, scope, { ...options, image: true });
 }
+
+/** A bound given: GraphQL sends an explicit null for "no bound" as readily as it omits the field. */
+const isSet = (bound: number | null | undefined): bound is number => bound !== undefined && bound !== null;
 
 function scopeConditions(scope: SliceScope | undefined): Prisma.Sql[] {
   const conditions: Prisma.Sql[] = [];
@@ -57,8 +76,8 @@ function scopeConditions(scope: SliceScope | undefined): Prisma.Sql[] {
   if (scope?.site) conditions.push(Prisma.sql`d.site = ${scope.site}`);
   if (scope?.group) conditions.push(Prisma.sql`su."group" = ${scope.group}`);
   if (scope?.phase) conditions.push(Prisma.sql`s.phase = ${scope.phase}::"Phase"`);
-  if (scope?.positionMin !== undefined) conditions.push(Prisma.sql`s.position >= ${scope.positionMin}`);
-  if (scope?.positionMax !== undefined) conditions.push(Prisma.sql`s.position <= ${scope.positionMax}`);
+  if (isSet(scope?.positionMin)) conditions.push(Prisma.sql`s.position >= ${scope.positionMin}`);
+  if (isSet(scope?.positionMax)) conditions.push(Prisma.sql`s.position <= ${scope.positionMax}`);
   return conditions;
 }
 
