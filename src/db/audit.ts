@@ -166,6 +166,68 @@ export function parseKeptHead(text: string): KeptHead | null {
   return { hash: match[2], ...(match[1] ? { seq: BigInt(match[1]) } : {}) };
 }
 
+type StoredEvent = HashedFields & { seq: bigint; hash: string };
+
+/**
+ * Why an event does not verify, or null when it does: its link to the hash before it, its key, and
+ * its own hash. `keyedBefore`: the chain was already keyed before it (a plain link is UNKEYED then).
+ */
+function linkBreak(
+  row: StoredEvent,
+  prevHash: string,
+  keyedBefore: boolean,
+  keys: AuditKeys,
+): { reason: BreakReason; keyId?: string } | null {
+  if (row.prevHash !== prevHash) return { reason: 'BROKEN_LINK' };
+  let secret: Buffer | undefined;
+  if (row.keyId) {
+    secret = keys.byId.get(row.keyId);
+    if (!secret) return { reason: keys.byId.size ? 'KEY_UNKNOWN' : 'KEY_MISSING', keyId: row.keyId };
+  } else if (keyedBefore) {
+    return { reason: 'UNKEYED' };
+  }
+  return eventHash(row, secret) === row.hash ? null : { reason: 'HASH_MISMATCH' };
+}
+
+/** One event checked on its own: its hash, its key and its link to the event stored before it. */
+export interface EventCheck {
+  seq: bigint;
+  /** null: it verifies. */
+  reason: BreakReason | null;
+}
+
+/**
+ * Checks only the given events (not the chain between them): each one's hash and key, and that it
+ * links to the event stored just before it. For a reader that needs a few events verified at once
+ * (a lineage) without re-hashing the whole chain; `verifyAuditChain` remains the full check. With a
+ * key set, a plain event after the first keyed one, or in a chain with no keyed event, is UNKEYED.
+ */
+export async function verifyAuditEvents(
+  client: Client,
+  seqs: bigint[],
+  keys: AuditKeys = auditKeysFromEnv(),
+): Promise<EventCheck[]> {
+  const firstKeyed = await client.auditEvent.findFirst({
+    where: { keyId: { not: null } },
+    orderBy: { seq: 'asc' },
+    select: { seq: true },
+  });
+  const checks: EventCheck[] = [];
+  for (const seq of [...new Set(seqs)]) {
+    const row = await client.auditEvent.findUnique({ where: { seq } });
+    if (!row) continue;
+    // Sequence numbers may skip (a rolled-back append), so the predecessor is the nearest event below.
+    const prev = await client.auditEvent.findFirst({
+      where: { seq: { lt: seq } },
+      orderBy: { seq: 'desc' },
+      select: { hash: true },
+    });
+    const keyedBefore = firstKeyed !== null ? firstKeyed.seq < seq : keys.current !== null;
+    checks.push({ seq, reason: linkBreak(row, prev?.hash ?? GENESIS_HASH, keyedBefore, keys)?.reason ?? null });
+  }
+  return checks;
+}
+
 /** Walks the chain page by page (never all of it in memory), then checks the results it records. */
 export async function verifyAuditChain(client: Client, options: VerifyOptions = {}): Promise<AuditVerification> {
   const keys = options.keys ?? auditKeysFromEnv();
@@ -195,17 +257,10 @@ export async function verifyAuditChain(client: Client, options: VerifyOptions = 
     });
     for (const row of rows) {
       events++;
-      if (row.prevHash !== prevHash) return finish({ seq: row.seq, reason: 'BROKEN_LINK' });
-      let secret: Buffer | undefined;
-      if (row.keyId) {
-        secret = keys.byId.get(row.keyId);
-        if (!secret)
-          return finish({ seq: row.seq, reason: keys.byId.size ? 'KEY_UNKNOWN' : 'KEY_MISSING', keyId: row.keyId });
-        keyedFrom ??= row.seq;
-      } else if (keyedFrom !== null) {
-        return finish({ seq: row.seq, reason: 'UNKEYED' });
-      }
-      if (eventHash(row, secret) !== row.hash) return finish({ seq: row.seq, reason: 'HASH_MISMATCH' });
+      // Every event before this one verified, so the chain is keyed from here on iff keyedFrom is set.
+      const broken = linkBreak(row, prevHash, keyedFrom !== null, keys);
+      if (broken) return finish({ seq: row.seq, ...broken });
+      if (row.keyId) keyedFrom ??= row.seq;
       prevHash = row.hash;
       head = { seq: row.seq, hash: row.hash };
       if (foundAt !== null) appended++;

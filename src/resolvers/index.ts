@@ -13,6 +13,7 @@ import { PolicyResolver } from './policy.resolver';
 import { PredictionResolver } from './prediction.resolver';
 import { DatasetResolver } from './dataset.resolver';
 import { EvaluationMutations } from './evaluation.mutations';
+import { LineageResolver } from './lineage.resolver';
 import { RunResolver } from './run.resolver';
 import { NO_TOPICS, RunProgressResolver } from './run-progress.resolver';
 import { ServerInfoResolver } from './server-info.resolver';
@@ -39,6 +40,7 @@ export const RESOLVERS = [
   PolicyResolver,
   ComparisonResolver,
   AuditResolver,
+  LineageResolver,
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {

@@ -40,6 +40,8 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
   'Evaluation.baselines': ROW_PASS_COST,
   'Evaluation.correlations': 12 * ROW_PASS_COST,
   'QcCurve.reviewAt': ROW_PASS_COST,
+  // Recomputes a dataset's, a shard's and the checkpoints' result digests (src/store/lineage.ts).
+  'Query.lineage': ROW_PASS_COST,
 });
 
 const pageSize = (args: Record<string, unknown>) => (typeof args.first === 'number' && args.first > 0 ? args.first : 0);
