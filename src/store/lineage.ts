@@ -262,8 +262,10 @@ export async function readLineage(store: Store, predictionId: string): Promise<L
         find('checkpoint.stored', c.id),
         async (event) => {
           const d = details(event);
-          if (d.weightsSha256 !== c.weightsSha256) return mismatch('the weights SHA-256 differs from the one recorded');
-          if (d.runId !== c.runId) return mismatch('recorded for another training run');
+          // The digest covers both as well; named here so a mismatch says which.
+          if ('weightsSha256' in d && d.weightsSha256 !== c.weightsSha256)
+            return mismatch('the weights SHA-256 differs from the one recorded');
+          if ('runId' in d && d.runId !== c.runId) return mismatch('recorded for another training run');
           return digest(event, () => checkpointDigest(store, c.id));
         },
         'the checkpoint',
