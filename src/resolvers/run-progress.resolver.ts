@@ -2,17 +2,23 @@
  * `subscription runProgress(id)`: a run's status, progress, stage, ETA and error, sent on every
  * change and completed once the run has finished. Workers are separate processes, so the API
  * cannot hear their writes in process: each subscription reads the run by primary key every
- * POLL_MS and sends only what changed (docs/design.md "GraphQL API", subscriptions).
+ * POLL_MS and sends only what changed (docs/design.md "GraphQL API", subscriptions). A read that
+ * finds the database away (restarting, docs/design.md "Processes and roles") sends nothing and tries
+ * again; only an outage longer than OUTAGE_LIMIT_MS ends the subscription, with DATABASE_UNAVAILABLE.
  */
 import { Arg, Field, Float, ID, ObjectType, Resolver, Root, Subscription, type PubSub } from 'type-graphql';
+import { GraphQLError } from 'graphql';
 import { isActive } from '../domain/constants';
 import type { Store } from '../db/client';
+import { isDatabaseUnavailable } from '../db/database';
 import { RunStatus } from '../schema/enums';
 import type { ApiContext } from './context';
 import { notFound } from './errors';
 
 /** How often a subscription reads its run: the workers write progress at most about once a second. */
 export const POLL_MS = 1000;
+/** How long a subscription waits out an unreachable database before it ends with DATABASE_UNAVAILABLE. */
+export const OUTAGE_LIMIT_MS = 60000;
 
 /**
  * type-graphql wants a PubSub once any subscription exists; ours each bring their own `subscribe`
@@ -48,6 +54,11 @@ export class RunProgress {
   error!: string | null;
 }
 
+const databaseUnavailable = () =>
+  new GraphQLError('the database cannot be reached (it is restarting or down); subscribe again shortly', {
+    extensions: { code: 'DATABASE_UNAVAILABLE' },
+  });
+
 const PROGRESS_FIELDS = { id: true, status: true, progress: true, stage: true, etaSeconds: true, error: true } as const;
 
 function readProgress(store: Store, id: string): Promise<RunProgress | null> {
@@ -58,7 +69,11 @@ function readProgress(store: Store, id: string): Promise<RunProgress | null> {
  * The run's progress each time it differs from the last sent, ending after a finished status.
  * `return()` (the client unsubscribed or went away) stops the polling at once, even mid-wait.
  */
-function progressChanges(store: Store, first: RunProgress): AsyncIterableIterator<RunProgress> {
+export function progressChanges(
+  store: Store,
+  first: RunProgress,
+  timing: { pollMs: number; outageLimitMs: number } = { pollMs: POLL_MS, outageLimitMs: OUTAGE_LIMIT_MS },
+): AsyncIterableIterator<RunProgress> {
   let stopped = false;
   let wake: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -70,6 +85,7 @@ function progressChanges(store: Store, first: RunProgress): AsyncIterableIterato
   async function* changes(): AsyncGenerator<RunProgress> {
     let current: RunProgress | null = first;
     let sent = '';
+    let awaySince: number | undefined;
     while (!stopped && current) {
       const text = JSON.stringify(current);
       if (text !== sent) {
@@ -79,9 +95,17 @@ function progressChanges(store: Store, first: RunProgress): AsyncIterableIterato
       if (!isActive(current.status)) return;
       await new Promise<void>((resolve) => {
         wake = resolve;
-        timer = setTimeout(resolve, POLL_MS);
+        timer = setTimeout(resolve, timing.pollMs);
       });
-      if (!stopped) current = await readProgress(store, first.id);
+      if (stopped) return;
+      try {
+        current = await readProgress(store, first.id);
+        awaySince = undefined;
+      } catch (error) {
+        if (!isDatabaseUnavailable(error)) throw error;
+        awaySince ??= Date.now();
+        if (Date.now() - awaySince > timing.outageLimitMs) throw databaseUnavailable();
+      }
     }
   }
   const iterator = changes();
