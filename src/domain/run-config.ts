@@ -26,7 +26,7 @@ export const PhantomDatasetConfig = z.object({
 });
 export type PhantomDatasetConfig = z.infer<typeof PhantomDatasetConfig>;
 
-export const IMPORT_LAYOUTS = ['ACDC', 'NIFTI_PAIRS'] as const;
+export const IMPORT_LAYOUTS = ['ACDC', 'MNMS', 'NIFTI_PAIRS'] as const;
 export type ImportLayout = (typeof IMPORT_LAYOUTS)[number];
 
 export const ImportDatasetConfig = z.object({
@@ -84,6 +84,24 @@ export const SweepRunConfig = z.object({
 });
 export type SweepRunConfig = z.infer<typeof SweepRunConfig>;
 
+// ---- INFER ------------------------------------------------------------------------------------
+
+export const InferRunConfig = z.object({
+  trainingRunId: uuid,
+  /** The checkpoints sampled, in member order (every one of the training run unless chosen). */
+  checkpointIds: z.array(uuid).min(1),
+  datasetId: uuid,
+  /** Dataset.contentHash when the inference was asked for. */
+  datasetHash: z.string(),
+  policyId: uuid.nullable(),
+  /** Posterior samples T actually drawn (plain 1, ensemble M). */
+  samples: z.number().int().positive(),
+  shardSize: z.number().int().positive(),
+  /** Slices segmented, over all shards. */
+  slices: z.number().int().positive(),
+});
+export type InferRunConfig = z.infer<typeof InferRunConfig>;
+
 // ---- STUDY ------------------------------------------------------------------------------------
 
 export const STUDY_PRESETS = ['tiny', 'quick', 'paper'] as const;
@@ -136,6 +154,7 @@ export const RUN_CONFIG = Object.freeze({
   EVALUATE: EvaluateRunConfig,
   SWEEP: SweepRunConfig,
   STUDY: StudyRunConfig,
+  INFER: InferRunConfig,
 });
 export type RunConfigOf<K extends keyof typeof RUN_CONFIG> = z.infer<(typeof RUN_CONFIG)[K]>;
 

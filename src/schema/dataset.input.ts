@@ -26,11 +26,15 @@ export class PhantomDatasetInput {
 
 export enum ImportLayout {
   ACDC = 'ACDC',
+  MNMS = 'MNMS',
   NIFTI_PAIRS = 'NIFTI_PAIRS',
 }
 registerEnumType(ImportLayout, {
   name: 'ImportLayout',
-  description: 'ACDC: patientXXX/Info.cfg with _frameNN and _frameNN_gt files; NIFTI_PAIRS: X.nii.gz with X_gt.nii.gz',
+  description:
+    'Labels are optional in every layout (docs/design.md "Importing data"). ACDC: patientXXX/Info.cfg with ' +
+    '_frameNN files (else frames of _4d.nii.gz) and optional _frameNN_gt; MNMS: <code>/<code>_sa.nii.gz, ' +
+    'optional <code>_sa_gt.nii.gz and one CSV of vendor, centre, ED, ES; NIFTI_PAIRS: X.nii.gz with optional X_gt.nii.gz',
 });
 
 @InputType({ description: 'Import a folder on the server, under its import root (CARDIAC_UQ_IMPORT_ROOT)' })

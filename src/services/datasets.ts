@@ -5,7 +5,7 @@ import type { Prisma } from '../db/generated/client';
 import type { Split } from '../db/generated/enums';
 import { ACTIVE_WHERE } from '../domain/constants';
 import type { ImportDatasetConfig, ImportLayout, PhantomDatasetConfig } from '../domain/run-config';
-import { checkImportFolder } from '../engine/io/acdc-import';
+import { checkImportFolder } from '../engine/io/import-folder';
 import { InvalidInputError } from '../engine/errors';
 import { QUEUES } from '../jobs/queues';
 import { createRun } from '../store/runs';

@@ -1,9 +1,12 @@
 /**
  * Slices to and from their stored bytes: image float32 little-endian and label uint8, both
- * row-major (rows = NIfTI x); content hash over dims, spacing, image and label.
+ * row-major (rows = NIfTI x); content hash over dims, spacing, image and label. A slice without a
+ * label hashes the bytes "no label" where the label would be: the header fixes the label's length
+ * (rows × cols class indices 0..3), and those letters are no class index, so no labelled slice can
+ * share that hash, while labelled slices hash exactly as before.
  */
 import crypto from 'node:crypto';
-import type { LabeledSlice, Slice2D, Subject } from '../engine/data/types';
+import type { MaybeLabeledSlice, Slice2D, Subject } from '../engine/data/types';
 import { InvalidInputError } from '../engine/errors';
 
 /** Bytes as Prisma stores them (a plain Uint8Array over its own ArrayBuffer). */
@@ -23,17 +26,19 @@ export function imageFromBytes(bytes: Uint8Array): Float32Array {
   return out;
 }
 
-export function sliceContentHash(slice: Slice2D): string {
+const NO_LABEL = new TextEncoder().encode('no label');
+
+export function sliceContentHash(slice: Omit<Slice2D, 'label'> & { label: Uint8Array | null }): string {
   return crypto
     .createHash('sha256')
     .update(`${slice.rows}x${slice.cols}@${slice.spacingMm[0]},${slice.spacingMm[1]}\n`)
     .update(imageBytes(slice.image))
-    .update(slice.label)
+    .update(slice.label ?? NO_LABEL)
     .digest('hex');
 }
 
 /** A dataset's hash: over its subjects (id, group, split) and their slices' hashes, in order. */
-export function datasetContentHash(subjects: Subject[], sliceHashes: string[][]): string {
+export function datasetContentHash(subjects: Subject<MaybeLabeledSlice>[], sliceHashes: string[][]): string {
   const hash = crypto.createHash('sha256');
   subjects.forEach((subject, i) => {
     hash.update(`${subject.id}|${subject.group}|${subject.split}\n`);
@@ -65,7 +70,7 @@ export function sliceFromRow(row: StoredSliceRow): Slice2D {
   };
 }
 
-export function sliceRowData(slice: LabeledSlice, contentHash: string) {
+export function sliceRowData(slice: MaybeLabeledSlice, contentHash: string) {
   return {
     phase: slice.phase,
     sliceIndex: slice.sliceIndex,
@@ -76,7 +81,7 @@ export function sliceRowData(slice: LabeledSlice, contentHash: string) {
     rows: slice.rows,
     cols: slice.cols,
     image: imageBytes(slice.image),
-    label: new Uint8Array(slice.label),
+    label: slice.label === null ? null : new Uint8Array(slice.label),
     contentHash,
   };
 }

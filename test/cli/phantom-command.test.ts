@@ -29,7 +29,7 @@ describe('cardiac-uq phantom', () => {
     expect(Buffer.from(subjects[1].slices[3].image.buffer).equals(Buffer.from(direct.slices[3].image.buffer))).toBe(
       true,
     );
-    expect(Buffer.from(subjects[1].slices[3].label).equals(Buffer.from(direct.slices[3].label))).toBe(true);
+    expect(Buffer.from(subjects[1].slices[3].label!).equals(Buffer.from(direct.slices[3].label))).toBe(true);
   });
 
   it('exits 2 with a clear message on bad input and writes nothing', () => {

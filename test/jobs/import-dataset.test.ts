@@ -63,7 +63,7 @@ describe('importDataset', () => {
     const stored = dataset.subjects
       .find((s) => s.externalId === expected[0].id)!
       .slices.find((s) => s.phase === first.phase && s.sliceIndex === first.sliceIndex)!;
-    expect(Buffer.from(stored.label ?? []).equals(Buffer.from(first.label))).toBe(true);
+    expect(Buffer.from(stored.label ?? []).equals(Buffer.from(first.label!))).toBe(true);
   });
 
   test('paths outside the import root are refused before anything is queued', async () => {

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { initBackend, parseBackend } from '../../engine/backend';
 import type { LabeledSlice, Subject } from '../../engine/data/types';
 import { InvalidInputError } from '../../engine/errors';
+import { requireLabels } from '../../engine/data/require-labels';
 import { readAcdcFolder } from '../../engine/io/acdc-import';
 import { METHODS, type Method } from '../../engine/models/config';
 import { PRESET_NAMES, type PresetName } from '../../engine/models/presets';
@@ -123,7 +124,7 @@ export function splitSubjects(subjects: Subject[], seed: number): TrainingData {
 export async function runTrain(o: TrainCliOptions): Promise<string> {
   const config = parseTrainOptions(o);
   const workers = num(o.workers, '--workers', isInt(0), 'an integer ≥ 0');
-  const subjects = readAcdcFolder(o.data!);
+  const subjects = requireLabels(readAcdcFolder(o.data!));
   if (subjects.length === 0) bad(`--data ${o.data}: no subjects found`);
   const data = splitSubjects(subjects, config.seed);
   const backend = await initBackend(parseBackend(o.backend));

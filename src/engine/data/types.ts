@@ -41,13 +41,22 @@ export interface SliceMeta {
 
 export type LabeledSlice = Slice2D & SliceMeta;
 
-export interface Subject {
+/**
+ * A slice as imported: `label` is null when no ground truth came with the image (never zeros, which
+ * would read as background). Training and evaluation take LabeledSlice only.
+ */
+export type MaybeLabeledSlice = Omit<LabeledSlice, 'label'> & { label: Uint8Array | null };
+
+export interface Subject<S extends MaybeLabeledSlice = LabeledSlice> {
   id: string;
   site: Site;
   /** Pathology group: NOR, DCM, HCM, MINF, ARV (ACDC names). */
   group: string;
   split: Split;
-  slices: LabeledSlice[];
+  slices: S[];
+  /** Scanner vendor and centre, when the source says (the M&Ms CSV). */
+  vendor?: string;
+  centre?: string;
   /** Distance between slice centres in mm (thickness + gap), when known. */
   sliceSpacingMm?: number;
   /** Extra descriptors (Info.cfg fields such as ED/ES frame, generator facts such as field strength). */

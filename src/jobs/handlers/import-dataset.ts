@@ -1,10 +1,16 @@
-/** Job: read an ACDC-layout folder or NIfTI image/label pairs (engine importer) into the store. */
-import { readAcdcFolder, readNiftiPairsFolder } from '../../engine/io/acdc-import';
-import { ImportDatasetConfig, runConfig } from '../../domain/run-config';
+/**
+ * Job: read an import folder (ACDC, M&Ms or plain NIfTI; labels optional) with the engine
+ * importer into the store: slices, their labels where present, and each volume's geometry.
+ */
+import type { DatasetSource } from '../../db/generated/enums';
+import { readImportFolder } from '../../engine/io/import-folder';
+import { ImportDatasetConfig, runConfig, type ImportLayout } from '../../domain/run-config';
 import { storeDataset } from '../../store/store-dataset';
 import type { JobHandler } from '../job-handler';
 import type { QUEUES } from '../queues';
 import { withRun } from '../run-lifecycle';
+
+const SOURCE: Record<ImportLayout, DatasetSource> = { ACDC: 'ACDC', MNMS: 'MNMS', NIFTI_PAIRS: 'NIFTI' };
 
 export const importDataset: JobHandler<typeof QUEUES.importDataset> = async (job, { store }) => {
   const { runId } = job.data;
@@ -14,17 +20,15 @@ export const importDataset: JobHandler<typeof QUEUES.importDataset> = async (job
     await ctx.progress({ fraction: 0, stage: `reading ${config.layout} folder` }, true);
     // Checked again here, at every open: the folder may have changed since the request was checked.
     const root = config.root ?? config.folder;
-    const options = {
+    const subjects = readImportFolder(config.folder, config.layout, {
       root,
       ...(config.site ? { site: config.site } : {}),
       ...(config.split ? { split: config.split } : {}),
-    };
-    const subjects =
-      config.layout === 'ACDC' ? readAcdcFolder(config.folder, options) : readNiftiPairsFolder(config.folder, options);
+    });
     await ctx.progress({ fraction: 0.6, stage: 'storing slices' }, true);
     const datasetId = await storeDataset(store, {
       name: config.name,
-      source: config.layout === 'ACDC' ? 'ACDC' : 'NIFTI',
+      source: SOURCE[config.layout],
       site: config.site ?? subjects[0]?.site ?? null,
       generatorParams: { importedFrom: config.folder, layout: config.layout },
       subjects,

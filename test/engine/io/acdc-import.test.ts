@@ -4,13 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatePhantomSubject } from '../../../src/engine/data/phantom';
 import { InvalidInputError } from '../../../src/engine/errors';
-import {
-  checkImportFolder,
-  parseInfoCfg,
-  readAcdcFolder,
-  readNiftiPairsFolder,
-  writeAcdcFolder,
-} from '../../../src/engine/io/acdc-import';
+import { parseInfoCfg, readAcdcFolder, writeAcdcFolder } from '../../../src/engine/io/acdc-import';
+import { checkImportFolder } from '../../../src/engine/io/import-folder';
+import { readNiftiPairsFolder } from '../../../src/engine/io/nifti-folder-import';
 import { volumeFromSlices, writeNifti } from '../../../src/engine/io/nifti';
 
 const codeOf = (fn: () => unknown) => {
@@ -55,7 +51,7 @@ describe('ACDC folders', () => {
       expect([s.phase, s.sliceIndex, s.rows, s.cols]).toEqual([o.phase, o.sliceIndex, o.rows, o.cols]);
       expect(s.spacingMm[0]).toBeCloseTo(o.spacingMm[0], 5);
       expect(Buffer.from(s.image.buffer).equals(Buffer.from(o.image.buffer))).toBe(true);
-      expect(Buffer.from(s.label).equals(Buffer.from(o.label))).toBe(true);
+      expect(Buffer.from(s.label!).equals(Buffer.from(o.label))).toBe(true);
     });
   });
 
@@ -76,7 +72,7 @@ describe('ACDC folders', () => {
     tinyPatient([0, 10, 20, 30]);
     const [s] = readAcdcFolder(dir, { labels: { RV: 30, MYO: 20, LV: 10 }, site: 'A', split: 'TRAIN' });
     // file voxels x-fastest (0,0)=0 (1,0)=10 (0,1)=20 (1,1)=30 → row-major x*2+y: [0, 20, 10, 30] → classes
-    expect(Array.from(s.slices[0].label)).toEqual([0, 2, 3, 1]);
+    expect(Array.from(s.slices[0].label!)).toEqual([0, 2, 3, 1]);
     expect([s.site, s.split, s.group]).toEqual(['A', 'TRAIN', 'NOR']);
     // rows = x: data x-fastest [1,2,3,4] for a 2×2 slice → row-major [1,3,2,4]
     expect(Array.from(s.slices[0].image)).toEqual([1, 2, 3, 4]);
@@ -94,8 +90,10 @@ describe('ACDC folders', () => {
     expect(codeOf(() => readAcdcFolder(join(dir, 'nope')))).toBe('FILE_NOT_FOUND');
     expect(codeOf(() => readAcdcFolder(dir))).toBe('BAD_FORMAT');
     tinyPatient([0, 1, 2, 3]);
-    rmSync(join(dir, 'patient001', 'patient001_frame03_gt.nii.gz'));
+    const es = join(dir, 'patient001', 'patient001_frame03.nii.gz');
+    renameSync(es, `${es}.away`);
     expect(codeOf(() => readAcdcFolder(dir))).toBe('FILE_NOT_FOUND');
+    renameSync(`${es}.away`, es);
     writeFileSync(join(dir, 'patient001', 'Info.cfg'), 'Group: NOR\n');
     expect(codeOf(() => readAcdcFolder(dir))).toBe('BAD_FORMAT');
     writeFileSync(join(dir, 'patient001', 'Info.cfg'), 'ED: 1\nES: 3\n');
@@ -106,7 +104,7 @@ describe('ACDC folders', () => {
     expect(codeOf(() => readAcdcFolder(dir))).toBe('BAD_FORMAT');
   });
 
-  it('reads plain image/label pairs and rejects orphans', () => {
+  it('reads plain images with optional labels and rejects orphan labels', () => {
     const img = volumeFromSlices(
       [
         { rows: 2, cols: 2, data: [1, 2, 3, 4] },
@@ -127,7 +125,7 @@ describe('ACDC folders', () => {
     writeFileSync(join(dir, 'caseA_gt.nii.gz'), writeNifti(lab, { datatype: 'uint8' }));
     const subs = readNiftiPairsFolder(dir);
     expect(subs.map((s) => s.id)).toEqual(['caseA', 'caseB']);
-    expect(subs[0].slices.map((s) => Array.from(s.label))).toEqual([
+    expect(subs[0].slices.map((s) => Array.from(s.label!))).toEqual([
       [0, 1, 2, 3],
       [3, 3, 0, 0],
     ]);
@@ -135,8 +133,10 @@ describe('ACDC folders', () => {
     writeFileSync(join(dir, 'lonely_gt.nii.gz'), writeNifti(lab, { datatype: 'uint8' }));
     expect(codeOf(() => readNiftiPairsFolder(dir))).toBe('FILE_NOT_FOUND');
     rmSync(join(dir, 'lonely_gt.nii.gz'));
+    // An image without a label is a subject without ground truth.
     writeFileSync(join(dir, 'solo.nii.gz'), writeNifti(img));
-    expect(codeOf(() => readNiftiPairsFolder(dir))).toBe('FILE_NOT_FOUND');
+    const solo = readNiftiPairsFolder(dir).find((s) => s.id === 'solo')!;
+    expect(solo.slices.map((s) => s.label)).toEqual([null, null]);
   });
 });
 
