@@ -13,7 +13,9 @@ export type InputErrorCode =
   /** A path that resolves (through symbolic links) outside the folder it must stay in. */
   | 'OUTSIDE_ROOT'
   /** Work that needs ground truth asked of slices imported without it. */
-  | 'LABELS_MISSING';
+  | 'LABELS_MISSING'
+  /** Ground truth offered for a slice that already has one. */
+  | 'LABEL_CONFLICT';
 
 export class InvalidInputError extends Error {
   constructor(
