@@ -15,6 +15,7 @@ import { superviseWorkers, type WorkerProcesses } from './jobs/worker-processes'
 import { buildApiSchema } from './resolvers';
 import { argumentChecks } from './server/argument-checks';
 import { AuthGate, assertSafeBinding, mutationsNeedRole, principalOf, type Principal } from './server/auth';
+import { inferenceDownloads } from './server/downloads';
 import { startHttpServer, type Readiness } from './server/http';
 import { startSubscriptions } from './server/subscriptions';
 import {
@@ -166,6 +167,7 @@ export async function startPlatform(
         readiness,
         databaseAvailable: () => database.available(),
         context: async ({ res }) => contextOf(principalOf(res, config.actor)),
+        files: inferenceDownloads(apiStore),
         subscriptions: (httpServer) =>
           startSubscriptions({
             httpServer,

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type * as Audit from './commands/audit';
 import type * as Biomarkers from './commands/biomarkers';
+import type * as Export from './commands/export';
 import type * as Keys from './commands/keys';
 import type * as Metrics from './commands/metrics';
 import type * as Predict from './commands/predict';
@@ -39,4 +40,5 @@ export const COMMANDS: Record<string, () => CommandModule> = {
   report: (): typeof Report => require('./commands/report'),
   keys: (): typeof Keys => require('./commands/keys'),
   audit: (): typeof Audit => require('./commands/audit'),
+  export: (): typeof Export => require('./commands/export'),
 };

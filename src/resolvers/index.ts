@@ -13,7 +13,9 @@ import { PolicyResolver } from './policy.resolver';
 import { PredictionResolver } from './prediction.resolver';
 import { DatasetResolver } from './dataset.resolver';
 import { EvaluationMutations } from './evaluation.mutations';
+import { InferenceResultsResolver } from './inference-results.resolver';
 import { LineageResolver } from './lineage.resolver';
+import { ReviewResolver } from './review.resolver';
 import { RunResolver } from './run.resolver';
 import { NO_TOPICS, RunProgressResolver } from './run-progress.resolver';
 import { ServerInfoResolver } from './server-info.resolver';
@@ -41,6 +43,8 @@ export const RESOLVERS = [
   ComparisonResolver,
   AuditResolver,
   LineageResolver,
+  ReviewResolver,
+  InferenceResultsResolver,
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {

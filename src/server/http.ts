@@ -105,6 +105,8 @@ export async function startHttpServer(options: {
   readiness?: () => Promise<Readiness>;
   /** False while the database is known to be down: /graphql answers DATABASE_UNAVAILABLE at once. */
   databaseAvailable?: () => boolean;
+  /** File downloads at /files (./downloads.ts), behind the same CORS, availability check and guards as /graphql. */
+  files?: express.RequestHandler;
   /** GraphQL over WebSocket on this server (./subscriptions.ts), closed before Apollo stops. */
   subscriptions?: (httpServer: http.Server) => { close(): Promise<void> };
 }): Promise<HttpServer> {
@@ -141,19 +143,24 @@ export async function startHttpServer(options: {
       .status(503)
       .set('retry-after', RETRY_AFTER_S)
       .json({ errors: [UNAVAILABLE] });
-  app.use(
-    '/graphql',
+  const guarded = [
     cors<cors.CorsRequest>({ origin: options.corsOrigins.length ? options.corsOrigins : false }),
     (_req: express.Request, res: express.Response, next: express.NextFunction) =>
       options.databaseAvailable?.() === false ? unavailable(res) : next(),
     ...(options.guards ?? []),
+  ];
+  // A guard (authentication reads keys from the store) that failed for want of a database.
+  const guardFailed = (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) =>
+    !res.headersSent && isDatabaseUnavailable(error) ? unavailable(res) : next(error);
+  app.use(
+    '/graphql',
+    ...guarded,
     express.json({ limit: BODY_LIMIT }),
     expressMiddleware(apollo, { context: options.context }),
-    // A guard (authentication reads keys from the store) that failed for want of a database.
-    (error: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) =>
-      !res.headersSent && isDatabaseUnavailable(error) ? unavailable(res) : next(error),
+    guardFailed,
     ...(options.errorHandler ? [options.errorHandler] : []),
   );
+  if (options.files) app.use('/files', ...guarded, options.files, guardFailed);
   app.use(express.static(WEB_ROOT, { index: 'index.html' }));
   // The dashboard's one charting library, served from its own package (no bundler, no copy in web/).
   app.use('/vendor/echarts', express.static(path.dirname(require.resolve('echarts/dist/echarts.min.js'))));

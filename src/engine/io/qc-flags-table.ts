@@ -23,7 +23,7 @@ export interface SliceFlags {
   phase: string;
   entropy: number;
   mi: number;
-  structures: Record<Structure, { diceWithin: number; assdWithinMm: number | null }>;
+  structures: Record<Structure, { diceWithin: number | null; assdWithinMm: number | null }>;
   /** null without a policy. */
   flag: boolean | null;
   reasons: readonly FlagReason[];

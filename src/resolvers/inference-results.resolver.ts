@@ -1,0 +1,34 @@
+/** An inference's results for the dashboard: download paths per subject and phase, and the policy's promise checked. */
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { DownloadLink, PromiseCheck, StackDownloads } from '../schema/inference-results.type';
+import { downloadPath, EXPORT_KINDS, exportFileName, exportUnits } from '../services/inference-export';
+import { checkPromise } from '../services/promise-check';
+import type { ApiContext } from './context';
+import { isUuid } from './paginate';
+
+@Resolver()
+export class InferenceResultsResolver {
+  @Query(() => [StackDownloads], {
+    description: "An inference's files per subject and phase (NIfTI in the input's geometry, per-slice QC flags)",
+  })
+  async inferenceDownloads(@Arg('inferenceId', () => ID) inferenceId: string, @Ctx() ctx: ApiContext) {
+    if (!isUuid(inferenceId)) return [];
+    const units = await exportUnits(ctx.store, inferenceId);
+    return units.map((unit) => ({
+      ...unit,
+      files: EXPORT_KINDS.map((kind): DownloadLink => ({
+        kind,
+        fileName: exportFileName(unit, kind),
+        path: downloadPath(inferenceId, unit, kind),
+      })),
+    }));
+  }
+
+  @Query(() => PromiseCheck, {
+    nullable: true,
+    description: "The policy's promise against the ground truth of the inference's slices; null without a policy",
+  })
+  async promiseCheck(@Arg('inferenceId', () => ID) inferenceId: string, @Ctx() ctx: ApiContext) {
+    return checkPromise(ctx.store, inferenceId);
+  }
+}
