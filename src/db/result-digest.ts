@@ -11,7 +11,9 @@
  *   predictions by id, each with its structure metrics (by structure), image metrics (with the
  *   reliability histogram) and samples (by index);
  * - a dataset: the Dataset row, its subjects by id, its slices by (subject, id) with image and label bytes;
- * - a checkpoint: the Checkpoint row (weights included) and the epoch history of its run and member.
+ * - a checkpoint: the Checkpoint row (weights included) and the epoch history of its run and member;
+ * - an inference shard: the Inference row and its checkpoint links, then the shard's slices by id,
+ *   each with its structure rows (recorded; `audit verify` does not recompute it yet).
  * Each value is written with a type tag and, for strings, bytes and lists, a length, so no two row
  * sets serialise alike: `n;` null, `t;`/`f;` booleans, `d<String(x)>;` numbers, `T<ISO time>;`,
  * `s<utf-8 length>:<text>`, `b<length>:<bytes>`, `h<SHA-256 hex>;` bulk bytes (slice images and
@@ -143,6 +145,58 @@ export async function shardDigest(client: Client, evaluationId: string, shard: n
     );
     w.value(p.samples.length);
     for (const s of p.samples) w.row([s.predictionId, s.index, s.labelMap]);
+  }
+  return w.hex();
+}
+
+/**
+ * An inference shard: the Inference row and its checkpoint links, then the shard's slices by id,
+ * each with its structure rows (by structure); decisions as canonical JSON.
+ */
+export async function inferenceShardDigest(client: Client, inferenceId: string, shard: number): Promise<string> {
+  const w = new DigestWriter('inference shard');
+  const i = await client.inference.findUnique({
+    where: { id: inferenceId },
+    include: { checkpoints: { select: { checkpointId: true }, orderBy: { checkpointId: 'asc' } } },
+  });
+  w.row(
+    i
+      ? [
+          i.id,
+          i.runId,
+          i.trainingRunId,
+          i.datasetId,
+          i.policyId,
+          i.samples,
+          i.createdAt,
+          i.checkpoints.map((c) => c.checkpointId),
+        ]
+      : [null],
+  );
+  const slices = await client.inferenceSlice.findMany({
+    where: { inferenceId, shard },
+    orderBy: { id: 'asc' },
+    include: { structures: { orderBy: { structure: 'asc' } } },
+  });
+  w.value(slices.length);
+  for (const s of slices) {
+    w.row([
+      s.id,
+      s.inferenceId,
+      s.sliceId,
+      s.shard,
+      s.labelMap,
+      s.entropyMap,
+      s.miMap,
+      s.entropy,
+      s.mi,
+      s.flagged,
+      json(s.decisions),
+      s.createdAt,
+    ]);
+    w.value(s.structures.length);
+    for (const x of s.structures)
+      w.row([x.inferenceSliceId, x.inferenceId, x.structure, x.diceWithin, x.assdWithinMm, x.pixels, x.samplePixels]);
   }
   return w.hex();
 }

@@ -32,6 +32,7 @@ export const DEFAULT_EXPIRE_SECONDS: Readonly<Record<string, number>> = Object.f
   'dataset-import': 2 * 3600,
   'train-member': 24 * 3600,
   'evaluate-shard': 4 * 3600,
+  'infer-shard': 4 * 3600,
   // pg-boss caps expiry at 24 h; the study job outlives it only through its heartbeat and retries.
   study: 24 * 3600,
 });

@@ -19,11 +19,19 @@ export const EvaluateShardPayload = RunJob.extend({
 });
 export type EvaluateShardPayload = z.infer<typeof EvaluateShardPayload>;
 
+export const InferShardPayload = RunJob.extend({
+  inferenceId: uuid,
+  shard: z.number().int().nonnegative(),
+  sliceIds: z.array(uuid).min(1),
+});
+export type InferShardPayload = z.infer<typeof InferShardPayload>;
+
 export const JOB_PAYLOADS = Object.freeze({
   [QUEUES.createDataset]: RunJob,
   [QUEUES.importDataset]: RunJob,
   [QUEUES.trainMember]: TrainMemberPayload,
   [QUEUES.evaluateShard]: EvaluateShardPayload,
+  [QUEUES.inferShard]: InferShardPayload,
   [QUEUES.study]: RunJob,
 } satisfies Record<QueueName, z.ZodType>);
 

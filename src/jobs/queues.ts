@@ -12,6 +12,7 @@ export const QUEUES = Object.freeze({
   importDataset: 'dataset-import',
   trainMember: 'train-member',
   evaluateShard: 'evaluate-shard',
+  inferShard: 'infer-shard',
   study: 'study',
 } as const);
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

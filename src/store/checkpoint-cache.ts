@@ -1,7 +1,7 @@
 /**
- * The model of a training run, ready to sample, in a worker: checkpoints come from the store
- * (zip archives), are unpacked once under the data folder, and the last loaded model stays in
- * memory for the next shard of the same run.
+ * The model of a training run (or of chosen checkpoints), ready to sample, in a worker:
+ * checkpoints come from the store (zip archives), are unpacked once under the data folder, and the
+ * last loaded model stays in memory for the next shard of the same run.
  */
 import path from 'node:path';
 import fs from 'node:fs';
@@ -12,8 +12,22 @@ import { unpackCheckpoint } from './checkpoint-archive';
 let cached: { key: string; model: LoadedCheckpoint } | null = null;
 
 export async function modelOfRun(store: Store, dataDir: string, trainingRunId: string): Promise<LoadedCheckpoint> {
+  return modelOf(store, dataDir, { runId: trainingRunId }, `training run ${trainingRunId}`);
+}
+
+/** The model of these checkpoints (one, or an ensemble of several in member order). */
+export async function modelOfCheckpoints(store: Store, dataDir: string, ids: string[]): Promise<LoadedCheckpoint> {
+  return modelOf(store, dataDir, { id: { in: ids } }, `checkpoints ${ids.join(', ')}`);
+}
+
+async function modelOf(
+  store: Store,
+  dataDir: string,
+  where: { runId: string } | { id: { in: string[] } },
+  what: string,
+): Promise<LoadedCheckpoint> {
   const rows = await store.checkpoint.findMany({
-    where: { runId: trainingRunId },
+    where,
     orderBy: { member: 'asc' },
     select: { id: true, weightsSha256: true },
   });
@@ -42,7 +56,7 @@ export async function modelOfRun(store: Store, dataDir: string, trainingRunId: s
       throw new Error(`checkpoint ${row.id}: weights hash differs from the store`);
     members.push(loaded);
   }
-  if (members.length === 0) throw new Error(`training run ${trainingRunId} has no checkpoints`);
+  if (members.length === 0) throw new Error(`${what}: no checkpoints`);
   const model: LoadedCheckpoint =
     members.length === 1 ? members[0] : { kind: 'ensemble', dir: path.join(dataDir, 'checkpoints'), members };
   cached = { key, model };

@@ -35,13 +35,7 @@ import { initBackend, parseBackend } from '../../engine/backend';
 import { disposeCheckpoint, type LoadedCheckpoint, loadCheckpoint } from '../../engine/checkpoint';
 import { biomarkerPosterior, cardiacBiomarkers } from '../../engine/clinical/biomarkers';
 import type { PosteriorSummary } from '../../engine/clinical/posterior-interval';
-import {
-  type SpacingMm3,
-  type StructureValues,
-  addCounts,
-  structurePixelCounts,
-  structureVolumesMl,
-} from '../../engine/clinical/volume';
+import { type SpacingMm3, type StructureValues, addCounts, structureVolumesMl } from '../../engine/clinical/volume';
 import { ACDC_LABELS, type LabelMap, NUM_CLASSES, STRUCTURES } from '../../engine/data/types';
 import { type InputErrorCode, InvalidInputError } from '../../engine/errors';
 import {
@@ -53,9 +47,8 @@ import {
   volumeFromSlices,
   writeNifti,
 } from '../../engine/io/nifti';
-import { decideRules } from '../../engine/metrics/qc-policy';
-import { summarizeUncertainty } from '../../engine/metrics/uncertainty-summary';
-import { DEFAULT_SAMPLES, sampleProbabilities, samplesReturned } from '../../engine/inference/sampling';
+import { DEFAULT_SAMPLES, samplesReturned } from '../../engine/inference/sampling';
+import { inferSlice } from '../../engine/inference/slice-inference';
 import { biomarkersJson, type Phase, sameInPlaneGrid } from './biomarkers';
 import { parseLabelMap, readInputFile, requireOption, volumeDepth } from './metrics';
 import { checkpointDigest, type PolicyFile, readPolicyFile } from './policy';
@@ -160,12 +153,6 @@ function channelLabels(labels: LabelMap): Uint8Array {
   return out;
 }
 
-const countsOf = (counts: Int32Array, t: number): StructureValues => ({
-  LV: counts[t * NUM_CLASSES + ACDC_LABELS.LV],
-  MYO: counts[t * NUM_CLASSES + ACDC_LABELS.MYO],
-  RV: counts[t * NUM_CLASSES + ACDC_LABELS.RV],
-});
-
 function segmentImage(
   ckpt: LoadedCheckpoint,
   img: InputImage,
@@ -182,27 +169,19 @@ function segmentImage(
   let flagged = 0;
   for (let z = 0; z < img.slices; z++) {
     const sl = sliceOf(img.vol, z);
-    const s = sampleProbabilities(ckpt, { image: sl.data, rows: sl.rows, cols: sl.cols }, ctx.T, { seed: ctx.seed });
-    const u = summarizeUncertainty(
-      s.data,
-      { T: s.shape[0], rows: sl.rows, cols: sl.cols, C: NUM_CLASSES },
-      {
-        spacingMm: [img.spacing[0], img.spacing[1]],
-        keepMaps: true,
-      },
+    const r = inferSlice(
+      ckpt,
+      { image: sl.data, rows: sl.rows, cols: sl.cols, spacingMm: [img.spacing[0], img.spacing[1]] },
+      ctx.T,
+      { seed: ctx.seed, rules: ctx.policy?.rules },
     );
+    const u = r.summary;
     seg.push({ rows: sl.rows, cols: sl.cols, data: u.meanLabels.map((c) => values[c]) });
     entropy.push({ rows: sl.rows, cols: sl.cols, data: u.entropyMap! });
     mi.push({ rows: sl.rows, cols: sl.cols, data: u.miMap! });
-    addCounts(meanCounts, structurePixelCounts(u.meanLabels, ACDC_LABELS));
-    for (let t = 0; t < Tout; t++) addCounts(sampleCounts[t], countsOf(u.sampleClassCounts, t));
-    const decided = decideRules(ctx.policy?.rules ?? [], (structure) => ({
-      entropy: u.entropy,
-      mi: u.mi,
-      diceWithin: u.structures[structure].diceWithin,
-      assdWithinMm: u.structures[structure].assdWithinMm,
-    }));
-    const reasons = decided.decisions
+    addCounts(meanCounts, r.pixels);
+    for (let t = 0; t < Tout; t++) addCounts(sampleCounts[t], r.samplePixels[t]);
+    const reasons = (r.decisions ?? [])
       .filter((d) => d.flagged)
       .map((d) => ({
         structure: d.structure,
@@ -210,7 +189,7 @@ function segmentImage(
         value: Number.isFinite(d.value) ? d.value : null,
         threshold: d.threshold,
       }));
-    const flag = ctx.policy ? reasons.length > 0 : null;
+    const flag = r.flagged;
     if (flag) flagged++;
     slices.push({
       z,

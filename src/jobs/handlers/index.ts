@@ -4,6 +4,7 @@ import type { JobHandler } from '../job-handler';
 import { createPhantomDataset } from './create-phantom-dataset';
 import { evaluateShard } from './evaluate-shard';
 import { importDataset } from './import-dataset';
+import { inferShard } from './infer-shard';
 import { studyStep } from './study-step';
 import { trainMember } from './train-member';
 
@@ -12,5 +13,6 @@ export const JOB_HANDLERS: { readonly [Q in QueueName]: JobHandler<Q> } = Object
   [QUEUES.importDataset]: importDataset,
   [QUEUES.trainMember]: trainMember,
   [QUEUES.evaluateShard]: evaluateShard,
+  [QUEUES.inferShard]: inferShard,
   [QUEUES.study]: studyStep,
 });
