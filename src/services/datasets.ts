@@ -1,16 +1,20 @@
-/** Launching datasets: the synthetic phantom, or a folder under the server's import root. */
+/**
+ * Launching datasets: the synthetic phantom, or a folder under the server's import root; and
+ * attaching ground truth that arrives later to a dataset imported without it.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Prisma } from '../db/generated/client';
 import type { Split } from '../db/generated/enums';
 import { ACTIVE_WHERE } from '../domain/constants';
 import type { ImportDatasetConfig, ImportLayout, PhantomDatasetConfig } from '../domain/run-config';
-import { checkImportFolder } from '../engine/io/import-folder';
+import { checkImportFolder, readLabelFolder } from '../engine/io/import-folder';
 import { InvalidInputError } from '../engine/errors';
 import { QUEUES } from '../jobs/queues';
+import { attachLabels } from '../store/attach-labels';
 import { createRun } from '../store/runs';
 import { badInput, conflict } from './errors';
-import { enqueueRun, type Launcher } from './launcher';
+import { datasetExists, enqueueRun, type Launcher } from './launcher';
 
 export type PhantomDatasetRequest = PhantomDatasetConfig;
 
@@ -91,4 +95,36 @@ export async function launchImport(l: Launcher, importRoot: string, input: Impor
   };
   const run = await createRun(l.store, l, { kind: 'DATASET', config }, claimName(input.name));
   return enqueueRun(l, QUEUES.importDataset, run.id, {});
+}
+
+export interface AttachLabelsRequest {
+  datasetId: string;
+  /** Relative to the import root, or absolute inside it. */
+  path: string;
+  /** Default: the layout the dataset was imported with. */
+  layout?: ImportLayout;
+}
+
+const LAYOUT_OF_SOURCE: Partial<Record<string, ImportLayout>> = { ACDC: 'ACDC', MNMS: 'MNMS', NIFTI: 'NIFTI_PAIRS' };
+
+/**
+ * Reads the label files of a folder under the import root (the dataset's layout, labels only) and
+ * attaches them to its slices that have no ground truth; all or nothing (store/attach-labels.ts).
+ * Label files are small, so they are read in the request rather than in a job.
+ */
+export async function attachLabelsFromFolder(l: Launcher, importRoot: string, input: AttachLabelsRequest) {
+  const datasetId = await datasetExists(l, input.datasetId);
+  const dataset = await l.store.dataset.findUniqueOrThrow({ where: { id: datasetId }, select: { source: true } });
+  const layout = input.layout ?? LAYOUT_OF_SOURCE[dataset.source];
+  if (!layout) throw badInput(`a ${dataset.source} dataset has no import layout: name one`, 'layout');
+  const folder = resolveImportPath(importRoot, input.path);
+  checkImportFolder(folder, layout, importRoot);
+  const labels = readLabelFolder(folder, layout, { root: fs.realpathSync(importRoot) });
+  const attached = await attachLabels(l.store, {
+    datasetId,
+    labels,
+    source: { folder, layout },
+    createdBy: l.actor,
+  });
+  return { datasetId, ...attached };
 }

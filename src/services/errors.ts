@@ -20,3 +20,12 @@ export class LaunchError extends Error {
 export const notFound = (entity: string, id: string) => new LaunchError('NOT_FOUND', `${entity} ${id} not found`, 'id');
 export const badInput = (message: string, field?: string) => new LaunchError('BAD_USER_INPUT', message, field);
 export const conflict = (message: string) => new LaunchError('CONFLICT', message);
+
+/** Work that needs ground truth asked of a scope where `missing` of `total` slices have none. */
+export const labelsMissing = (what: string, missing: number, total: number) =>
+  new LaunchError(
+    'BAD_USER_INPUT',
+    `${what}: ${missing} of ${total} slices have no ground-truth label (attach labels first: attachLabels)`,
+    'datasetId',
+    'LABELS_MISSING',
+  );

@@ -9,7 +9,8 @@ import type { EvaluateRunConfig, SweepRunConfig } from '../domain/run-config';
 import { QUEUES } from '../jobs/queues';
 import { createEvaluation } from '../store/evaluations';
 import { createRun } from '../store/runs';
-import { badInput, notFound } from './errors';
+import { countUnlabelled } from '../store/slice-labels';
+import { badInput, labelsMissing, notFound } from './errors';
 import { datasetExists, enqueueRun, type Launcher } from './launcher';
 
 export interface Distortion {
@@ -37,13 +38,17 @@ async function planEvaluation(l: Launcher, plan: Omit<EvaluationRequest, 'distor
   if (training.status !== 'SUCCEEDED')
     throw badInput(`training run ${training.id} is ${training.status}, not SUCCEEDED`, 'trainingRunId');
   const datasetId = await datasetExists(l, plan.datasetId);
+  const scope = { subject: { datasetId, ...(plan.split ? { split: plan.split } : {}) } };
   const slices = await l.store.slice.findMany({
-    where: { subject: { datasetId, ...(plan.split ? { split: plan.split } : {}) } },
+    where: scope,
     select: { id: true },
     orderBy: [{ subjectId: 'asc' }, { phase: 'asc' }, { sliceIndex: 'asc' }],
   });
   if (slices.length === 0)
     throw badInput(`dataset ${datasetId} has no${plan.split ? ` ${plan.split}` : ''} slices`, 'split');
+  const missing = await countUnlabelled(l.store, scope);
+  if (missing > 0)
+    throw labelsMissing(`dataset ${datasetId}${plan.split ? ` ${plan.split}` : ''}`, missing, slices.length);
   let samples = plan.samples;
   if (training.method === 'MC_DROPOUT' || training.method === 'BBB') {
     if (samples < 2) throw badInput(`a ${training.method} model needs samples ≥ 2 (got ${samples})`, 'samples');

@@ -7,7 +7,8 @@ import type { PresetName } from '../engine/models/presets';
 import { DEFAULT_BAYES, DEFAULT_DROPOUT } from '../engine/training/resolve-config';
 import { QUEUES } from '../jobs/queues';
 import { createRun } from '../store/runs';
-import { badInput } from './errors';
+import { countUnlabelled } from '../store/slice-labels';
+import { badInput, labelsMissing } from './errors';
 import { datasetExists, enqueueRun, type Launcher } from './launcher';
 
 export interface TrainingRequest {
@@ -30,6 +31,8 @@ export async function launchTraining(l: Launcher, input: TrainingRequest, parent
   );
   if (train === 0 || val === 0)
     throw badInput(`dataset needs TRAIN and VAL slices (has ${train} and ${val})`, 'datasetId');
+  const missing = await countUnlabelled(l.store, { subject: { datasetId, split: { in: ['TRAIN', 'VAL'] } } });
+  if (missing > 0) throw labelsMissing(`dataset ${datasetId} TRAIN and VAL`, missing, train + val);
   const method = ENGINE_METHOD[input.method];
   if (method !== 'mcd' && (input.dropoutRate !== undefined || input.dropoutLayers !== undefined)) {
     throw badInput('dropoutRate and dropoutLayers apply to MC_DROPOUT only', 'dropoutRate');

@@ -1,12 +1,11 @@
 /**
  * A slice's ground truth (docs/design.md "Importing data"): the label it was imported with
  * (Slice.label) or, for a slice imported without one, the SliceLabel row that supplied it later
- * (attached label files or a review). Work that needs ground truth checks its scope up front and
- * refuses it with LABELS_MISSING, naming how many slices lack a label.
+ * (attached label files or a review). Work that needs ground truth counts the slices of its scope
+ * without it up front (services refuse the launch: LABELS_MISSING).
  */
 import type { Prisma } from '../db/generated/client';
 import type { Store } from '../db/client';
-import { InvalidInputError } from '../engine/errors';
 import { imageFromBytes, sliceContentHash } from './slice-codec';
 
 /** Prisma `include` that brings a slice's later label along. */
@@ -23,15 +22,9 @@ export function effectiveLabel(row: {
 /** Slices without ground truth: no imported label and no SliceLabel. */
 export const UNLABELLED: Prisma.SliceWhereInput = { label: null, attachedLabel: { is: null } };
 
-/** Refuses a scope of slices that holds any without ground truth (LABELS_MISSING, nothing written). */
-export async function requireLabelledScope(store: Store, scope: Prisma.SliceWhereInput, what: string): Promise<void> {
-  const missing = await store.slice.count({ where: { AND: [scope, UNLABELLED] } });
-  if (missing === 0) return;
-  const total = await store.slice.count({ where: scope });
-  throw new InvalidInputError(
-    'LABELS_MISSING',
-    `${what}: ${missing} of ${total} slices have no ground-truth label (attach labels first: attachLabels)`,
-  );
+/** How many slices of a scope lack ground truth. */
+export function countUnlabelled(store: Store, scope: Prisma.SliceWhereInput): Promise<number> {
+  return store.slice.count({ where: { AND: [scope, UNLABELLED] } });
 }
 
 /**
