@@ -5,7 +5,7 @@
  * test/domain/constants.test.ts holds them equal. The dashboard reads them from the API's
  * `constants` query.
  */
-import type { DistortionKind, Method, RunKind, RunStatus, Structure } from '../db/generated/enums';
+import type { DistortionKind, Method, Role, RunKind, RunStatus, Structure } from '../db/generated/enums';
 import { STRUCTURES as ENGINE_STRUCTURES } from '../engine/data/types';
 import { DEFAULT_ENSEMBLE_MEMBERS as ENGINE_DEFAULT_ENSEMBLE_MEMBERS } from '../engine/training/types';
 
@@ -48,6 +48,8 @@ export const RUN_KINDS = Object.freeze([
   'STUDY',
   'INFER',
 ] as const satisfies readonly RunKind[]);
+/** API key roles, lowest first: each may do what those before it may (src/server/auth.ts). */
+export const ROLES = Object.freeze(['ANALYST', 'REVIEWER', 'OPERATOR', 'ADMIN'] as const satisfies readonly Role[]);
 export const METHODS = Object.freeze(['PLAIN', 'MC_DROPOUT', 'BBB', 'ENSEMBLE'] as const satisfies readonly Method[]);
 export const DISTORTION_KINDS = Object.freeze([
   'NONE',

@@ -34,10 +34,11 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import type { AuthChecker } from 'type-graphql';
 import { appendAudit, audit } from '../db/audit';
+import { ROLES } from '../domain/constants';
 import type { Store } from '../db/client';
 import { AuthFailures } from './auth-failures';
 
-export const ROLES = ['ANALYST', 'REVIEWER', 'OPERATOR', 'ADMIN'] as const;
+export { ROLES };
 export type ApiRole = (typeof ROLES)[number];
 
 export function roleRank(role: ApiRole): number {

@@ -12,6 +12,7 @@ import {
   FINISHED_RUN_STATUSES,
   METHODS,
   RUN_KINDS,
+  ROLES,
   RUN_STATUSES,
   STRUCTURES,
   UNCERTAINTY_MEASURES,
@@ -40,6 +41,7 @@ describe('domain constants', () => {
     expect([...METHODS]).toEqual(prismaEnum('Method'));
     expect([...DISTORTION_KINDS]).toEqual(prismaEnum('DistortionKind'));
     expect([...STRUCTURES]).toEqual(prismaEnum('Structure'));
+    expect([...ROLES]).toEqual(prismaEnum('Role'));
   });
 
   test('active and finished states split the run states; the unsuccessful ones are finished', () => {
