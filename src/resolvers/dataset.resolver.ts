@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from 't
 import { PageArgs } from '../schema/connection';
 import { Dataset, DatasetConnection } from '../schema/dataset.type';
 import { DatasetFilter } from '../schema/filters';
+import { countUnlabelled, UNLABELLED } from '../store/slice-labels';
 import type { ApiContext } from './context';
 import { isUuid, paginate } from './paginate';
 
@@ -33,5 +34,15 @@ export class DatasetResolver {
   @FieldResolver(() => Int, { description: 'Number of subjects' })
   async subjectCount(@Root() dataset: Dataset, @Ctx() ctx: ApiContext) {
     return ctx.store.subject.count({ where: { datasetId: dataset.id } });
+  }
+
+  @FieldResolver(() => Int, { description: 'Slices with ground truth (imported with it, attached or reviewed later)' })
+  async labelledSliceCount(@Root() dataset: Dataset, @Ctx() ctx: ApiContext) {
+    return ctx.store.slice.count({ where: { subject: { datasetId: dataset.id }, NOT: UNLABELLED } });
+  }
+
+  @FieldResolver(() => Int, { description: 'Slices without ground truth; evaluation and training refuse them' })
+  async unlabelledSliceCount(@Root() dataset: Dataset, @Ctx() ctx: ApiContext) {
+    return countUnlabelled(ctx.store, { subject: { datasetId: dataset.id } });
   }
 }

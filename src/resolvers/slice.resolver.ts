@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { imagePng, labelPng } from '../render/png';
 import { imageFromBytes } from '../store/slice-codec';
+import { effectiveLabel, UNLABELLED, WITH_ATTACHED_LABEL } from '../store/slice-labels';
 import { Prediction } from '../schema/evaluation.type';
 import { PageArgs } from '../schema/connection';
 import { SliceFilter } from '../schema/filters';
@@ -71,8 +72,19 @@ export class SliceResolver {
     description: 'The ground truth as a PNG data URL (transparent background); null when the slice has none',
   })
   async gt(@Root() slice: Slice, @Ctx() ctx: ApiContext) {
-    const row = await ctx.store.slice.findUniqueOrThrow({ where: { id: slice.id }, select: { label: true } });
-    return row.label === null ? null : labelPng(new Uint8Array(row.label), slice.rows, slice.cols);
+    const row = await ctx.store.slice.findUniqueOrThrow({
+      where: { id: slice.id },
+      select: { label: true, ...WITH_ATTACHED_LABEL },
+    });
+    const label = effectiveLabel(row);
+    return label === null ? null : labelPng(new Uint8Array(label), slice.rows, slice.cols);
+  }
+
+  @FieldResolver(() => Boolean, {
+    description: 'Whether the slice has ground truth: imported with it, or attached or reviewed later',
+  })
+  async labelled(@Root() slice: Slice, @Ctx() ctx: ApiContext) {
+    return (await ctx.store.slice.count({ where: { id: slice.id, AND: [UNLABELLED] } })) === 0;
   }
 
   @FieldResolver(() => Prediction, { nullable: true, description: "This slice's prediction in an evaluation" })

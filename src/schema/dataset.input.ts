@@ -1,4 +1,4 @@
-import { Field, InputType, Int, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, registerEnumType } from 'type-graphql';
 import { Split } from './enums';
 import { IsIn, Length, Matches, Max, Min } from 'class-validator';
 
@@ -60,4 +60,22 @@ export class ImportDatasetInput {
 
   @Field(() => Split, { nullable: true, description: 'Split of every subject (default from Info.cfg, else TEST)' })
   split?: Split;
+}
+
+@InputType({
+  description: 'Ground truth for a dataset imported without it: label files in a folder under the import root',
+})
+export class AttachLabelsInput {
+  @Field(() => ID)
+  datasetId!: string;
+
+  @Field(() => String, { description: 'Folder relative to the import root' })
+  @Length(1, 1024)
+  path!: string;
+
+  @Field(() => ImportLayout, {
+    nullable: true,
+    description: 'Layout of the label files (default: the layout the dataset was imported with)',
+  })
+  layout?: ImportLayout;
 }

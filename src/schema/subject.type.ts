@@ -18,6 +18,15 @@ export class Subject {
 
   @Field(() => Split)
   split!: Split;
+
+  @Field(() => String, { nullable: true, description: 'Scanner vendor (M&Ms CSV); null where the source does not say' })
+  vendor!: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Acquisition centre (M&Ms CSV); null where the source does not say',
+  })
+  centre!: string | null;
 }
 
 @ObjectType()
