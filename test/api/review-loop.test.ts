@@ -265,11 +265,7 @@ describe('review decisions', () => {
   });
 
   it('names what is missing: an unknown inference, a slice of another inference, both or neither of slice and subject', async () => {
-    const other = await post(
-      ACCEPT,
-      { input: { inferenceId: inf.inferenceId, sliceId: inf.slices[0].inferenceSliceId } },
-      'REVIEWER',
-    );
+    const other = await post(ACCEPT, { input: { inferenceId: inf.inferenceId, sliceId: inf.datasetId } }, 'REVIEWER');
     expect(other.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     const unknown = await post(
       ACCEPT,

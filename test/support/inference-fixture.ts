@@ -1,14 +1,17 @@
 /**
- * A finished inference written straight into a migrated store (no engine, no jobs), for the review
- * loop, the promise check and the NIfTI export: a dataset of `subjects` subjects × phases × `slices`
- * small slices (rows × cols), some imported without ground truth, a SUCCEEDED INFER run with its
- * Inference, one InferenceSlice per slice whose mean label map, entropy and MI maps, flags and
- * decisions are given by the caller, and optionally a policy and the image files' geometry.
+ * A finished inference in a migrated store (no network, no jobs), for the review loop, the promise
+ * check and the NIfTI export: a dataset of `subjects` subjects × phases × `slices` small slices
+ * (rows × cols), some imported without ground truth, a SUCCEEDED INFER run, and the Inference and
+ * its results written by the platform's own writers (createInference, writeInferenceShard: one
+ * shard) from per-slice results the caller gives (mean label map, flags; entropy and MI maps of a
+ * fixed pattern); optionally a policy and the image files' geometry.
  */
 import crypto from 'node:crypto';
 import type { Store } from '../../src/db/client';
+import type { SliceInference } from '../../src/engine/inference/slice-inference';
 import type { NiftiGeometry } from '../../src/engine/io/nifti';
-import { packLabels, packNatsMap } from '../../src/store/map-codec';
+import type { UncertaintySummary } from '../../src/engine/metrics/uncertainty-summary';
+import { createInference, writeInferenceShard } from '../../src/store/inferences';
 import { seedSyntheticStudy } from './synthetic-store';
 
 export interface FixtureSlice {
@@ -16,7 +19,6 @@ export interface FixtureSlice {
   phase: 'ED' | 'ES';
   z: number;
   sliceId: string;
-  inferenceSliceId: string;
   /** Imported ground truth (class indices) or null. */
   label: Uint8Array | null;
   /** The inference's mean label map (class indices). */
@@ -103,10 +105,15 @@ export async function seedInference(
       datasetId: dataset.id,
     },
   });
-  const inference = await store.inference.create({
-    data: { runId: run.id, trainingRunId: study.trainingRunId, datasetId: dataset.id, policyId, samples: 5 },
+  const inference = await createInference(store, 'seed', {
+    runId: run.id,
+    trainingRunId: study.trainingRunId,
+    checkpointIds: [study.checkpointId],
+    datasetId: dataset.id,
+    policyId,
+    samples: 5,
   });
-  await store.inferenceCheckpoint.create({ data: { inferenceId: inference.id, checkpointId: study.checkpointId } });
+  const results: Array<{ sliceId: string; result: SliceInference }> = [];
 
   const slices: FixtureSlice[] = [];
   const subjectIds: string[] = [];
@@ -149,43 +156,55 @@ export async function seedInference(
         const mean = options.mean(at);
         const flagged = options.flagged ? options.flagged(at) : null;
         const entropy = flagged ? 0.75 : 0.25;
-        const row = await store.inferenceSlice.create({
-          data: {
-            inferenceId: inference.id,
-            sliceId: slice.id,
-            labelMap: packLabels(mean),
-            // Pixel i of slice z: entropy i / 100 + z / 10 nats, MI half of it.
-            entropyMap: packNatsMap(new Float32Array(rows * cols).map((_, i) => i / 100 + z / 10)),
-            miMap: packNatsMap(new Float32Array(rows * cols).map((_, i) => (i / 100 + z / 10) / 2)),
-            entropy,
-            mi: entropy / 2,
+        const pixels = rows * cols;
+        // Pixel i of slice z: entropy i / 100 + z / 10 nats, MI half of it.
+        const entropyMap = new Float64Array(pixels).map((_, i) => i / 100 + z / 10);
+        const summary = {
+          T: 5,
+          entropy,
+          mi: entropy / 2,
+          calibration: null,
+          structures: {
+            LV: { diceWithin: 0.9, assdWithinMm: 0.5, assdPairs: 5 },
+            MYO: { diceWithin: 0.8, assdWithinMm: 1.5, assdPairs: 5 },
+            RV: { diceWithin: 0.7, assdWithinMm: null, assdPairs: 0 },
+          },
+          meanLabels: mean,
+          sampleClassCounts: new Int32Array(5 * 4),
+          entropyMap,
+          miMap: entropyMap.map((h) => h / 2),
+        } satisfies UncertaintySummary;
+        const count = (c: number) => mean.filter((k) => k === c).length;
+        results.push({
+          sliceId: slice.id,
+          result: {
+            summary,
+            pixels: { LV: count(3), MYO: count(2), RV: count(1) },
+            samplePixels: Array.from({ length: 5 }, (_, t) => ({ LV: t, MYO: t + 1, RV: t + 2 })),
             flagged,
             decisions:
               flagged === null
-                ? undefined
+                ? null
                 : (options.ruleStructures ?? ['LV']).map((structure) => ({
                     structure,
-                    measure: 'ENTROPY',
+                    measure: 'ENTROPY' as const,
                     threshold: 0.5,
                     value: entropy,
                     flagged,
                   })),
           },
         });
-        await store.inferenceStructure.createMany({
-          data: (['LV', 'MYO', 'RV'] as const).map((structure, k) => ({
-            inferenceSliceId: row.id,
-            inferenceId: inference.id,
-            structure,
-            diceWithin: 0.9 - k / 10,
-            assdWithinMm: structure === 'RV' ? null : 0.5 + k,
-            pixels: mean.filter((c) => c === 3 - k).length,
-            samplePixels: [1, 2, 3, 4, 5],
-          })),
-        });
-        slices.push({ ...at, phase, sliceId: slice.id, inferenceSliceId: row.id, label, mean });
+        slices.push({ ...at, phase, sliceId: slice.id, label, mean });
       }
     }
   }
+  await writeInferenceShard(store, {
+    runId: run.id,
+    inferenceId: inference.id,
+    shard: 0,
+    actor: 'seed',
+    backend: 'cpu',
+    rows: results,
+  });
   return { datasetId: dataset.id, inferenceId: inference.id, policyId, subjectIds, slices };
 }
