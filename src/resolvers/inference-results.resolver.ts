@@ -1,7 +1,7 @@
 /** An inference's results for the dashboard: download paths per subject and phase, and the policy's promise checked. */
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { DownloadLink, PromiseCheck, StackDownloads } from '../schema/inference-results.type';
-import { downloadPath, EXPORT_KINDS, exportFileName, exportUnits } from '../services/inference-export';
+import { PromiseCheck, StackDownloads } from '../schema/inference-results.type';
+import { downloadsOf } from '../services/inference-export';
 import { checkPromise } from '../services/promise-check';
 import type { ApiContext } from './context';
 import { isUuid } from './paginate';
@@ -12,16 +12,7 @@ export class InferenceResultsResolver {
     description: "An inference's files per subject and phase (NIfTI in the input's geometry, per-slice QC flags)",
   })
   async inferenceDownloads(@Arg('inferenceId', () => ID) inferenceId: string, @Ctx() ctx: ApiContext) {
-    if (!isUuid(inferenceId)) return [];
-    const units = await exportUnits(ctx.store, inferenceId);
-    return units.map((unit) => ({
-      ...unit,
-      files: EXPORT_KINDS.map((kind): DownloadLink => ({
-        kind,
-        fileName: exportFileName(unit, kind),
-        path: downloadPath(inferenceId, unit, kind),
-      })),
-    }));
+    return isUuid(inferenceId) ? downloadsOf(ctx.store, inferenceId) : [];
   }
 
   @Query(() => PromiseCheck, {

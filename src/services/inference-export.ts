@@ -49,6 +49,19 @@ export const exportFileName = (unit: Pick<ExportUnit, 'externalId' | 'phase'>, k
 export const downloadPath = (inferenceId: string, unit: Pick<ExportUnit, 'subjectId' | 'phase'>, kind: ExportKind) =>
   `/files/inference/${inferenceId}/subject/${unit.subjectId}/${unit.phase}/${kind}`;
 
+/** Per subject-phase stack the five files' names and download paths (for the dashboard). */
+export async function downloadsOf(store: Store, inferenceId: string) {
+  const units = await exportUnits(store, inferenceId);
+  return units.map((unit) => ({
+    ...unit,
+    files: EXPORT_KINDS.map((kind) => ({
+      kind,
+      fileName: exportFileName(unit, kind),
+      path: downloadPath(inferenceId, unit, kind),
+    })),
+  }));
+}
+
 export interface ExportFile {
   name: string;
   kind: ExportKind;

@@ -166,42 +166,54 @@ export function reviewsOf(store: Store, inferenceId: string) {
   });
 }
 
-/** Per slice of the inference: its place, the policy's flag, where its ground truth came from and which review gave it. */
+/** Where a slice's ground truth came from, and who gave it after import. */
+export interface GroundTruthOrigin {
+  /** IMPORTED (Slice.label), a SliceLabel's source, or null: none yet. */
+  groundTruth: 'IMPORTED' | LabelSource | null;
+  /** The review that gave it. */
+  reviewId: string | null;
+  labelledBy: string | null;
+}
+
+/** Each slice's ground-truth origin, in id order, in two statements (the label bytes stay unread). */
+export async function groundTruthOrigins(store: Store, sliceIds: readonly string[]): Promise<GroundTruthOrigin[]> {
+  const ids = [...sliceIds];
+  const [imported, attached] = await Promise.all([
+    store.slice.findMany({ where: { id: { in: ids }, label: { not: null } }, select: { id: true } }),
+    store.sliceLabel.findMany({
+      where: { sliceId: { in: ids } },
+      select: { sliceId: true, source: true, reviewId: true, createdBy: true },
+    }),
+  ]);
+  const importedIds = new Set(imported.map((s) => s.id));
+  const later = new Map(attached.map((l) => [l.sliceId, l]));
+  return ids.map((id) => {
+    if (importedIds.has(id)) return { groundTruth: 'IMPORTED', reviewId: null, labelledBy: null };
+    const l = later.get(id);
+    return l
+      ? { groundTruth: l.source, reviewId: l.reviewId, labelledBy: l.createdBy }
+      : { groundTruth: null, reviewId: null, labelledBy: null };
+  });
+}
+
+/** Per slice of the inference: its place, the policy's flag and its ground truth's origin. */
 export async function reviewStatus(store: Store, inferenceId: string, subjectId?: string) {
   const rows = await store.inferenceSlice.findMany({
     where: { inferenceId, ...(subjectId ? { slice: { subjectId } } : {}) },
-    select: {
-      sliceId: true,
-      flagged: true,
-      slice: {
-        select: {
-          subjectId: true,
-          phase: true,
-          sliceIndex: true,
-          attachedLabel: { select: { source: true, reviewId: true, createdBy: true, createdAt: true } },
-        },
-      },
-    },
+    select: { sliceId: true, flagged: true, slice: { select: { subjectId: true, phase: true, sliceIndex: true } } },
   });
-  // Whether a slice was imported with ground truth, without reading the label bytes.
-  const imported = new Set(
-    (
-      await store.slice.findMany({
-        where: { id: { in: rows.map((r) => r.sliceId) }, label: { not: null } },
-        select: { id: true },
-      })
-    ).map((s) => s.id),
+  const origins = await groundTruthOrigins(
+    store,
+    rows.map((r) => r.sliceId),
   );
   return rows
-    .map((r) => ({
+    .map((r, i) => ({
       sliceId: r.sliceId,
       subjectId: r.slice.subjectId,
       phase: r.slice.phase,
       sliceIndex: r.slice.sliceIndex,
       flagged: r.flagged,
-      groundTruth: imported.has(r.sliceId) ? ('IMPORTED' as const) : (r.slice.attachedLabel?.source ?? null),
-      reviewId: r.slice.attachedLabel?.reviewId ?? null,
-      labelledBy: imported.has(r.sliceId) ? null : (r.slice.attachedLabel?.createdBy ?? null),
+      ...origins[i],
     }))
     .sort(
       (a, b) => a.subjectId.localeCompare(b.subjectId) || a.phase.localeCompare(b.phase) || a.sliceIndex - b.sliceIndex,
