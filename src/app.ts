@@ -16,6 +16,8 @@ import { buildApiSchema } from './resolvers';
 import { argumentChecks } from './server/argument-checks';
 import { AuthGate, assertSafeBinding, mutationsNeedRole, principalOf, type Principal } from './server/auth';
 import { inferenceDownloads } from './server/downloads';
+import { uploadRoutes } from './server/uploads';
+import { sweepUploads } from './services/uploads';
 import { startHttpServer, type Readiness } from './server/http';
 import { startSubscriptions } from './server/subscriptions';
 import {
@@ -51,6 +53,8 @@ export interface Platform {
 const PROBE_MS = 2000;
 /** Scheduling priority of worker processes (Unix nice). */
 const WORKER_NICE = 10;
+/** How often the API removes expired uploads and finished import folders (src/services/uploads.ts). */
+const UPLOAD_SWEEP_MS = 60_000;
 
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -168,6 +172,7 @@ export async function startPlatform(
         databaseAvailable: () => database.available(),
         context: async ({ res }) => contextOf(principalOf(res, config.actor)),
         files: inferenceDownloads(apiStore),
+        uploads: uploadRoutes({ dir: config.uploads.dir, maxBytes: config.uploads.maxBytes, localActor: config.actor }),
         subscriptions: (httpServer) =>
           startSubscriptions({
             httpServer,
@@ -178,6 +183,14 @@ export async function startPlatform(
           }),
       });
       closers.push(() => http!.close());
+      // Staged uploads nobody imported, and import folders whose run is over, are removed.
+      const sweep = setInterval(() => {
+        sweepUploads(apiStore, config.uploads.dir, config.uploads.ttlSeconds).catch(
+          (error: Error) => closing || log(`upload sweep: ${error.message}`),
+        );
+      }, UPLOAD_SWEEP_MS);
+      sweep.unref();
+      closers.push(async () => clearInterval(sweep));
     }
     let workerQueues: string[] = [];
     if (role === 'worker') {

@@ -20,6 +20,8 @@ const EnvSchema = z.object({
   CARDIAC_UQ_CORS_ORIGINS: z.string().optional(),
   CARDIAC_UQ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   CARDIAC_UQ_IMPORT_ROOT: z.string().optional(),
+  CARDIAC_UQ_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(512 * 2 ** 20),
+  CARDIAC_UQ_UPLOAD_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
   CARDIAC_UQ_MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxDepth),
   CARDIAC_UQ_MAX_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxAliases),
   CARDIAC_UQ_MAX_COMPLEXITY: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxComplexity),
@@ -56,6 +58,8 @@ export interface Config {
   workerConcurrency: number;
   /** Server-side folder under which `importDataset` paths must lie. */
   importRoot: string;
+  /** Files sent to POST /uploads (src/server/uploads.ts): staged under `dir`, each at most `maxBytes`, kept `ttlSeconds` unimported. */
+  uploads: { dir: string; maxBytes: number; ttlSeconds: number };
   /** What one API request may cost (src/server/limits.ts). */
   limits: ApiLimits;
   /** pg-boss heartbeat, expiry and retry timing (src/jobs/job-policy.ts). */
@@ -84,6 +88,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CARDIAC_UQ_CORS_ORIGINS ? e.CARDIAC_UQ_CORS_ORIGINS.split(',').map((s) => s.trim()) : [],
     workerConcurrency: e.CARDIAC_UQ_WORKER_CONCURRENCY,
     importRoot: path.resolve(e.CARDIAC_UQ_IMPORT_ROOT ?? path.join(e.CARDIAC_UQ_DATA_DIR, 'import')),
+    uploads: {
+      dir: path.resolve(e.CARDIAC_UQ_DATA_DIR, 'uploads'),
+      maxBytes: e.CARDIAC_UQ_MAX_UPLOAD_BYTES,
+      ttlSeconds: e.CARDIAC_UQ_UPLOAD_TTL_SECONDS,
+    },
     limits: {
       ...DEFAULT_LIMITS,
       maxDepth: e.CARDIAC_UQ_MAX_QUERY_DEPTH,

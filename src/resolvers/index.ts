@@ -23,12 +23,14 @@ import { SliceResolver } from './slice.resolver';
 import { StudyMutations } from './study.mutations';
 import { SubjectResolver } from './subject.resolver';
 import { TrainingMutations } from './training.mutations';
+import { UploadMutations } from './upload.mutations';
 
 export const RESOLVERS = [
   ServerInfoResolver,
   ConstantsResolver,
   DatasetResolver,
   DatasetMutations,
+  UploadMutations,
   SubjectResolver,
   SliceResolver,
   RunResolver,

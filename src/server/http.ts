@@ -107,6 +107,8 @@ export async function startHttpServer(options: {
   databaseAvailable?: () => boolean;
   /** File downloads at /files (./downloads.ts), behind the same CORS, availability check and guards as /graphql. */
   files?: express.RequestHandler;
+  /** File uploads at /uploads (./uploads.ts), behind the same CORS, availability check and guards as /graphql. */
+  uploads?: express.RequestHandler;
   /** GraphQL over WebSocket on this server (./subscriptions.ts), closed before Apollo stops. */
   subscriptions?: (httpServer: http.Server) => { close(): Promise<void> };
 }): Promise<HttpServer> {
@@ -161,6 +163,7 @@ export async function startHttpServer(options: {
     ...(options.errorHandler ? [options.errorHandler] : []),
   );
   if (options.files) app.use('/files', ...guarded, options.files, guardFailed);
+  if (options.uploads) app.use('/uploads', ...guarded, options.uploads, guardFailed);
   app.use(express.static(WEB_ROOT, { index: 'index.html' }));
   // The dashboard's one charting library, served from its own package (no bundler, no copy in web/).
   app.use('/vendor/echarts', express.static(path.dirname(require.resolve('echarts/dist/echarts.min.js'))));
