@@ -42,7 +42,7 @@ describe('uploads', () => {
     fetch(`${base}/uploads?name=${encodeURIComponent(name)}`, {
       method: 'POST',
       headers: { 'x-cardiac-uq-upload': '1', 'content-type': 'application/octet-stream', ...headers },
-      body: body,
+      body: new Uint8Array(body),
     });
   const codeOf = async (res: Response) =>
     ((await res.json()) as { errors: [{ extensions: { code: string } }] }).errors[0].extensions.code;
@@ -85,7 +85,7 @@ describe('uploads', () => {
     const file = pairs['patient001_frame01.nii.gz'];
     // A form post: multipart (or urlencoded, text/plain), no custom header.
     const form = new FormData();
-    form.append('file', new Blob([file]), 'patient001_frame01.nii.gz');
+    form.append('file', new Blob([new Uint8Array(file)]), 'patient001_frame01.nii.gz');
     let res = await fetch(`${base}/uploads?name=patient001_frame01.nii.gz`, { method: 'POST', body: form });
     expect(res.status).toBe(400);
     expect(await codeOf(res)).toBe('PREFLIGHT_REQUIRED');
