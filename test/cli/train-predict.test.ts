@@ -94,6 +94,21 @@ describe('cardiac-uq train', () => {
     const r3 = await cli('train', '--data', 'missing-dir', '--method', 'plain', '--preset', 'tiny', '--out', 'x');
     expect(r3.code).toBe(2);
   });
+
+  it('exits 2 on a folder whose slices have no labels (LABELS_MISSING) and on an unknown layout', async () => {
+    fs.mkdirSync(path.join(dir, 'unlabelled'));
+    const image = volumeFromSlices(
+      [0, 1, 2].map(() => ({ rows: 4, cols: 4, data: new Float32Array(16).fill(1) })),
+      [1, 1, 5],
+    );
+    fs.writeFileSync(path.join(dir, 'unlabelled', 'scan.nii.gz'), writeNifti(image));
+    const args = ['--data', 'unlabelled', '--method', 'plain', '--preset', 'tiny', '--out', 'unl-out'];
+    const r1 = await cli('train', ...args, '--layout', 'NIFTI_PAIRS');
+    expect([r1.code, r1.stderr]).toEqual([2, expect.stringMatching(/3 of 3 slices have no ground-truth label/)]);
+    expect(fs.existsSync(path.join(dir, 'unl-out'))).toBe(false);
+    const r2 = await cli('train', ...args, '--layout', 'DICOM');
+    expect([r2.code, r2.stderr]).toEqual([2, expect.stringMatching(/--layout must be ACDC, MNMS, NIFTI_PAIRS/)]);
+  });
 });
 
 describe('cardiac-uq predict', () => {

@@ -1,9 +1,10 @@
 /**
- * `cardiac-uq train --data DIR --method plain|mcd|bbb|ensemble [--dropout-rate R]
+ * `cardiac-uq train --data DIR [--layout ACDC|MNMS|NIFTI_PAIRS] --method plain|mcd|bbb|ensemble [--dropout-rate R]
  *  [--dropout-layers all|middle] [--prior-sigma S] [--kl-weight L] [--members M]
  *  --preset tiny|quick|paper [--epochs N] [--seed S] [--backend …] [--workers W] [--resume] --out CKPT`
  *
- * Trains on an ACDC-layout folder (e.g. from `cardiac-uq phantom`): subjects marked Split TRAIN
+ * Trains on an ACDC-layout folder (e.g. from `cardiac-uq phantom`; or an M&Ms or plain NIfTI folder
+ * with --layout, docs/design.md "Importing data"; every slice needs its label): subjects marked Split TRAIN
  * train, VAL validate (the checkpoint with the lowest validation NLL is kept). A folder without
  * split marks (real ACDC) uses a seeded 90/10 subject split. Progress bar on stderr; a JSON
  * summary (checkpoint meta per network) on stdout. Ctrl-C stops after the current step; rerun
@@ -16,7 +17,7 @@ import { initBackend, parseBackend } from '../../engine/backend';
 import type { LabeledSlice, Subject } from '../../engine/data/types';
 import { InvalidInputError } from '../../engine/errors';
 import { requireLabels } from '../../engine/data/require-labels';
-import { readAcdcFolder } from '../../engine/io/acdc-import';
+import { FOLDER_LAYOUTS, isFolderLayout, readImportFolder } from '../../engine/io/import-folder';
 import { METHODS, type Method } from '../../engine/models/config';
 import { PRESET_NAMES, type PresetName } from '../../engine/models/presets';
 import { createRng } from '../../engine/random';
@@ -30,6 +31,7 @@ import {
 
 export interface TrainCliOptions {
   data?: string;
+  layout?: string;
   method?: string;
   preset: string;
   epochs?: string;
@@ -124,7 +126,9 @@ export function splitSubjects(subjects: Subject[], seed: number): TrainingData {
 export async function runTrain(o: TrainCliOptions): Promise<string> {
   const config = parseTrainOptions(o);
   const workers = num(o.workers, '--workers', isInt(0), 'an integer ≥ 0');
-  const subjects = requireLabels(readAcdcFolder(o.data!));
+  const layout = o.layout ?? 'ACDC';
+  if (!isFolderLayout(layout)) bad(`--layout must be ${FOLDER_LAYOUTS.join(', ')}`);
+  const subjects = requireLabels(readImportFolder(o.data!, layout));
   if (subjects.length === 0) bad(`--data ${o.data}: no subjects found`);
   const data = splitSubjects(subjects, config.seed);
   const backend = await initBackend(parseBackend(o.backend));
@@ -191,7 +195,8 @@ export function register(program: Command): void {
   program
     .command('train')
     .description('train a U-Net (plain, MC Dropout, Bayes by Backprop or a deep ensemble) on an ACDC-layout folder')
-    .option('--data <dir>', '(required) ACDC-layout folder (e.g. from `cardiac-uq phantom`)')
+    .option('--data <dir>', '(required) labelled folder (e.g. from `cardiac-uq phantom`)')
+    .option('--layout <l>', 'ACDC | MNMS | NIFTI_PAIRS (docs/design.md "Importing data")', 'ACDC')
     .option('--method <m>', '(required) plain | mcd | bbb | ensemble')
     .option('--preset <p>', 'tiny | quick | paper', 'quick')
     .option('--epochs <n>', 'override the preset epochs (the learning-rate decay scales along)')

@@ -23,6 +23,8 @@ import {
 
 export const FOLDER_LAYOUTS = ['ACDC', 'MNMS', 'NIFTI_PAIRS'] as const;
 export type FolderLayout = (typeof FOLDER_LAYOUTS)[number];
+export const isFolderLayout = (name: string): name is FolderLayout =>
+  (FOLDER_LAYOUTS as readonly string[]).includes(name);
 
 const FINDERS: Record<FolderLayout, (open: Opener, dir: string, find: FindOptions) => SubjectFiles[]> = {
   ACDC: findAcdcFiles,
