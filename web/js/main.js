@@ -11,6 +11,7 @@ const loaders = {
   shift: () => import('./views/shift.js'),
   slices: () => import('./views/slices.js'),
   audit: () => import('./views/audit.js'),
+  triage: () => import('./views/triage.js'),
 };
 
 const root = document.getElementById('view');
