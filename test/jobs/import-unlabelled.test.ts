@@ -30,7 +30,7 @@ function cine(dims: number[], f: (x: number, y: number, z: number, t: number) =>
 const CSV = 'External code,VendorName,Vendor,Centre,ED,ES\nA0A0A0,Siemens,A,1,0,2\nB1B1B1,GE,C,4,1,3\n';
 const FRAMES: Record<string, [number, number]> = { A0A0A0: [0, 2], B1B1B1: [1, 3] };
 const image = (x: number, y: number, z: number, t: number) => 1000 * t + 100 * z + 10 * x + y + 1;
-/** LV (3) at pixel x = 0, MYO (2) elsewhere, at the subject's ED and ES frames only. */
+/** File value 3 (M&Ms: RV) at pixel x = 0, 2 (MYO) elsewhere, at the subject's ED and ES frames only. */
 const label = (code: string) => (x: number, _y: number, _z: number, t: number) =>
   FRAMES[code].includes(t) ? (x === 0 ? 3 : 2) : 0;
 
@@ -134,13 +134,15 @@ describe('data without labels: import, refuse, attach, evaluate', () => {
     expect(asFloat32(b.volumes[0].geometry)).toEqual(asFloat32(file));
     expect(b.volumes[1].geometry).toEqual(b.volumes[0].geometry);
     const q = await api.gql(
-      'query($id: ID!) { dataset(id: $id) { source vendor labelledSliceCount unlabelledSliceCount } slices(filter: { datasetId: $id }, first: 1) { nodes { labelled gt } } }',
+      'query($id: ID!) { dataset(id: $id) { source vendor generatorParams labelledSliceCount unlabelledSliceCount } slices(filter: { datasetId: $id }, first: 1) { nodes { labelled gt } } }',
       { id: datasetId },
     );
     expect(q.body.errors).toBeUndefined();
     expect(q.body.data.dataset).toEqual({
       source: 'MNMS',
       vendor: null,
+      // M&Ms number the structures LV 1, MYO 2, RV 3: kept for writing results back.
+      generatorParams: { importedFrom: expect.any(String), layout: 'MNMS', labels: { LV: 1, MYO: 2, RV: 3 } },
       labelledSliceCount: 0,
       unlabelledSliceCount: 8,
     });
@@ -172,13 +174,13 @@ describe('data without labels: import, refuse, attach, evaluate', () => {
     const rows = await store.sliceLabel.findMany({ include: { slice: true } });
     expect(rows.every((r) => r.source === 'ATTACHED')).toBe(true);
     for (const r of rows) {
-      // LV at x = 0 (row 0 of rows = x), MYO at x = 1: row-major [3, 3, 3, 2, 2, 2].
-      expect(Array.from(r.label)).toEqual([3, 3, 3, 2, 2, 2]);
+      // RV (class 1) at x = 0 (row 0 of rows = x), MYO (class 2) at x = 1: row-major [1, 1, 1, 2, 2, 2].
+      expect(Array.from(r.label)).toEqual([1, 1, 1, 2, 2, 2]);
       const hash = crypto
         .createHash('sha256')
         .update(`2x3@1.25,1.5\n`)
         .update(r.slice.image)
-        .update(Uint8Array.of(3, 3, 3, 2, 2, 2))
+        .update(Uint8Array.of(1, 1, 1, 2, 2, 2))
         .digest('hex');
       expect(r.contentHash).toBe(hash);
     }

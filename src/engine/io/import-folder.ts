@@ -2,14 +2,16 @@
  * An import folder by layout (docs/design.md "Importing data"): ACDC (frame files or the 4-D
  * cine), MNMS (4-D cines and the information sheet) or NIFTI_PAIRS (plain images with optional
  * `_gt` labels). Labels are optional in every layout; `readLabelFolder` reads only the labels, for
- * ground truth attached to a dataset imported without it.
+ * ground truth attached to a dataset imported without it. File label values default to the
+ * layout's convention (M&Ms: LV 1, MYO 2, RV 3; else ACDC's RV 1, MYO 2, LV 3).
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findAcdcFiles, PATIENT_DIR } from './acdc-import';
 import { opener, openFolder, statOrNull, type Opener } from './import-files';
 import { importRoot } from './import-root';
-import { findMnmsFiles } from './mnms-import';
+import { ACDC_LABELS, type LabelMap } from '../data/types';
+import { findMnmsFiles, MNMS_LABELS } from './mnms-import';
 import { findNiftiFiles, NIFTI_FILE } from './nifti-folder-import';
 import {
   readLabelFiles,
@@ -32,10 +34,18 @@ const FINDERS: Record<FolderLayout, (open: Opener, dir: string, find: FindOption
   NIFTI_PAIRS: findNiftiFiles,
 };
 
+/** The file label values each layout's ground truth uses unless the caller names others. */
+export const LAYOUT_LABELS: Record<FolderLayout, LabelMap> = {
+  ACDC: ACDC_LABELS,
+  MNMS: MNMS_LABELS,
+  NIFTI_PAIRS: ACDC_LABELS,
+};
+
 /** Every subject of the folder: images, labels where present, geometry of each image file. */
 export function readImportFolder(dir: string, layout: FolderLayout, options: ImportOptions = {}): ImportedSubject[] {
   const open = opener(options.root);
-  return readSubjects(open, openFolder(open, dir), FINDERS[layout](open, dir, {}), options);
+  const labels = options.labels ?? LAYOUT_LABELS[layout];
+  return readSubjects(open, openFolder(open, dir), FINDERS[layout](open, dir, {}), { ...options, labels });
 }
 
 /** Only the label files of the folder, per subject and phase. */
@@ -45,7 +55,8 @@ export function readLabelFolder(
   options: Pick<ImportOptions, 'labels' | 'root'> = {},
 ): PhaseLabels[] {
   const open = opener(options.root);
-  return readLabelFiles(open, openFolder(open, dir), FINDERS[layout](open, dir, { labelsOnly: true }), options);
+  const labels = options.labels ?? LAYOUT_LABELS[layout];
+  return readLabelFiles(open, openFolder(open, dir), FINDERS[layout](open, dir, { labelsOnly: true }), { labels });
 }
 
 /**

@@ -4,14 +4,19 @@
  * ES), and exactly one CSV in DIR (the M&Ms information sheet) with at least the columns
  * `External code`, `Vendor`, `Centre`, `ED`, `ES`; ED and ES are 0-based frame indices into the
  * cine. Every subfolder is a subject and needs its CSV row; `Pathology`, when the sheet has it,
- * is the subject's group. Vendor and centre are kept per subject.
+ * is the subject's group. Vendor and centre are kept per subject. M&Ms label files number the
+ * structures LV 1, MYO 2, RV 3 (ACDC's order reversed): MNMS_LABELS is this layout's default map.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import type { LabelMap } from '../data/types';
 import { InvalidInputError } from '../errors';
 import { entryExists, openFolder, readFile, statOrNull, type Opener } from './import-files';
 import type { FindOptions, SubjectFiles } from './read-subjects';
+
+/** File label values of the M&Ms ground truth. */
+export const MNMS_LABELS: LabelMap = Object.freeze({ LV: 1, MYO: 2, RV: 3 });
 
 interface SheetRow {
   vendor: string;

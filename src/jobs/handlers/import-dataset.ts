@@ -3,7 +3,7 @@
  * importer into the store: slices, their labels where present, and each volume's geometry.
  */
 import type { DatasetSource } from '../../db/generated/enums';
-import { readImportFolder } from '../../engine/io/import-folder';
+import { LAYOUT_LABELS, readImportFolder } from '../../engine/io/import-folder';
 import { ImportDatasetConfig, runConfig, type ImportLayout } from '../../domain/run-config';
 import { storeDataset } from '../../store/store-dataset';
 import type { JobHandler } from '../job-handler';
@@ -30,7 +30,8 @@ export const importDataset: JobHandler<typeof QUEUES.importDataset> = async (job
       name: config.name,
       source: SOURCE[config.layout],
       site: config.site ?? subjects[0]?.site ?? null,
-      generatorParams: { importedFrom: config.folder, layout: config.layout },
+      // The file label values, so results written back as NIfTI use the source's own numbering.
+      generatorParams: { importedFrom: config.folder, layout: config.layout, labels: LAYOUT_LABELS[config.layout] },
       subjects,
       createdBy: run.createdBy,
       runId,

@@ -169,8 +169,8 @@ describe('M&Ms layout', () => {
       ['ED', 'B1C2D3/B1C2D3_sa.nii.gz', 3],
       ['ES', 'B1C2D3/B1C2D3_sa.nii.gz', 1],
     ]);
-    // Label values at ED (t = 3): 3 % 3 + 1 = 1 (RV); at ES (t = 1): 2 (MYO).
-    expect(Array.from(b.slices[0].label!)).toEqual([1, 1, 1, 1]);
+    // File values at ED (t = 3): 3 % 3 + 1 = 1, M&Ms LV → class 3; at ES (t = 1): 2, MYO → class 2.
+    expect(Array.from(b.slices[0].label!)).toEqual([3, 3, 3, 3]);
     expect(Array.from(b.slices[3].label!)).toEqual([2, 2, 2, 2]);
     expect(b.info).toMatchObject({ VendorName: 'Philips', ED: 3, ES: 1 });
   });
@@ -218,7 +218,7 @@ describe('M&Ms layout', () => {
     rmSync(join(dir, 'A0S9V9', 'A0S9V9_sa_gt.nii.gz'));
     const labels = readLabelFolder(dir, 'MNMS');
     expect(labels.map((l) => [l.subjectId, l.phase, l.labelFile, l.slices.length, l.slices[0][0]])).toEqual([
-      ['B1C2D3', 'ED', 'B1C2D3/B1C2D3_sa_gt.nii.gz', 3, 1],
+      ['B1C2D3', 'ED', 'B1C2D3/B1C2D3_sa_gt.nii.gz', 3, 3],
       ['B1C2D3', 'ES', 'B1C2D3/B1C2D3_sa_gt.nii.gz', 3, 2],
     ]);
   });
