@@ -1,15 +1,24 @@
 /**
- * `Policy.rules` and `InferenceSlice.decisions` as stored (docs/design.md "QC policy"): JSON has no
- * Infinity, so a +∞ threshold or value (an undefined ASSD_within, ranked first) is stored as the
- * string "Infinity"; null is a threshold that flags nothing. These schemas read the rows back into
- * numbers, and `storedNumber` writes them.
+ * `Policy.rules` and `InferenceSlice.decisions` as stored (docs/design.md "QC policy"). Thresholds
+ * and values are stored as their shortest round-trip text (String(x)), not as JSON numbers: a
+ * JSON number loses its last digit on the way through the driver adapter (as number[] parameters
+ * do, store/write-shard.ts), and a threshold one ulp off no longer flags the case it was chosen at.
+ * The text also carries +∞ ("Infinity", an undefined ASSD_within ranked first), which JSON cannot;
+ * null is a threshold that flags nothing. These schemas read either form back into numbers, and
+ * `storedNumber` writes them.
  */
 import { z } from 'zod';
 import type { QcRule, RuleDecision } from '../engine/metrics/qc-policy';
 import { STRUCTURES, UNCERTAINTY_MEASURES } from './constants';
 import { parseStored } from './stored-data';
 
-const number = z.union([z.number(), z.literal('Infinity').transform(() => Infinity)]);
+const number = z.union([
+  z.number(),
+  z
+    .string()
+    .transform(Number)
+    .refine((x) => !Number.isNaN(x), 'not a number'),
+]);
 
 const StoredRule = z.object({
   structure: z.enum(STRUCTURES as ['LV', 'MYO', 'RV']),
@@ -20,8 +29,8 @@ const StoredRule = z.object({
 export const StoredRules = z.array(StoredRule).min(1);
 export const StoredDecisions = z.array(StoredRule.extend({ value: number, flagged: z.boolean() }));
 
-/** A number for a JSON column: +∞ as "Infinity" (the only non-finite value our measures give). */
-export const storedNumber = (x: number): number | 'Infinity' => (x === Infinity ? 'Infinity' : x);
+/** A number for a JSON column, exactly: its shortest round-trip text ("Infinity" for +∞). */
+export const storedNumber = (x: number): string => String(x);
 
 export function storedRules(rules: readonly QcRule[]) {
   return rules.map((r) => ({

@@ -9,6 +9,7 @@ import { ComparisonResolver } from './comparison.resolver';
 import { ConstantsResolver } from './constants.resolver';
 import { DatasetMutations } from './dataset.mutations';
 import { EvaluationResolver, QcCurveResolver } from './evaluation.resolver';
+import { InferenceResolver, InferenceSliceResolver } from './inference.resolver';
 import { PolicyResolver } from './policy.resolver';
 import { PredictionResolver } from './prediction.resolver';
 import { DatasetResolver } from './dataset.resolver';
@@ -42,6 +43,8 @@ export const RESOLVERS = [
   QcCurveResolver,
   PredictionResolver,
   PolicyResolver,
+  InferenceResolver,
+  InferenceSliceResolver,
   ComparisonResolver,
   AuditResolver,
   LineageResolver,

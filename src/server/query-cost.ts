@@ -10,8 +10,9 @@
  *   (a documented constant rather than a count: the evaluation is named by a parent's argument,
  *   unknown to the estimator). `compare` reads COMPARE_PASSES passes per evaluation id;
  *   `distortionSweep` is priced as SWEEP_EVALUATIONS child evaluations of 10 distributions each;
- * - a page (`first: n`) costs 1 plus n times what each row selects, and `predictions` also one
- *   pass (it orders every prediction of the evaluation to find the page).
+ * - a page (`first: n`) costs 1 plus n times what each row selects, and `predictions` and an
+ *   inference's `triage` also one pass (they order every row to find the page); an inference's
+ *   `counts` and `reviewFraction` one pass each, and `subjects(first)` one pass plus its rows.
  */
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 
@@ -32,6 +33,12 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
   'Prediction.entropyPng': IMAGE_COST,
   'Prediction.miPng': IMAGE_COST,
   'Prediction.samplePngs': MAX_SAMPLE_PNGS * IMAGE_COST,
+  'InferenceSlice.labelPng': IMAGE_COST,
+  'InferenceSlice.entropyPng': IMAGE_COST,
+  'InferenceSlice.miPng': IMAGE_COST,
+  'Inference.counts': ROW_PASS_COST,
+  'Inference.reviewFraction': ROW_PASS_COST,
+  'Inference.subjects': ROW_PASS_COST,
   'Slice.image': IMAGE_COST,
   'Slice.gt': IMAGE_COST,
   'Evaluation.summary': ROW_PASS_COST,
@@ -58,6 +65,7 @@ export const queryCostEstimator: ComplexityEstimator = ({ type, field, args, chi
   }
   const own = FIELD_COSTS[key] ?? 1;
   const first = pageSize(args);
-  if (first) return own + (key === 'Evaluation.predictions' ? ROW_PASS_COST : 0) + first * childComplexity;
+  const ordersAll = key === 'Evaluation.predictions' || key === 'Inference.triage';
+  if (first) return own + (ordersAll ? ROW_PASS_COST : 0) + first * childComplexity;
   return own + childComplexity;
 };

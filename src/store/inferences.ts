@@ -2,13 +2,13 @@
  * Inference rows (docs/design.md "Inference"): a new Inference linked to the checkpoints it samples,
  * and one shard's results — slices (mean label map, entropy and MI maps, image means, the policy's
  * decisions) and per-structure values — written in one transaction with an audit event. Like
- * write-shard.ts: one multi-row statement per table (the structure rows as column arrays through
- * INSERT … SELECT FROM unnest(…)), and exactly once — a transaction-scoped lock on (inference,
- * shard) and a check for existing rows make a retry or a concurrent second attempt write nothing.
+ * write-shard.ts: one multi-row statement per table (column arrays through INSERT … SELECT FROM
+ * unnest(…), floats as exact text), and exactly once — a transaction-scoped lock on (inference,
+ * shard) and a check for existing rows make a retry or a concurrent second attempt write nothing;
+ * a shard killed midway never committed anything.
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import type { Prisma } from '../db/generated/client';
 import type { Store } from '../db/client';
 import { appendAudit } from '../db/audit';
 import { DIGEST_VERSION, inferenceShardDigest } from '../db/result-digest';
@@ -81,23 +81,8 @@ export async function writeInferenceShard(
       // A concurrent attempt of the same shard may have committed meanwhile: then write nothing.
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${inferenceId}), ${shard.shard})`;
       if ((await tx.inferenceSlice.count({ where: { inferenceId, shard: shard.shard } })) > 0) return false;
-      const slices = rows.map(({ sliceId, result }) => {
-        const u = result.summary;
-        return {
-          id: crypto.randomUUID(),
-          inferenceId,
-          sliceId,
-          shard: shard.shard,
-          labelMap: packLabels(u.meanLabels),
-          entropyMap: packNatsMap(u.entropyMap!),
-          miMap: packNatsMap(u.miMap!),
-          entropy: u.entropy,
-          mi: u.mi,
-          flagged: result.flagged,
-          decisions: result.decisions ? (storedDecisions(result.decisions) as Prisma.InputJsonArray) : undefined,
-        };
-      });
-      await tx.inferenceSlice.createMany({ data: slices });
+      const slices = rows.map(({ sliceId, result }) => ({ id: crypto.randomUUID(), sliceId, result }));
+      await insertSlices(tx, inferenceId, shard.shard, slices);
       await insertStructures(
         tx,
         inferenceId,
@@ -113,7 +98,7 @@ export async function writeInferenceShard(
           runId: shard.runId,
           shard: shard.shard,
           slices: slices.map((s) => s.id),
-          flagged: slices.filter((s) => s.flagged).length,
+          flagged: slices.filter((s) => s.result.flagged).length,
           backend: shard.backend,
           host: os.hostname(),
           digest: await inferenceShardDigest(tx, inferenceId, shard.shard),
@@ -128,6 +113,34 @@ export async function writeInferenceShard(
 
 /** Floats as their shortest round-trip text, as write-shard.ts sends them (exact through the adapter). */
 const floats = (values: Array<number | null>) => values.map((v) => (v === null ? null : String(v)));
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+/**
+ * The slice rows in one statement. Not createMany: its float parameters lose the last digit
+ * through the driver adapter, and the image means must equal the values the decisions read.
+ * Maps travel as base64 text, decisions as JSON text.
+ */
+async function insertSlices(
+  tx: Tx,
+  inferenceId: string,
+  shard: number,
+  slices: Array<{ id: string; sliceId: string; result: SliceInference }>,
+) {
+  const column = <V>(f: (row: (typeof slices)[number]) => V) => slices.map(f);
+  const u = (row: (typeof slices)[number]) => row.result.summary;
+  await tx.$executeRaw`
+    INSERT INTO "InferenceSlice" (id, "inferenceId", "sliceId", shard, "labelMap", "entropyMap", "miMap", entropy, mi, flagged, decisions)
+    SELECT u.id, ${inferenceId}::uuid, u.slice, ${shard}::int, decode(u.lm, 'base64'), decode(u.em, 'base64'), decode(u.mm, 'base64'),
+      u.e, u.m, u.f, u.d
+    FROM unnest(${column((r) => r.id)}::uuid[], ${column((r) => r.sliceId)}::uuid[],
+      ${column((r) => base64(packLabels(u(r).meanLabels)))}::text[], ${column((r) => base64(packNatsMap(u(r).entropyMap!)))}::text[],
+      ${column((r) => base64(packNatsMap(u(r).miMap!)))}::text[],
+      ${floats(column((r) => u(r).entropy))}::text[]::float8[], ${floats(column((r) => u(r).mi))}::text[]::float8[],
+      ${column((r) => r.result.flagged)}::bool[],
+      ${column((r) => (r.result.decisions ? JSON.stringify(storedDecisions(r.result.decisions)) : null))}::text[]::jsonb[])
+      AS u(id, slice, lm, em, mm, e, m, f, d)`;
+}
 
 /** Per-sample pixel counts travel flattened, T values a row, and are cut back per row. */
 async function insertStructures(tx: Tx, inferenceId: string, rows: InferenceShardRow[], sliceIds: string[]) {
