@@ -3,13 +3,13 @@
  * frames chosen from Info.cfg (1-based), M&Ms cines with their CSV (0-based frames, vendor,
  * centre), plain NIfTI images; geometry kept per volume; label-only reading; typed errors.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InvalidInputError } from '../../../src/engine/errors';
 import { requireLabels } from '../../../src/engine/data/require-labels';
-import { readImportFolder, readLabelFolder } from '../../../src/engine/io/import-folder';
+import { checkImportFolder, readImportFolder, readLabelFolder } from '../../../src/engine/io/import-folder';
 import { writeNifti, type NiftiVolume } from '../../../src/engine/io/nifti';
 import { geometryHex, setObliqueGeometry } from './geometry-bytes';
 
@@ -211,6 +211,27 @@ describe('M&Ms layout', () => {
     );
     write('other.csv', CSV);
     expect(() => readImportFolder(dir, 'MNMS')).toThrow(/exactly one \.csv/);
+  });
+
+  it('stays inside the import root: a CSV or cine linked outside is refused before the import', () => {
+    mnms(false);
+    const outside = mkdtempSync(join(tmpdir(), 'layouts-out-'));
+    try {
+      writeFileSync(join(outside, 'sheet.csv'), CSV);
+      rmSync(join(dir, 'info.csv'));
+      symlinkSync(join(outside, 'sheet.csv'), join(dir, 'info.csv'));
+      expect(codeOf(() => checkImportFolder(dir, 'MNMS', dir))).toBe('OUTSIDE_ROOT');
+      expect(codeOf(() => readImportFolder(dir, 'MNMS', { root: dir }))).toBe('OUTSIDE_ROOT');
+      expect(codeOf(() => readImportFolder(dir, 'MNMS'))).toBe('NO_ERROR');
+      rmSync(join(dir, 'info.csv'));
+      writeFileSync(join(dir, 'info.csv'), CSV);
+      renameSync(join(dir, 'A0S9V9', 'A0S9V9_sa.nii.gz'), join(outside, 'cine.nii.gz'));
+      symlinkSync(join(outside, 'cine.nii.gz'), join(dir, 'A0S9V9', 'A0S9V9_sa.nii.gz'));
+      expect(codeOf(() => checkImportFolder(dir, 'MNMS', dir))).toBe('OUTSIDE_ROOT');
+      expect(codeOf(() => readImportFolder(dir, 'MNMS', { root: dir }))).toBe('OUTSIDE_ROOT');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   it('reads only the labels when asked, at the CSV frames', () => {
