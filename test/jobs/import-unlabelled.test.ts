@@ -74,6 +74,8 @@ describe('data without labels: import, refuse, attach, evaluate', () => {
       const bad = code === 'B1B1B1' ? writeNifti(cine([2, 3, 3, 4], label(code)), { datatype: 'uint8' }) : gt;
       fs.writeFileSync(path.join(root, 'labels-bad', code, `${code}_sa_gt.nii.gz`), bad);
     }
+    fs.cpSync(path.join(root, 'scans'), path.join(root, 'scans-no-row'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'scans-no-row', 'info.csv'), CSV.split('\n').slice(0, 2).join('\n'));
     db = await createDatabase(testServers()[0]);
     store = createStore(db.url);
     api = await startTestPlatform(db.url, 'all', { CARDIAC_UQ_IMPORT_ROOT: root });
@@ -147,6 +149,27 @@ describe('data without labels: import, refuse, attach, evaluate', () => {
       unlabelledSliceCount: 8,
     });
     expect(q.body.data.slices.nodes).toEqual([{ labelled: false, gt: null }]);
+  });
+
+  test('an M&Ms folder whose CSV lacks a subject fails the run with the reason and stores nothing', async () => {
+    const before = {
+      datasets: await store.dataset.count(),
+      subjects: await store.subject.count(),
+      slices: await store.slice.count(),
+      volumes: await store.volumeGeometry.count(),
+    };
+    const res = await api.gql(
+      'mutation { importDataset(input: { name: "mnms-broken", path: "scans-no-row", layout: MNMS }) { id } }',
+    );
+    const run = await waitForRun(api.gql, res.body.data.importDataset.id);
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toMatch(/info\.csv has no row for subject B1B1B1/);
+    expect({
+      datasets: await store.dataset.count(),
+      subjects: await store.subject.count(),
+      slices: await store.slice.count(),
+      volumes: await store.volumeGeometry.count(),
+    }).toEqual(before);
   });
 
   test('an evaluation of the unlabelled dataset is refused up front with LABELS_MISSING; nothing written', async () => {

@@ -103,6 +103,24 @@ describe('ACDC layout, labels optional', () => {
     expect(s.volumes[0].geometry.dim.slice(0, 5)).toEqual([4, 2, 2, 3, 4]);
   });
 
+  it('reads only the labels of a folder of Info.cfg and _gt files (ground truth that arrives later)', () => {
+    write('patient105/Info.cfg', 'ED: 1\nES: 7\n');
+    write(
+      'patient105/patient105_frame07_gt.nii.gz',
+      writeNifti(
+        volume([2, 2, 2], (x) => x),
+        { datatype: 'uint8' },
+      ),
+    );
+    write('patient106/Info.cfg', 'ED: 2\nES: 9\n');
+    const labels = readLabelFolder(dir, 'ACDC');
+    // Rows = x: x = 0 → background, x = 1 → RV (file value 1).
+    expect(labels.map((l) => [l.subjectId, l.phase, l.labelFile, l.rows, l.cols, Array.from(l.slices[1])])).toEqual([
+      ['patient105', 'ES', 'patient105/patient105_frame07_gt.nii.gz', 2, 2, [0, 0, 1, 1]],
+    ]);
+    expect(codeOf(() => readImportFolder(dir, 'ACDC'))).toBe('FILE_NOT_FOUND');
+  });
+
   it('refuses cine frames out of range, a 3-D file as cine, and ED: 0 for a cine', () => {
     write('patient103/Info.cfg', 'ED: 1\nES: 5\n');
     write('patient103/patient103_4d.nii.gz', writeNifti(volume([2, 2, 3, 4], named)));
