@@ -10,17 +10,17 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { createStore } from '../../src/db/client';
 import type { Store } from '../../src/db/client';
-import { generatePhantomDataset } from '../../src/engine/data/phantom';
-import { writeAcdcFolder } from '../../src/engine/io/acdc-import';
 import { createApiKey } from '../../src/server/auth';
 import { sweepUploads } from '../../src/services/uploads';
+import { handMadeNifti } from '../fixtures/hand-nifti';
 import { createDatabase, testServers } from '../support/databases';
 import { startTestPlatform } from '../support/platform';
 import { waitForRun } from '../support/poll';
 
-const MAX_BYTES = 3_000_000;
+const MAX_BYTES = 65_536;
 const IMPORT_UPLOAD =
   'mutation($n: String!, $ids: [ID!]!) { importUpload(input: { name: $n, uploadIds: $ids }) { id } }';
 
@@ -32,13 +32,13 @@ describe('uploads', () => {
   let root: string;
   let base: string;
   /** patient001 ED with its label, ES without one (labels are optional). */
-  let pairs: Record<string, Buffer>;
+  let pairs: Record<string, Uint8Array>;
 
   const staged = () => {
     const dir = path.join(dataDir, 'uploads', 'files');
     return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
   };
-  const post = (name: string, body: Buffer, headers: Record<string, string> = {}) =>
+  const post = (name: string, body: Uint8Array, headers: Record<string, string> = {}) =>
     fetch(`${base}/uploads?name=${encodeURIComponent(name)}`, {
       method: 'POST',
       headers: { 'x-cardiac-uq-upload': '1', 'content-type': 'application/octet-stream', ...headers },
@@ -50,13 +50,21 @@ describe('uploads', () => {
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-upload-data-'));
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-upload-root-'));
-    const acdc = path.join(dataDir, 'acdc');
-    writeAcdcFolder(acdc, generatePhantomDataset({ site: 'B', subjects: 1, seed: 4 }));
-    const patient = path.join(acdc, 'patient001');
+    // 8 × 6 × 3 volumes made byte by byte (test/fixtures/hand-nifti.ts), gzipped.
+    const volume = (datatype: number, bitpix: number, value: (i: number) => number) =>
+      gzipSync(
+        handMadeNifti({
+          dims: [8, 6, 3],
+          pixdim: [1.5, 1.25, 10],
+          datatype,
+          bitpix,
+          values: Array.from({ length: 144 }, (_, i) => value(i)),
+        }),
+      );
     pairs = {
-      'patient001_frame01.nii.gz': fs.readFileSync(path.join(patient, 'patient001_frame01.nii.gz')),
-      'patient001_frame01_gt.nii.gz': fs.readFileSync(path.join(patient, 'patient001_frame01_gt.nii.gz')),
-      'patient001_frame09.nii.gz': fs.readFileSync(path.join(patient, 'patient001_frame09.nii.gz')),
+      'patient001_frame01.nii.gz': volume(16, 32, (i) => i / 7),
+      'patient001_frame01_gt.nii.gz': volume(2, 8, (i) => i % 4),
+      'patient001_frame09.nii.gz': volume(16, 32, (i) => 100 - i / 3),
     };
     fs.mkdirSync(path.join(root, 'pairs'));
     for (const [name, bytes] of Object.entries(pairs)) fs.writeFileSync(path.join(root, 'pairs', name), bytes);
@@ -149,7 +157,7 @@ describe('uploads', () => {
     expect(staged()).toEqual([]);
 
     // Gzip, but cut short: only the importer can tell.
-    const truncated = await post('patient009.nii.gz', pairs['patient001_frame01.nii.gz'].subarray(0, 200));
+    const truncated = await post('patient009.nii.gz', Buffer.from(pairs['patient001_frame01.nii.gz'].subarray(0, 60)));
     expect(truncated.status).toBe(201);
     const { id } = (await truncated.json()) as { id: string };
     const datasets = await store.dataset.count();
@@ -204,8 +212,11 @@ describe('uploads', () => {
     expect(fromUpload.contentHash).toBe(fromFolder.contentHash);
     expect(fromUpload.subjects.map((s) => s.externalId).sort()).toEqual(['patient001_frame01', 'patient001_frame09']);
     const slices = fromUpload.subjects.flatMap((s) => s.slices);
-    expect(slices.filter((s) => s.label !== null).length).toBeGreaterThan(0);
-    expect(slices.filter((s) => s.label === null).length).toBeGreaterThan(0);
+    // Two 3-slice volumes; only frame01's has a label file.
+    expect(slices).toHaveLength(6);
+    const labelled = fromUpload.subjects.find((s) => s.externalId === 'patient001_frame01')!.slices;
+    expect(labelled.map((s) => s.label !== null)).toEqual([true, true, true]);
+    expect(slices.filter((s) => s.label === null)).toHaveLength(3);
     // Each upload is used once.
     expect(staged()).toEqual([]);
     const again = await api.gql(IMPORT_UPLOAD, { n: 'again', ids: [ids[0]] });
