@@ -59,7 +59,7 @@ function findAcdcPatient(open: Opener, dir: string, patient: string, find: FindO
   const info = parseInfoCfg(new TextDecoder().decode(readFile(open, cfgPath)));
   const phases = (['ED', 'ES'] as const).map((phase): PhaseFiles => {
     const frame = Number(info[phase]);
-    if (info[phase] === undefined || !Number.isInteger(frame) || frame < 0)
+    if (!/^\d+$/.test(info[phase] ?? ''))
       throw new InvalidInputError('BAD_FORMAT', `${cfgPath}: missing or invalid "${phase}:" frame number`);
     const rel = (name: string) => join(patient, name);
     const frameFile = rel(frameName(patient, frame, false));

@@ -128,6 +128,10 @@ describe('ACDC layout, labels optional', () => {
     expect(() => readImportFolder(dir, 'ACDC')).toThrow(/frame 4 \(0-based\) is outside the 4 frames/);
     write('patient103/Info.cfg', 'ED: 0\nES: 2\n');
     expect(codeOf(() => readImportFolder(dir, 'ACDC'))).toBe('BAD_FORMAT');
+    for (const cfg of ['ED:\nES: 2\n', 'ED: 1.5\nES: 2\n', 'ED: NaN\nES: 2\n']) {
+      write('patient103/Info.cfg', cfg);
+      expect([cfg, codeOf(() => readImportFolder(dir, 'ACDC'))]).toEqual([cfg, 'BAD_FORMAT']);
+    }
     write('patient103/Info.cfg', 'ED: 1\nES: 2\n');
     write('patient103/patient103_4d.nii.gz', writeNifti(volume([2, 2, 3], named)));
     expect(codeOf(() => readImportFolder(dir, 'ACDC'))).toBe('BAD_SHAPE');
