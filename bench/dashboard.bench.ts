@@ -18,7 +18,7 @@ import { seedSyntheticQuickStudy } from '../test/support/synthetic-store';
 import { startTestPlatform } from '../test/support/platform';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const VIEWS = ['runs', 'compare', 'distortions', 'shift', 'slices', 'audit'];
+const VIEWS = ['runs', 'study', 'compare', 'distortions', 'shift', 'slices', 'audit', 'lineage'];
 
 async function admin(sql: string) {
   const client = new pg.Client({ connectionString: ADMIN_URL });
@@ -42,6 +42,11 @@ async function main() {
     const store = createStore(url.toString());
     const t0 = performance.now();
     const study = await seedSyntheticQuickStudy(store);
+    // Lineage opens on one segmentation: the first of the MCD-0.5 site-A evaluation.
+    const { id: predictionId } = await store.prediction.findFirstOrThrow({
+      where: { evaluationId: study.variants.find((v) => v.label === 'MCD-0.5')!.siteA },
+      select: { id: true },
+    });
     await store.$disconnect();
     console.log(
       `seeded ${study.evaluations.length} evaluations in ${((performance.now() - t0) / 1000).toFixed(1)} s; host ${os.cpus().length} cores`,
@@ -61,7 +66,7 @@ async function main() {
         for (const view of VIEWS) {
           const page = await context.newPage();
           const start = performance.now();
-          await page.goto(`${base}/#/${view}`);
+          await page.goto(`${base}/#/${view}${view === 'lineage' ? `?prediction=${predictionId}` : ''}`);
           await page.waitForSelector('#view[data-loaded=true]', { timeout: 60000 });
           await page.waitForFunction(
             () =>

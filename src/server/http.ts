@@ -167,6 +167,11 @@ export async function startHttpServer(options: {
   app.use(express.static(WEB_ROOT, { index: 'index.html' }));
   // The dashboard's one charting library, served from its own package (no bundler, no copy in web/).
   app.use('/vendor/echarts', express.static(path.dirname(require.resolve('echarts/dist/echarts.min.js'))));
+  // The graphql-ws client's browser build, for the dashboard's live progress (the runProgress subscription).
+  app.use(
+    '/vendor/graphql-ws',
+    express.static(path.join(path.dirname(require.resolve('graphql-ws/package.json')), 'umd')),
+  );
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (error: NodeJS.ErrnoException) => {

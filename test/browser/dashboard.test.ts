@@ -5,6 +5,7 @@
  * Every chart's numbers (its `data-points`) are checked against the same GraphQL query made here, and
  * every GraphQL answer the page received is checked for errors. Screenshots go to test-artifacts/screenshots/.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +18,7 @@ import { seedSyntheticQuickStudy, type SyntheticQuickStudy } from '../support/sy
 import { createStore } from '../../src/db/client';
 
 const SHOTS = path.resolve(__dirname, '../../test-artifacts/screenshots');
-const VIEWS = ['runs', 'compare', 'distortions', 'shift', 'slices', 'audit'];
+const VIEWS = ['runs', 'study', 'compare', 'distortions', 'shift', 'slices', 'audit', 'lineage'];
 const STRUCTURES = ['LV', 'MYO', 'RV'];
 
 describe('dashboard in Chromium', () => {
@@ -44,8 +45,9 @@ describe('dashboard in Chromium', () => {
   }
 
   /** Opens a view by its URL hash and waits until it has rendered (its data loaded). */
-  async function open(hash: string): Promise<Page> {
+  async function open(hash: string, before?: (page: Page) => Promise<unknown>): Promise<Page> {
     const page = await context.newPage();
+    await before?.(page);
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(`${hash}: ${m.text()}`);
     });
@@ -409,14 +411,16 @@ describe('dashboard in Chromium', () => {
       order.push(label);
       if (label === 'slice-list') break;
     }
-    expect(order.slice(0, 7)).toEqual([
+    expect(order.slice(0, 9)).toEqual([
       'Skip to content',
       'runs',
+      'study',
       'compare',
       'distortions',
       'shift',
       'slices',
       'audit',
+      'lineage',
     ]);
     expect(order.indexOf('site')).toBeGreaterThan(order.indexOf('operator-key'));
     expect(order[order.length - 1]).toBe('slice-list');
@@ -449,6 +453,161 @@ describe('dashboard in Chromium', () => {
     await page.waitForFunction(() => location.hash.startsWith('#/compare'));
     await loaded(page);
     expect(await page.getAttribute('nav a[aria-current=page]', 'data-view')).toBe('compare');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('study: progress live by subscription (polled without WebSocket); headline tables carry the API numbers; the report command', async () => {
+    const store = createStore(db.url);
+    const setProgress = (data: Record<string, unknown>) => store.run.update({ where: { id: study.studyRunId }, data });
+    try {
+      await setProgress({ status: 'RUNNING', progress: 0.4, stage: 'training', etaSeconds: 600 });
+      const page = await open(`#/study?study=${study.studyRunId}`);
+      await page.waitForSelector('#study-progress[data-via=subscription][data-progress="0.4"]');
+      // A worker's write reaches the open page through the subscription (it reads the run once a second).
+      await setProgress({ progress: 0.75, stage: 'siteA' });
+      await page.waitForSelector('#study-progress[data-via=subscription][data-progress="0.75"]');
+      expect((await page.textContent('#study-progress'))!.trim()).toBe('RUNNING · 75% · siteA · ETA 10 min (live)');
+
+      // The study's models: five variants and the second PLAIN training; site B for the five.
+      const siteA = [...study.variants, study.running].map((v) => v.siteA);
+      const siteB = study.variants.map((v) => v.siteB!);
+      const { compare } = await gqlData(
+        'query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId entropy mi structures { structure dice assd } calibration { ece nll brier } } }',
+        { ids: [...siteA, ...siteB] },
+      );
+      const { evaluations } = await gqlData('{ evaluations { id label } }');
+      const model = (id: string) => evaluations.find((e: { id: string }) => e.id === id).label.split(' · ')[0];
+      const row = (id: string) => compare.find((r: { evaluationId: string }) => r.evaluationId === id);
+      const accuracy = JSON.parse((await page.getAttribute('#study-accuracy', 'data-points'))!);
+      expect(accuracy.map((a: { evaluationId: string }) => a.evaluationId).sort()).toEqual([...siteA].sort());
+      for (const a of accuracy) {
+        const r = row(a.evaluationId);
+        expect(a).toEqual({
+          evaluationId: a.evaluationId,
+          model: model(a.evaluationId),
+          dice: STRUCTURES.map((s) => r.structures.find((x: any) => x.structure === s).dice),
+          assd: STRUCTURES.map((s) => r.structures.find((x: any) => x.structure === s).assd),
+          ece: r.calibration.ece,
+          nll: r.calibration.nll,
+          brier: r.calibration.brier,
+          entropy: r.entropy,
+          mi: r.mi,
+        });
+      }
+      expect(accuracy.map((a: { model: string }) => a.model).sort()).toEqual(
+        ['BBB', 'DE-5', 'MCD-0.1', 'MCD-0.5', 'PLAIN seed 1', 'PLAIN seed 2'].sort(),
+      );
+      // The cells show the same numbers, rounded.
+      const de = accuracy.find((a: { model: string }) => a.model === 'DE-5');
+      const deRow = await page.textContent(`#study-accuracy tbody tr:nth-child(${accuracy.indexOf(de) + 1})`);
+      expect(deRow).toContain(de.dice[0].toFixed(3));
+      expect(deRow).toContain(de.nll.toFixed(4));
+
+      const review = JSON.parse((await page.getAttribute('#study-review', 'data-points'))!);
+      expect(review).toHaveLength(siteA.length * STRUCTURES.length);
+      const at = 'reviewAt(target: 0.05)';
+      for (const id of siteA) {
+        const { evaluation: e } = await gqlData(
+          `query($id: ID!) { evaluation(id: $id) { ${STRUCTURES.map((s) => `${s}: qcCurve(structure: ${s}, measure: ASSD_WITHIN) { ${at} n poor } ${s}b: baselines(structure: ${s}) { random { ${at} } slicePosition { ${at} } }`).join(' ')} } }`,
+          { id },
+        );
+        for (const s of STRUCTURES)
+          expect(review.find((r: any) => r.evaluationId === id && r.structure === s)).toEqual({
+            evaluationId: id,
+            model: model(id),
+            structure: s,
+            n: e[s].n,
+            poor: e[s].poor,
+            reviewAt: e[s].reviewAt,
+            random: e[`${s}b`].random.reviewAt,
+            slicePosition: e[`${s}b`].slicePosition.reviewAt,
+          });
+      }
+
+      const shift = JSON.parse((await page.getAttribute('#study-shift', 'data-points'))!);
+      expect(shift).toHaveLength(5);
+      for (const v of study.variants) {
+        const drawn = shift.find((x: { siteB: string }) => x.siteB === v.siteB);
+        const [a, b] = [row(v.siteA), row(v.siteB!)];
+        const mean = (r: any) => (r.structures[0].dice + r.structures[1].dice + r.structures[2].dice) / 3;
+        expect(drawn.siteA).toBe(v.siteA);
+        expect(drawn.meanDice[0]).toBeCloseTo(mean(a), 12);
+        expect(drawn.meanDice[1]).toBeCloseTo(mean(b), 12);
+        expect(drawn.ece).toEqual([a.calibration.ece, b.calibration.ece]);
+        expect(drawn.entropy).toEqual([a.entropy, b.entropy]);
+      }
+      expect(await page.textContent('#study-report code')).toBe(
+        `cardiac-uq report --out report --study ${study.studyRunId}`,
+      );
+      const stages = JSON.parse((await page.getAttribute('#study-stages-table', 'data-points'))!);
+      const { run } = await gqlData('query($id: ID!) { run(id: $id) { children { id kind status } } }', {
+        id: study.studyRunId,
+      });
+      expect(stages).toEqual(run.children);
+      await shot(page, 'study');
+
+      // The study finishing reaches the page too, and the subscription ends.
+      await setProgress({ status: 'SUCCEEDED', progress: 1, stage: null, etaSeconds: null });
+      await page.waitForSelector('#study-progress[data-status=SUCCEEDED]');
+      // Without WebSocket the view polls run(id) instead.
+      const polled = await open(`#/study?study=${study.studyRunId}`, (p) =>
+        p.addInitScript(() => {
+          delete (window as { WebSocket?: unknown }).WebSocket;
+        }),
+      );
+      await polled.waitForSelector('#study-progress[data-via=polling][data-status=SUCCEEDED]');
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await setProgress({ status: 'SUCCEEDED', progress: 1, stage: null, etaSeconds: null });
+      await store.$disconnect();
+    }
+  });
+
+  test("lineage: from the slice viewer to a segmentation's lineage, its links as the API verifies them", async () => {
+    const page = await open(`#/slices?eval=${evalId('MCD-0.5', 'A')}`);
+    const predictionId = await (
+      await page.waitForSelector('#slice-detail[data-prediction-id]')
+    ).getAttribute('data-prediction-id');
+    await page.click('#lineage-link');
+    await page.waitForFunction(() => location.hash.startsWith('#/lineage'));
+    await loaded(page);
+    const { lineage } = await gqlData(
+      `query($id: ID!) { lineage(predictionId: $id) { evaluation { label } slice { contentHash } dataset { name contentHash }
+        checkpoints { weightsSha256 } training { id seed actor codeVersion backend } links { name from to status detail auditSeq reason } } }`,
+      { id: predictionId },
+    );
+    expect(await page.getAttribute('#lineage', 'data-prediction-id')).toBe(predictionId);
+    expect(JSON.parse((await page.getAttribute('#lineage-links', 'data-points'))!)).toEqual(lineage.links);
+    expect(
+      await page.$$eval('#lineage-links tbody tr', (rows) => rows.map((r) => r.getAttribute('data-status'))),
+    ).toEqual(lineage.links.map((l: { status: string }) => l.status));
+    // The synthetic store was written around the platform: no audit event records it, and its slice
+    // hashes are random, so nothing verifies — and the view says so.
+    expect(lineage.links.map((l: { status: string }) => l.status)).toEqual([
+      'MISMATCH',
+      'UNRECORDED',
+      'UNRECORDED',
+      'UNRECORDED',
+      'UNRECORDED',
+      'UNRECORDED',
+      'UNRECORDED',
+    ]);
+    expect(await page.textContent('#lineage-summary')).toBe('0 of 7 links verify.');
+    const text = await page.textContent('#lineage');
+    for (const fact of [
+      lineage.evaluation.label,
+      lineage.slice.contentHash,
+      lineage.dataset.name,
+      lineage.dataset.contentHash,
+      lineage.checkpoints[0].weightsSha256,
+      lineage.training.id,
+      lineage.training.actor,
+      lineage.training.codeVersion,
+    ])
+      expect(text).toContain(fact);
+    await shot(page, 'lineage');
+    const unknown = await open(`#/lineage?prediction=${crypto.randomUUID()}`);
+    expect(await unknown.textContent('#lineage-unknown')).toMatch(/^No stored segmentation has the id /);
     expect(consoleErrors).toEqual([]);
   });
 

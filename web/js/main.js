@@ -6,11 +6,13 @@ import { disposeCharts } from './charts.js';
 
 const loaders = {
   runs: () => import('./views/runs.js'),
+  study: () => import('./views/study.js'),
   compare: () => import('./views/compare.js'),
   distortions: () => import('./views/distortions.js'),
   shift: () => import('./views/shift.js'),
   slices: () => import('./views/slices.js'),
   audit: () => import('./views/audit.js'),
+  lineage: () => import('./views/lineage.js'),
   triage: () => import('./views/triage.js'),
 };
 

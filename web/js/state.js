@@ -1,5 +1,5 @@
 // View and filters live in the URL hash (#/compare?site=B&split=TEST&evals=…) so any view can be shared.
-export const VIEWS = ['runs', 'compare', 'distortions', 'shift', 'slices', 'audit', 'triage'];
+export const VIEWS = ['runs', 'study', 'compare', 'distortions', 'shift', 'slices', 'audit', 'lineage', 'triage'];
 export const FILTER_KEYS = ['site', 'split', 'group', 'phase', 'pmin', 'pmax'];
 
 export function readState() {

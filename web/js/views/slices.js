@@ -264,6 +264,7 @@ export async function render(root, ctx) {
         'div',
         { class: 'panel' },
         prov,
+        h('p', {}, h('a', { href: `#/lineage?prediction=${p.id}`, id: 'lineage-link' }, 'Lineage and verification →')),
         h('details', {}, h('summary', {}, 'Configuration'), h('pre', {}, JSON.stringify(v.config, null, 2))),
       ),
     );
