@@ -314,6 +314,29 @@ describe('QC policy and inference through GraphQL (tiny preset)', () => {
     expect(seen.map((s) => s.triageScore)).toEqual(order.map((id) => firstValue.get(id)));
   });
 
+  test('without a policy nothing is flagged (null), and the triage queue follows entropy', async () => {
+    const res = await api.gql(
+      `mutation { startInference(input: { trainingRunId: "${trainingRunId}", datasetId: "${unlabelledId}", samples: 1, shardSize: 100 }) { id } }`,
+    );
+    expect(res.body.errors).toBeUndefined();
+    const run = await waitForRun(api.gql, res.body.data.startInference.id, 180000);
+    expect(run.status).toBe('SUCCEEDED');
+    const { id } = await store.inference.findUniqueOrThrow({ where: { runId: run.id } });
+    const slices = await store.inferenceSlice.findMany({ where: { inferenceId: id }, include: { structures: true } });
+    expect(slices.every((s) => s.flagged === null && s.decisions === null)).toBe(true);
+    expect(slices.every((s) => s.structures.every((x) => x.samplePixels.length === 1))).toBe(true);
+    const q = await api.gql(`{ inference(id: "${id}") {
+      samples policy { id } reviewFraction { realised } counts { slices flaggedSlices flaggedSubjects }
+      triage(first: 100) { nodes { id flagged decisions { flagged } triageScore } } } }`);
+    expect(q.body.errors).toBeUndefined();
+    const i = q.body.data.inference;
+    expect(i).toMatchObject({ samples: 1, policy: null, reviewFraction: null });
+    expect(i.counts).toEqual({ slices: slices.length, flaggedSlices: 0, flaggedSubjects: 0 });
+    const byEntropy = [...slices].sort((a, b) => b.entropy - a.entropy || (a.id < b.id ? -1 : 1));
+    expect(i.triage.nodes.map((n: { id: string }) => n.id)).toEqual(byEntropy.map((s) => s.id));
+    expect(i.triage.nodes[0]).toMatchObject({ flagged: null, decisions: null, triageScore: byEntropy[0].entropy });
+  });
+
   test('a policy of another model, unknown ids and T < 1 are refused before anything is written', async () => {
     // A second model: another SUCCEEDED training run with its own checkpoint.
     const source = await store.checkpoint.findFirstOrThrow({ where: { runId: trainingRunId } });
