@@ -3,7 +3,9 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { DatasetSource } from './enums';
 import { Connection } from './connection';
 
-@ObjectType({ description: 'A set of subjects and slices: the phantom, an ACDC folder, NIfTI pairs' })
+@ObjectType({
+  description: 'A set of subjects and slices: the phantom, or an ACDC, M&Ms or plain NIfTI folder (labels optional)',
+})
 export class Dataset {
   @Field(() => ID)
   id!: string;
