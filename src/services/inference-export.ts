@@ -1,6 +1,7 @@
 /**
  * An inference's results as files, per subject and phase (docs/design.md "Exporting results"):
- * `<subject>_<phase>_seg.nii.gz` (the mean segmentation, uint8, the dataset's label values),
+ * `<subject>_<phase>_seg.nii.gz` (the mean segmentation, uint8, in the dataset's label values:
+ * domain/dataset-labels.ts),
  * `_entropy.nii.gz` and `_mi.nii.gz` (float32 nats, as stored: quantised to ≈ 0.005 nats), all in
  * the input file's header, and `_qc.json` / `_qc.csv` with the per-slice flags. The HTTP download
  * route and `cardiac-uq export` both build their files here.
@@ -8,8 +9,9 @@
 import type { Phase } from '../db/generated/enums';
 import type { Store } from '../db/client';
 import { isUuid } from '../db/ids';
+import { datasetLabels } from '../domain/dataset-labels';
 import { sliceDecisions } from '../domain/policy-rules';
-import { ACDC_LABELS, STRUCTURES } from '../engine/data/types';
+import { STRUCTURES } from '../engine/data/types';
 import type { NiftiGeometry } from '../engine/io/nifti';
 import { flagsCsv, flagsJsonSlices, type SliceFlags } from '../engine/io/qc-flags-table';
 import {
@@ -101,6 +103,7 @@ export async function exportStack(
   kinds: readonly ExportKind[] = EXPORT_KINDS,
 ): Promise<ExportFile[]> {
   const { slices, volume } = await stackResults(store, inference.id, unit);
+  const labels = datasetLabels(inference.dataset);
   const first = slices[0].slice;
   const grid: VolumeGrid = {
     rows: first.rows,
@@ -154,7 +157,7 @@ export async function exportStack(
         .join(','),
       code_version: inference.run.codeVersion,
       backend: inference.run.backend,
-      labels: ACDC_LABELS,
+      labels,
       geometry: volume
         ? { source: 'input', file: volume.sourceFile, frame: volume.frame }
         : {
@@ -169,7 +172,7 @@ export async function exportStack(
         maps((s) => unpackLabels(s.labelMap)),
         grid,
         geometry,
-        ACDC_LABELS,
+        labels,
       ),
     'entropy.nii.gz': () =>
       floatVolume(

@@ -8,8 +8,9 @@
  *   slices labelled already are left as they are and named in the audit event (`skipped`).
  * - Correct a slice: a base64 uint8 map of rows × cols class indices (0 background, 1 RV, 2 MYO,
  *   3 LV; row-major, rows = NIfTI x). Correct a subject: one base64 NIfTI (.nii or .nii.gz) per
- *   phase the inference holds for it, in the dataset's label values (ACDC's: RV 1, MYO 2, LV 3),
- *   of exactly rows × cols × slices (REVIEW_CORRECTED).
+ *   phase the inference holds for it, in the dataset's label values (domain/dataset-labels.ts:
+ *   ACDC's RV 1, MYO 2, LV 3 unless the import recorded others), of exactly rows × cols × slices
+ *   (REVIEW_CORRECTED).
  * - The first ground truth wins: a decision on a slice that has ground truth (imported, attached
  *   or reviewed) is refused CONFLICT with reason ALREADY_LABELLED and nothing is recorded; so is a
  *   subject acceptance with nothing left to label, and a subject correction touching any labelled
@@ -20,7 +21,8 @@ import { Prisma } from '../db/generated/client';
 import type { Phase } from '../db/generated/enums';
 import type { Store } from '../db/client';
 import { isUuid } from '../db/ids';
-import { ACDC_LABELS, NUM_CLASSES } from '../engine/data/types';
+import { datasetLabels } from '../domain/dataset-labels';
+import { type LabelMap, NUM_CLASSES } from '../engine/data/types';
 import { InvalidInputError } from '../engine/errors';
 import { readNifti } from '../engine/io/nifti';
 import { labelSlices } from '../engine/io/volume-slices';
@@ -64,10 +66,15 @@ function decodeBase64(text: string, what: string): Uint8Array {
 async function coveredSlices(
   store: Store,
   request: AcceptRequest,
-): Promise<{ slices: ReviewedSlice[]; subjectId: string }> {
+): Promise<{ slices: ReviewedSlice[]; subjectId: string; labels: LabelMap }> {
   const { inferenceId, sliceId, subjectId } = request;
-  if (!isUuid(inferenceId) || !(await store.inference.count({ where: { id: inferenceId } })))
-    throw notFound('inference', inferenceId);
+  const inference = isUuid(inferenceId)
+    ? await store.inference.findUnique({
+        where: { id: inferenceId },
+        select: { dataset: { select: { id: true, generatorParams: true } } },
+      })
+    : null;
+  if (!inference) throw notFound('inference', inferenceId);
   if (!sliceId === !subjectId) throw badInput('name either a slice (sliceId) or a subject (subjectId)', 'sliceId');
   if (request.comment && request.comment.length > MAX_COMMENT)
     throw badInput(`a comment has at most ${MAX_COMMENT} characters`, 'comment');
@@ -79,7 +86,7 @@ async function coveredSlices(
       `${sliceId ? 'slice' : 'subject'} ${id} is not in inference ${inferenceId}`,
       sliceId ? 'sliceId' : 'subjectId',
     );
-  return { slices, subjectId: slices[0].subjectId };
+  return { slices, subjectId: slices[0].subjectId, labels: datasetLabels(inference.dataset) };
 }
 
 function refuseLabelled(slices: readonly ReviewedSlice[]): void {
@@ -145,7 +152,11 @@ function sliceCorrection(slice: ReviewedSlice, labelMap: string): Uint8Array {
 }
 
 /** A subject's corrected class indices per slice from one NIfTI label volume per phase. */
-function subjectCorrection(slices: readonly ReviewedSlice[], volumes: NonNullable<CorrectRequest['volumes']>) {
+function subjectCorrection(
+  slices: readonly ReviewedSlice[],
+  volumes: NonNullable<CorrectRequest['volumes']>,
+  labels: LabelMap,
+) {
   const phases = [...new Set(slices.map((s) => s.phase))];
   const given = volumes.map((v) => v.phase);
   if (
@@ -166,14 +177,14 @@ function subjectCorrection(slices: readonly ReviewedSlice[], volumes: NonNullabl
         'BAD_SHAPE',
         `the ${phase} label volume is [${vol.dims.join(', ')}]; its slices are ${rows} × ${cols} × ${sliceCount}`,
       );
-    const classes = labelSlices(vol, null, ACDC_LABELS);
+    const classes = labelSlices(vol, null, labels);
     return ofPhase.map((slice) => ({ slice, label: classes[slice.sliceIndex] }));
   });
 }
 
 /** Records a corrected label for a slice (labelMap) or a subject (volumes); returns the review's id. */
 export async function correctLabel(reviewer: Reviewer, request: CorrectRequest): Promise<string> {
-  const { slices, subjectId } = await coveredSlices(reviewer.store, request);
+  const { slices, subjectId, labels: values } = await coveredSlices(reviewer.store, request);
   let labels: Array<{ slice: ReviewedSlice; label: Uint8Array }>;
   if (request.sliceId) {
     if (!request.labelMap || request.volumes)
@@ -182,7 +193,7 @@ export async function correctLabel(reviewer: Reviewer, request: CorrectRequest):
   } else {
     if (!request.volumes?.length || request.labelMap)
       throw badInput('a subject correction takes volumes (one NIfTI per phase, and no labelMap)', 'volumes');
-    labels = subjectCorrection(slices, request.volumes);
+    labels = subjectCorrection(slices, request.volumes, values);
   }
   refuseLabelled(slices);
   return record(reviewer, request, {

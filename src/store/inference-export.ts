@@ -13,6 +13,7 @@ export async function inferenceProvenance(store: Store, inferenceId: string) {
       id: true,
       runId: true,
       datasetId: true,
+      dataset: { select: { id: true, generatorParams: true } },
       samples: true,
       createdAt: true,
       trainingRunId: true,

@@ -38,6 +38,8 @@ beforeAll(async () => {
     flagged: ({ phase, z }) => phase === 'ED' && z === 1,
     ruleStructures: ['LV'],
     geometry: (phase) => (phase === 'ED' ? { geometry: readNiftiGeometry(edInput), frame: null } : null),
+    // The M&Ms numbering, as its import records it: LV 1, MYO 2, RV 3.
+    labels: { LV: 1, MYO: 2, RV: 3 },
   });
   key = (await createApiKey(fixture.store, { name: 'analyst-x', role: 'ANALYST', actor: 'test' })).key;
   await new Promise((resolve) => setTimeout(resolve, 2100)); // the gate's cache of "no keys yet"
@@ -81,10 +83,11 @@ describe('downloads', () => {
     expect(geometryHex(bytes)).toEqual(geometryHex(edInput));
     const vol = readNifti(bytes);
     expect(vol.dims).toEqual([4, 5, 2]);
-    // Voxel (x, y, z) at x + 4·(y + 5·z) holds map pixel x·5 + y: class [0, 0, 2, 3][(5x + y) % 4] (ACDC values = classes).
+    // Voxel (x, y, z) at x + 4·(y + 5·z) holds map pixel x·5 + y: class [0, 0, 2, 3][(5x + y) % 4],
+    // written in the dataset's values: MYO (class 2) 2, LV (class 3) 1.
     for (let z = 0; z < 2; z++)
       for (let y = 0; y < 5; y++)
-        for (let x = 0; x < 4; x++) expect(vol.data[x + 4 * (y + 5 * z)]).toBe([0, 0, 2, 3][(5 * x + y) % 4]);
+        for (let x = 0; x < 4; x++) expect(vol.data[x + 4 * (y + 5 * z)]).toBe([0, 0, 2, 1][(5 * x + y) % 4]);
     // Entropy as stored (quantised to 1/255 of ln 4): pixel i of slice z holds i / 100 + z / 10 nats.
     const entropy = readNifti(new Uint8Array(await (await get(`${base()}/ED/entropy.nii.gz`)).arrayBuffer()));
     expect(entropy.data[3 + 4 * (4 + 5 * 1)]).toBeCloseTo((3 * 5 + 4) / 100 + 0.1, 2);
@@ -101,6 +104,7 @@ describe('downloads', () => {
     ]);
     const json = (await (await get(`${base()}/ES/qc.json`)).json()) as any;
     expect(json).toMatchObject({
+      labels: { LV: 1, MYO: 2, RV: 3 },
       subject: 'patient101',
       phase: 'ES',
       flagged: 0,

@@ -205,7 +205,14 @@ describe('review decisions', () => {
 
   it('correcting a subject reads one NIfTI per phase in label values, shape-checked', async () => {
     // A subject correction covers every slice of the subject: a fresh inference, nothing labelled.
-    const fresh = await seedInference(fixture.store, { subjects: 1, phases: ['ED'], slices: 2, mean });
+    // In the dataset's own label values: the M&Ms numbering, LV 1, MYO 2, RV 3.
+    const fresh = await seedInference(fixture.store, {
+      subjects: 1,
+      phases: ['ED'],
+      slices: 2,
+      mean,
+      labels: { LV: 1, MYO: 2, RV: 3 },
+    });
     // Voxel (x, y, z) of a 4 × 5 × 2 volume at x + 4·(y + 5·z); slice z's map index x·5 + y.
     const volume = (nz: number, value: (x: number, y: number, z: number) => number) => {
       const data = new Float32Array(4 * 5 * nz);
@@ -242,7 +249,7 @@ describe('review decisions', () => {
     expect(badValue.body.errors?.[0].extensions).toMatchObject({ reason: 'BAD_LABEL' });
     expect(await counts()).toEqual(before);
 
-    // Label values: RV 1, MYO 2, LV 3 (ACDC) are the class indices 1, 2, 3.
+    // Value 3 at (2, 3, 0) is RV here (class 1), value 2 at (2, 3, 1) MYO (class 2).
     const res = await post(
       CORRECT,
       {
@@ -258,7 +265,7 @@ describe('review decisions', () => {
     for (const z of [0, 1]) {
       const stored = await fixture.store.sliceLabel.findUniqueOrThrow({ where: { sliceId: fresh.slices[z].sliceId } });
       const expected = new Uint8Array(20);
-      expected[2 * 5 + 3] = 3 - z;
+      expected[2 * 5 + 3] = z === 0 ? 1 : 2;
       expect([...stored.label]).toEqual([...expected]);
       expect(stored.source).toBe('REVIEW_CORRECTED');
     }

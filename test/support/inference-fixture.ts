@@ -51,6 +51,8 @@ export async function seedInference(
     /** The policy's rule structures (one ENTROPY rule each), with flagged. */
     ruleStructures?: ReadonlyArray<'LV' | 'MYO' | 'RV'>;
     geometry?: (phase: string) => { geometry: NiftiGeometry; frame: number | null } | null;
+    /** The dataset's label values, recorded as an import records them; none: ACDC's. */
+    labels?: { RV: number; MYO: number; LV: number };
   },
 ): Promise<InferenceFixture> {
   const subjects = options.subjects ?? 1;
@@ -62,7 +64,14 @@ export async function seedInference(
   const study = await seedSyntheticStudy(store, { subjects: 2, slicesPerSubject: 1, size: 4, predictions: false });
   const tag = crypto.randomBytes(4).toString('hex');
   const dataset = await store.dataset.create({
-    data: { name: `inference-${tag}`, source: 'NIFTI', site: 'B', contentHash: tag, createdBy: 'seed' },
+    data: {
+      name: `inference-${tag}`,
+      source: 'NIFTI',
+      site: 'B',
+      contentHash: tag,
+      createdBy: 'seed',
+      generatorParams: options.labels ? { layout: 'MNMS', labels: options.labels } : undefined,
+    },
   });
   let policyId: string | null = null;
   if (options.flagged) {
