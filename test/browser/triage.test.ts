@@ -97,10 +97,23 @@ describe('Triage view in Chromium', () => {
     // The labelled slice offers no decision.
     const labelled = inf.slices.find((s) => s.label)!;
     expect(await page.textContent(`tr[data-slice-id="${labelled.sliceId}"] .ground-truth`)).toBe('IMPORTED');
-    expect(await page.$(`tr[data-slice-id="${labelled.sliceId}"] button`)).toBeNull();
+    expect(await page.$(`tr[data-slice-id="${labelled.sliceId}"] button:text("Accept")`)).toBeNull();
 
     const first = shownFlagged[0]!;
-    await page.click(`tr[data-slice-id="${first}"] button`);
+    // Its image with the mean segmentation, entropy and MI maps: PNGs of the slice's 4 × 5 pixels.
+    await page.click(`tr[data-slice-id="${first}"] button:text("Show")`);
+    await page.waitForSelector(`#triage-viewer[data-slice-id="${first}"] img`);
+    const sizes = await page.$$eval('#triage-viewer img', (imgs) =>
+      Promise.all(
+        imgs.map((img) =>
+          (img as HTMLImageElement)
+            .decode()
+            .then(() => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]),
+        ),
+      ),
+    );
+    expect(sizes).toEqual(Array(4).fill([5, 4]));
+    await page.click(`tr[data-slice-id="${first}"] button:text("Accept")`);
     await page.waitForSelector(`tr[data-slice-id="${first}"] .ground-truth:text("REVIEW_ACCEPTED")`);
     const reviews = await fixture.store.review.findMany({ where: { inferenceId: inf.inferenceId } });
     expect(reviews.map((r) => [r.sliceId, r.decision])).toEqual([[first, 'ACCEPT']]);
@@ -155,7 +168,7 @@ describe('Triage view in Chromium', () => {
     ]);
     await page.fill('#upload-form input[name=name]', 'uploaded-in-browser');
     await page.click('#upload-form button[type=submit]');
-    await page.waitForSelector('#upload-status:text("Importing 1 files")');
+    await page.waitForSelector('#upload-status:text("Importing 1 file as")');
     const run = await fixture.store.run.findFirstOrThrow({
       where: { kind: 'DATASET', config: { path: ['name'], equals: 'uploaded-in-browser' } },
     });

@@ -20,10 +20,15 @@ const INFERENCE_QUERY = `query($id: ID!, $first: Int!, $subjects: Int!) {
     policy { id name reviewFraction { estimate low high } }
     counts { slices flaggedSlices subjects flaggedSubjects }
     reviewFraction { realised withinInterval }
-    triage(first: $first) { totalCount nodes { id sliceId flagged entropy mi triageScore slice { subjectId phase sliceIndex } } }
+    triage(first: $first) { totalCount edges { cursor } nodes { id sliceId flagged entropy mi triageScore slice { subjectId phase sliceIndex } } }
     subjects(first: $subjects) { subjectId externalId slices flaggedSlices flagged maxScore }
   }
   reviewStatus(inferenceId: $id) { sliceId groundTruth }
+}`;
+
+// One slice of the queue with its maps: the page after the previous slice's cursor.
+const SLICE_MAPS_QUERY = `query($id: ID!, $after: String) {
+  inference(id: $id) { triage(first: 1, after: $after) { nodes { id labelPng entropyPng miPng slice { image } } } }
 }`;
 
 const flagText = (flagged) => (flagged === true ? 'flagged' : flagged === false ? 'not flagged' : '—');
@@ -147,7 +152,7 @@ export async function render(root, ctx) {
         'mutation($input: ImportUploadInput!) { importUpload(input: $input) { id status } }',
         { input: { name, uploadIds: ids } },
       );
-      uploadStatus.textContent = `Importing ${files.length} files as ${name} (run ${shortId(run.id)})…`;
+      uploadStatus.textContent = `Importing ${files.length} file${files.length === 1 ? '' : 's'} as ${name} (run ${shortId(run.id)})…`;
       uploadProgress.hidden = false;
       follow(
         run.id,
@@ -316,6 +321,43 @@ export async function render(root, ctx) {
     return form;
   }
 
+  const viewer = h('figure', { class: 'viewer', id: 'triage-viewer', hidden: true });
+  /** The image with the mean segmentation over it, and the entropy and MI maps, of one queued slice. */
+  async function showSlice(id, node, after, title) {
+    try {
+      const data = await gql(SLICE_MAPS_QUERY, { id, after });
+      const maps = data.inference.triage.nodes[0];
+      if (!maps || maps.id !== node.id) throw new Error('the queue has changed: reload it');
+      const figure = (src, caption) =>
+        h(
+          'figure',
+          {},
+          // Maps are a pixel per voxel: drawn at the stack's scale, unsmoothed.
+          h('img', { src, alt: `${caption} of ${title}`, style: 'width: 180px; image-rendering: pixelated' }),
+          h('figcaption', {}, caption),
+        );
+      viewer.replaceChildren(
+        h(
+          'div',
+          { class: 'stack' },
+          h('img', { src: maps.slice.image, alt: `Image of ${title}` }),
+          h('img', {
+            src: maps.labelPng,
+            class: 'overlay',
+            style: 'opacity: 0.5',
+            alt: `Mean segmentation of ${title}`,
+          }),
+        ),
+        h('div', { class: 'strip' }, figure(maps.entropyPng, 'Entropy'), figure(maps.miPng, 'Mutual information')),
+        h('figcaption', {}, title, ': mean segmentation over the image; entropy and MI maps (0 to ln 4 nats)'),
+      );
+      viewer.hidden = false;
+      viewer.dataset.sliceId = node.sliceId;
+    } catch (error) {
+      ctx.setStatus(error.message, true);
+    }
+  }
+
   async function showQueue(id) {
     if (!id) return;
     const [data, downloads] = await Promise.all([
@@ -374,9 +416,10 @@ export async function render(root, ctx) {
       h(
         'tbody',
         {},
-        inf.triage.nodes.map((n) => {
+        inf.triage.nodes.map((n, k) => {
           const truth = origin.get(n.sliceId) ?? null;
           const name = subjectName.get(n.slice.subjectId) ?? shortId(n.slice.subjectId);
+          const title = `${name} ${n.slice.phase} slice ${n.slice.sliceIndex}`;
           return h(
             'tr',
             { 'data-slice-id': n.sliceId, 'data-flagged': String(n.flagged), class: n.flagged ? 'flagged' : '' },
@@ -391,15 +434,23 @@ export async function render(root, ctx) {
             h(
               'td',
               { class: 'text' },
+              h(
+                'button',
+                {
+                  type: 'button',
+                  'aria-label': `Show ${title}`,
+                  onclick: () => showSlice(id, n, k ? inf.triage.edges[k - 1].cursor : null, title),
+                },
+                'Show',
+              ),
               truth
                 ? null
                 : h(
                     'button',
                     {
                       type: 'button',
-                      'aria-label': `Accept ${name} ${n.slice.phase} slice ${n.slice.sliceIndex}`,
-                      onclick: () =>
-                        accept({ sliceId: n.sliceId }, `Accepted ${name} ${n.slice.phase} slice ${n.slice.sliceIndex}`),
+                      'aria-label': `Accept ${title}`,
+                      onclick: () => accept({ sliceId: n.sliceId }, `Accepted ${title}`),
                     },
                     'Accept',
                   ),
@@ -478,7 +529,7 @@ export async function render(root, ctx) {
         }),
       ),
     );
-    queue.replaceChildren(summary, slices, subjects);
+    queue.replaceChildren(summary, slices, viewer, subjects);
     if (running) {
       const progress = h('progress', { max: '1', value: String(inf.run.progress), 'aria-label': 'inference progress' });
       summary.append(' ', progress);
