@@ -15,6 +15,7 @@ import { PredictionResolver } from './prediction.resolver';
 import { DatasetResolver } from './dataset.resolver';
 import { EvaluationMutations } from './evaluation.mutations';
 import { InferenceResultsResolver } from './inference-results.resolver';
+import { InferenceReviewFields, InferenceSliceReviewFields } from './inference-review.resolver';
 import { LineageResolver } from './lineage.resolver';
 import { ReviewResolver } from './review.resolver';
 import { RunResolver } from './run.resolver';
@@ -50,6 +51,8 @@ export const RESOLVERS = [
   LineageResolver,
   ReviewResolver,
   InferenceResultsResolver,
+  InferenceReviewFields,
+  InferenceSliceReviewFields,
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {

@@ -80,3 +80,18 @@ export class SliceReviewStatus {
   @Field(() => String, { nullable: true, description: 'Who gave the ground truth after import' })
   labelledBy!: string | null;
 }
+
+@ObjectType({ description: "A slice's ground truth: where it came from" })
+export class SliceGroundTruth {
+  @Field(() => String, {
+    nullable: true,
+    description: 'IMPORTED, ATTACHED, REVIEW_ACCEPTED, REVIEW_CORRECTED; null: none yet',
+  })
+  origin!: string | null;
+
+  @Field(() => ID, { nullable: true, description: 'The review that gave it' })
+  reviewId!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Who gave it after import' })
+  labelledBy!: string | null;
+}

@@ -12,7 +12,8 @@
  *   `distortionSweep` is priced as SWEEP_EVALUATIONS child evaluations of 10 distributions each;
  * - a page (`first: n`) costs 1 plus n times what each row selects, and `predictions` and an
  *   inference's `triage` also one pass (they order every row to find the page); an inference's
- *   `counts` and `reviewFraction` one pass each, and `subjects(first)` one pass plus its rows.
+ *   `counts` and `reviewFraction` one pass each, and `subjects(first)` one pass plus its rows;
+ *   `promiseCheck` one pass.
  */
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 
@@ -39,6 +40,9 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
   'Inference.counts': ROW_PASS_COST,
   'Inference.reviewFraction': ROW_PASS_COST,
   'Inference.subjects': ROW_PASS_COST,
+  // Reads every slice of the inference with its ground truth and scores each (src/services/promise-check.ts).
+  'Inference.promiseCheck': ROW_PASS_COST,
+  'Query.promiseCheck': ROW_PASS_COST,
   'Slice.image': IMAGE_COST,
   'Slice.gt': IMAGE_COST,
   'Evaluation.summary': ROW_PASS_COST,

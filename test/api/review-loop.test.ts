@@ -304,3 +304,37 @@ describe('review decisions', () => {
     ]);
   });
 });
+
+describe('on the inference', () => {
+  it('lists its reviews and downloads, and each triage slice its ground truth', async () => {
+    const res = await post(
+      `query($id: ID!) { inference(id: $id) {
+        reviews { decision } promiseCheck { labelled } downloads { phase }
+        triage(first: 20) { nodes { sliceId groundTruth { origin reviewId labelledBy } } } } }`,
+      { id: inf.inferenceId },
+      'ANALYST',
+    );
+    expect(res.body.errors).toBeUndefined();
+    const inference = res.body.data.inference;
+    expect(inference.reviews.map((r: { decision: string }) => r.decision)).toEqual([
+      'ACCEPT',
+      'ACCEPT',
+      'ACCEPT',
+      'ACCEPT',
+      'CORRECT',
+    ]);
+    expect(inference.promiseCheck).toBeNull(); // no policy
+    expect(inference.downloads).toHaveLength(6); // 3 subjects × ED, ES
+    const origin = new Map(
+      inference.triage.nodes.map((n: { sliceId: string; groundTruth: unknown }) => [n.sliceId, n.groundTruth]),
+    );
+    expect(origin.size).toBe(12);
+    expect(origin.get(at(0, 'ED', 1).sliceId)).toEqual({ origin: 'IMPORTED', reviewId: null, labelledBy: null });
+    expect(origin.get(at(2, 'ED', 0).sliceId)).toEqual({ origin: null, reviewId: null, labelledBy: null });
+    expect(origin.get(at(2, 'ED', 1).sliceId)).toEqual({
+      origin: 'REVIEW_CORRECTED',
+      reviewId: expect.any(String),
+      labelledBy: 'reviewer-k',
+    });
+  });
+});

@@ -84,7 +84,7 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar (it is off anyway when stderr is not a terminal)')
     .addHelpText(
       'after',
-      '\nWrites <subject>_<phase>_seg.nii.gz (uint8, label values RV=1, MYO=2, LV=3), _entropy.nii.gz, _mi.nii.gz\n' +
+      "\nWrites <subject>_<phase>_seg.nii.gz (uint8, the dataset's label values), _entropy.nii.gz, _mi.nii.gz\n" +
         '(float32 nats), _qc.json and _qc.csv (z, phase, entropy, mi, <S>_dice_within, <S>_assd_within, flag, reasons).\n' +
         'Stdout: {"out","inference","subjects","volumes","files","seconds"}.',
     )
