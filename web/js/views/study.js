@@ -11,6 +11,8 @@ import { followRun, PROGRESS_FIELDS } from '../live.js';
 import { updateParams } from '../state.js';
 
 const TARGET = 0.05;
+// compare(evaluationIds) takes at most 50 ids.
+const COMPARE_BATCH = 50;
 const KINDS = ['DATASET', 'TRAIN', 'SWEEP', 'EVALUATE'];
 // Results are re-read at most this often while the study runs (progress itself is live).
 const REFRESH_MS = 5000;
@@ -56,11 +58,13 @@ function duration(seconds) {
 
 export async function render(root, ctx) {
   const { params, scope } = ctx;
-  const { structures: STRUCTURES, uncertaintyMeasures: MEASURES, activeRunStatuses: ACTIVE } = await constants();
+  const [{ structures: STRUCTURES, uncertaintyMeasures: MEASURES, activeRunStatuses: ACTIVE }, found] =
+    await Promise.all([
+      constants(),
+      gql(`{ runs(first: 50, filter: { kind: STUDY }) { nodes { ${PROGRESS_FIELDS} createdAt config } } }`),
+    ]);
+  const studies = found.runs.nodes;
   root.append(h('h2', {}, 'Study'));
-  const studies = (
-    await gql(`{ runs(first: 50, filter: { kind: STUDY }) { nodes { ${PROGRESS_FIELDS} createdAt config } } }`)
-  ).runs.nodes;
   if (!studies.length) {
     root.append(
       h(
@@ -127,9 +131,10 @@ export async function render(root, ctx) {
   let lastStatus = study.status;
   async function refresh() {
     lastRefresh = Date.now();
-    const { run } = await gql('query($id: ID!) { run(id: $id) { id children { id kind status config } } }', {
-      id: study.id,
-    });
+    const [{ run }, listed] = await Promise.all([
+      gql('query($id: ID!) { run(id: $id) { id children { id kind status } } }', { id: study.id }),
+      gql(`{ evaluations { ${EVALUATION_FIELDS} } }`),
+    ]);
     const children = run.children;
     stages.replaceChildren(
       dataTable(
@@ -151,9 +156,7 @@ export async function render(root, ctx) {
       ),
     );
     const trainings = new Set(children.filter((c) => c.kind === 'TRAIN').map((c) => c.id));
-    const all = (await gql(`{ evaluations { ${EVALUATION_FIELDS} } }`)).evaluations.filter((e) =>
-      trainings.has(e.trainingRunId),
-    );
+    const all = listed.evaluations.filter((e) => trainings.has(e.trainingRunId));
     const siteA = defaultSelection(all);
     const siteB = defaultSelection(all, { siteB: true }).filter((id) => !siteA.includes(id));
     const byId = new Map(all.map((e) => [e.id, e]));
@@ -171,7 +174,7 @@ export async function render(root, ctx) {
     const [compare, curves] = await Promise.all([
       inBatches(
         ids,
-        50,
+        COMPARE_BATCH,
         async (batch) =>
           (
             await gql(
