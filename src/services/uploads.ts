@@ -33,11 +33,11 @@ export function uploadFolders(dir: string): UploadFolders {
 }
 
 /** The one file staged under an upload id, or NOT_FOUND (unknown, already imported, or swept). */
-function stagedFile(folders: UploadFolders, uploadId: string): { dir: string; name: string } {
+function stagedFile(folders: UploadFolders, uploadId: string): { id: string; dir: string; name: string } {
   const dir = path.join(folders.files, uploadId);
   const names = isUuid(uploadId) && fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => UPLOAD_NAME.test(n)) : [];
   if (names.length !== 1) throw notFound('upload', uploadId);
-  return { dir, name: names[0] };
+  return { id: uploadId, dir, name: names[0] };
 }
 
 export interface ImportUploadsRequest {
@@ -66,7 +66,13 @@ export async function importUploads(l: Launcher, uploadsDir: string, request: Im
   const moved: typeof staged = [];
   try {
     for (const s of staged) {
-      fs.renameSync(path.join(s.dir, s.name), path.join(folder, s.name));
+      try {
+        fs.renameSync(path.join(s.dir, s.name), path.join(folder, s.name));
+      } catch (error) {
+        // Taken by a concurrent importUpload (or swept) since it was found.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('upload', s.id);
+        throw error;
+      }
       moved.push(s);
     }
     try {
@@ -101,7 +107,11 @@ export interface Swept {
 export async function sweepUploads(store: Store, uploadsDir: string, ttlSeconds: number, now = Date.now()) {
   const folders = uploadFolders(uploadsDir);
   const swept: Swept = { uploads: 0, imports: 0 };
-  const old = (p: string) => now - fs.statSync(p).mtimeMs > ttlSeconds * 1000;
+  // An entry another API process removed meanwhile is gone either way.
+  const old = (p: string) => {
+    const stat = fs.statSync(p, { throwIfNoEntry: false });
+    return stat !== undefined && now - stat.mtimeMs > ttlSeconds * 1000;
+  };
   const entries = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).map((n) => path.join(dir, n)) : []);
   for (const dir of entries(folders.files)) {
     if (!old(dir)) continue;
