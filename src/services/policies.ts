@@ -60,6 +60,14 @@ const interval = (i: { estimate: number | null; interval: [number, number] | nul
   return [i.estimate, i.interval[0], i.interval[1]];
 };
 
+/** A unique-key violation, as Prisma reports it for a model write (P2002) or a raw one (P2010 with the driver's 23505). */
+function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  const cause = (error.meta?.driverAdapterError as { cause?: { originalCode?: string } } | undefined)?.cause;
+  return error.code === 'P2010' && cause?.originalCode === '23505';
+}
+
 export async function createPolicy(l: Launcher, request: PolicyRequest) {
   const bootstrap = checkRequest(request);
   const evaluation = isUuid(request.evaluationId)
@@ -121,8 +129,7 @@ export async function createPolicy(l: Launcher, request: PolicyRequest) {
     );
   } catch (error) {
     // Two requests for one name at once: the unique index decides.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')
-      throw conflict(`a policy named "${request.name}" exists`);
+    if (isUniqueViolation(error)) throw conflict(`a policy named "${request.name}" exists`);
     throw error;
   }
 }

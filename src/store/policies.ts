@@ -2,6 +2,7 @@
  * Policy rows (docs/design.md "QC policy"): the labelled cases a policy is chosen on, read from an
  * evaluation's stored metric rows, and a new Policy with its audit event in one transaction.
  */
+import crypto from 'node:crypto';
 import type { Prisma } from '../db/generated/client';
 import type { PolicyTarget } from '../db/generated/enums';
 import type { Store } from '../db/client';
@@ -65,26 +66,20 @@ export interface NewPolicy {
 /** Creates the policy and its `policy.created` audit event (with `details` beside the row's fields). */
 export async function createPolicyRow(store: Store, p: NewPolicy, details: Prisma.InputJsonObject) {
   return store.$transaction(async (tx) => {
-    const created = await tx.policy.create({
-      data: {
-        name: p.name,
-        evaluationId: p.evaluationId,
-        trainingRunId: p.trainingRunId,
-        targetKind: p.targetKind,
-        target: p.target,
-        rules: p.rules,
-        cases: p.cases,
-        reviewFraction: p.reviewFraction[0],
-        reviewFractionLow: p.reviewFraction[1],
-        reviewFractionHigh: p.reviewFraction[2],
-        poorLeft: p.poorLeft[0],
-        poorLeftLow: p.poorLeft[1],
-        poorLeftHigh: p.poorLeft[2],
-        bootstrap: p.bootstrap,
-        codeVersion: p.codeVersion,
-        createdBy: p.createdBy,
-      },
-    });
+    // Not policy.create: its float parameters lose the last digit through the driver adapter;
+    // as text (String(x)) Postgres reads back the same double.
+    const id = crypto.randomUUID();
+    const f = (x: number) => String(x);
+    await tx.$executeRaw`
+      INSERT INTO "Policy" (id, name, "evaluationId", "trainingRunId", "targetKind", target, rules, cases,
+        "reviewFraction", "reviewFractionLow", "reviewFractionHigh", "poorLeft", "poorLeftLow", "poorLeftHigh",
+        bootstrap, "codeVersion", "createdBy")
+      VALUES (${id}::uuid, ${p.name}, ${p.evaluationId}::uuid, ${p.trainingRunId}::uuid, ${p.targetKind}::"PolicyTarget",
+        ${f(p.target)}::float8, ${JSON.stringify(p.rules)}::jsonb, ${p.cases}::int,
+        ${f(p.reviewFraction[0])}::float8, ${f(p.reviewFraction[1])}::float8, ${f(p.reviewFraction[2])}::float8,
+        ${f(p.poorLeft[0])}::float8, ${f(p.poorLeft[1])}::float8, ${f(p.poorLeft[2])}::float8,
+        ${JSON.stringify(p.bootstrap)}::jsonb, ${p.codeVersion}, ${p.createdBy})`;
+    const created = await tx.policy.findUniqueOrThrow({ where: { id } });
     await appendAudit(tx, {
       actor: p.createdBy,
       action: 'policy.created',

@@ -215,6 +215,16 @@ describe('QC policy and inference through GraphQL (tiny preset)', () => {
       expect({ input, code: res.body.errors?.[0].extensions?.code }).toEqual({ input, code });
     }
     expect(await store.policy.count()).toBe(before);
+    // Two requests for one new name at once: one policy, one CONFLICT.
+    const twice = await Promise.all(
+      [1, 2].map(() =>
+        api.gql(
+          `mutation { createPolicy(input: { name: "race", evaluationId: "${evaluationId}", resamples: 5, ${rules} }) { id } }`,
+        ),
+      ),
+    );
+    expect(twice.map((r) => r.body.errors?.[0].extensions?.code ?? 'OK').sort()).toEqual(['CONFLICT', 'OK']);
+    expect(await store.policy.count()).toBe(before + 1);
   });
 
   test('an inference with the policy on unlabelled slices flags exactly what the rules say of the stored values', async () => {
