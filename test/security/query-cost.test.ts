@@ -31,6 +31,7 @@ describe('prices', () => {
       1 + 3 * (500 + 1),
     );
     expect(cost('{ distortionSweep(runId: "x") { level } }')).toBe(1 + 130 * (100 + 1));
+    expect(cost('{ lineage(predictionId: "x") { shard links { status } } }')).toBe(100 + 1 + 1 + 1);
   });
 });
 
@@ -114,6 +115,31 @@ describe('the dashboard stays under the default cap', () => {
       metrics { structure status dice assdMm hdMm hd95Mm diceWithin assdWithinMm poor }
       image { nll brier entropy mi }
       provenance { datasetId datasetHash sliceId sliceHash weightsSha256 checkpointIds trainingRunId evaluationRunId config seed codeVersion backend actor createdAt } } }`,
+      { id: ids(1)[0] },
+    ],
+    [
+      'study: review at 5 % of one evaluation',
+      `query($id: ID!, $scope: SliceScope, $measure: UncertaintyMeasure!) { evaluation(id: $id) { id ${STRUCTURES.map(
+        (s) => `${s}: qcCurve(structure: ${s}, measure: $measure, scope: $scope) { reviewAt(target: 0.05) n poor }
+        ${s}b: baselines(structure: ${s}, scope: $scope) { random { reviewAt(target: 0.05) } slicePosition { reviewAt(target: 0.05) } }`,
+      ).join(' ')} } }`,
+      { id: ids(1)[0], measure: 'ASSD_WITHIN' },
+    ],
+    [
+      'study: compare',
+      `query($ids: [ID!]!, $scope: SliceScope) { compare(evaluationIds: $ids, scope: $scope) {
+      evaluationId trainingRunId site entropy mi structures { structure n dice assd } calibration { ece nll brier } } }`,
+      { ids: ids(50) },
+    ],
+    [
+      'lineage',
+      `query($id: ID!) { lineage(predictionId: $id) {
+      predictionId shard createdAt scope evaluation { id label }
+      slice { id contentHash subject phase sliceIndex position } dataset { id name site source contentHash createdAt }
+      checkpoints { id member epoch weightsSha256 backend createdAt }
+      training { id kind method config seed codeVersion backend actor status createdAt startedAt finishedAt }
+      evaluationRun { id kind method config seed codeVersion backend actor status createdAt startedAt finishedAt }
+      links { name from to status detail auditSeq reason } } }`,
       { id: ids(1)[0] },
     ],
   ];
