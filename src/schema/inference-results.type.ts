@@ -104,6 +104,20 @@ export class PromiseCheck {
   })
   poorLeft!: number | null;
 
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "The realised review fraction lies in the promise's 95 % interval (bounds included); null with none labelled",
+  })
+  reviewFractionWithinInterval!: boolean | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "The realised poor left lies in the promise's 95 % interval (bounds included); null with none labelled",
+  })
+  poorLeftWithinInterval!: boolean | null;
+
   @Field(() => [StructurePoorLeft])
   structures!: StructurePoorLeft[];
 

@@ -70,12 +70,15 @@ export async function checkPromise(store: Store, inferenceId: string) {
     cursor = page[page.length - 1].id;
   }
   const realised = realisedPromise(cases, ruleStructures);
+  const within = (x: number | null, low: number, high: number) => (x === null ? null : x >= low && x <= high);
   return {
     inferenceId,
     policyId: policy.id,
     slices: inference._count.slices,
     ruleStructures,
     ...realised,
+    reviewFractionWithinInterval: within(realised.reviewFraction, policy.reviewFractionLow, policy.reviewFractionHigh),
+    poorLeftWithinInterval: within(realised.poorLeft, policy.poorLeftLow, policy.poorLeftHigh),
     promised: {
       reviewFraction: policy.reviewFraction,
       reviewFractionLow: policy.reviewFractionLow,

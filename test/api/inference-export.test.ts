@@ -168,7 +168,7 @@ describe('cardiac-uq export', () => {
 
 describe('promise check', () => {
   const CHECK = `query($id: ID!) { promiseCheck(inferenceId: $id) {
-    slices labelled flagged poor reviewFraction poorLeft ruleStructures
+    slices labelled flagged poor reviewFraction poorLeft ruleStructures reviewFractionWithinInterval poorLeftWithinInterval
     structures { structure poor poorLeft } promised { reviewFraction poorLeft poorLeftHigh } } }`;
 
   it('counts over the labelled slices, reviewed ones included', async () => {
@@ -183,6 +183,8 @@ describe('promise check', () => {
       ['RV', 0],
     ]);
     expect(first.promised).toEqual({ reviewFraction: 0.3, poorLeft: 0.1, poorLeftHigh: 0.15 });
+    // Promised review fraction [0.2, 0.4] holds 1/3; poor left [0.05, 0.15] does not hold 1/3.
+    expect(first).toMatchObject({ reviewFractionWithinInterval: true, poorLeftWithinInterval: false });
     // A reviewer accepts ES 1: its ground truth is the mean, not poor; 4 labelled, 1 flagged, 1 poor left.
     await acceptReview(
       { store: fixture.store, actor: 'r' },
