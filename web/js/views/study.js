@@ -77,7 +77,7 @@ export async function render(root, ctx) {
   }
   const study = studies.find((s) => s.id === params.get('study')) ?? studies[0];
   const measure = MEASURES.includes(params.get('measure')) ? params.get('measure') : 'ASSD_WITHIN';
-  const preset = (s) => s.config?.plan?.preset ?? '?';
+  const preset = (s) => s.config?.plan?.preset ?? s.config?.preset ?? 'study';
   root.append(
     h(
       'div',
@@ -113,7 +113,9 @@ export async function render(root, ctx) {
       {},
       'The API does not serve the report (HTML and Markdown with figures, regenerated from these runs); write it with ',
       h('code', {}, `cardiac-uq report --out report --study ${study.id}`),
-      ' and open report/report.html. `npm start` writes it into its data folder (report/) once the study finishes.',
+      ' and open report/report.html; ',
+      h('code', {}, 'npm start'),
+      ' writes it into its data folder (report/) once the study finishes.',
     ),
   );
   root.append(progress, stages, results, report);
