@@ -3,6 +3,7 @@
  * importer cut them from, in the input's header (geometry fields checked on bytes cut out
  * independently, geometry-bytes.ts), a 4-D cine header as one 3-D frame.
  */
+import { gunzipSync } from 'node:zlib';
 import { InvalidInputError } from '../../../src/engine/errors';
 import { readNifti, readNiftiGeometry } from '../../../src/engine/io/nifti';
 import { floatVolume, segmentationVolume, volumeGeometry } from '../../../src/engine/io/volume-export';
@@ -53,8 +54,23 @@ describe('volume export', () => {
     );
     const maps = [0, 1].map((z) => mapOf(z, (x, y) => (x * y) % 4));
     const g = readNiftiGeometry(input);
-    for (const out of [segmentationVolume(maps, grid, g), floatVolume(maps, grid, g)])
+    for (const out of [segmentationVolume(maps, grid, g), floatVolume(maps, grid, g)]) {
       expect(geometryHex(out)).toEqual(geometryHex(input));
+      // The whole 348-byte header but the writer's own fields: datatype, bitpix (70–73), scl_slope,
+      // scl_inter (112–119) and descrip (148–227), which the hand-made input leaves empty.
+      const header = (file: Uint8Array) => {
+        const raw = file[0] === 0x1f ? gunzipSync(file) : file;
+        const bytes = Buffer.from(raw.subarray(0, 348));
+        for (const [from, to] of [
+          [70, 74],
+          [112, 120],
+          [148, 228],
+        ])
+          bytes.fill(0, from, to);
+        return bytes.toString('hex');
+      };
+      expect(header(out)).toBe(header(input));
+    }
 
     const cine = setObliqueGeometry(
       handMadeNifti({ dims: [3, 4, 2, 5], pixdim: [1.37, 1.41, 8.5, 30], datatype: 4, bitpix: 16, values: [] }),
