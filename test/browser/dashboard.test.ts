@@ -18,7 +18,7 @@ import { seedSyntheticQuickStudy, type SyntheticQuickStudy } from '../support/sy
 import { createStore } from '../../src/db/client';
 
 const SHOTS = path.resolve(__dirname, '../../test-artifacts/screenshots');
-const VIEWS = ['runs', 'study', 'compare', 'distortions', 'shift', 'slices', 'audit', 'lineage'];
+const VIEWS = ['runs', 'study', 'compare', 'distortions', 'shift', 'slices', 'audit', 'lineage', 'triage'];
 const STRUCTURES = ['LV', 'MYO', 'RV'];
 
 describe('dashboard in Chromium', () => {
