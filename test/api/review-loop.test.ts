@@ -6,6 +6,7 @@
  */
 import { writeNifti } from '../../src/engine/io/nifti';
 import { createApiKey } from '../../src/server/auth';
+import { acceptReview, correctLabel } from '../../src/services/reviews';
 import { seedInference, type InferenceFixture } from '../support/inference-fixture';
 import { usePlatform } from '../support/platform';
 
@@ -269,6 +270,23 @@ describe('review decisions', () => {
       expect([...stored.label]).toEqual([...expected]);
       expect(stored.source).toBe('REVIEW_CORRECTED');
     }
+  });
+
+  it('of two decisions racing for one slice, one is recorded and the other refused', async () => {
+    const fresh = await seedInference(fixture.store, { subjects: 1, phases: ['ED'], slices: 1, mean });
+    const reviewer = { store: fixture.store, actor: 'racer' };
+    const input = { inferenceId: fresh.inferenceId, sliceId: fresh.slices[0].sliceId };
+    const labelMap = Buffer.from(new Uint8Array(20)).toString('base64');
+    const outcomes = await Promise.allSettled([
+      acceptReview(reviewer, input),
+      correctLabel(reviewer, { ...input, labelMap }),
+      acceptReview(reviewer, input),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const o of outcomes.filter((o) => o.status === 'rejected'))
+      expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT', reason: 'ALREADY_LABELLED' });
+    expect(await fixture.store.review.count({ where: { inferenceId: fresh.inferenceId } })).toBe(1);
+    expect(await fixture.store.auditEvent.count({ where: { action: 'review.recorded', actor: 'racer' } })).toBe(1);
   });
 
   it('names what is missing: an unknown inference, a slice of another inference, both or neither of slice and subject', async () => {
