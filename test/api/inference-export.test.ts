@@ -42,7 +42,6 @@ beforeAll(async () => {
     labels: { LV: 1, MYO: 2, RV: 3 },
   });
   key = (await createApiKey(fixture.store, { name: 'analyst-x', role: 'ANALYST', actor: 'test' })).key;
-  await new Promise((resolve) => setTimeout(resolve, 2100)); // the gate's cache of "no keys yet"
 });
 
 const url = (p: string) => new URL(p, fixture.api.graphqlUrl).toString();
