@@ -20,7 +20,11 @@ const EnvSchema = z.object({
   CARDIAC_UQ_CORS_ORIGINS: z.string().optional(),
   CARDIAC_UQ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   CARDIAC_UQ_IMPORT_ROOT: z.string().optional(),
-  CARDIAC_UQ_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(512 * 2 ** 20),
+  CARDIAC_UQ_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(512 * 2 ** 20),
   CARDIAC_UQ_UPLOAD_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
   CARDIAC_UQ_MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxDepth),
   CARDIAC_UQ_MAX_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxAliases),
