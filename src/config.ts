@@ -9,6 +9,9 @@ import { DEFAULT_JOB_POLICY, type JobPolicy } from './jobs/job-policy';
 import { DEFAULT_LIMITS, type ApiLimits } from './server/limit-defaults';
 import { codeVersion, packageVersion } from './version';
 
+/** The largest file POST /uploads takes by default: 512 MiB, a few 4-D cines. */
+const DEFAULT_MAX_UPLOAD_BYTES = 512 * 2 ** 20;
+
 const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   CARDIAC_UQ_DATA_DIR: z.string().default('.cardiac-uq'),
@@ -20,11 +23,7 @@ const EnvSchema = z.object({
   CARDIAC_UQ_CORS_ORIGINS: z.string().optional(),
   CARDIAC_UQ_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   CARDIAC_UQ_IMPORT_ROOT: z.string().optional(),
-  CARDIAC_UQ_MAX_UPLOAD_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(512 * 2 ** 20),
+  CARDIAC_UQ_MAX_UPLOAD_BYTES: z.coerce.number().int().min(1).default(DEFAULT_MAX_UPLOAD_BYTES),
   CARDIAC_UQ_UPLOAD_TTL_SECONDS: z.coerce.number().int().min(1).default(3600),
   CARDIAC_UQ_MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxDepth),
   CARDIAC_UQ_MAX_ALIASES: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.maxAliases),
