@@ -123,6 +123,8 @@ export async function shardDigest(client: Client, evaluationId: string, shard: n
         s.assdWithinMm,
         s.poor,
         s.metricVersion,
+        // Biomarker counts enter only where stored, so rows written before them hash as they did.
+        ...(s.pixels === null ? [] : [s.pixels, s.samplePixels, s.gtPixels]),
       ]);
     }
     const m = p.image;
@@ -241,7 +243,15 @@ export async function datasetDigest(client: Client, datasetId: string): Promise<
   );
   const subjects = await client.subject.findMany({ where: { datasetId }, orderBy: { id: 'asc' } });
   w.value(subjects.length);
-  for (const s of subjects) w.row([s.id, s.datasetId, s.externalId, s.group, s.split]);
+  for (const s of subjects)
+    w.row([
+      s.id,
+      s.datasetId,
+      s.externalId,
+      s.group,
+      s.split,
+      ...(s.sliceSpacingMm === null ? [] : [s.sliceSpacingMm]),
+    ]);
   // Keyset pages of slices with their image and label hashed in Postgres: a dataset's volumes
   // never cross the wire (reading them through Prisma took longer than writing them).
   let after = [NIL_UUID, NIL_UUID];

@@ -52,6 +52,7 @@ export async function storeDataset(store: Store, input: NewDataset): Promise<str
             split: subject.split,
             vendor: subject.vendor ?? null,
             centre: subject.centre ?? null,
+            sliceSpacingMm: subject.sliceSpacingMm ?? null,
           },
         });
         await tx.slice.createMany({

@@ -11,6 +11,7 @@ import os from 'node:os';
 import type { Store } from '../db/client';
 import { appendAudit } from '../db/audit';
 import { DIGEST_VERSION, shardDigest } from '../db/result-digest';
+import type { SliceStructureCounts } from '../engine/clinical/structure-counts';
 import { STRUCTURES } from '../engine/data/types';
 import { METRIC_VERSION, type SliceEvaluation } from '../engine/metrics/slice-evaluation';
 import { packLabels, packNatsMap } from './map-codec';
@@ -22,6 +23,8 @@ export interface ShardRow {
   result: SliceEvaluation;
   /** S_t per sample, when the evaluation stores samples. */
   sampleLabels: Uint8Array[];
+  /** Structure pixels in S̄, each S_t and the ground truth (biomarkers); absent: stored as null. */
+  counts?: SliceStructureCounts;
 }
 
 export async function writeShard(
@@ -87,18 +90,28 @@ export async function writeShard(
  */
 const floats = (values: Array<number | null>) => values.map((v) => (v === null ? null : String(v)));
 
+/**
+ * Per-sample pixel counts travel flattened, T values a row, and are cut back per row; a shard has
+ * counts for every slice (the same T) or for none (then the three columns stay null).
+ */
 async function insertStructureMetrics(tx: Tx, evaluationId: string, rows: ShardRow[], predictionIds: string[]) {
-  const metrics = rows.flatMap(({ result }, i) =>
-    STRUCTURES.map((structure) => ({ id: predictionIds[i], structure, m: result.structures[structure] })),
+  const T = rows[0]?.counts?.samplePixels.length ?? 0;
+  if (rows.some((r) => (r.counts?.samplePixels.length ?? 0) !== T))
+    throw new RangeError(`every slice of a shard needs counts of ${T} samples, or none`);
+  const metrics = rows.flatMap(({ result, counts }, i) =>
+    STRUCTURES.map((structure) => ({ id: predictionIds[i], structure, m: result.structures[structure], counts })),
   );
   const column = <T>(f: (row: (typeof metrics)[number]) => T) => metrics.map(f);
   await tx.$executeRaw`
-    INSERT INTO "StructureMetric" ("predictionId", "evaluationId", structure, status, dice, "assdMm", "hdMm", "hd95Mm", "diceWithin", "assdWithinMm", poor, "metricVersion")
-    SELECT u.id, ${evaluationId}::uuid, u.structure::"Structure", u.status::"MetricStatus", u.dice, u.assd, u.hd, u.hd95, u.dw, u.aw, u.poor, ${METRIC_VERSION}::int
+    INSERT INTO "StructureMetric" ("predictionId", "evaluationId", structure, status, dice, "assdMm", "hdMm", "hd95Mm", "diceWithin", "assdWithinMm", poor, "metricVersion", pixels, "samplePixels", "gtPixels")
+    SELECT u.id, ${evaluationId}::uuid, u.structure::"Structure", u.status::"MetricStatus", u.dice, u.assd, u.hd, u.hd95, u.dw, u.aw, u.poor, ${METRIC_VERSION}::int,
+      u.px, CASE WHEN ${T}::int > 0 THEN c.v[(u.i - 1) * ${T}::int + 1 : u.i * ${T}::int] END, u.gp
     FROM unnest(${column((r) => r.id)}::uuid[], ${column((r) => r.structure)}::text[], ${column((r) => r.m.status)}::text[],
       ${floats(column((r) => r.m.dice))}::text[]::float8[], ${floats(column((r) => r.m.assdMm))}::text[]::float8[], ${floats(column((r) => r.m.hdMm))}::text[]::float8[], ${floats(column((r) => r.m.hd95Mm))}::text[]::float8[],
-      ${floats(column((r) => r.m.diceWithin))}::text[]::float8[], ${floats(column((r) => r.m.assdWithinMm))}::text[]::float8[], ${column((r) => r.m.poor)}::bool[])
-      AS u(id, structure, status, dice, assd, hd, hd95, dw, aw, poor)`;
+      ${floats(column((r) => r.m.diceWithin))}::text[]::float8[], ${floats(column((r) => r.m.assdWithinMm))}::text[]::float8[], ${column((r) => r.m.poor)}::bool[],
+      ${column((r) => r.counts?.pixels[r.structure] ?? null)}::int[], ${column((r) => r.counts?.gtPixels?.[r.structure] ?? null)}::int[])
+      WITH ORDINALITY AS u(id, structure, status, dice, assd, hd, hd95, dw, aw, poor, px, gp, i),
+      (SELECT ${metrics.flatMap((r) => r.counts?.samplePixels.map((c) => c[r.structure]) ?? [])}::int[] AS v) c`;
 }
 
 /** The reliability histograms travel flattened, `bins` values a row, and are cut back per row. */

@@ -8,6 +8,7 @@
  * metrics/qc-policy.ts decideRules). `cardiac-uq segment` and the inference jobs both call this.
  */
 import type { LoadedCheckpoint } from '../checkpoint';
+import { sampleStructureCounts } from '../clinical/structure-counts';
 import { type StructureValues, structurePixelCounts } from '../clinical/volume';
 import { ACDC_LABELS, NUM_CLASSES, type SpacingMm } from '../data/types';
 import { decideRules, type QcRule, type RuleDecision } from '../metrics/qc-policy';
@@ -46,12 +47,7 @@ export function inferSlice(
     { T: Tout, rows: slice.rows, cols: slice.cols, C: NUM_CLASSES },
     { spacingMm: slice.spacingMm, keepMaps: true },
   );
-  const counts = summary.sampleClassCounts;
-  const samplePixels = Array.from({ length: Tout }, (_, t) => ({
-    LV: counts[t * NUM_CLASSES + ACDC_LABELS.LV],
-    MYO: counts[t * NUM_CLASSES + ACDC_LABELS.MYO],
-    RV: counts[t * NUM_CLASSES + ACDC_LABELS.RV],
-  }));
+  const samplePixels = sampleStructureCounts(summary.sampleClassCounts, Tout);
   const decided = options.rules
     ? decideRules(options.rules, (structure) => ({
         entropy: summary.entropy,

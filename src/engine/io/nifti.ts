@@ -213,6 +213,16 @@ function spatialUnitScale(xyztUnits: number): number {
   }
 }
 
+/**
+ * Voxel size [x, y, z] in mm from a stored header: |pixdim[1..3]| in its xyzt_units (as readNifti
+ * scales them); z is the distance between slice centres the biomarker volumes need. Not validated:
+ * a zero or non-finite size is the caller's to refuse.
+ */
+export function geometrySpacingMm(geometry: Pick<NiftiGeometry, 'pixdim' | 'xyztUnits'>): [number, number, number] {
+  const unit = spatialUnitScale(geometry.xyztUnits);
+  return [1, 2, 3].map((i) => Math.abs(geometry.pixdim[i]) * unit) as [number, number, number];
+}
+
 interface HeaderLayout {
   header: NiftiReader.NIFTI1 | NiftiReader.NIFTI2;
   ndim: number;

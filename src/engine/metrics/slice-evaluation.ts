@@ -40,6 +40,11 @@ export interface SliceEvaluation {
   miMap?: Float64Array;
 }
 
+/** As computed from samples: with |S_t = c| at t·C + c for the biomarker counts (clinical/structure-counts.ts). */
+export interface SampledSliceEvaluation extends SliceEvaluation {
+  sampleClassCounts: Int32Array;
+}
+
 export function evaluateSlice(
   samples: Float32Array,
   shape: SampleShape,
@@ -51,7 +56,7 @@ export function evaluateSlice(
     poorThresholdsMm?: Readonly<Record<Structure, number>>;
     keepMaps?: boolean;
   } = {},
-): SliceEvaluation {
+): SampledSliceEvaluation {
   const labels = options.labels ?? ACDC_LABELS;
   const summary = summarizeUncertainty(samples, shape, {
     spacingMm,
@@ -79,6 +84,7 @@ export function evaluateSlice(
     entropy: summary.entropy,
     mi: summary.mi,
     histogram: calibration.histogram,
+    sampleClassCounts: summary.sampleClassCounts,
     ...(options.keepMaps ? { entropyMap: summary.entropyMap, miMap: summary.miMap } : {}),
   };
 }

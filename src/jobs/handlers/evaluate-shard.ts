@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { initBackend } from '../../engine/backend';
+import { sliceStructureCounts } from '../../engine/clinical/structure-counts';
 import { applyDistortion } from '../../engine/data/distortions';
 import { evaluateSlice } from '../../engine/metrics/slice-evaluation';
 import { argmaxLabels } from '../../engine/metrics/within-sample';
@@ -65,6 +66,8 @@ export const evaluateShard: JobHandler<typeof QUEUES.evaluateShard> = async (job
         sliceId: stored.id,
         result,
         sampleLabels: evaluation.storeSamples ? sampleLabelMaps(samples.data, T, H * W) : [],
+        // The truth compared with (distorted with the image): the biomarkers' ground truth.
+        counts: sliceStructureCounts(result.meanLabels, result.sampleClassCounts, T, slice.label),
       });
       await ctx.progress({ fraction: (doneBefore + i + 1) / total, stage: `evaluating shard ${shard}` });
     }
