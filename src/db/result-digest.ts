@@ -13,7 +13,7 @@
  * - a dataset: the Dataset row, its subjects by id, its slices by (subject, id) with image and label bytes;
  * - a checkpoint: the Checkpoint row (weights included) and the epoch history of its run and member;
  * - an inference shard: the Inference row and its checkpoint links, then the shard's slices by id,
- *   each with its structure rows (recorded; `audit verify` does not recompute it yet).
+ *   each with its structure rows.
  * Each value is written with a type tag and, for strings, bytes and lists, a length, so no two row
  * sets serialise alike: `n;` null, `t;`/`f;` booleans, `d<String(x)>;` numbers, `T<ISO time>;`,
  * `s<utf-8 length>:<text>`, `b<length>:<bytes>`, `h<SHA-256 hex>;` bulk bytes (slice images and
@@ -320,7 +320,8 @@ export async function checkpointDigest(client: Client, checkpointId: string): Pr
 export type DigestTarget =
   | { kind: 'shard'; evaluationId: string; shard: number }
   | { kind: 'dataset'; datasetId: string }
-  | { kind: 'checkpoint'; checkpointId: string };
+  | { kind: 'checkpoint'; checkpointId: string }
+  | { kind: 'inferenceShard'; inferenceId: string; shard: number };
 
 export interface DigestRecord {
   /** The audit event that recorded it. */
@@ -345,7 +346,9 @@ export function digestRecordOf(event: {
         ? { kind: 'dataset', datasetId: event.entityId }
         : event.action === 'checkpoint.stored'
           ? { kind: 'checkpoint', checkpointId: event.entityId }
-          : null;
+          : event.action === 'inference.shard.stored'
+            ? { kind: 'inferenceShard', inferenceId: event.entityId, shard: Number(JSON.parse(event.details).shard) }
+            : null;
   if (!target) return null;
   const digest = JSON.parse(event.details).digest;
   return { seq: event.seq, target, digest: typeof digest === 'string' ? digest : null };
@@ -354,12 +357,14 @@ export function digestRecordOf(event: {
 export function describeTarget(target: DigestTarget): string {
   if (target.kind === 'shard') return `evaluation ${target.evaluationId} shard ${target.shard}`;
   if (target.kind === 'dataset') return `dataset ${target.datasetId}`;
+  if (target.kind === 'inferenceShard') return `inference ${target.inferenceId} shard ${target.shard}`;
   return `checkpoint ${target.checkpointId}`;
 }
 
 function digestOf(client: Client, target: DigestTarget): Promise<string> {
   if (target.kind === 'shard') return shardDigest(client, target.evaluationId, target.shard);
   if (target.kind === 'dataset') return datasetDigest(client, target.datasetId);
+  if (target.kind === 'inferenceShard') return inferenceShardDigest(client, target.inferenceId, target.shard);
   return checkpointDigest(client, target.checkpointId);
 }
 
@@ -368,11 +373,13 @@ const targetKey = (t: DigestTarget) =>
     ? `shard ${t.evaluationId} ${t.shard}`
     : t.kind === 'dataset'
       ? `dataset ${t.datasetId}`
-      : `checkpoint ${t.checkpointId}`;
+      : t.kind === 'inferenceShard'
+        ? `inference ${t.inferenceId} ${t.shard}`
+        : `checkpoint ${t.checkpointId}`;
 
 export interface ResultVerification {
   ok: boolean;
-  checked: { shards: number; datasets: number; checkpoints: number };
+  checked: { shards: number; datasets: number; checkpoints: number; inferenceShards: number };
   /** Results recorded before digests were (legacy events): in the chain, but their rows cannot be checked. */
   unverified: number;
   /** The first recorded digest (in chain order) that the stored rows no longer give. */
@@ -383,7 +390,7 @@ export interface ResultVerification {
 
 /** Recomputes every recorded digest, in chain order, then looks for result rows none covers. */
 export async function verifyResults(client: Client, records: DigestRecord[]): Promise<ResultVerification> {
-  const checked = { shards: 0, datasets: 0, checkpoints: 0 };
+  const checked = { shards: 0, datasets: 0, checkpoints: 0, inferenceShards: 0 };
   let unverified = 0;
   for (const record of records) {
     if (record.digest === null) {
@@ -419,19 +426,30 @@ async function findUnrecorded(client: Client, recorded: Set<string>): Promise<Re
   for (const { id } of await client.checkpoint.findMany({ select: { id: true }, orderBy: { id: 'asc' } })) {
     if (!recorded.has(targetKey({ kind: 'checkpoint', checkpointId: id }))) loose.push(`checkpoint ${id}`);
   }
+  const inferenceShards = await client.inferenceSlice.groupBy({
+    by: ['inferenceId', 'shard'],
+    orderBy: [{ inferenceId: 'asc' }, { shard: 'asc' }],
+  });
+  for (const s of inferenceShards)
+    if (!recorded.has(targetKey({ kind: 'inferenceShard', ...s })))
+      loose.push(`inference ${s.inferenceId} shard ${s.shard}`);
   if (loose.length) return { what: loose[0], count: loose.length };
   // Rows outside every shard: their prediction is missing, or belongs to another evaluation.
-  const [orphans] = await client.$queryRaw<Array<{ structures: number; images: number; samples: number }>>`
+  const [orphans] = await client.$queryRaw<
+    Array<{ structures: number; images: number; samples: number; inferenceStructures: number }>
+  >`
     SELECT
       (SELECT count(*)::int FROM "StructureMetric" s LEFT JOIN "Prediction" p ON p.id = s."predictionId" WHERE p.id IS NULL OR p."evaluationId" <> s."evaluationId") AS structures,
       (SELECT count(*)::int FROM "ImageMetric" m LEFT JOIN "Prediction" p ON p.id = m."predictionId" WHERE p.id IS NULL OR p."evaluationId" <> m."evaluationId") AS images,
-      (SELECT count(*)::int FROM "Sample" s LEFT JOIN "Prediction" p ON p.id = s."predictionId" WHERE p.id IS NULL) AS samples`;
-  for (const [table, count] of [
-    ['StructureMetric', orphans.structures],
-    ['ImageMetric', orphans.images],
-    ['Sample', orphans.samples],
+      (SELECT count(*)::int FROM "Sample" s LEFT JOIN "Prediction" p ON p.id = s."predictionId" WHERE p.id IS NULL) AS samples,
+      (SELECT count(*)::int FROM "InferenceStructure" x LEFT JOIN "InferenceSlice" s ON s.id = x."inferenceSliceId" WHERE s.id IS NULL OR s."inferenceId" <> x."inferenceId") AS "inferenceStructures"`;
+  for (const [table, count, owner] of [
+    ['StructureMetric', orphans.structures, 'prediction of their evaluation'],
+    ['ImageMetric', orphans.images, 'prediction of their evaluation'],
+    ['Sample', orphans.samples, 'prediction of their evaluation'],
+    ['InferenceStructure', orphans.inferenceStructures, 'slice of their inference'],
   ] as const) {
-    if (count > 0) return { what: `${table} rows outside any stored prediction of their evaluation`, count };
+    if (count > 0) return { what: `${table} rows outside any stored ${owner}`, count };
   }
   return null;
 }

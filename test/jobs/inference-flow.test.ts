@@ -14,7 +14,9 @@ import { createStore } from '../../src/db/client';
 import type { Store } from '../../src/db/client';
 import { policyRules, sliceDecisions } from '../../src/domain/policy-rules';
 import type { SliceInference } from '../../src/engine/inference/slice-inference';
+import { verifyAuditChain } from '../../src/db/audit';
 import { createInference, writeInferenceShard } from '../../src/store/inferences';
+import { bypassed } from '../security/integrity-seed';
 import { createDatabase, testServers } from '../support/databases';
 import { startTestPlatform } from '../support/platform';
 import { waitForRun } from '../support/poll';
@@ -474,5 +476,20 @@ describe('QC policy and inference through GraphQL (tiny preset)', () => {
     expect(await store.inferenceSlice.count({ where: { inferenceId: fresh.id } })).toBe(3);
     expect(await store.inferenceStructure.count({ where: { inferenceId: fresh.id } })).toBe(9);
     expect(await audits()).toBe(auditsBefore + 1);
+  });
+
+  test('audit verify recomputes every inference shard digest and names a slice changed behind the triggers', async () => {
+    const shards = await store.auditEvent.count({ where: { action: 'inference.shard.stored' } });
+    const before = await verifyAuditChain(store);
+    expect(before.results!.firstMismatch).toBeNull();
+    expect(before.results!.checked.inferenceShards).toBe(shards);
+    const slice = await store.inferenceSlice.findFirstOrThrow({ where: { inferenceId, shard: 1 } });
+    await bypassed(db.url, 'UPDATE "InferenceSlice" SET flagged = NOT flagged WHERE id = $1', [slice.id]);
+    const after = await verifyAuditChain(store);
+    expect(after.ok).toBe(false);
+    expect(after.firstBroken).toMatchObject({
+      reason: 'RESULT_MISMATCH',
+      digest: { target: { kind: 'inferenceShard', inferenceId, shard: 1 } },
+    });
   });
 });
