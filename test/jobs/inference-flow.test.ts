@@ -324,6 +324,13 @@ describe('QC policy and inference through GraphQL (tiny preset)', () => {
       .map((s) => s.id);
     expect(seen.map((s) => s.id)).toEqual(order);
     expect(seen.map((s) => s.triageScore)).toEqual(order.map((id) => firstValue.get(id)));
+    const onlyFlagged = await api.gql(
+      `{ inference(id: "${inferenceId}") { triage(first: 100, flaggedOnly: true) { totalCount nodes { id } } } }`,
+    );
+    expect(onlyFlagged.body.data.inference.triage).toEqual({
+      totalCount: flaggedSlices.length,
+      nodes: order.slice(0, flaggedSlices.length).map((id) => ({ id })),
+    });
   });
 
   test('without a policy nothing is flagged (null), and the triage queue follows entropy', async () => {
