@@ -5,6 +5,11 @@ import { buildSchema } from 'type-graphql';
 import type { GraphQLSchema } from 'graphql';
 import { authChecker } from '../server/auth';
 import { AuditResolver } from './audit.resolver';
+import {
+  BiomarkerAgreementResolver,
+  EvaluationBiomarkersResolver,
+  InferenceBiomarkersResolver,
+} from './biomarkers.resolver';
 import { ComparisonResolver } from './comparison.resolver';
 import { ConstantsResolver } from './constants.resolver';
 import { DatasetMutations } from './dataset.mutations';
@@ -53,6 +58,9 @@ export const RESOLVERS = [
   InferenceResultsResolver,
   InferenceReviewFields,
   InferenceSliceReviewFields,
+  InferenceBiomarkersResolver,
+  EvaluationBiomarkersResolver,
+  BiomarkerAgreementResolver,
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {

@@ -13,7 +13,8 @@
  * - a page (`first: n`) costs 1 plus n times what each row selects, and `predictions` and an
  *   inference's `triage` also one pass (they order every row to find the page); an inference's
  *   `counts` and `reviewFraction` one pass each, and `subjects(first)` one pass plus its rows;
- *   `promiseCheck` one pass.
+ *   `promiseCheck` one pass; biomarkers (src/services/biomarkers.ts) one pass over the stored
+ *   counts, an inference's two (its slices' labels are read for the ground truth).
  */
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 
@@ -51,6 +52,10 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
   'Evaluation.baselines': ROW_PASS_COST,
   'Evaluation.correlations': 12 * ROW_PASS_COST,
   'QcCurve.reviewAt': ROW_PASS_COST,
+  'Inference.biomarkers': 2 * ROW_PASS_COST,
+  'Evaluation.biomarkers': ROW_PASS_COST,
+  'Evaluation.subjectQcCurve': ROW_PASS_COST,
+  'Query.biomarkerAgreement': ROW_PASS_COST,
   // Recomputes a dataset's, a shard's and the checkpoints' result digests (src/store/lineage.ts).
   'Query.lineage': ROW_PASS_COST,
 });

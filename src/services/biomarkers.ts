@@ -27,7 +27,7 @@ import {
   inferenceTruthCounts,
 } from '../store/biomarker-counts';
 import type { SliceScope } from '../store/scope-sql';
-import { badInput, notFound } from './errors';
+import { badInput } from './errors';
 
 /** Why a subject has no biomarkers (OK: it has them). */
 export type BiomarkerStatus =
@@ -274,10 +274,6 @@ export async function evaluationBiomarkers(
   );
 }
 
-async function requireEvaluation(store: Store, evaluationId: string) {
-  if ((await store.evaluation.count({ where: { id: evaluationId } })) === 0) throw notFound('evaluation', evaluationId);
-}
-
 export interface BiomarkerAgreementRow {
   biomarker: Biomarker;
   n: number;
@@ -293,9 +289,12 @@ export interface BiomarkerAgreementRow {
   coverageN: number;
 }
 
-/** Agreement of the mean segmentation's biomarkers with the ground truth over the subjects in scope. */
+/**
+ * Agreement of the mean segmentation's biomarkers with the ground truth over the subjects in scope;
+ * null for an unknown evaluation.
+ */
 export async function biomarkerAgreement(store: Store, evaluationId: string, scope?: SliceScope) {
-  await requireEvaluation(store, evaluationId);
+  if ((await store.evaluation.count({ where: { id: evaluationId } })) === 0) return null;
   const all = await evaluationBiomarkers(store, evaluationId, scope);
   const subjects = all.filter((s) => s.status === 'OK' && s.truth);
   const rows: BiomarkerAgreementRow[] = BIOMARKERS.map((k) => {
