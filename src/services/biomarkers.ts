@@ -116,7 +116,7 @@ async function subjectsMeta(store: Store, ids: string[]): Promise<Map<string, Su
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-type Outcome<T> = { ok: T } | { status: Exclude<BiomarkerStatus, 'OK'>; reason: string };
+type Outcome<T> = { ok: T } | { status: Exclude<BiomarkerStatus, 'OK'>; reason: string; spacing?: PhaseSpacing };
 
 /** One phase's counts and spacing, or why they cannot be trusted. */
 function phaseCounts(
@@ -146,6 +146,7 @@ function phaseCounts(
     return {
       status: 'SLICE_SPACING_UNKNOWN',
       reason: `${phase}: the distance between slice centres is not stored (no image header, no generator spacing)`,
+      spacing,
     };
   const T = r.tMin;
   return {
@@ -197,7 +198,7 @@ async function assemble(
       const t = truths[i];
       return phaseCounts(p, phases.get(p), m, truthStatus === 'OK' && typeof t === 'object' ? t : null);
     });
-    const spacing = outcomes.flatMap((o) => ('ok' in o ? [o.ok.spacing] : []));
+    const spacing = outcomes.flatMap((o) => ('ok' in o ? [o.ok.spacing] : o.spacing ? [o.spacing] : []));
     const failed = outcomes.find((o) => !('ok' in o));
     if (failed && !('ok' in failed)) {
       out.push({ ...base, status: failed.status, reason: failed.reason, samples: null, spacing });
