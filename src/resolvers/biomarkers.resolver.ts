@@ -1,5 +1,5 @@
 /**
- * Clinical biomarkers in GraphQL (docs/design.md "Clinical biomarkers", "GraphQL API"):
+ * Clinical biomarkers in GraphQL (docs/design.md "Biomarkers from the store", "GraphQL API"):
  * `Inference.biomarkers`, `Evaluation.biomarkers(scope)`, `Evaluation.subjectQcCurve` and
  * `biomarkerAgreement(evaluationId, scope)`, read from the stored counts by services/biomarkers.ts.
  */

@@ -1,4 +1,4 @@
-/** Clinical biomarkers with posterior intervals per subject, and their agreement with the ground truth (docs/design.md "Clinical biomarkers"). */
+/** Clinical biomarkers with posterior intervals per subject, and their agreement with the ground truth (docs/design.md "Biomarkers from the store"). */
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { BIOMARKERS } from '../engine/clinical/biomarkers';
 import { Phase, Split, Structure } from './enums';

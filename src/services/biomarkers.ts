@@ -1,6 +1,6 @@
 /**
  * Clinical biomarkers of an inference's or an evaluation's subjects, computed when asked from the
- * stored per-slice pixel counts (docs/design.md "Clinical biomarkers"): per subject with complete
+ * stored per-slice pixel counts (docs/design.md "Biomarkers from the store"): per subject with complete
  * ED and ES stacks the values of the mean segmentation, the posterior summary over the T samples,
  * the ground truth's values where every slice of both phases has a label, and the EF flags; over
  * an evaluation's subjects the agreement with the ground truth (Bland–Altman, r, MAE, interval

@@ -1,5 +1,5 @@
 /**
- * The stored pixel counts biomarkers are computed from (docs/design.md "Clinical biomarkers"), summed
+ * The stored pixel counts biomarkers are computed from (docs/design.md "Biomarkers from the store"), summed
  * per subject, phase and structure in one statement: Σ_z pixels of the mean segmentation, Σ_z of
  * each posterior sample t (the stored per-sample arrays unnested and summed by t), and for an
  * evaluation Σ_z of the ground truth it compared with, beside what the service checks before
