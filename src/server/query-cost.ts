@@ -13,7 +13,7 @@
  * - a page (`first: n`) costs 1 plus n times what each row selects, and `predictions` and an
  *   inference's `triage` also one pass (they order every row to find the page); an inference's
  *   `counts` and `reviewFraction` one pass each, and `subjects(first)` one pass plus its rows;
- *   `promiseCheck` one pass; biomarkers (src/services/biomarkers.ts) one pass over the stored
+ *   `promiseCheck`, `reviewStatus` and `downloads` / `inferenceDownloads` one pass each; biomarkers (src/services/biomarkers.ts) one pass over the stored
  *   counts, an inference's two (its slices' labels are read for the ground truth).
  */
 import type { ComplexityEstimator } from 'graphql-query-complexity';
@@ -44,6 +44,11 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
   // Reads every slice of the inference with its ground truth and scores each (src/services/promise-check.ts).
   'Inference.promiseCheck': ROW_PASS_COST,
   'Query.promiseCheck': ROW_PASS_COST,
+  // Every slice of the inference with its ground truth's origin (src/store/reviews.ts reviewStatus).
+  'Query.reviewStatus': ROW_PASS_COST,
+  // The distinct subject-phase stacks of every slice of the inference (src/store/inference-export.ts).
+  'Inference.downloads': ROW_PASS_COST,
+  'Query.inferenceDownloads': ROW_PASS_COST,
   'Slice.image': IMAGE_COST,
   'Slice.gt': IMAGE_COST,
   'Evaluation.summary': ROW_PASS_COST,

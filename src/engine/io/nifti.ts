@@ -396,7 +396,7 @@ export function readNiftiGeometry(bytes: Uint8Array): NiftiGeometry {
           : Number(view.getBigInt64(o, le));
   const float = (o: number): number => (L.float === 4 ? view.getFloat32(o, le) : view.getFloat64(o, le));
   const floats = (o: number, n: number): number[] => Array.from({ length: n }, (_, i) => float(o + i * L.float));
-  return {
+  const geometry: NiftiGeometry = {
     dim: Array.from({ length: 8 }, (_, i) => int(L.dim + i * L.int, L.int)),
     dimInfo: int(L.dimInfo, 1),
     pixdim: floats(L.pixdim, 8),
@@ -407,6 +407,17 @@ export function readNiftiGeometry(bytes: Uint8Array): NiftiGeometry {
     qoffset: floats(L.qoffset, 3) as [number, number, number],
     srow: floats(L.srow, 12),
   };
+  // A geometry is kept to be written back as it was; NaN or ±∞ cannot be (jsonb stores them as
+  // null, which would come back as 0), and in a transform they mean a broken header.
+  for (const field of ['pixdim', 'quatern', 'qoffset', 'srow'] as const) {
+    const at = geometry[field].findIndex((x) => !Number.isFinite(x));
+    if (at >= 0)
+      throw new InvalidInputError(
+        'BAD_FORMAT',
+        `NIfTI ${field}[${at}] is ${geometry[field][at]} (NaN/Inf not allowed)`,
+      );
+  }
+  return geometry;
 }
 
 const WRITE_TYPES: Record<NiftiWriteDatatype, { code: number; bits: number; min: number; max: number }> = {
