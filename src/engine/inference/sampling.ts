@@ -189,6 +189,49 @@ export function sampleSlices(
   }));
 }
 
+/**
+ * Draw-wise predictions for test-time augmentation (test-time-augmentation.ts): element t is the
+ * probabilities [rows, cols, C] of images[t] under posterior draw t, coherent with
+ * `sampleSlices` (mcd: masks from (seed, t); bbb: weights from (seed, t); ensemble: member t, so at
+ * most M images; plain: the one deterministic model). All images share one shape.
+ */
+export function sampleDraws(ckpt: LoadedCheckpoint, images: SliceImage[], opts: SampleOptions = {}): Float32Array[] {
+  const seed = opts.seed ?? 0;
+  const batch = opts.batchSize ?? 16;
+  const members = ckpt.kind === 'ensemble' ? ckpt.members : [ckpt];
+  const first = members[0];
+  if (ckpt.kind === 'ensemble' && images.length > members.length)
+    throw new Error(`an ensemble of ${members.length} members has no draw ${images.length - 1}`);
+  const s = first.meta.unet.inputSize;
+  const per = s * s * NUM_CLASSES;
+  const grids: Float32Array[] = [];
+  for (let t0 = 0; t0 < images.length; t0 += batch) {
+    const chunk = images.slice(t0, t0 + batch);
+    const draws = chunk.map((_, b) => t0 + b);
+    if (ckpt.kind === 'ensemble') {
+      chunk.forEach((im, b) => {
+        const x = inputTensor(members[t0 + b], [im]);
+        grids.push(forwardOnce(members[t0 + b], x));
+        x.dispose();
+      });
+    } else if (first.meta.unet.variant === 'bbb') {
+      chunk.forEach((im, b) => {
+        setNoiseSeed(seed, 'bbb', t0 + b);
+        const x = inputTensor(first, [im]);
+        grids.push(forwardOnce(first, x));
+        x.dispose();
+      });
+    } else {
+      const x = inputTensor(first, chunk);
+      // Plain models have no stochastic op, so the per-sample streams are never read.
+      const probs = withSampleNoise([seed, 'mcd'], draws, () => forwardOnce(first, x));
+      x.dispose();
+      chunk.forEach((_, b) => grids.push(probs.slice(b * per, (b + 1) * per)));
+    }
+  }
+  return images.map((im, t) => probabilitiesToSlice(grids[t], 1, im.rows, im.cols, first.meta.geometry));
+}
+
 /** Posterior samples [T, H, W, C] of one slice on its own grid. */
 export function sampleProbabilities(
   ckpt: LoadedCheckpoint,
