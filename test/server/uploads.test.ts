@@ -105,7 +105,18 @@ describe('uploads', () => {
     res = await post('patient001_frame01.nii.gz', file, { origin: 'http://evil.example' });
     expect(res.status).toBe(403);
     expect(await codeOf(res)).toBe('UNTRUSTED_ORIGIN');
-    for (const name of ['../x.nii.gz', 'x.txt', 'sub/x.nii', '']) {
+    for (const name of [
+      '../x.nii.gz',
+      'x.txt',
+      'sub/x.nii',
+      '',
+      'a\\b.nii.gz',
+      'é.nii.gz',
+      'x\u2215y.nii.gz',
+      'x.nii.gz\0.png',
+      '.nii.gz',
+      'x.nii.gz.part',
+    ]) {
       res = await post(name, file);
       expect(res.status).toBe(400);
     }
