@@ -46,12 +46,12 @@ export async function structureSummaries(
       count(sm."assdMm")::int AS kept,
       (count(*) FILTER (WHERE sm.status IN ('PRED_EMPTY', 'GT_EMPTY')))::int AS "undefinedCount",
       (count(*) FILTER (WHERE sm.poor))::int AS "poorCount",
-      avg(sm.dice)::float8 AS dice,
-      avg(sm."assdMm")::float8 AS assd,
-      avg(sm."hdMm")::float8 AS hd,
-      avg(sm."hd95Mm")::float8 AS hd95,
-      avg(sm."diceWithin")::float8 AS "diceWithin",
-      avg(sm."assdWithinMm")::float8 AS "assdWithin"
+      avg(sm.dice ORDER BY sm."predictionId")::float8 AS dice,
+      avg(sm."assdMm" ORDER BY sm."predictionId")::float8 AS assd,
+      avg(sm."hdMm" ORDER BY sm."predictionId")::float8 AS hd,
+      avg(sm."hd95Mm" ORDER BY sm."predictionId")::float8 AS hd95,
+      avg(sm."diceWithin" ORDER BY sm."predictionId")::float8 AS "diceWithin",
+      avg(sm."assdWithinMm" ORDER BY sm."predictionId")::float8 AS "assdWithin"
     FROM ${metricRows('structure', evaluationId, scope)}
     GROUP BY sm.structure ORDER BY sm.structure`;
   return STRUCTURES.map((s) => rows.find((r) => r.structure === s)).filter(
@@ -59,10 +59,14 @@ export async function structureSummaries(
   );
 }
 
-/** Mean NLL and Brier score of the slices in scope. */
+/**
+ * Mean NLL and Brier score of the slices in scope. Float sums here and in the other summaries run in
+ * prediction-id order: a scope changes the plan, and a sum in another order can differ in its last
+ * digit, so the same slices would otherwise give two answers.
+ */
 export async function calibrationMeans(store: Store, evaluationId: string, scope?: SliceScope) {
   const [means] = await store.$queryRaw<Array<{ nll: number | null; brier: number | null }>>`
-    SELECT avg(im.nll)::float8 AS nll, avg(im.brier)::float8 AS brier
+    SELECT avg(im.nll ORDER BY im."predictionId")::float8 AS nll, avg(im.brier ORDER BY im."predictionId")::float8 AS brier
     FROM ${metricRows('image', evaluationId, scope)}`;
   return means;
 }
@@ -70,8 +74,8 @@ export async function calibrationMeans(store: Store, evaluationId: string, scope
 /** The stored reliability histograms summed over the slices in scope, per stored bin i (1-based). */
 export async function calibrationBinSums(store: Store, evaluationId: string, scope?: SliceScope) {
   return store.$queryRaw<Array<{ i: number; count: number; conf: number; correct: number }>>`
-    SELECT u.i::int AS i, sum(u.c)::float8 AS count, sum(u.conf)::float8 AS conf, sum(u.cor)::float8 AS correct
-    FROM (SELECT im."binCounts", im."binConfidenceSum", im."binCorrect" FROM ${metricRows('image', evaluationId, scope)}) im,
+    SELECT u.i::int AS i, sum(u.c)::float8 AS count, sum(u.conf ORDER BY im."predictionId")::float8 AS conf, sum(u.cor)::float8 AS correct
+    FROM (SELECT im."predictionId", im."binCounts", im."binConfidenceSum", im."binCorrect" FROM ${metricRows('image', evaluationId, scope)}) im,
       unnest(im."binCounts", im."binConfidenceSum", im."binCorrect") WITH ORDINALITY AS u(c, conf, cor, i)
     GROUP BY u.i ORDER BY u.i`;
 }
@@ -125,8 +129,9 @@ export const STRUCTURE_COLUMNS = {
 } as const;
 export const IMAGE_COLUMNS = { entropy: 'entropy', mi: 'mi', nll: 'nll', brier: 'brier' } as const;
 
-const DISTRIBUTION = (column: Prisma.Sql) => Prisma.sql`
-  count(${column})::int AS n, avg(${column})::float8 AS mean, min(${column})::float8 AS min,
+/** `order`: the row key the mean sums in, so it does not depend on the plan (see calibrationMeans). */
+const DISTRIBUTION = (column: Prisma.Sql, order: Prisma.Sql) => Prisma.sql`
+  count(${column})::int AS n, avg(${column} ORDER BY ${order})::float8 AS mean, min(${column})::float8 AS min,
   (percentile_cont(0.25) WITHIN GROUP (ORDER BY ${column}))::float8 AS q1,
   (percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column}))::float8 AS median,
   (percentile_cont(0.75) WITHIN GROUP (ORDER BY ${column}))::float8 AS q3,
@@ -140,7 +145,7 @@ export async function structureDistributions(
 ) {
   const column = Prisma.raw(`sm."${STRUCTURE_COLUMNS[metric]}"`);
   return store.$queryRaw<Array<Distribution & { structure: Structure }>>`
-    SELECT sm.structure::text AS structure, ${DISTRIBUTION(column)}
+    SELECT sm.structure::text AS structure, ${DISTRIBUTION(column, Prisma.sql`sm."predictionId"`)}
     FROM ${metricRows('structure', evaluationId, scope)} GROUP BY sm.structure ORDER BY sm.structure`;
 }
 
@@ -152,7 +157,7 @@ export async function imageDistribution(
 ) {
   const column = Prisma.raw(`im."${IMAGE_COLUMNS[metric]}"`);
   const [row] = await store.$queryRaw<Distribution[]>`
-    SELECT ${DISTRIBUTION(column)}
+    SELECT ${DISTRIBUTION(column, Prisma.sql`im."predictionId"`)}
     FROM ${metricRows('image', evaluationId, scope)}`;
   return row;
 }
