@@ -206,7 +206,7 @@ export class InferenceSliceResolver {
 
   @FieldResolver(() => [InferenceStructureRow], { description: 'Per structure: LV, MYO, RV' })
   async structures(@Root() s: InferenceSliceRow, @Ctx() ctx: ApiContext) {
-    return ctx.store.inferenceStructure.findMany({ where: { inferenceSliceId: s.id }, orderBy: { structure: 'asc' } });
+    return loaders(ctx).inferenceStructures.load(s.id);
   }
 
   @FieldResolver(() => String, { description: 'Mean segmentation label map (PNG data URL, transparent background)' })

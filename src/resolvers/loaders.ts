@@ -1,7 +1,8 @@
 /**
  * Per-request batching of the per-parent reads (DataLoader): a page of predictions asks for its
  * slices, metrics and image rows in one statement each, evaluations for their runs, datasets and
- * checkpoints likewise, instead of one statement per parent (docs/design.md "GraphQL API"). Loaders
+ * checkpoints likewise, a triage page for its structure rows and reviews for their labels,
+ * instead of one statement per parent (docs/design.md "GraphQL API"). Loaders
  * live as long as the request's context object, so nothing is cached across requests.
  */
 import DataLoader from 'dataloader';
@@ -74,6 +75,29 @@ function createLoaders(store: Store) {
         group.map((l) => l.checkpoint).sort((a, b) => a.member - b.member),
       );
     }),
+    /** An inference slice's per-structure rows (LV, MYO, RV). */
+    inferenceStructures: new DataLoader(async (inferenceSliceIds: readonly string[]) =>
+      groupByKey(
+        inferenceSliceIds,
+        await store.inferenceStructure.findMany({
+          where: { inferenceSliceId: { in: [...inferenceSliceIds] } },
+          orderBy: [{ inferenceSliceId: 'asc' }, { structure: 'asc' }],
+        }),
+        (r) => r.inferenceSliceId,
+      ),
+    ),
+    /** The ground truth a review supplied, per slice in id order. */
+    reviewLabels: new DataLoader(async (reviewIds: readonly string[]) =>
+      groupByKey(
+        reviewIds,
+        await store.sliceLabel.findMany({
+          where: { reviewId: { in: [...reviewIds] } },
+          select: { reviewId: true, sliceId: true, source: true, contentHash: true },
+          orderBy: { sliceId: 'asc' },
+        }),
+        (l) => l.reviewId!,
+      ),
+    ),
   };
 }
 

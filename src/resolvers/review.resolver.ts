@@ -5,6 +5,7 @@ import { Review, ReviewLabel, SliceReviewStatus } from '../schema/review.type';
 import { acceptReview, correctLabel } from '../services/reviews';
 import { REVIEW_FIELDS, reviewStatus, reviewsOf } from '../store/reviews';
 import type { ApiContext } from './context';
+import { loaders } from './loaders';
 import { isUuid } from './paginate';
 
 const reviewById = (ctx: ApiContext, id: string) =>
@@ -46,10 +47,6 @@ export class ReviewResolver {
 
   @FieldResolver(() => [ReviewLabel], { description: 'The ground truth this decision supplied, per slice' })
   async labels(@Root() review: Review, @Ctx() ctx: ApiContext) {
-    return ctx.store.sliceLabel.findMany({
-      where: { reviewId: review.id },
-      select: { sliceId: true, source: true, contentHash: true },
-      orderBy: { sliceId: 'asc' },
-    });
+    return loaders(ctx).reviewLabels.load(review.id);
   }
 }

@@ -7,7 +7,9 @@
  * inference is written straight into the store (test/support/inference-fixture.ts).
  */
 import crypto from 'node:crypto';
-import { parse } from 'graphql';
+import { graphql, parse } from 'graphql';
+import { PrismaClient } from '../../src/db/generated/client';
+import { createPgAdapter } from '../../src/db/pg-adapter';
 import { readNiftiGeometry } from '../../src/engine/io/nifti';
 import { buildApiSchema } from '../../src/resolvers';
 import { createApiKey } from '../../src/server/auth';
@@ -298,5 +300,49 @@ describe('an image header whose geometry cannot be written back', () => {
     }
     // The same header with finite fields reads back as written.
     expect(readNiftiGeometry(header((v) => v.setFloat32(256, 0.5, true))).quatern).toEqual([0.5, 0, 0]);
+  });
+});
+
+describe('per-row reads are batched, not one statement per row', () => {
+  it('a triage page’s structures and an inference’s reviews’ labels take as many statements for 4 rows as for 1', async () => {
+    const counting = new PrismaClient({
+      adapter: createPgAdapter(fixture.db.url),
+      log: [{ emit: 'event', level: 'query' }],
+    });
+    let statements = 0;
+    counting.$on('query', () => void statements++);
+    const schema = await buildApiSchema();
+    const count = async (source: string) => {
+      statements = 0;
+      const result = await graphql({
+        schema,
+        source,
+        variableValues: { id: inf.inferenceId },
+        contextValue: { store: counting, actor: 'test', role: 'ANALYST' },
+      });
+      expect(result.errors).toBeUndefined();
+      return statements;
+    };
+    try {
+      const triage = (n: number) =>
+        count(`query($id: ID!) { inference(id: $id) { triage(first: ${n}) { nodes { structures { structure } } } } }`);
+      expect(await triage(4)).toBe(await triage(1));
+      // Single-slice reviews (the reviewer's mutation): the labels of one review, then of four.
+      const accept = async (sliceId: string) => {
+        const res = await gql(
+          'mutation($i: AcceptReviewInput!) { acceptReview(input: $i) { id } }',
+          { i: { inferenceId: inf.inferenceId, sliceId } },
+          'REVIEWER',
+        );
+        expect(res.body.errors).toBeUndefined();
+      };
+      const labels = () => count('query($id: ID!) { inference(id: $id) { reviews { labels { sliceId } } } }');
+      await accept(inf.slices[0].sliceId);
+      const one = await labels();
+      for (const s of inf.slices.slice(1)) await accept(s.sliceId);
+      expect(await labels()).toBe(one);
+    } finally {
+      await counting.$disconnect();
+    }
   });
 });
