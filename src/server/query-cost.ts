@@ -13,8 +13,10 @@
  * - a page (`first: n`) costs 1 plus n times what each row selects, and `predictions` and an
  *   inference's `triage` also one pass (they order every row to find the page); an inference's
  *   `counts` and `reviewFraction` one pass each, and `subjects(first)` one pass plus its rows;
- *   `promiseCheck`, `reviewStatus` and `downloads` / `inferenceDownloads` one pass each; biomarkers (src/services/biomarkers.ts) one pass over the stored
- *   counts, an inference's two (its slices' labels are read for the ground truth).
+ *   `promiseCheck`, `reviewStatus`, `reviews` and `downloads` / `inferenceDownloads` one pass
+ *   each (they read every slice or review of the inference); biomarkers (src/services/biomarkers.ts)
+ *   one pass over the stored counts, an inference's two (its slices' labels are read for the
+ *   ground truth).
  */
 import type { ComplexityEstimator } from 'graphql-query-complexity';
 
@@ -49,6 +51,9 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
   // The distinct subject-phase stacks of every slice of the inference (src/store/inference-export.ts).
   'Inference.downloads': ROW_PASS_COST,
   'Query.inferenceDownloads': ROW_PASS_COST,
+  // Every review of the inference (one per slice at most), unpaged.
+  'Inference.reviews': ROW_PASS_COST,
+  'Query.reviews': ROW_PASS_COST,
   'Slice.image': IMAGE_COST,
   'Slice.gt': IMAGE_COST,
   'Evaluation.summary': ROW_PASS_COST,

@@ -246,6 +246,8 @@ describe('prices', () => {
     const aliased = `{ ${Array.from({ length: 40 }, (_, i) => `a${i}: reviewStatus(inferenceId: "x") { sliceId }`).join(' ')} }`;
     expect(cost(aliased)).toBe(40 * 101);
     expect(cost('{ inferenceDownloads(inferenceId: "x") { phase } }')).toBe(100 + 1);
+    expect(cost('{ reviews(inferenceId: "x") { id } }')).toBe(100 + 1);
+    expect(cost('{ inference(id: "x") { reviews { labels { sliceId } } } }')).toBe(1 + 100 + 1 + 1);
     // The Triage view's own query (web/js/views/triage.js, 50 queue slices, 200 subjects) stays under the cap.
     const triageView = `query($id: ID!) { inference(id: $id) {
       id samples datasetId trainingRunId createdAt run { id status progress stage error }
