@@ -1,9 +1,10 @@
 /**
- * The stored pixel counts biomarkers are computed from (docs/design.md "Biomarkers from the store"), summed
- * per subject, phase and structure in one statement: Σ_z pixels of the mean segmentation, Σ_z of
- * each posterior sample t (the stored per-sample arrays unnested and summed by t), and for an
- * evaluation Σ_z of the ground truth it compared with, beside what the service checks before
- * trusting a sum: how many slices carry counts, the stack's slice count, the in-plane spacing range.
+ * The stored pixel counts biomarkers are computed from (docs/design.md "Biomarkers from the
+ * store"), summed per subject, phase and structure in one statement: Σ_z pixels of the mean
+ * segmentation, Σ_z of each posterior sample t (the stored per-sample arrays unnested and summed
+ * by t), and for an evaluation Σ_z of the ground truth it compared with, beside what the service
+ * checks before trusting a sum: how many slices carry counts, the stack's slice count, the
+ * in-plane spacing range. Grouped on the uuid and enum columns, cast to text only in the result.
  * An inference's ground truth is not stored with its counts (it can arrive later, by review): its
  * slices' effective labels are counted here.
  */
@@ -39,23 +40,26 @@ export interface StructureSums {
 
 function sums(store: Store, rows: Prisma.Sql, gt: Prisma.Sql): Promise<StructureSums[]> {
   return store.$queryRaw<StructureSums[]>`
-    WITH r AS (
-      SELECT s."subjectId" AS sid, s.phase::text AS phase, x.structure::text AS st, s."sliceCount" AS sc,
+    WITH r AS MATERIALIZED (
+      SELECT s."subjectId" AS sid, s.phase, x.structure AS st, s."sliceCount" AS sc,
         s."spacingXMm" AS sx, s."spacingYMm" AS sy, x.pixels AS px, x."samplePixels" AS sp, ${gt} AS gp
       FROM ${rows}),
+    b AS (
+      SELECT sid, phase, st, count(*)::int AS slices, min(sc)::int AS "sliceCountMin", max(sc)::int AS "sliceCountMax",
+        min(sx) AS "spacingXMin", max(sx) AS "spacingXMax", min(sy) AS "spacingYMin", max(sy) AS "spacingYMax",
+        count(px)::int AS counted, sum(px)::int AS pixels,
+        min(coalesce(cardinality(sp), 0))::int AS "tMin", max(coalesce(cardinality(sp), 0))::int AS "tMax",
+        count(gp)::int AS "gtCounted", sum(gp)::int AS "gtPixels"
+      FROM r GROUP BY sid, phase, st),
     t AS (
       SELECT r.sid, r.phase, r.st, u.k, sum(u.n)::int AS n
       FROM r CROSS JOIN LATERAL unnest(r.sp) WITH ORDINALITY AS u(n, k) GROUP BY r.sid, r.phase, r.st, u.k),
     ta AS (SELECT sid, phase, st, array_agg(n ORDER BY k) AS ns FROM t GROUP BY sid, phase, st)
-    SELECT r.sid::text AS "subjectId", r.phase, r.st AS structure, count(*)::int AS slices,
-      min(r.sc)::int AS "sliceCountMin", max(r.sc)::int AS "sliceCountMax",
-      min(r.sx) AS "spacingXMin", max(r.sx) AS "spacingXMax", min(r.sy) AS "spacingYMin", max(r.sy) AS "spacingYMax",
-      count(r.px)::int AS counted, sum(r.px)::int AS pixels,
-      min(coalesce(cardinality(r.sp), 0))::int AS "tMin", max(coalesce(cardinality(r.sp), 0))::int AS "tMax",
-      ta.ns AS "samplePixels", count(r.gp)::int AS "gtCounted", sum(r.gp)::int AS "gtPixels"
-    FROM r LEFT JOIN ta ON ta.sid = r.sid AND ta.phase = r.phase AND ta.st = r.st
-    GROUP BY r.sid, r.phase, r.st, ta.ns
-    ORDER BY r.sid, r.phase, r.st`;
+    SELECT b.sid::text AS "subjectId", b.phase::text AS phase, b.st::text AS structure, b.slices, b."sliceCountMin", b."sliceCountMax",
+      b."spacingXMin", b."spacingXMax", b."spacingYMin", b."spacingYMax", b.counted, b.pixels, b."tMin", b."tMax",
+      ta.ns AS "samplePixels", b."gtCounted", b."gtPixels"
+    FROM b LEFT JOIN ta ON ta.sid = b.sid AND ta.phase = b.phase AND ta.st = b.st
+    ORDER BY b.sid, b.phase, b.st`;
 }
 
 /** An evaluation's sums over the predictions in scope (the scope's joins: slice, subject, dataset). */
