@@ -2,8 +2,8 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { PromiseCheck, StackDownloads } from '../schema/inference-results.type';
 import { downloadsOf } from '../services/inference-export';
-import { checkPromise } from '../services/promise-check';
 import type { ApiContext } from './context';
+import { promiseCheckOf } from './inference-review.resolver';
 import { isUuid } from './paginate';
 
 @Resolver()
@@ -20,6 +20,6 @@ export class InferenceResultsResolver {
     description: "The policy's promise against the ground truth of the inference's slices; null without a policy",
   })
   async promiseCheck(@Arg('inferenceId', () => ID) inferenceId: string, @Ctx() ctx: ApiContext) {
-    return checkPromise(ctx.store, inferenceId);
+    return promiseCheckOf(ctx, inferenceId);
   }
 }

@@ -14,6 +14,20 @@ import { type GroundTruthOrigin, groundTruthOrigins, reviewsOf } from '../store/
 import type { ApiContext } from './context';
 
 const origins = new WeakMap<ApiContext, DataLoader<string, GroundTruthOrigin>>();
+const checks = new WeakMap<ApiContext, Map<string, ReturnType<typeof checkPromise>>>();
+
+/**
+ * The promise check of an inference, computed once per request: it scores every labelled slice on
+ * the API's thread, so aliases of the same check must not multiply that work.
+ */
+export function promiseCheckOf(ctx: ApiContext, inferenceId: string): ReturnType<typeof checkPromise> {
+  let perRequest = checks.get(ctx);
+  if (!perRequest) checks.set(ctx, (perRequest = new Map()));
+  let check = perRequest.get(inferenceId);
+  if (!check) perRequest.set(inferenceId, (check = checkPromise(ctx.store, inferenceId)));
+  return check;
+}
+
 function originLoader(ctx: ApiContext): DataLoader<string, GroundTruthOrigin> {
   let loader = origins.get(ctx);
   if (!loader) {
@@ -35,7 +49,7 @@ export class InferenceReviewFields {
     description: "The policy's promise against the ground truth of the labelled slices; null without a policy",
   })
   async promiseCheck(@Root() inference: Inference, @Ctx() ctx: ApiContext) {
-    return checkPromise(ctx.store, inference.id);
+    return promiseCheckOf(ctx, inference.id);
   }
 
   @FieldResolver(() => [StackDownloads], { description: 'Files per subject and phase, with their download paths' })

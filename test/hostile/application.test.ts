@@ -326,6 +326,15 @@ describe('per-row reads are batched, not one statement per row', () => {
       return statements;
     };
     try {
+      // The promise check scores every labelled slice on the API's thread (≈ 2 ms a 256² slice):
+      // aliases of one inference's check compute it once per request.
+      const check = (n: number) =>
+        count(
+          `query($id: ID!) { ${Array.from({ length: n }, (_, i) => `p${i}: promiseCheck(inferenceId: $id) { labelled } i${i}: inference(id: $id) { promiseCheck { poor } }`).join(' ')} }`,
+        );
+      const once = await check(1);
+      // (at most one statement more per alias: the inference rows, which Prisma batches anyway)
+      expect(await check(5)).toBeLessThanOrEqual(once + 4);
       const triage = (n: number) =>
         count(`query($id: ID!) { inference(id: $id) { triage(first: ${n}) { nodes { structures { structure } } } } }`);
       expect(await triage(4)).toBe(await triage(1));
