@@ -3,20 +3,21 @@
  * no assertions on time.
  *
  *   npx tsx bench/application.bench.ts [--preset quick] [--epochs 6] [--samples 20] [--subjects-a 20]
- *     [--subjects-b 20] [--measure DICE_WITHIN] [--target 0.05] [--one-worker]
+ *     [--subjects-b 20] [--measure DICE_WITHIN] [--targets 0.05,0.2] [--one-worker]
  *
  * On the real platform (API in this process, two worker processes, real pg-boss and Postgres, tfjs
  * wasm), the test's flow with a real-sized model:
  *  (a) MC Dropout trained on phantom site A, evaluated with T samples on its labelled test split; a
- *      policy there (one rule per structure on the measure, poor left ≤ target); phantom site B
- *      written as an ACDC folder without `_gt` files, imported, inferred with the policy, then its
- *      label files attached: promised (95 % subject-bootstrap intervals) against realised review
- *      fraction and poor fraction left, and per structure the realised poor left.
+ *      policy there per target (one rule per structure on the measure, poor left ≤ target); phantom
+ *      site B written as an ACDC folder without `_gt` files, imported, inferred with each policy,
+ *      its label files attached after the first: promised (95 % subject-bootstrap intervals)
+ *      against realised review fraction and poor fraction left, and per structure the realised
+ *      poor left. Site A's poor fractions are printed first: a target below them forces review.
  *  (b) Time to flag one subject (the site-B subject whose ED + ES stacks are nearest 20 slices) with
  *      T samples: the engine in this process (inferSlice per slice on the stored images, model
  *      loaded once, warmed up) against the whole job path (startInference → shards on the queue →
  *      workers → store, until the run is SUCCEEDED).
- *  (c) Slices/s of the site-B inference of (a) with two workers, and what that rate means for a
+ *  (c) Slices/s of the first site-B inference of (a) with two workers, and what that rate means for a
  *      100-subject folder (site B's mean slices per subject); with --one-worker the same inference
  *      again on one worker, for the scaling.
  *
@@ -49,7 +50,7 @@ const T = Number(arg('samples', '20'));
 const subjectsA = Number(arg('subjects-a', '20'));
 const subjectsB = Number(arg('subjects-b', '20'));
 const measure = arg('measure', 'DICE_WITHIN');
-const target = Number(arg('target', '0.05'));
+const targets = arg('targets', '0.05,0.2').split(',').map(Number);
 const HOUR = 3600000;
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const load = () =>
@@ -137,16 +138,33 @@ async function main(): Promise<void> {
     ).startEvaluation.id;
     await finished(evRun);
     const evaluationId = (await store.evaluation.findUniqueOrThrow({ where: { runId: evRun } })).id;
-    const rules = ['LV', 'MYO', 'RV'].map((s) => `{ structure: ${s}, measure: ${measure} }`).join(', ');
-    const policy = (
-      await gql(`mutation { createPolicy(input: { name: "site-A", evaluationId: "${evaluationId}", target: ${target},
-        resamples: 1000, seed: 3, rules: [${rules}] }) {
-        id cases bootstrap rules { structure threshold }
-        reviewFraction { estimate low high } poorLeft { estimate low high } } }`)
-    ).createPolicy;
+    console.log(`site A test evaluation T = ${T}: ${seconds(t0).toFixed(0)} s`);
+    const poorA = await store.structureMetric.groupBy({
+      by: ['structure', 'poor'],
+      where: { evaluationId },
+      _count: { _all: true },
+    });
+    const poorFraction = (k: string) => {
+      const of = poorA.filter((g) => g.structure === k);
+      const all = of.reduce((n, g) => n + g._count._all, 0);
+      return (of.find((g) => g.poor)?._count._all ?? 0) / all;
+    };
     console.log(
-      `site A test evaluation T = ${T} and policy (${measure} per structure, poor left ≤ ${pct(target)}): ${seconds(t0).toFixed(0)} s, ${policy.cases} slices of ${policy.bootstrap.subjects} subjects`,
+      `site A test poor fractions: ${['LV', 'MYO', 'RV'].map((k) => `${k} ${pct(poorFraction(k))}`).join(', ')}`,
     );
+    const rules = ['LV', 'MYO', 'RV'].map((s) => `{ structure: ${s}, measure: ${measure} }`).join(', ');
+    const policies = [];
+    for (const target of targets)
+      policies.push(
+        (
+          await gql(`mutation { createPolicy(input: { name: "site-A ${target}", evaluationId: "${evaluationId}", target: ${target},
+        resamples: 1000, seed: 3, rules: [${rules}] }) {
+        id target cases bootstrap rules { structure threshold }
+        reviewFraction { estimate low high } poorLeft { estimate low high } } }`)
+        ).createPolicy,
+      );
+    const policy = policies[0];
+    console.log(`policies: ${policy.cases} slices of ${policy.bootstrap.subjects} subjects, 1 000 subject resamples`);
 
     t0 = performance.now();
     const siteBId = (
@@ -159,39 +177,44 @@ async function main(): Promise<void> {
     console.log(
       `site B import without labels: ${subjectsB} subjects, ${counts.unlabelledSliceCount} unlabelled / ${counts.labelledSliceCount} labelled slices, ${seconds(t0).toFixed(1)} s`,
     );
-    const infer = async (datasetId: string) => {
+    const infer = async (datasetId: string, policyId: string) => {
       const start = performance.now();
       const runId = (
         await gql(
-          `mutation { startInference(input: { trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", samples: ${T}, policyId: "${policy.id}", seed: 5 }) { id } }`,
+          `mutation { startInference(input: { trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", samples: ${T}, policyId: "${policyId}", seed: 5 }) { id } }`,
         )
       ).startInference.id;
       await finished(runId);
       const s = seconds(start);
       return { s, inferenceId: (await store.inference.findUniqueOrThrow({ where: { runId } })).id };
     };
-    const two = await infer(siteBId);
-    await gql(`mutation { attachLabels(input: { datasetId: "${siteBId}", path: "site-b-labels" }) { id } }`);
-    const check = (
-      await gql(`{ promiseCheck(inferenceId: "${two.inferenceId}") { labelled flagged poor reviewFraction poorLeft
+    let two: { s: number; inferenceId: string } | undefined;
+    for (const p of policies) {
+      const inferred = await infer(siteBId, p.id);
+      if (!two) {
+        two = inferred;
+        await gql(`mutation { attachLabels(input: { datasetId: "${siteBId}", path: "site-b-labels" }) { id } }`);
+      }
+      const check = (
+        await gql(`{ promiseCheck(inferenceId: "${inferred.inferenceId}") { labelled flagged poor reviewFraction poorLeft
         structures { structure poor poorLeft } } }`)
-    ).promiseCheck;
-
-    console.log(
-      `\n(a) site A → site B, MC Dropout T = ${T}, ${measure} on LV, MYO, RV, target poor left ≤ ${pct(target)}`,
-    );
-    console.log(`    thresholds: ${policy.rules.map((r: any) => `${r.structure} ${r.threshold}`).join(', ')}`);
-    const rf = policy.reviewFraction;
-    const pl = policy.poorLeft;
-    console.log(
-      `    review fraction: promised ${interval(rf.estimate, rf.low, rf.high)}, realised on site B ${pct(check.reviewFraction)} (${check.flagged} of ${check.labelled} slices)`,
-    );
-    console.log(
-      `    poor left:       promised ${interval(pl.estimate, pl.low, pl.high)}, realised on site B ${pct(check.poorLeft)} (poor in any structure: ${check.poor} of ${check.labelled})`,
-    );
-    console.log(
-      `    realised poor left per structure: ${check.structures.map((s: any) => `${s.structure} ${pct(s.poorLeft)} (${s.poor} poor)`).join(', ')}`,
-    );
+      ).promiseCheck;
+      console.log(
+        `\n(a) site A → site B, MC Dropout T = ${T}, ${measure} on LV, MYO, RV, target poor left ≤ ${pct(p.target)}`,
+      );
+      console.log(`    thresholds: ${p.rules.map((r: any) => `${r.structure} ${r.threshold}`).join(', ')}`);
+      const rf = p.reviewFraction;
+      const pl = p.poorLeft;
+      console.log(
+        `    review fraction: promised ${interval(rf.estimate, rf.low, rf.high)}, realised on site B ${pct(check.reviewFraction)} (${check.flagged} of ${check.labelled} slices)`,
+      );
+      console.log(
+        `    poor left:       promised ${interval(pl.estimate, pl.low, pl.high)}, realised on site B ${pct(check.poorLeft)} (poor in any structure: ${check.poor} of ${check.labelled})`,
+      );
+      console.log(
+        `    realised poor left per structure: ${check.structures.map((s: any) => `${s.structure} ${pct(s.poorLeft)} (${s.poor} poor)`).join(', ')}`,
+      );
+    }
 
     // (b) One subject: the engine in this process, then the whole job path.
     const oneId = (
@@ -216,7 +239,7 @@ async function main(): Promise<void> {
       engine.push(seconds(t0));
     }
     const median = [...engine].sort((a, b) => a - b)[1];
-    const job = await infer(oneId);
+    const job = await infer(oneId, policy.id);
     console.log(`\n(b) one subject (ED + ES, ${slices.length} slices), MC Dropout T = ${T}, wasm`);
     console.log(
       `    engine in process (inferSlice with the policy, model loaded once in ${modelLoad.toFixed(2)} s): median of 3 ${median.toFixed(2)} s (${engine.map((x) => x.toFixed(2)).join(', ')}), ${((1000 * median) / slices.length).toFixed(0)} ms/slice`,
@@ -227,16 +250,16 @@ async function main(): Promise<void> {
 
     // (c) The site-B inference's rate, and what it means for 100 subjects.
     const perSubject = sliceCountB / subjectsB;
-    const rate2 = sliceCountB / two.s;
+    const rate2 = sliceCountB / two!.s;
     console.log(
       `\n(c) site-B folder: ${subjectsB} subjects, ${sliceCountB} slices (${perSubject.toFixed(1)} per subject)`,
     );
     console.log(
-      `    two workers: ${two.s.toFixed(1)} s, ${rate2.toFixed(2)} slices/s → a 100-subject folder (${Math.round(100 * perSubject)} slices) ≈ ${((100 * perSubject) / rate2 / 60).toFixed(1)} min at this rate`,
+      `    two workers: ${two!.s.toFixed(1)} s, ${rate2.toFixed(2)} slices/s → a 100-subject folder (${Math.round(100 * perSubject)} slices) ≈ ${((100 * perSubject) / rate2 / 60).toFixed(1)} min at this rate`,
     );
     if (process.argv.includes('--one-worker')) {
       await extra.stop();
-      const single = await infer(siteBId);
+      const single = await infer(siteBId, policy.id);
       const rate1 = sliceCountB / single.s;
       console.log(
         `    one worker:  ${single.s.toFixed(1)} s, ${rate1.toFixed(2)} slices/s; two workers ${(rate2 / rate1).toFixed(2)}× one`,
