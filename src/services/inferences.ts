@@ -4,8 +4,8 @@
  * The model is a SUCCEEDED training run (all its checkpoints) or chosen checkpoints of one
  * training run. Everything is checked before anything is written: an unknown training run,
  * checkpoint, dataset or policy (NOT_FOUND); checkpoints of several runs, T < 1, an empty dataset,
- * or a policy chosen for another model — another training run, or other checkpoints of it —
- * (BAD_USER_INPUT, the message saying which).
+ * a policy chosen for another model — another training run, or other checkpoints of it — or, for
+ * a sampling model (MC Dropout, BBB), at another T (BAD_USER_INPUT, the message saying which).
  */
 import { isUuid } from '../db/ids';
 import type { InferRunConfig } from '../domain/run-config';
@@ -109,6 +109,17 @@ export async function startInference(l: Launcher, request: InferenceRequest) {
   // What sampleProbabilities returns: a plain model one sample, an ensemble one per member.
   const samples =
     training.method === 'PLAIN' ? 1 : training.method === 'ENSEMBLE' ? checkpointIds.length : request.samples;
+  // Entropy, MI and the within-sample measures depend on T, so a threshold chosen at one T makes
+  // no promise at another (plain models and ensembles draw a fixed number whatever T is asked).
+  if (
+    policy &&
+    (training.method === 'MC_DROPOUT' || training.method === 'BBB') &&
+    policy.evaluation.samples !== samples
+  )
+    throw badInput(
+      `POLICY_SAMPLES_MISMATCH: policy "${policy.name}" was chosen at T = ${policy.evaluation.samples}; infer with samples: ${policy.evaluation.samples} (its thresholds depend on T)`,
+      'samples',
+    );
   const config: InferRunConfig = {
     trainingRunId: training.id,
     checkpointIds,

@@ -393,6 +393,11 @@ describe('QC policy and inference through GraphQL (tiny preset)', () => {
         'BAD_USER_INPUT',
         /POLICY_MODEL_MISMATCH/,
       ],
+      [
+        `{ trainingRunId: "${trainingRunId}", datasetId: "${unlabelledId}", samples: 3, policyId: "${policyId}" }`,
+        'BAD_USER_INPUT',
+        /POLICY_SAMPLES_MISMATCH: .* chosen at T = 2/,
+      ],
       [`{ checkpointIds: ["${crypto.randomUUID()}"], ${base} }`, 'NOT_FOUND'],
       [`{ trainingRunId: "${trainingRunId}", datasetId: "${crypto.randomUUID()}" }`, 'NOT_FOUND'],
       [`{ trainingRunId: "${trainingRunId}", ${base}, policyId: "${crypto.randomUUID()}" }`, 'NOT_FOUND'],
