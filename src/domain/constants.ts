@@ -47,6 +47,7 @@ export const RUN_KINDS = Object.freeze([
   'SWEEP',
   'STUDY',
   'INFER',
+  'CALIBRATE',
 ] as const satisfies readonly RunKind[]);
 /** API key roles, lowest first: each may do what those before it may (src/server/auth.ts). */
 export const ROLES = Object.freeze(['ANALYST', 'REVIEWER', 'OPERATOR', 'ADMIN'] as const satisfies readonly Role[]);

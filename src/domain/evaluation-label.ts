@@ -1,6 +1,6 @@
 /**
  * The one name of an evaluation that every front end shows (docs/design.md "GraphQL API",
- * `Evaluation.label`): the trained variant (variantLabel), the training seed when the same variant
+ * `Evaluation.label`): the variant measured (evaluatedVariantLabel: the trained variant, +TTA, +TS), the training seed when the same variant
  * was trained more than once on that dataset, the dataset and its site, the split, the distortion
  * and its level, and the posterior samples T — e.g. "MCD-0.1 seed 3 · phantom-A (site A) TEST · NOISE 2 · T=20".
  * Segments are joined by " · " and the first is always the variant, so a client can group by it.

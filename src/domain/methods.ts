@@ -42,6 +42,25 @@ export function variantLabel(config: LabelledTraining | null | undefined): strin
   }
 }
 
+/** What an evaluation's config (EVALUATE run) adds to how its samples are drawn. */
+export interface LabelledEvaluation {
+  testTimeAugmentation?: unknown;
+  temperatureScaling?: unknown;
+}
+
+/**
+ * The variant an evaluation measured: the trained variant, then "+TTA" under test-time
+ * augmentation and "+TS" with a temperature applied (e.g. "PLAIN+TTA", "MCD-0.1+TTA+TS").
+ */
+export function evaluatedVariantLabel(
+  training: LabelledTraining | null | undefined,
+  evaluation: LabelledEvaluation | null | undefined,
+): string {
+  const tta = evaluation?.testTimeAugmentation === true ? '+TTA' : '';
+  const ts = evaluation?.temperatureScaling ? '+TS' : '';
+  return `${variantLabel(training)}${tta}${ts}`;
+}
+
 /** What a study plan's variant describes (domain/run-config.ts StudyVariant), as a TRAIN config would. */
 export interface PlannedVariant {
   method: StoreMethod;

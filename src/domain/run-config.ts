@@ -71,6 +71,10 @@ export const EvaluateRunConfig = z.object({
   shardSize: z.number().int().positive(),
   /** Slices evaluated, over all shards. */
   slices: z.number().int().positive(),
+  /** Test-time augmentation over the model's draws (engine/inference/test-time-augmentation.ts); absent: off. */
+  testTimeAugmentation: z.boolean().optional(),
+  /** The temperature fit applied to every sample (engine/calibration/temperature-scaling.ts); absent: none. */
+  temperatureScaling: z.object({ fitId: uuid, temperature: z.number().positive() }).nullable().optional(),
 });
 export type EvaluateRunConfig = z.infer<typeof EvaluateRunConfig>;
 
@@ -83,6 +87,19 @@ export const SweepRunConfig = z.object({
   samples: z.number().int().positive(),
 });
 export type SweepRunConfig = z.infer<typeof SweepRunConfig>;
+
+// ---- CALIBRATE --------------------------------------------------------------------------------
+
+/** A temperature fit on the training run's own dataset's validation split (docs/design.md "Temperature scaling"). */
+export const CalibrateRunConfig = z.object({
+  trainingRunId: uuid,
+  datasetId: uuid,
+  split: z.literal('VAL'),
+  /** Posterior samples T drawn per slice (plain 1, ensemble M); every sample's pixels enter the NLL. */
+  samples: z.number().int().positive(),
+  slices: z.number().int().positive(),
+});
+export type CalibrateRunConfig = z.infer<typeof CalibrateRunConfig>;
 
 // ---- INFER ------------------------------------------------------------------------------------
 
@@ -155,6 +172,7 @@ export const RUN_CONFIG = Object.freeze({
   SWEEP: SweepRunConfig,
   STUDY: StudyRunConfig,
   INFER: InferRunConfig,
+  CALIBRATE: CalibrateRunConfig,
 });
 export type RunConfigOf<K extends keyof typeof RUN_CONFIG> = z.infer<(typeof RUN_CONFIG)[K]>;
 

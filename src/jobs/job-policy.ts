@@ -33,6 +33,7 @@ export const DEFAULT_EXPIRE_SECONDS: Readonly<Record<string, number>> = Object.f
   'train-member': 24 * 3600,
   'evaluate-shard': 4 * 3600,
   'infer-shard': 4 * 3600,
+  'fit-temperature': 4 * 3600,
   // pg-boss caps expiry at 24 h; the study job outlives it only through its heartbeat and retries.
   study: 24 * 3600,
 });

@@ -33,6 +33,7 @@ export const JOB_PAYLOADS = Object.freeze({
   [QUEUES.evaluateShard]: EvaluateShardPayload,
   [QUEUES.inferShard]: InferShardPayload,
   [QUEUES.study]: RunJob,
+  [QUEUES.fitTemperature]: RunJob,
 } satisfies Record<QueueName, z.ZodType>);
 
 export type PayloadOf<Q extends QueueName> = z.infer<(typeof JOB_PAYLOADS)[Q]>;

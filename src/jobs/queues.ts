@@ -14,6 +14,7 @@ export const QUEUES = Object.freeze({
   evaluateShard: 'evaluate-shard',
   inferShard: 'infer-shard',
   study: 'study',
+  fitTemperature: 'fit-temperature',
 } as const);
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 

@@ -29,7 +29,7 @@ import { predictionIdsInOrder, structureSummaries } from '../store/evaluation-qu
 import { encodeCursor, decodeCursor, isUuid } from './paginate';
 import { badInput } from './errors';
 import { PageInfo } from '../schema/connection';
-import { variantLabel, type LabelledTraining } from '../domain/methods';
+import { evaluatedVariantLabel, variantLabel, type LabelledEvaluation, type LabelledTraining } from '../domain/methods';
 import { evaluationLabel } from '../domain/evaluation-label';
 
 type EvaluationRow = Evaluation & { calibrationBins: number };
@@ -77,9 +77,14 @@ export class EvaluationResolver {
     return (await loaders(ctx).run.load(e.trainingRunId))?.method ?? null;
   }
 
-  @FieldResolver(() => String, { description: 'The trained variant: PLAIN, MCD-<rate>, BBB, DE' })
+  @FieldResolver(() => String, {
+    description:
+      'The variant measured: PLAIN, MCD-<rate>, BBB, DE-<M>, then +TTA (test-time augmentation) and +TS (temperature scaling) when applied',
+  })
   async variant(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
-    return variantLabel((await loaders(ctx).run.load(e.trainingRunId))?.config as LabelledTraining);
+    const l = loaders(ctx);
+    const [training, run] = await Promise.all([l.run.load(e.trainingRunId), l.run.load(e.runId)]);
+    return evaluatedVariantLabel(training?.config as LabelledTraining, run?.config as LabelledEvaluation);
   }
 
   @FieldResolver(() => String, {
@@ -88,12 +93,16 @@ export class EvaluationResolver {
   })
   async label(@Root() e: EvaluationRow, @Ctx() ctx: ApiContext) {
     const l = loaders(ctx);
-    const [training, dataset] = await Promise.all([l.run.load(e.trainingRunId), l.dataset.load(e.datasetId)]);
+    const [training, run, dataset] = await Promise.all([
+      l.run.load(e.trainingRunId),
+      l.run.load(e.runId),
+      l.dataset.load(e.datasetId),
+    ]);
     const variant = variantLabel(training?.config as LabelledTraining);
     const siblings = training?.datasetId ? await l.trainingsOnDataset.load(training.datasetId) : [];
     const repeated = siblings.filter((r) => variantLabel(r.config as LabelledTraining) === variant).length > 1;
     return evaluationLabel({
-      variant,
+      variant: evaluatedVariantLabel(training?.config as LabelledTraining, run?.config as LabelledEvaluation),
       seed: training?.seed ?? null,
       repeated,
       datasetName: dataset?.name ?? '?',

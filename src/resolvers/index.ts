@@ -29,6 +29,7 @@ import { ServerInfoResolver } from './server-info.resolver';
 import { SliceResolver } from './slice.resolver';
 import { StudyMutations } from './study.mutations';
 import { SubjectResolver } from './subject.resolver';
+import { TemperatureResolver } from './temperature.resolver';
 import { TrainingMutations } from './training.mutations';
 import { UploadMutations } from './upload.mutations';
 
@@ -61,6 +62,7 @@ export const RESOLVERS = [
   InferenceBiomarkersResolver,
   EvaluationBiomarkersResolver,
   BiomarkerAgreementResolver,
+  TemperatureResolver,
 ] as const;
 
 export function buildApiSchema(): Promise<GraphQLSchema> {

@@ -49,6 +49,18 @@ export class EvaluationInput {
   @Min(1)
   @Max(1000)
   shardSize!: number;
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description:
+      'Test-time augmentation: sample t is the model\'s draw t on a randomly flipped/turned/warped/intensity-perturbed image, inverted on the output (docs/design.md "Test-time augmentation"); a plain model then needs samples ≥ 2',
+  })
+  testTimeAugmentation!: boolean;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: "Apply the training run's newest temperature fit to every sample (fitTemperature first)",
+  })
+  temperatureScaling!: boolean;
 }
 
 @InputType()
@@ -91,4 +103,16 @@ export class DistortionSweepInput {
   @Min(1)
   @Max(1000)
   shardSize!: number;
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description:
+      'Test-time augmentation: sample t is the model\'s draw t on a randomly flipped/turned/warped/intensity-perturbed image, inverted on the output (docs/design.md "Test-time augmentation"); a plain model then needs samples ≥ 2',
+  })
+  testTimeAugmentation!: boolean;
+
+  @Field(() => Boolean, {
+    defaultValue: false,
+    description: "Apply the training run's newest temperature fit to every sample (fitTemperature first)",
+  })
+  temperatureScaling!: boolean;
 }

@@ -27,16 +27,43 @@ export interface EvaluationRequest {
   storeSamples?: boolean;
   seed: number;
   shardSize: number;
+  /** Test-time augmentation over the model's draws (docs/design.md "Test-time augmentation"). */
+  testTimeAugmentation?: boolean;
+  /** Apply the training run's newest temperature fit (docs/design.md "Temperature scaling"). */
+  temperatureScaling?: boolean;
+}
+
+/** A SUCCEEDED TRAIN run by id, or a typed error naming `field`. */
+export async function succeededTraining(l: Launcher, trainingRunId: string, field = 'trainingRunId') {
+  const training = isUuid(trainingRunId) ? await l.store.run.findUnique({ where: { id: trainingRunId } }) : null;
+  if (!training || training.kind !== 'TRAIN') throw notFound('training run', trainingRunId);
+  if (training.status !== 'SUCCEEDED')
+    throw badInput(`training run ${training.id} is ${training.status}, not SUCCEEDED`, field);
+  return training;
+}
+
+/**
+ * Samples T drawn for `requested`: MC Dropout and BBB need ≥ 2; an ensemble draws one per member;
+ * a plain model one, or `requested` (≥ 2) under test-time augmentation (one per transform).
+ */
+export async function samplesDrawn(
+  l: Launcher,
+  training: { id: string; method: string | null },
+  requested: number,
+  tta = false,
+): Promise<number> {
+  if (training.method === 'ENSEMBLE') return l.store.checkpoint.count({ where: { runId: training.id } });
+  if (training.method === 'MC_DROPOUT' || training.method === 'BBB' || tta) {
+    const what = tta ? `test-time augmentation of a ${training.method} model` : `a ${training.method} model`;
+    if (requested < 2) throw badInput(`${what} needs samples ≥ 2 (got ${requested})`, 'samples');
+    return requested;
+  }
+  return 1;
 }
 
 /** Checks a request against the store; returns the training run, the slices and the sample count. */
 async function planEvaluation(l: Launcher, plan: Omit<EvaluationRequest, 'distortion'>) {
-  const training = isUuid(plan.trainingRunId)
-    ? await l.store.run.findUnique({ where: { id: plan.trainingRunId } })
-    : null;
-  if (!training || training.kind !== 'TRAIN') throw notFound('training run', plan.trainingRunId);
-  if (training.status !== 'SUCCEEDED')
-    throw badInput(`training run ${training.id} is ${training.status}, not SUCCEEDED`, 'trainingRunId');
+  const training = await succeededTraining(l, plan.trainingRunId);
   const datasetId = await datasetExists(l, plan.datasetId);
   const scope = { subject: { datasetId, ...(plan.split ? { split: plan.split } : {}) } };
   const slices = await l.store.slice.findMany({
@@ -49,15 +76,19 @@ async function planEvaluation(l: Launcher, plan: Omit<EvaluationRequest, 'distor
   const missing = await countUnlabelled(l.store, scope);
   if (missing > 0)
     throw labelsMissing(`dataset ${datasetId}${plan.split ? ` ${plan.split}` : ''}`, missing, slices.length);
-  let samples = plan.samples;
-  if (training.method === 'MC_DROPOUT' || training.method === 'BBB') {
-    if (samples < 2) throw badInput(`a ${training.method} model needs samples ≥ 2 (got ${samples})`, 'samples');
-  } else if (training.method === 'ENSEMBLE') {
-    samples = await l.store.checkpoint.count({ where: { runId: training.id } });
-  } else {
-    samples = 1;
+  const samples = await samplesDrawn(l, training, plan.samples, plan.testTimeAugmentation);
+  let temperatureScaling: EvaluateRunConfig['temperatureScaling'] = null;
+  if (plan.temperatureScaling) {
+    // The newest fit applies; the run config keeps which one, so a later refit changes nothing here.
+    const fit = await l.store.temperatureFit.findFirst({
+      where: { trainingRunId: training.id },
+      orderBy: { createdAt: 'desc' },
+    });
+    if (!fit)
+      throw badInput(`training run ${training.id} has no temperature fit (fitTemperature first)`, 'temperatureScaling');
+    temperatureScaling = { fitId: fit.id, temperature: fit.temperature };
   }
-  return { training, sliceIds: slices.map((s) => s.id), samples };
+  return { training, sliceIds: slices.map((s) => s.id), samples, temperatureScaling };
 }
 
 function checkDistortion(kind: DistortionKind, level: number) {
@@ -73,7 +104,7 @@ async function startEvaluation(
   plan: Awaited<ReturnType<typeof planEvaluation>>,
   parentRunId?: string,
 ) {
-  const { training, sliceIds, samples } = plan;
+  const { training, sliceIds, samples, temperatureScaling } = plan;
   const { kind, level } = request.distortion;
   const storeSamples = request.storeSamples ?? false;
   const config: EvaluateRunConfig = {
@@ -85,6 +116,8 @@ async function startEvaluation(
     storeSamples,
     shardSize: request.shardSize,
     slices: sliceIds.length,
+    testTimeAugmentation: request.testTimeAugmentation ?? false,
+    temperatureScaling,
   };
   const run = await createRun(l.store, l, {
     kind: 'EVALUATE',

@@ -1,6 +1,7 @@
 /**
  * Job: evaluate one shard of an evaluation's slices — distort (never seen in training), draw T
- * posterior samples, compute every measure (engine), and write the shard (write-shard.ts).
+ * posterior samples (under test-time augmentation and a fitted temperature when the run asks for
+ * them, engine/inference/method-samples.ts), compute every measure (engine), and write the shard (write-shard.ts).
  * A retried shard whose rows exist does nothing. The run succeeds with its last shard.
  */
 import crypto from 'node:crypto';
@@ -9,7 +10,7 @@ import { sliceStructureCounts } from '../../engine/clinical/structure-counts';
 import { applyDistortion } from '../../engine/data/distortions';
 import { evaluateSlice } from '../../engine/metrics/slice-evaluation';
 import { argmaxLabels } from '../../engine/metrics/within-sample';
-import { sampleProbabilities } from '../../engine/inference/sampling';
+import { methodSamples } from '../../engine/inference/method-samples';
 import { runConfig } from '../../domain/run-config';
 import { NUM_CLASSES } from '../../engine/data/types';
 import { modelOfRun } from '../../store/checkpoint-cache';
@@ -33,7 +34,8 @@ function sampleLabelMaps(data: Float32Array, T: number, pixels: number): Uint8Ar
 export const evaluateShard: JobHandler<typeof QUEUES.evaluateShard> = async (job, { store, config: appConfig }) => {
   const { runId, evaluationId, shard, sliceIds } = job.data;
   const evaluation = await store.evaluation.findUniqueOrThrow({ where: { id: evaluationId }, include: { run: true } });
-  const total = runConfig(evaluation.run, 'EVALUATE').slices;
+  const config = runConfig(evaluation.run, 'EVALUATE');
+  const total = config.slices;
   const backend = await initBackend(appConfig.backend);
   const allWritten = async () => (await store.prediction.count({ where: { evaluationId } })) >= total;
 
@@ -50,7 +52,11 @@ export const evaluateShard: JobHandler<typeof QUEUES.evaluateShard> = async (job
       const slice = applyDistortion(stored, distortion, sliceSeed(seed, stored.id));
       // One sampling seed for the whole evaluation: sample t is then one posterior draw across all
       // slices of a subject (coherent draws, engine/inference/sampling.ts).
-      const samples = sampleProbabilities(model, slice, evaluation.samples, { seed });
+      const samples = methodSamples(model, slice, evaluation.samples, {
+        seed,
+        testTimeAugmentation: config.testTimeAugmentation,
+        temperature: config.temperatureScaling?.temperature,
+      });
       const [T, H, W] = samples.shape;
       const result = evaluateSlice(
         samples.data,

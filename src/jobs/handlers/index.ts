@@ -3,6 +3,7 @@ import { QUEUES, type QueueName } from '../queues';
 import type { JobHandler } from '../job-handler';
 import { createPhantomDataset } from './create-phantom-dataset';
 import { evaluateShard } from './evaluate-shard';
+import { fitTemperature } from './fit-temperature';
 import { importDataset } from './import-dataset';
 import { inferShard } from './infer-shard';
 import { studyStep } from './study-step';
@@ -15,4 +16,5 @@ export const JOB_HANDLERS: { readonly [Q in QueueName]: JobHandler<Q> } = Object
   [QUEUES.evaluateShard]: evaluateShard,
   [QUEUES.inferShard]: inferShard,
   [QUEUES.study]: studyStep,
+  [QUEUES.fitTemperature]: fitTemperature,
 });
