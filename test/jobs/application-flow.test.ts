@@ -173,7 +173,7 @@ describe('the application: site A policy, site B unlabelled inference, promise c
     expect([run.status, run.error]).toEqual(['SUCCEEDED', null]);
     const inferenceId = (await store.inference.findUniqueOrThrow({ where: { runId: run.id } })).id;
     const check = `{ promiseCheck(inferenceId: "${inferenceId}") { slices labelled flagged poor ruleStructures
-        reviewFraction poorLeft structures { structure poor poorLeft }
+        reviewFraction poorLeft reviewFractionWithinInterval poorLeftWithinInterval structures { structure poor poorLeft }
         promised { reviewFraction reviewFractionLow reviewFractionHigh poorLeft poorLeftLow poorLeftHigh target } } }`;
     // Nothing is labelled yet: nothing to check, never a silent 0.
     const early = (await api.gql(check)).body.data.promiseCheck;
@@ -226,6 +226,9 @@ describe('the application: site A policy, site B unlabelled inference, promise c
       ruleStructures: ['RV'],
       reviewFraction: flagged / n,
       poorLeft,
+      reviewFractionWithinInterval:
+        policy.reviewFraction.low <= flagged / n && flagged / n <= policy.reviewFraction.high,
+      poorLeftWithinInterval: policy.poorLeft.low <= poorLeft && poorLeft <= policy.poorLeft.high,
     });
     expect(got.structures.find((s: { structure: string }) => s.structure === 'RV')).toEqual({
       structure: 'RV',
