@@ -5,6 +5,7 @@
  * and the fit applied: run config, label and stored metrics. Under TTA, sample t is dropout draw t:
  * sampleDraws on copies of one image equals the ordinary MC Dropout samples.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,11 +56,20 @@ describe('temperature scaling and TTA (tiny MC Dropout)', () => {
       `mutation { startEvaluation(input: { trainingRunId: "${trainingRunId}", datasetId: "${datasetId}", split: TEST, samples: 3, shardSize: 500${extra} }) { id config } }`,
     );
 
-  test('temperature scaling before any fit is refused, nothing written', async () => {
+  test('temperature scaling before any fit, and bad fit requests, are refused; nothing written', async () => {
     const runs = await store.run.count();
     const res = await evaluate(', temperatureScaling: true');
     expect((res.body.errors as any[])[0].extensions.code).toBe('BAD_USER_INPUT');
     expect((res.body.errors as any[])[0].message).toMatch(/no temperature fit/);
+    const cases: Array<[string, string]> = [
+      [`trainingRunId: "${crypto.randomUUID()}"`, 'NOT_FOUND'],
+      [`trainingRunId: "${trainingRunId}", samples: 1`, 'BAD_USER_INPUT'],
+      [`trainingRunId: "${trainingRunId}", seed: -1`, 'BAD_USER_INPUT'],
+    ];
+    for (const [args, code] of cases) {
+      const r = await api.gql(`mutation { fitTemperature(${args}) { id } }`);
+      expect([args, (r.body.errors as any[])[0].extensions.code]).toEqual([args, code]);
+    }
     expect(await store.run.count()).toBe(runs);
   });
 
