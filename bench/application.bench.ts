@@ -2,8 +2,8 @@
  * The application at phantom scale (issue 15; docs/design.md "Application check"). Figures only,
  * no assertions on time.
  *
- *   npx tsx bench/application.bench.ts [--preset quick] [--epochs 6] [--samples 20] [--subjects-a 20]
- *     [--subjects-b 20] [--measure DICE_WITHIN] [--targets 0.05,0.2] [--one-worker]
+ *   npx tsx bench/application.bench.ts [--preset quick] [--epochs 12] [--samples 20] [--subjects-a 20]
+ *     [--subjects-b 10] [--measure DICE_WITHIN] [--targets 0.05,0.2] [--one-worker]
  *
  * On the real platform (API in this process, two worker processes, real pg-boss and Postgres, tfjs
  * wasm), the test's flow with a real-sized model:
@@ -20,6 +20,9 @@
  *  (c) Slices/s of the first site-B inference of (a) with two workers, and what that rate means for a
  *      100-subject folder (site B's mean slices per subject); with --one-worker the same inference
  *      again on one worker, for the scaling.
+ *
+ * About 11 min on the 2-core development machine at load average 6–10 (training 7.5 min of it);
+ * with 6 epochs every LV is poor and a 5 % target flags every slice.
  *
  * Postgres: a fresh database on BENCH_PG_ADMIN_URL (default the local server on 127.0.0.1:5432),
  * dropped at the end.
@@ -45,10 +48,10 @@ function arg(name: string, fallback: string): string {
 }
 
 const preset = arg('preset', 'quick');
-const epochs = Number(arg('epochs', '6'));
+const epochs = Number(arg('epochs', '12'));
 const T = Number(arg('samples', '20'));
 const subjectsA = Number(arg('subjects-a', '20'));
-const subjectsB = Number(arg('subjects-b', '20'));
+const subjectsB = Number(arg('subjects-b', '10'));
 const measure = arg('measure', 'DICE_WITHIN');
 const targets = arg('targets', '0.05,0.2').split(',').map(Number);
 const HOUR = 3600000;
