@@ -1,7 +1,8 @@
 /**
  * The study report: the paper's tables and figures regenerated from our runs, as HTML (figures
  * inline) and Markdown (figures in figures/*.svg). Sections follow the paper: (1) accuracy and
- * calibration, (2) distortions, (3) dataset shift, (4) correlations, (5) quality control,
+ * calibration, (2) distortions, (3) dataset shift, (4) correlations, (5) quality control (with a
+ * policy chosen on site A applied to site B, site-shift-policy.ts),
  * (6) BBB weight σ, (7) timings, (8) findings against the paper. All numbers come from the GraphQL
  * API (collect.ts); every figure names the runs and checkpoints it came from.
  */
@@ -29,6 +30,7 @@ import { collectReportData, latestStudyId, MEASURES, STRUCTURES, type ReportData
 import { toHtml, toMarkdown, type Block } from './document';
 import { findings, PAPER } from './findings';
 import { inProcessClient, type GqlClient } from './graphql-client';
+import { shiftPolicyBlocks } from './site-shift-policy';
 
 export interface ReportDeps {
   store: Store;
@@ -252,6 +254,7 @@ export async function writeReportWith(
 
   // 5. Quality control.
   await qualityControl(blocks, data, A, labels, figure, evalSources('A'));
+  blocks.push(...(await shiftPolicyBlocks(gql, data)));
 
   // 6. BBB σ.
   blocks.push({ type: 'h2', text: '6. Bayes by Backprop: learned weight σ per layer' });
