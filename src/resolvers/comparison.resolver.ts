@@ -5,6 +5,7 @@ import { calibrationOf } from '../services/evaluation-analytics';
 import {
   IMAGE_COLUMNS,
   imageDistribution,
+  uncertaintyMeans,
   STRUCTURE_COLUMNS,
   structureDistributions,
   structureSummaries,
@@ -33,11 +34,10 @@ export class ComparisonResolver {
       if (!e) throw notFound('evaluation', id);
       const method =
         (await ctx.store.run.findUnique({ where: { id: e.trainingRunId }, select: { method: true } }))?.method ?? null;
-      const [structures, calibration, entropy, mi] = await Promise.all([
+      const [structures, calibration, uncertainty] = await Promise.all([
         structureSummaries(ctx.store, e.id, scope),
         calibrationOf(ctx.store, e.id, e.calibrationBins, e.calibrationBins, scope),
-        imageDistribution(ctx.store, e.id, 'entropy', scope),
-        imageDistribution(ctx.store, e.id, 'mi', scope),
+        uncertaintyMeans(ctx.store, e.id, scope),
       ]);
       rows.push({
         evaluationId: e.id,
@@ -48,8 +48,8 @@ export class ComparisonResolver {
         site: e.dataset.site,
         structures,
         calibration,
-        entropy: entropy?.mean ?? null,
-        mi: mi?.mean ?? null,
+        entropy: uncertainty?.entropy ?? null,
+        mi: uncertainty?.mi ?? null,
       });
     }
     return rows;

@@ -71,6 +71,14 @@ export async function calibrationMeans(store: Store, evaluationId: string, scope
   return means;
 }
 
+/** Mean predictive entropy and MI (nats) of the slices in scope. */
+export async function uncertaintyMeans(store: Store, evaluationId: string, scope?: SliceScope) {
+  const [means] = await store.$queryRaw<Array<{ entropy: number | null; mi: number | null }>>`
+    SELECT avg(im.entropy ORDER BY im."predictionId")::float8 AS entropy, avg(im.mi ORDER BY im."predictionId")::float8 AS mi
+    FROM ${metricRows('image', evaluationId, scope)}`;
+  return means;
+}
+
 /** The stored reliability histograms summed over the slices in scope, per stored bin i (1-based). */
 export async function calibrationBinSums(store: Store, evaluationId: string, scope?: SliceScope) {
   return store.$queryRaw<Array<{ i: number; count: number; conf: number; correct: number }>>`
