@@ -179,7 +179,12 @@ describe('Triage view in Chromium', () => {
 
     await page.selectOption('#infer-form select[name=datasetId]', inf.datasetId);
     await page.fill('#infer-form input[name=samples]', '4');
+    // Choosing the policy sets T to the one its thresholds were chosen at.
     await page.selectOption('#infer-form select[name=policyId]', inf.policyId!);
+    const policyT = (
+      await fixture.store.policy.findUniqueOrThrow({ where: { id: inf.policyId! }, include: { evaluation: true } })
+    ).evaluation.samples;
+    expect(await page.inputValue('#infer-form input[name=samples]')).toBe(String(policyT));
     await page.click('#infer-form button[type=submit]');
     await page.waitForSelector('#infer-status:text("started")');
     const made = await fixture.store.inference.findMany({
@@ -187,7 +192,7 @@ describe('Triage view in Chromium', () => {
       include: { run: true },
     });
     expect(made).toHaveLength(1);
-    expect(made[0]).toMatchObject({ datasetId: inf.datasetId, policyId: inf.policyId, samples: 4 });
+    expect(made[0]).toMatchObject({ datasetId: inf.datasetId, policyId: inf.policyId, samples: policyT });
     expect(made[0].run.status).toBe('QUEUED');
   });
 });

@@ -179,7 +179,26 @@ export async function render(root, ctx) {
     { name: 'datasetId', required: true },
     datasets.map((d) => h('option', { value: d.id }, `${d.name}${d.site ? ` (site ${d.site})` : ''}`)),
   );
-  const policySelect = h('select', { name: 'policyId' }, h('option', { value: '' }, 'none'));
+  const samplesInput = h('input', {
+    name: 'samples',
+    type: 'number',
+    min: '1',
+    max: '200',
+    value: '10',
+    required: true,
+  });
+  // A policy's thresholds hold at the T it was chosen at (the API refuses another T for sampling models).
+  const policySelect = h(
+    'select',
+    {
+      name: 'policyId',
+      onchange: () => {
+        const chosen = policySelect.selectedOptions[0];
+        if (chosen?.dataset.samples) samplesInput.value = chosen.dataset.samples;
+      },
+    },
+    h('option', { value: '' }, 'none'),
+  );
   const modelSelect = h(
     'select',
     { name: 'trainingRunId', required: true, onchange: () => loadPolicies() },
@@ -188,12 +207,22 @@ export async function render(root, ctx) {
   async function loadPolicies() {
     const id = modelSelect.value;
     const nodes = id
-      ? (await gql('query($id: ID) { policies(trainingRunId: $id, first: 100) { nodes { id name } } }', { id }))
-          .policies.nodes
+      ? (
+          await gql(
+            'query($id: ID) { policies(trainingRunId: $id, first: 100) { nodes { id name evaluation { samples } } } }',
+            { id },
+          )
+        ).policies.nodes
       : [];
     policySelect.replaceChildren(
       h('option', { value: '' }, 'none'),
-      ...nodes.map((p) => h('option', { value: p.id }, p.name)),
+      ...nodes.map((p) =>
+        h(
+          'option',
+          { value: p.id, 'data-samples': String(p.evaluation.samples) },
+          `${p.name} (T ${p.evaluation.samples})`,
+        ),
+      ),
     );
   }
   const inferStatus = h('p', { class: 'note', id: 'infer-status', 'aria-live': 'polite' });
@@ -207,12 +236,7 @@ export async function render(root, ctx) {
       { class: 'toolbar' },
       h('label', {}, 'Model ', modelSelect),
       h('label', {}, 'Dataset ', datasetSelect),
-      h(
-        'label',
-        {},
-        'Samples T ',
-        h('input', { name: 'samples', type: 'number', min: '1', max: '200', value: '10', required: true }),
-      ),
+      h('label', {}, 'Samples T ', samplesInput),
       h('label', {}, 'Policy ', policySelect),
       h('button', { type: 'submit', disabled: models.length === 0 }, 'Start inference'),
       inferProgress,
