@@ -171,6 +171,13 @@ export class ImageMetricRow {
   @Field(() => Float) brier!: number;
   @Field(() => Float) entropy!: number;
   @Field(() => Float) mi!: number;
+  @Field(() => [Int], {
+    description:
+      'Reliability histogram of the slice (Evaluation.calibrationBins equal-width confidence bins): pixels per bin; histograms add up across slices',
+  })
+  binCounts!: number[];
+  @Field(() => [Float], { description: 'Σ confidence of the pixels per bin' }) binConfidenceSum!: number[];
+  @Field(() => [Int], { description: 'Correctly labelled pixels per bin' }) binCorrect!: number[];
 }
 
 @ObjectType({ description: 'Where a stored segmentation came from' })
