@@ -382,3 +382,137 @@ export function timingBars(
 ): VegaLiteSpec {
   return methodBarsPerMetric(rows, labels, title, { width: 160 });
 }
+
+/**
+ * Bland–Altman: per panel (row) and method (column), each subject at (mean of predicted and true,
+ * predicted − truth), with horizontal rules at the bias (solid) and the limits of agreement (dashed).
+ */
+export function blandAltman(
+  points: Array<{ method: string; panel: string; mean: number; diff: number; subject: string }>,
+  lines: Array<{ method: string; panel: string; line: string; diff: number }>,
+  labels: string[],
+  title: string,
+): VegaLiteSpec {
+  const panels = [...new Set([...points, ...lines].map((r) => r.panel))];
+  return {
+    title,
+    data: {
+      // One source for every layer (a filter per layer would fork it): a subject row has no `level`
+      // and a line row no `mean`, so each layer drops the other's rows as invalid values.
+      values: [...points, ...lines.map(({ diff, ...l }) => ({ ...l, level: diff }))],
+    },
+    facet: {
+      row: {
+        field: 'panel',
+        type: 'nominal',
+        sort: panels,
+        title: null,
+        header: { labelAngle: 0, labelAlign: 'left' },
+      },
+      column: { field: 'method', type: 'nominal', sort: labels, title: null },
+    },
+    spec: {
+      width: 150,
+      height: 120,
+      layer: [
+        {
+          mark: { type: 'point', filled: true, size: 30 },
+          encoding: {
+            x: { field: 'mean', type: 'quantitative', title: 'mean of predicted and true', scale: { zero: false } },
+            y: { field: 'diff', type: 'quantitative', title: 'predicted − true' },
+            color: { field: 'method', type: 'nominal', scale: methodColor(labels), sort: labels, legend: null },
+            tooltip: [{ field: 'subject' }, { field: 'mean', format: '.1f' }, { field: 'diff', format: '.1f' }],
+          },
+        },
+        {
+          mark: { type: 'rule', color: '#444' },
+          encoding: {
+            y: { field: 'level', type: 'quantitative' },
+            strokeDash: {
+              field: 'line',
+              type: 'nominal',
+              scale: {
+                domain: ['bias', 'bias − 1.96 SD', 'bias + 1.96 SD'],
+                range: [
+                  [1, 0],
+                  [4, 3],
+                  [4, 3],
+                ],
+              },
+              legend: null,
+            },
+          },
+        },
+      ],
+    },
+    resolve: { scale: { y: 'independent' } },
+  };
+}
+
+/** Per subject: the interval q025–q975 (bar), the posterior mean (dot) and the truth (cross). */
+export function subjectIntervals(
+  rows: Array<{
+    method: string;
+    site: string;
+    subject: string;
+    mean: number;
+    q025: number;
+    q975: number;
+    truth: number | null;
+  }>,
+  labels: string[],
+  title: string,
+): VegaLiteSpec {
+  // Subjects of both sites on one axis (site first), so the panels share it: independent scales
+  // over layers make vega-lite warn that the domains come from different sources.
+  const x = { field: 'key', type: 'nominal', title: null, sort: 'ascending', axis: { labelAngle: -60 } };
+  return {
+    title,
+    data: { values: rows },
+    transform: [{ calculate: "datum.site + ' ' + datum.subject", as: 'key' }],
+    facet: {
+      row: {
+        field: 'method',
+        type: 'nominal',
+        sort: labels,
+        title: null,
+        header: { labelAngle: 0, labelAlign: 'left' },
+      },
+    },
+    spec: {
+      width: { step: 16 },
+      height: 110,
+      layer: [
+        {
+          mark: { type: 'rule', strokeWidth: 3, opacity: 0.6 },
+          encoding: {
+            x,
+            y: { field: 'q025', type: 'quantitative', title: 'EF (points)', scale: { zero: false } },
+            y2: { field: 'q975' },
+            color: { field: 'method', type: 'nominal', scale: methodColor(labels), sort: labels, legend: null },
+          },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 25 },
+          encoding: {
+            x,
+            y: { field: 'mean', type: 'quantitative' },
+            color: { field: 'method', type: 'nominal', scale: methodColor(labels), sort: labels, legend: null },
+            tooltip: [
+              { field: 'subject' },
+              { field: 'mean', format: '.1f' },
+              { field: 'q025', format: '.1f' },
+              { field: 'q975', format: '.1f' },
+              { field: 'truth', format: '.1f' },
+            ],
+          },
+        },
+        {
+          // A subject without ground truth has truth null: dropped as an invalid value.
+          mark: { type: 'point', shape: 'cross', color: 'black', size: 40 },
+          encoding: { x, y: { field: 'truth', type: 'quantitative' } },
+        },
+      ],
+    },
+  };
+}

@@ -2,9 +2,9 @@
  * The study report: the paper's tables and figures regenerated from our runs, as HTML (figures
  * inline) and Markdown (figures in figures/*.svg). Sections follow the paper: (1) accuracy and
  * calibration, (2) distortions, (3) dataset shift, (4) correlations, (5) quality control (with a
- * policy chosen on site A applied to site B, site-shift-policy.ts),
- * (6) BBB weight σ, (7) timings, (8) findings against the paper. All numbers come from the GraphQL
- * API (collect.ts); every figure names the runs and checkpoints it came from.
+ * policy chosen on site A applied to site B, site-shift-policy.ts), (5b) clinical biomarkers
+ * against the ground truth (biomarker-agreement.ts), (6) BBB weight σ, (7) timings, (8) findings
+ * against the paper. All numbers come from the GraphQL API (collect.ts); every figure names the runs and checkpoints it came from.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,6 +31,7 @@ import { toHtml, toMarkdown, type Block } from './document';
 import { findings, PAPER } from './findings';
 import { inProcessClient, type GqlClient } from './graphql-client';
 import { shiftPolicyBlocks } from './site-shift-policy';
+import { biomarkerSection } from './biomarker-agreement';
 
 export interface ReportDeps {
   store: Store;
@@ -255,6 +256,7 @@ export async function writeReportWith(
   // 5. Quality control.
   await qualityControl(blocks, data, A, labels, figure, evalSources('A'));
   blocks.push(...(await shiftPolicyBlocks(gql, data)));
+  await biomarkerSection(blocks, gql, data, figure);
 
   // 6. BBB σ.
   blocks.push({ type: 'h2', text: '6. Bayes by Backprop: learned weight σ per layer' });

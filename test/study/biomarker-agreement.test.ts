@@ -1,0 +1,235 @@
+/**
+ * The report's "Clinical biomarkers" section on hand-made evaluations served in the API's shape:
+ * table cells, Bland–Altman points, interval rows and findings worked out by hand.
+ *
+ * MCD-0.1 on site A (T = 20), four subjects, LV EF truth / mean-segmentation value / interval:
+ *   p1 0.60 / 0.58 / [0.55, 0.62] covered     d = −0.02
+ *   p2 0.50 / 0.55 / [0.52, 0.58] not covered d = +0.05
+ *   p3 0.40 / 0.36 / [0.30, 0.45] covered     d = −0.04
+ *   p4 0.30 / 0.33 / [0.31, 0.35] not covered d = +0.03
+ * bias 0.02 / 4 = 0.005 (0.5 points); deviations ∓0.025, ±0.045: SD = √(0.0053 / 3) = 0.0420317,
+ * limits 0.005 ∓ 1.96 · 0.0420317 = [−0.0773821, 0.0873821] → [−7.7, 8.7] points; MAE 0.035
+ * (3.5 points); coverage 2 of 4 = 50 %, P(X ≤ 2 | 4, 0.95) = 0.01401875 < 0.05.
+ * PLAIN on site B (T = 1): three subjects, intervals single values, none equal to the truth:
+ * coverage 0 of 3, P = 0.05³ = 1.25e-4. A fifth site-A subject with one phase missing is left out.
+ */
+import { renderSvg } from '../../src/report/charts';
+import {
+  agreementTable,
+  biomarkerSection,
+  blandAltmanData,
+  collectBiomarkers,
+  coverageFindings,
+  efAgreementFindings,
+  intervalData,
+} from '../../src/report/biomarker-agreement';
+import type { Block } from '../../src/report/document';
+import type { GqlClient } from '../../src/report/graphql-client';
+
+const sd = Math.sqrt(0.0053 / 3);
+const mcdSubjects = [
+  ['p1', 0.6, 0.58, 0.55, 0.62],
+  ['p2', 0.5, 0.55, 0.52, 0.58],
+  ['p3', 0.4, 0.36, 0.3, 0.45],
+  ['p4', 0.3, 0.33, 0.31, 0.35],
+] as const;
+const plainSubjects = [
+  ['b1', 0.55, 0.5],
+  ['b2', 0.45, 0.47],
+  ['b3', 0.35, 0.3],
+] as const;
+
+const lvEf = (value: number, truth: number, q025: number, q975: number) => ({
+  biomarker: 'LV_EF',
+  value,
+  truth,
+  posterior: { mean: (q025 + q975) / 2, q025, q975 },
+});
+const row = (biomarker: string, o: Record<string, unknown>) => ({
+  biomarker,
+  n: 0,
+  undefinedCount: 0,
+  bias: null,
+  sdDiff: null,
+  lower: null,
+  upper: null,
+  pearsonR: null,
+  mae: null,
+  coverage: null,
+  covered: 0,
+  coverageN: 0,
+  ...o,
+});
+
+const answers: Record<string, any> = {
+  A1: {
+    biomarkerAgreement: {
+      subjects: 4,
+      leftOut: 1,
+      biomarkers: [
+        row('LV_EF', {
+          n: 4,
+          bias: 0.005,
+          sdDiff: sd,
+          lower: 0.005 - 1.96 * sd,
+          upper: 0.005 + 1.96 * sd,
+          pearsonR: 0.9,
+          mae: 0.035,
+          coverage: 0.5,
+          covered: 2,
+          coverageN: 4,
+        }),
+        row('LV_EDV_ML', { n: 4, bias: 1.25, sdDiff: 2, lower: 1.25 - 3.92, upper: 1.25 + 3.92, mae: 2.5 }),
+      ],
+    },
+    evaluation: {
+      biomarkers: [
+        ...mcdSubjects.map(([externalId, truth, value, q025, q975]) => ({
+          externalId,
+          status: 'OK',
+          values: [lvEf(value, truth, q025, q975)],
+        })),
+        { externalId: 'p5', status: 'PHASE_MISSING', values: [] },
+      ],
+    },
+  },
+  B1: {
+    biomarkerAgreement: {
+      subjects: 3,
+      leftOut: 0,
+      biomarkers: [row('LV_EF', { n: 3, bias: -0.26 / 3 / 10, mae: 0.04, coverage: 0, covered: 0, coverageN: 3 })],
+    },
+    evaluation: {
+      biomarkers: plainSubjects.map(([externalId, truth, value]) => ({
+        externalId,
+        status: 'OK',
+        values: [lvEf(value, truth, value, value)],
+      })),
+    },
+  },
+};
+
+const gql: GqlClient = async (_query, variables = {}) => answers[variables.id as string];
+const data = {
+  labels: ['PLAIN', 'MCD-0.1', 'BBB'],
+  variants: [
+    { label: 'MCD-0.1', repeat: 0, siteA: { id: 'A1', runId: 'runA1', samples: 20 } },
+    { label: 'MCD-0.1', repeat: 1, siteA: { id: 'A-repeat', runId: 'x', samples: 20 } },
+    { label: 'PLAIN', repeat: 0, siteB: { id: 'B1', runId: 'runB1', samples: 1 } },
+  ],
+} as any;
+
+describe('clinical biomarkers in the report', () => {
+  test('collects repeat 0 of each method per site, in the API shape', async () => {
+    const rows = await collectBiomarkers(gql, data);
+    expect(rows.map((r) => [r.method, r.site, r.evaluationId, r.samples, r.subjects, r.leftOut])).toEqual([
+      ['MCD-0.1', 'A', 'A1', 20, 4, 1],
+      ['PLAIN', 'B', 'B1', 1, 3, 0],
+    ]);
+  });
+
+  test('the table shows EF in points and volumes in ml, limits bias ± 1.96 SD, coverage with its counts', async () => {
+    const rows = await collectBiomarkers(gql, data);
+    const t = agreementTable(rows, 'A') as Extract<Block, { type: 'table' }>;
+    expect(t.header).toEqual([
+      'method',
+      'biomarker',
+      'subjects (left out)',
+      'bias',
+      'limits of agreement',
+      'r',
+      'MAE',
+      '95 % coverage',
+    ]);
+    expect(t.rows.map((r) => r[1])).toEqual([
+      'LV EDV',
+      'LV ESV',
+      'LV EF',
+      'RV EDV',
+      'RV ESV',
+      'RV EF',
+      'MYO mass (ED)',
+    ]);
+    // Left out: the PHASE_MISSING subject.
+    expect(t.rows[2]).toEqual(['MCD-0.1', 'LV EF', '4 (1)', '0.5', '[-7.7, 8.7]', '0.90', '3.5', '50 % (2 of 4)']);
+    expect(t.rows[0]).toEqual(['MCD-0.1', 'LV EDV', '4 (1)', '1.25', '[-2.67, 5.17]', '—', '2.50', '—']);
+    expect(t.rows[1]).toEqual(['MCD-0.1', 'LV ESV', '—', '—', '—', '—', '—', '—']);
+  });
+
+  test('Bland–Altman points are (mean, predicted − truth) in EF points; lines the bias and limits', async () => {
+    const rows = await collectBiomarkers(gql, data);
+    const { points, lines } = blandAltmanData(rows.slice(0, 1), ['LV_EF']);
+    const expected = [
+      ['p1', 59, -2],
+      ['p2', 52.5, 5],
+      ['p3', 38, -4],
+      ['p4', 31.5, 3],
+    ];
+    expect(points.length).toBe(4);
+    points.forEach((p, i) => {
+      expect(p.subject).toBe(expected[i][0]);
+      expect(p.panel).toBe('LV EF, site A');
+      expect(p.mean).toBeCloseTo(expected[i][1] as number, 10);
+      expect(p.diff).toBeCloseTo(expected[i][2] as number, 10);
+    });
+    expect(lines.map((l) => l.line)).toEqual(['bias', 'bias − 1.96 SD', 'bias + 1.96 SD']);
+    expect(lines[0].diff).toBeCloseTo(0.5, 10);
+    expect(lines[1].diff).toBeCloseTo(-7.73821, 4);
+    expect(lines[2].diff).toBeCloseTo(8.73821, 4);
+  });
+
+  test('interval rows: posterior mean, 2.5 and 97.5 % and the truth, in EF points', async () => {
+    const rows = await collectBiomarkers(gql, data);
+    const r = intervalData(rows, 'LV_EF');
+    expect(r.length).toBe(7);
+    expect(r[1].subject).toBe('p2');
+    expect(r[1].site).toBe('site A');
+    expect(r[1].q025).toBeCloseTo(52, 10);
+    expect(r[1].q975).toBeCloseTo(58, 10);
+    expect(r[1].mean).toBeCloseTo(55, 10);
+    expect(r[1].truth).toBeCloseTo(50, 10);
+  });
+
+  test('findings state the coverage against a calibrated method and the EF bias, limits and MAE', async () => {
+    const rows = await collectBiomarkers(gql, data);
+    const [mcd, plain] = coverageFindings(rows);
+    expect(mcd).toBe(
+      'Coverage of LV EF intervals, site A: MCD-0.1 50 % of 4 subjects (2 covered); a calibrated method covers 95 % (3.8 of 4 expected), and covers 2 or fewer with probability 0.014: fewer than a calibrated method covers (P = 0.014 < 0.05): the intervals are too narrow or off-centre.',
+    );
+    expect(plain).toMatch(
+      /^Coverage of LV EF intervals, site B: PLAIN 0 % of 3 subjects \(0 covered\).*\(2\.85 of 3 expected\)/,
+    );
+    expect(plain).toMatch(/probability 0\.00013: fewer/);
+    expect(plain).toMatch(/With T = 1 the interval is a single value/);
+    const ef = efAgreementFindings(rows);
+    expect(ef[0]).toBe(
+      'LV EF, site A: MCD-0.1 bias 0.5 points [-7.7, 8.7], MAE 3.5; smallest MAE: MCD-0.1 (3.5 points over 4 subjects).',
+    );
+  });
+
+  test('the section renders its two figures to SVG', async () => {
+    const blocks: Block[] = [];
+    const specs: Array<Record<string, unknown>> = [];
+    await biomarkerSection(blocks, gql, data, async (_name, spec) => {
+      specs.push(spec);
+    });
+    expect(blocks.filter((b) => b.type === 'table').length).toBe(2);
+    expect(specs.length).toBe(2);
+    for (const spec of specs) expect(await renderSvg(spec)).toMatch(/^<svg/);
+    const list = blocks.find((b) => b.type === 'list') as { items: string[] };
+    expect(list.items.length).toBe(2 + 2);
+  });
+
+  test('says so when no evaluation has subjects with biomarkers and ground truth', async () => {
+    const blocks: Block[] = [];
+    await biomarkerSection(
+      blocks,
+      async () => ({ biomarkerAgreement: null, evaluation: null }) as any,
+      data,
+      () => {
+        throw new Error('no figure expected');
+      },
+    );
+    expect(blocks.map((b) => b.type)).toEqual(['h2', 'p']);
+  });
+});
