@@ -3,26 +3,20 @@
  * verify` (and the auditVerification query) find the first edited or deleted event, and the first
  * evaluation shard, dataset or checkpoint whose rows were edited behind the triggers' back; with
  * CARDIAC_UQ_AUDIT_KEY a re-hashed chain is caught at the first edited event; `--head` tells an
- * extended chain from a rewritten or shortened one; a pg_dump of the store restores into a fresh
- * database that verifies (docs/operations.md "Integrity").
+ * extended chain from a rewritten or shortened one (docs/operations.md "Integrity"). Backup and
+ * restore, which need Postgres client tools, are test/ops/backup-restore.test.ts (`npm run test:ops`).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { appendAudit } from '../../src/db/audit';
 import { auditKeyId } from '../../src/db/audit-key';
 import { createStore } from '../../src/db/client';
 import type { Store } from '../../src/db/client';
 import { createDatabase, testServers } from '../support/databases';
-import type { TestServer } from '../support/databases';
 import { startTestPlatform } from '../support/platform';
 import { spawnCli } from '../support/serve-process';
 import { bypassed, rehashFrom, seedStore, sql } from './integrity-seed';
 import type { Seeded } from './integrity-seed';
 
 const embedded = testServers()[0];
-const external = testServers().find((s) => s.name === 'external');
 const NO_KEY = { CARDIAC_UQ_AUDIT_KEY: '', CARDIAC_UQ_AUDIT_OLD_KEYS: '' };
 const KEY = 'k'.repeat(8) + '-audit-key-outside-the-db';
 const OTHER_KEY = 'another-audit-key-0123456789';
@@ -557,50 +551,3 @@ describe('a chain re-hashed after an edit: caught with the audit key, diagnosed 
 });
 
 // pg_dump/pg_restore come with a machine's PostgreSQL (the embedded server ships none). The README's
-// `npm test` must pass on a machine with nothing else installed, so this procedure runs where a
-// PostgreSQL server answers on 127.0.0.1:5432 and its client tools are on PATH (as on CI), and
-// says plainly that it did not run elsewhere.
-const backupTools =
-  external !== undefined && ['pg_dump', 'pg_restore'].every((tool) => spawnSync(tool, ['--version']).status === 0);
-if (!backupTools) {
-  console.warn(
-    '[tests] backup/restore test NOT run: it needs a PostgreSQL server on 127.0.0.1:5432 and pg_dump/pg_restore on PATH',
-  );
-}
-(backupTools ? describe : describe.skip)('backup and restore (pg_dump of the store on the external Postgres)', () => {
-  const server = external as TestServer;
-
-  test('pg_dump → fresh database → pg_restore: audit verify passes, same head, triggers in place', async () => {
-    const source = await createDatabase(server);
-    const target = await createDatabase(server, { migrate: false });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-backup-'));
-    try {
-      await seedStore(source.url);
-      const before = await verified(source.url, {});
-      expect(before.code).toBe(0);
-      const kept = /^keep: --head (\S+)$/m.exec(before.out)![1];
-      const dump = path.join(dir, 'store.dump');
-      execFileSync('pg_dump', ['--format=custom', '--no-owner', '--file', dump, source.url]);
-      execFileSync('pg_restore', ['--no-owner', '--exit-on-error', '--dbname', target.url, dump]);
-      const after = await verified(target.url, {}, '--head', kept);
-      expect(after.code).toBe(0);
-      expect(after.out).toBe(before.out.replace(/^(keep: .*)$/m, "kept head (event 7) is the chain's head\n$1"));
-      await expect(sql(target.url, 'DELETE FROM "Prediction"')).rejects.toThrow(/immutable/);
-      await expect(sql(target.url, 'UPDATE "Run" SET "createdBy" = \'mallory\'')).rejects.toThrow(
-        /provenance is immutable/,
-      );
-      const counts = async (url: string) =>
-        (
-          await sql(
-            url,
-            'SELECT (SELECT count(*) FROM "Prediction") p, (SELECT count(*) FROM "StructureMetric") s, (SELECT count(*) FROM "AuditEvent") a',
-          )
-        ).rows[0];
-      expect(await counts(target.url)).toEqual(await counts(source.url));
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-      await source.drop();
-      await target.drop();
-    }
-  });
-});
