@@ -9,7 +9,7 @@
  * same values by construction:
  * - an evaluation shard: the Evaluation row and its checkpoint links, then the shard's
  *   predictions by id, each with its structure metrics (by structure), image metrics (with the
- *   reliability histogram) and samples (by index);
+ *   reliability, per-class and fine histograms) and samples (by index);
  * - a dataset: the Dataset row, its subjects by id, its slices by (subject, id) with image and label bytes;
  * - a checkpoint: the Checkpoint row (weights included) and the epoch history of its run and member;
  * - an inference shard: the Inference row and its checkpoint links, then the shard's slices by id,
@@ -142,6 +142,19 @@ export async function shardDigest(client: Client, evaluationId: string, shard: n
             m.binConfidenceSum,
             m.binCorrect,
             m.metricVersion,
+            // Class and fine histograms enter only where stored, so rows written before them hash as
+            // they did (Prisma reads a null list as []; a stored one is never empty: a slice has pixels).
+            ...(m.classBinCounts.length === 0 ? [] : [m.classBinCounts, m.classBinProbabilitySum, m.classBinHits]),
+            ...(m.fineBinIndex.length === 0
+              ? []
+              : [
+                  m.fineBinIndex,
+                  m.fineBinCounts,
+                  m.fineBinConfidenceSum,
+                  m.fineBinCorrect,
+                  m.fineBinMin,
+                  m.fineBinMax,
+                ]),
           ]
         : [null],
     );

@@ -13,7 +13,10 @@ import { appendAudit } from '../db/audit';
 import { DIGEST_VERSION, shardDigest } from '../db/result-digest';
 import type { SliceStructureCounts } from '../engine/clinical/structure-counts';
 import { STRUCTURES } from '../engine/data/types';
+import type { ReliabilityHistogram as SliceHistogram } from '../engine/metrics/calibration';
+import type { FineConfidenceHistogram } from '../engine/metrics/fine-confidence-histogram';
 import { METRIC_VERSION, type SliceEvaluation } from '../engine/metrics/slice-evaluation';
+import { Prisma } from '../db/generated/client';
 import { packLabels, packNatsMap } from './map-codec';
 
 type Tx = Parameters<Parameters<Store['$transaction']>[0]>[0];
@@ -114,27 +117,66 @@ async function insertStructureMetrics(tx: Tx, evaluationId: string, rows: ShardR
       (SELECT ${metrics.flatMap((r) => r.counts?.samplePixels.map((c) => c[r.structure]) ?? [])}::int[] AS v) c`;
 }
 
-/** The reliability histograms travel flattened, `bins` values a row, and are cut back per row. */
+/**
+ * The reliability histograms travel flattened, `bins` values a row, and are cut back per row; the
+ * per-class histograms likewise, C·bins a row. The fine histograms list only their non-empty bins,
+ * so each row's slice of the flattened arrays runs from its offset for its length. A shard has the
+ * class and fine histograms for every slice or for none (then those columns stay null).
+ */
 async function insertImageMetrics(tx: Tx, evaluationId: string, rows: ShardRow[], predictionIds: string[]) {
   const bins = rows[0]?.result.histogram.count.length ?? 0;
+  const classCells = rows[0]?.result.classHistograms?.length ? rows[0].result.classHistograms.length * bins : 0;
+  const fine = rows.every((r) => r.result.confidenceHistogram) && rows.length > 0;
+  if (!fine && rows.some((r) => r.result.confidenceHistogram))
+    throw new RangeError('every slice of a shard needs a fine confidence histogram, or none');
   for (const { result } of rows) {
     const h = result.histogram;
     if (h.count.length !== bins || h.sumConfidence.length !== bins || h.sumCorrect.length !== bins)
       throw new RangeError(`every slice of a shard needs ${bins} calibration bins`);
+    const classes = result.classHistograms ?? [];
+    if (classes.length * bins !== classCells || classes.some((c) => c.count.length !== bins))
+      throw new RangeError(`every slice of a shard needs ${classCells / (bins || 1)} class histograms of ${bins} bins`);
     // Postgres would round a fraction cast to int[]; a count that is not an integer is a bug upstream.
-    if (![...h.count, ...h.sumCorrect].every(Number.isInteger))
-      throw new RangeError('calibration bin counts must be integers');
+    const counts = [...h.count, ...h.sumCorrect, ...classes.flatMap((c) => [...c.count, ...c.sumCorrect])];
+    const f = result.confidenceHistogram;
+    if (f) counts.push(...f.count, ...f.sumCorrect);
+    if (!counts.every(Number.isInteger)) throw new RangeError('calibration bin counts must be integers');
   }
   const column = <T>(f: (row: ShardRow) => T) => rows.map(f);
+  const classColumn = (f: (h: SliceHistogram) => number[]) =>
+    rows.flatMap((r) => (r.result.classHistograms ?? []).flatMap(f));
+  const fineColumn = (f: (h: FineConfidenceHistogram) => number[]) =>
+    rows.flatMap((r) => (r.result.confidenceHistogram ? f(r.result.confidenceHistogram) : []));
+  const fineLengths = column((r) => r.result.confidenceHistogram?.bins ?? 0);
+  const fineOffsets = fineLengths.map((_, i) => fineLengths.slice(0, i).reduce((a, b) => a + b, 0));
+  const cut = (v: Prisma.Sql) => Prisma.sql`${v}[u.fo + 1 : u.fo + u.fl]`;
   await tx.$executeRaw`
-    INSERT INTO "ImageMetric" ("predictionId", "evaluationId", nll, brier, entropy, mi, pixels, "binCounts", "binConfidenceSum", "binCorrect", "metricVersion")
+    INSERT INTO "ImageMetric" ("predictionId", "evaluationId", nll, brier, entropy, mi, pixels, "binCounts", "binConfidenceSum", "binCorrect",
+      "classBinCounts", "classBinProbabilitySum", "classBinHits",
+      "fineBinIndex", "fineBinCounts", "fineBinConfidenceSum", "fineBinCorrect", "fineBinMin", "fineBinMax", "metricVersion")
     SELECT u.id, ${evaluationId}::uuid, u.nll, u.brier, u.entropy, u.mi, u.pixels,
       c.v[(u.i - 1) * ${bins}::int + 1 : u.i * ${bins}::int], s.v[(u.i - 1) * ${bins}::int + 1 : u.i * ${bins}::int], k.v[(u.i - 1) * ${bins}::int + 1 : u.i * ${bins}::int],
+      CASE WHEN ${classCells}::int > 0 THEN cc.v[(u.i - 1) * ${classCells}::int + 1 : u.i * ${classCells}::int] END,
+      CASE WHEN ${classCells}::int > 0 THEN cp.v[(u.i - 1) * ${classCells}::int + 1 : u.i * ${classCells}::int] END,
+      CASE WHEN ${classCells}::int > 0 THEN ch.v[(u.i - 1) * ${classCells}::int + 1 : u.i * ${classCells}::int] END,
+      CASE WHEN ${fine} THEN ${cut(Prisma.sql`fi.v`)} END, CASE WHEN ${fine} THEN ${cut(Prisma.sql`fc.v`)} END,
+      CASE WHEN ${fine} THEN ${cut(Prisma.sql`fs.v`)} END, CASE WHEN ${fine} THEN ${cut(Prisma.sql`fk.v`)} END,
+      CASE WHEN ${fine} THEN ${cut(Prisma.sql`fmin.v`)} END, CASE WHEN ${fine} THEN ${cut(Prisma.sql`fmax.v`)} END,
       ${METRIC_VERSION}::int
     FROM unnest(${predictionIds}::uuid[], ${floats(column((r) => r.result.nll))}::text[]::float8[], ${floats(column((r) => r.result.brier))}::text[]::float8[],
-      ${floats(column((r) => r.result.entropy))}::text[]::float8[], ${floats(column((r) => r.result.mi))}::text[]::float8[], ${column((r) => r.result.meanLabels.length)}::int[])
-      WITH ORDINALITY AS u(id, nll, brier, entropy, mi, pixels, i),
+      ${floats(column((r) => r.result.entropy))}::text[]::float8[], ${floats(column((r) => r.result.mi))}::text[]::float8[], ${column((r) => r.result.meanLabels.length)}::int[],
+      ${fineOffsets}::int[], ${fineLengths}::int[])
+      WITH ORDINALITY AS u(id, nll, brier, entropy, mi, pixels, fo, fl, i),
       (SELECT ${rows.flatMap((r) => r.result.histogram.count)}::int[] AS v) c,
       (SELECT ${floats(rows.flatMap((r) => r.result.histogram.sumConfidence))}::text[]::float8[] AS v) s,
-      (SELECT ${rows.flatMap((r) => r.result.histogram.sumCorrect)}::int[] AS v) k`;
+      (SELECT ${rows.flatMap((r) => r.result.histogram.sumCorrect)}::int[] AS v) k,
+      (SELECT ${classColumn((h) => h.count)}::int[] AS v) cc,
+      (SELECT ${floats(classColumn((h) => h.sumConfidence))}::text[]::float8[] AS v) cp,
+      (SELECT ${classColumn((h) => h.sumCorrect)}::int[] AS v) ch,
+      (SELECT ${fineColumn((h) => h.index)}::int[] AS v) fi,
+      (SELECT ${fineColumn((h) => h.count)}::int[] AS v) fc,
+      (SELECT ${floats(fineColumn((h) => h.sumConfidence))}::text[]::float8[] AS v) fs,
+      (SELECT ${fineColumn((h) => h.sumCorrect)}::int[] AS v) fk,
+      (SELECT ${floats(fineColumn((h) => h.min))}::text[]::float8[] AS v) fmin,
+      (SELECT ${floats(fineColumn((h) => h.max))}::text[]::float8[] AS v) fmax`;
 }

@@ -1,6 +1,6 @@
 /**
  * The shard writer's multi-row inserts (src/store/write-shard.ts): every value comes back as given
- * (nulls, +∞-free floats to the last bit, the reliability histograms per row), and a shard is
+ * (nulls, +∞-free floats to the last bit, the reliability, per-class and fine histograms per row), and a shard is
  * written exactly once — a second or concurrent attempt writes nothing, a bad row writes nothing.
  */
 import { createStore, type Store } from '../../src/db/client';
@@ -8,6 +8,8 @@ import { STRUCTURES } from '../../src/engine/data/types';
 import { createRng } from '../../src/engine/random';
 import type { SliceEvaluation } from '../../src/engine/metrics/slice-evaluation';
 import { writeShard, type ShardRow } from '../../src/store/write-shard';
+import { classwiseHistograms } from '../../src/engine/metrics/classwise-calibration-error';
+import { fineConfidenceHistogram } from '../../src/engine/metrics/fine-confidence-histogram';
 import { createDatabase, testServers } from '../support/databases';
 import { seedSyntheticResults } from '../support/synthetic-results';
 
@@ -52,7 +54,7 @@ describe('writeShard', () => {
   beforeAll(async () => {
     db = await createDatabase(testServers()[0]);
     store = createStore(db.url);
-    const seeded = await seedSyntheticResults(store, { slices: 40, evaluations: 0 });
+    const seeded = await seedSyntheticResults(store, { slices: 56, evaluations: 0 });
     sliceIds = (await store.slice.findMany({ select: { id: true }, orderBy: { id: 'asc' } })).map((s) => s.id);
     const run = await store.run.create({
       data: { kind: 'EVALUATE', config: {}, codeVersion: 'test', createdBy: 'test' },
@@ -112,6 +114,55 @@ describe('writeShard', () => {
         binCounts: r.histogram.count,
         binConfidenceSum: r.histogram.sumConfidence,
         binCorrect: r.histogram.sumCorrect,
+        // Prisma reads a null list as [] (the SQL below tells the two apart).
+        classBinCounts: [],
+        fineBinIndex: [],
+      });
+    }
+    // Rows without the class and fine histograms (as stored before them) keep those columns null.
+    const [nulls] = await store.$queryRaw<Array<{ n: number }>>`
+      SELECT count(*)::int AS n FROM "ImageMetric" WHERE "evaluationId" = ${evaluationId}::uuid AND "classBinCounts" IS NULL AND "fineBinIndex" IS NULL AND "fineBinMax" IS NULL`;
+    expect(nulls.n).toBe(16);
+  });
+
+  test('class and fine histograms are stored per row as given, each row its own number of fine bins', async () => {
+    const rng = createRng(6, 'write-shard');
+    const rows = sliceIds.slice(40, 56).map((sliceId) => {
+      const pixels = 1 + Math.floor(rng.range(0, 40));
+      const probs = Array.from({ length: pixels }, () => {
+        const raw = [0, 1, 2, 3].map(() => rng.uniform() ** 6);
+        const sum = raw.reduce((a, b) => a + b, 0);
+        return raw.map((x) => x / sum);
+      }).flat();
+      const labels = Array.from({ length: pixels }, () => Math.floor(rng.range(0, 4)));
+      return {
+        sliceId,
+        sampleLabels: [],
+        result: {
+          ...result(rng),
+          classHistograms: classwiseHistograms(probs, labels, pixels, 4, 15),
+          confidenceHistogram: fineConfidenceHistogram(probs, labels, pixels, 4),
+        },
+      };
+    });
+    expect(await writeShard(store, shard(3, rows))).toBe(true);
+    for (const { sliceId, result: r } of rows) {
+      const p = await store.prediction.findUniqueOrThrow({
+        where: { evaluationId_sliceId: { evaluationId, sliceId } },
+        include: { image: true },
+      });
+      const c = r.classHistograms!;
+      const f = r.confidenceHistogram!;
+      expect(p.image).toMatchObject({
+        classBinCounts: c.flatMap((h) => h.count),
+        classBinProbabilitySum: c.flatMap((h) => h.sumConfidence),
+        classBinHits: c.flatMap((h) => h.sumCorrect),
+        fineBinIndex: f.index,
+        fineBinCounts: f.count,
+        fineBinConfidenceSum: f.sumConfidence,
+        fineBinCorrect: f.sumCorrect,
+        fineBinMin: f.min,
+        fineBinMax: f.max,
       });
     }
   });

@@ -14,15 +14,19 @@
  *
  * Empty bins (N < B) contribute nothing; null for N = 0.
  *
- * From a stored equal-width histogram (fine, e.g. 1000 bins) the sorted order is known only up to
- * fine bins, so the cut at e_b moves to the fine-bin edge whose cumulative count s_b is nearest
- * (ties to the lower edge) and whole fine bins are merged. Positions between s_b and e_b land in a
- * neighbouring bin; moving one pixel changes two bins' |Σcorrect − Σconfidence| by at most 1 each,
- * so
+ * From a stored fine histogram (bins ascending in confidence; the store's is
+ * fine-confidence-histogram.ts) the sorted order is known only up to fine bins. A cut e_b inside a
+ * fine bin whose smallest and largest confidence are equal (a single value v, when the histogram
+ * carries extremes) is exact: its pixels sort incorrect before correct, so the first m of them sum
+ * to max(0, m − (n − Σcorrect)) correct and m·v confidence. Any other cut moves to the fine-bin
+ * edge whose cumulative count s_b is nearest (ties to the lower edge). Positions between s_b and
+ * e_b land in a neighbouring bin; moving one pixel changes two bins' |Σcorrect − Σconfidence| by at
+ * most 1 each, so
  *
- *   |ACE_histogram − ACE_exact| ≤ 2·Σ_b |s_b − e_b| / N        (returned as `errorBound`)
+ *   |ACE_histogram − ACE_exact| ≤ 2·Σ_b |s_b − e_b| / N        (returned as `errorBound`; exact
+ *                                                              cuts count s_b = e_b)
  *
- * and the two are equal when every e_b falls on a fine-bin edge.
+ * and the two are equal when every e_b falls on a fine-bin edge or inside a single-valued bin.
  */
 import type { ReliabilityHistogram } from './calibration';
 
@@ -82,31 +86,44 @@ export interface ApproximateAce {
   errorBound: number;
 }
 
-/** ACE from a fine equal-width histogram by merging whole fine bins; null for an empty histogram. */
+/**
+ * ACE from a fine histogram (bins ascending in confidence, empty ones allowed) by merging whole fine
+ * bins, cutting exactly inside single-valued bins when `min` and `max` are given; null when empty.
+ */
 export function adaptiveCalibrationErrorFromHistogram(
-  fine: ReliabilityHistogram,
+  fine: ReliabilityHistogram & { min?: ArrayLike<number>; max?: ArrayLike<number> },
   bins: number = DEFAULT_ADAPTIVE_BINS,
 ): ApproximateAce | null {
+  // edges[k]: pixels before fine bin k; prefix[k]: their Σ (correct − confidence).
   const edges = [0];
-  for (let i = 0; i < fine.bins; i++) edges.push(edges[i] + fine.count[i]);
+  const prefix = [0];
+  for (let i = 0; i < fine.bins; i++) {
+    edges.push(edges[i] + fine.count[i]);
+    prefix.push(prefix[i] + fine.sumCorrect[i] - fine.sumConfidence[i]);
+  }
   const n = edges[fine.bins];
   if (n === 0) return null;
+  const { min, max } = fine;
   const cuts = equalMassCuts(n, bins);
-  // k: the last edge at or below the cut; cuts and edges both ascend, so one sweep.
-  const snapped: number[] = [];
+  // at[b]: Σ (correct − confidence) of the pixels before cut b, as far as the histogram can place it.
+  const at: number[] = [];
   let moved = 0;
+  // k: the fine bin the cut falls in (edges[k] ≤ cut < edges[k + 1]); cuts and edges both ascend.
   for (let b = 0, k = 0; b <= bins; b++) {
     const cut = cuts[b];
     while (k < fine.bins && edges[k + 1] <= cut) k++;
-    const s = k < fine.bins && edges[k + 1] - cut < cut - edges[k] ? k + 1 : k;
-    snapped.push(s);
-    moved += Math.abs(edges[s] - cut);
+    const inside = cut - edges[k];
+    if (inside === 0) at.push(prefix[k]);
+    else if (min !== undefined && max !== undefined && min[k] === max[k]) {
+      const wrong = fine.count[k] - fine.sumCorrect[k];
+      at.push(prefix[k] + Math.max(0, inside - wrong) - inside * min[k]);
+    } else {
+      const s = edges[k + 1] - cut < inside ? k + 1 : k;
+      moved += Math.abs(edges[s] - cut);
+      at.push(prefix[s]);
+    }
   }
   let gap = 0;
-  for (let b = 0; b < bins; b++) {
-    let d = 0;
-    for (let i = snapped[b]; i < snapped[b + 1]; i++) d += fine.sumCorrect[i] - fine.sumConfidence[i];
-    gap += Math.abs(d);
-  }
+  for (let b = 0; b < bins; b++) gap += Math.abs(at[b + 1] - at[b]);
   return { ace: gap / n, errorBound: (2 * moved) / n };
 }

@@ -3,13 +3,15 @@
  * and its ground truth (docs/design.md "Definitions"): the mean-prediction label map S̄; per structure
  * Dice, ASSD, HD, HD95 of S̄ against the ground truth (with the undefined-value status),
  * Dice_within and ASSD_within, and the QC poor flag (ASSD above the inter-observer threshold, or a
- * missed structure); per image NLL, Brier, the reliability histogram, predictive entropy and MI.
+ * missed structure); per image NLL, Brier, the reliability histogram, the per-class histograms
+ * (class-wise ECE) and the fine top-label histogram (adaptive ECE), predictive entropy and MI.
  *
  * METRIC_VERSION names this set of definitions; it is stored with every number so a later change
  * of definition never mixes with old rows.
  */
 import { ACDC_LABELS, type LabelMap, type SpacingMm, STRUCTURES, type Structure } from '../data/types';
 import { DEFAULT_CALIBRATION_BINS, type ReliabilityHistogram } from './calibration';
+import type { FineConfidenceHistogram } from './fine-confidence-histogram';
 import { INTER_OBSERVER_ASSD_MM, isPoorSegmentation } from './poor-segmentation';
 import type { SampleShape } from './sample-statistics';
 import { type MetricStatus, sliceMetrics } from './segmentation-metrics';
@@ -36,6 +38,10 @@ export interface SliceEvaluation {
   entropy: number;
   mi: number;
   histogram: ReliabilityHistogram;
+  /** Per class c: p̄_c against [y = c] in the reliability histogram's bins; absent in rows stored before them. */
+  classHistograms?: ReliabilityHistogram[];
+  /** Top-label confidences on the fine grid (adaptive ECE); absent in rows stored before it. */
+  confidenceHistogram?: FineConfidenceHistogram;
   entropyMap?: Float64Array;
   miMap?: Float64Array;
 }
@@ -58,13 +64,8 @@ export function evaluateSlice(
   } = {},
 ): SampledSliceEvaluation {
   const labels = options.labels ?? ACDC_LABELS;
-  const summary = summarizeUncertainty(samples, shape, {
-    spacingMm,
-    labels,
-    gt,
-    bins: options.bins ?? DEFAULT_CALIBRATION_BINS,
-    keepMaps: options.keepMaps,
-  });
+  const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
+  const summary = summarizeUncertainty(samples, shape, { spacingMm, labels, gt, bins, keepMaps: options.keepMaps });
   const accuracy = sliceMetrics(summary.meanLabels, gt, shape.rows, shape.cols, spacingMm, labels);
   const structures = {} as Record<Structure, StructureEvaluation>;
   for (const s of STRUCTURES) {
@@ -84,6 +85,8 @@ export function evaluateSlice(
     entropy: summary.entropy,
     mi: summary.mi,
     histogram: calibration.histogram,
+    classHistograms: calibration.classHistograms,
+    confidenceHistogram: calibration.confidenceHistogram,
     sampleClassCounts: summary.sampleClassCounts,
     ...(options.keepMaps ? { entropyMap: summary.entropyMap, miMap: summary.miMap } : {}),
   };

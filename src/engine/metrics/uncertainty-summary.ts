@@ -3,13 +3,20 @@
  * [T, H, W, C] (docs/design.md "Definitions"), in one pass over the samples (sample-statistics.ts):
  * predictive entropy and mutual information (pixel maps and image means), Dice_within and
  * ASSD_within per structure, and — with a ground truth — NLL, Brier, ECE and the reliability
- * histogram of p̄.
+ * histogram of p̄, with the per-class and fine top-label histograms (class-wise and adaptive ECE).
  *
  * Class channels: the channel of a structure is its label value in `labels` (ACDC by default:
  * 0 background, 1 RV, 2 MYO, 3 LV); the ground truth holds channel indices.
  */
 import { ACDC_LABELS, type LabelMap, type SpacingMm, STRUCTURES, type Structure } from '../data/types';
-import { type CalibrationResult, DEFAULT_CALIBRATION_BINS, calibration } from './calibration';
+import {
+  type CalibrationResult,
+  DEFAULT_CALIBRATION_BINS,
+  type ReliabilityHistogram,
+  calibration,
+} from './calibration';
+import { classwiseHistograms } from './classwise-calibration-error';
+import { type FineConfidenceHistogram, fineConfidenceHistogram } from './fine-confidence-histogram';
 import { imageMean } from './predictive-entropy';
 import { type SampleShape, sampleStatistics } from './sample-statistics';
 import { WithinSampleWorkspace, type WithinSampleMeasures, argmaxLabels, withinSampleMeasures } from './within-sample';
@@ -33,7 +40,7 @@ export interface UncertaintySummary {
   entropy: number;
   mi: number;
   /** null without a ground truth. */
-  calibration: CalibrationResult | null;
+  calibration: SliceCalibration | null;
   structures: Record<Structure, WithinSampleMeasures>;
   /** S̄ = argmax p̄. */
   meanLabels: Uint8Array;
@@ -41,6 +48,12 @@ export interface UncertaintySummary {
   sampleClassCounts: Int32Array;
   entropyMap?: Float64Array;
   miMap?: Float64Array;
+}
+
+/** The reliability histogram's measures with the per-class and the fine top-label histograms. */
+export interface SliceCalibration extends CalibrationResult {
+  classHistograms: ReliabilityHistogram[];
+  confidenceHistogram: FineConfidenceHistogram;
 }
 
 export function summarizeUncertainty(
@@ -56,8 +69,13 @@ export function summarizeUncertainty(
   const meanLabels = argmaxLabels(stats.meanProbs, pixels, shape.C);
   const structures = {} as Record<Structure, WithinSampleMeasures>;
   for (const s of STRUCTURES) structures[s] = withinSampleMeasures(stats, meanLabels, labels[s], options.spacingMm, ws);
+  const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
   const cal = options.gt
-    ? calibration(stats.meanProbs, options.gt, pixels, shape.C, options.bins ?? DEFAULT_CALIBRATION_BINS)
+    ? {
+        ...calibration(stats.meanProbs, options.gt, pixels, shape.C, bins),
+        classHistograms: classwiseHistograms(stats.meanProbs, options.gt, pixels, shape.C, bins),
+        confidenceHistogram: fineConfidenceHistogram(stats.meanProbs, options.gt, pixels, shape.C),
+      }
     : null;
   return {
     T: shape.T,
