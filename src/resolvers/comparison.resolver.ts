@@ -1,58 +1,70 @@
-import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
-import { ComparisonRow, SliceScope, SweepPoint } from '../schema/evaluation.type';
+import { Arg, Ctx, FieldResolver, Float, ID, Int, Query, Resolver, Root } from 'type-graphql';
+import { SliceScope, SweepPoint, UncertaintyMeasure } from '../schema/evaluation.type';
+import { ComparisonQc, ComparisonRow } from '../schema/comparison.type';
 import type { ApiContext } from './context';
-import { calibrationOf } from '../services/evaluation-analytics';
+import { comparisonQc, compareEvaluations, type ComparedEvaluation } from '../services/comparison';
 import {
   IMAGE_COLUMNS,
   imageDistribution,
-  uncertaintyMeans,
   STRUCTURE_COLUMNS,
   structureDistributions,
-  structureSummaries,
 } from '../store/evaluation-queries';
 import { badInput, notFound } from './errors';
 import { isUuid } from './paginate';
+import { checkMaxPoints, MAX_POINTS_ARG } from './evaluation.resolver';
 
 const MAX_COMPARED = 50;
 
-@Resolver()
+@Resolver(() => ComparisonRow)
 export class ComparisonResolver {
   @Query(() => [ComparisonRow], {
-    description: `One table across methods: accuracy, calibration, uncertainty per evaluation (≤ ${MAX_COMPARED})`,
+    description: `One table across methods: accuracy, calibration, uncertainty per evaluation (≤ ${MAX_COMPARED}), each figure with its 95 % subject-bootstrap interval`,
   })
   async compare(
     @Arg('evaluationIds', () => [ID]) evaluationIds: string[],
     @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Arg('seed', () => Int, { defaultValue: 0, description: 'Seeds the subject resamples of the intervals' })
+    seed: number,
     @Ctx() ctx: ApiContext,
-  ): Promise<ComparisonRow[]> {
+  ): Promise<Array<ComparisonRow & ComparedEvaluation>> {
     if (evaluationIds.length > MAX_COMPARED) throw badInput(`at most ${MAX_COMPARED} evaluations`, 'evaluationIds');
-    const rows: ComparisonRow[] = [];
-    for (const id of evaluationIds) {
-      const e = isUuid(id)
-        ? await ctx.store.evaluation.findUnique({ where: { id }, include: { dataset: { select: { site: true } } } })
-        : null;
-      if (!e) throw notFound('evaluation', id);
-      const method =
-        (await ctx.store.run.findUnique({ where: { id: e.trainingRunId }, select: { method: true } }))?.method ?? null;
-      const [structures, calibration, uncertainty] = await Promise.all([
-        structureSummaries(ctx.store, e.id, scope),
-        calibrationOf(ctx.store, e.id, e.calibrationBins, e.calibrationBins, scope),
-        uncertaintyMeans(ctx.store, e.id, scope),
-      ]);
-      rows.push({
-        evaluationId: e.id,
-        method,
-        trainingRunId: e.trainingRunId,
-        distortionKind: e.distortionKind,
-        distortionLevel: e.distortionLevel,
-        site: e.dataset.site,
-        structures,
-        calibration,
-        entropy: uncertainty?.entropy ?? null,
-        mi: uncertainty?.mi ?? null,
-      });
-    }
-    return rows;
+    const wanted = evaluationIds.filter(isUuid);
+    const found = await ctx.store.evaluation.findMany({
+      where: { id: { in: wanted } },
+      include: { dataset: { select: { site: true } } },
+    });
+    const byId = new Map(found.map((e) => [e.id, e]));
+    const missing = evaluationIds.find((id) => !byId.has(id));
+    if (missing !== undefined) throw notFound('evaluation', missing);
+    const evaluations = evaluationIds.map((id) => byId.get(id)!);
+    const trainings = await ctx.store.run.findMany({
+      where: { id: { in: [...new Set(evaluations.map((e) => e.trainingRunId))] } },
+      select: { id: true, method: true },
+    });
+    const methodOf = new Map(trainings.map((r) => [r.id, r.method]));
+    const compared = await compareEvaluations(ctx.store, evaluations, scope, seed);
+    return evaluations.map((e, i) => ({
+      ...compared[i],
+      method: methodOf.get(e.trainingRunId) ?? null,
+      trainingRunId: e.trainingRunId,
+      distortionKind: e.distortionKind,
+      distortionLevel: e.distortionLevel,
+      site: e.dataset.site,
+    }));
+  }
+
+  @FieldResolver(() => [ComparisonQc], {
+    description:
+      'Per structure in scope: the QC curve by `measure` (the same as Evaluation.qcCurve), its baselines, the review fractions at `target`, and intervals for AUC and review fraction (computed from the rows compare read)',
+  })
+  qc(
+    @Root() row: ComparedEvaluation,
+    @Arg('measure', () => UncertaintyMeasure) measure: UncertaintyMeasure,
+    @Arg('target', () => Float, { defaultValue: 0.05 }) target: number,
+    @Arg('maxPoints', () => Int, MAX_POINTS_ARG) maxPoints: number,
+  ) {
+    if (!(target >= 0 && target <= 1)) throw badInput('target must be between 0 and 1', 'target');
+    return comparisonQc(row.qcSource, measure, target, checkMaxPoints(maxPoints));
   }
 
   @Query(() => [SweepPoint], {

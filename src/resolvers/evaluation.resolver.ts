@@ -35,12 +35,12 @@ import { evaluationLabel } from '../domain/evaluation-label';
 type EvaluationRow = Evaluation & { calibrationBins: number };
 
 const MAX_CURVE_POINTS = 100000;
-const MAX_POINTS_ARG = {
+export const MAX_POINTS_ARG = {
   defaultValue: DEFAULT_CURVE_POINTS,
   description: `Most points returned for drawing (2..${MAX_CURVE_POINTS}); auc and reviewAt always use every row`,
 };
 
-function checkMaxPoints(maxPoints: number): number {
+export function checkMaxPoints(maxPoints: number): number {
   if (!(maxPoints >= 2 && maxPoints <= MAX_CURVE_POINTS))
     throw badInput(`maxPoints must be between 2 and ${MAX_CURVE_POINTS}`, 'maxPoints');
   return maxPoints;

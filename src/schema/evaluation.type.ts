@@ -1,7 +1,7 @@
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Max, Min } from 'class-validator';
-import { DistortionKind, Method, MetricStatus, Phase, Split, Structure } from './enums';
+import { DistortionKind, MetricStatus, Phase, Split, Structure } from './enums';
 import { Connection } from './connection';
 
 export enum UncertaintyMeasure {
@@ -208,20 +208,6 @@ export class Prediction {
 
 @ObjectType()
 export class PredictionConnection extends Connection(Prediction, 'Prediction') {}
-
-@ObjectType({ description: 'One row of a method comparison' })
-export class ComparisonRow {
-  @Field(() => ID) evaluationId!: string;
-  @Field(() => Method, { nullable: true }) method!: Method | null;
-  @Field(() => ID) trainingRunId!: string;
-  @Field(() => DistortionKind) distortionKind!: DistortionKind;
-  @Field(() => Int) distortionLevel!: number;
-  @Field(() => String, { nullable: true }) site!: string | null;
-  @Field(() => [StructureSummary]) structures!: StructureSummary[];
-  @Field(() => Calibration) calibration!: Calibration;
-  @Field(() => Float, { nullable: true }) entropy!: number | null;
-  @Field(() => Float, { nullable: true }) mi!: number | null;
-}
 
 @ObjectType({ description: 'One kind × level of a distortion sweep, as distributions for box plots' })
 export class SweepPoint {

@@ -25,7 +25,7 @@ export const IMAGE_COST = PRICED_IMAGE_PIXELS / 1024;
 /** The most stored samples `samplePngs` renders (src/resolvers/prediction.resolver.ts). */
 export const MAX_SAMPLE_PNGS = 100;
 export const ROW_PASS_COST = 100;
-/** Summary, calibration (two reads) and two distributions per compared evaluation. */
+/** Summaries, image means, histogram sums, the structure rows and the per-subject image sums (intervals) per compared evaluation. */
 export const COMPARE_PASSES = 5;
 /** A sweep's child evaluations priced up front: NONE plus 3 kinds × 4 levels (the default sweep). */
 export const SWEEP_EVALUATIONS = 13;
@@ -62,6 +62,11 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
   'Evaluation.baselines': ROW_PASS_COST,
   'Evaluation.correlations': 12 * ROW_PASS_COST,
   'QcCurve.reviewAt': ROW_PASS_COST,
+  // The reliability, per-class and fine histogram sums (src/services/calibration-measures.ts).
+  'Evaluation.calibrationMeasures': 3 * ROW_PASS_COST,
+  // One read of a structure's rows, or of each of the 3 × 4 pairs (src/services/failure-detection.ts).
+  'Evaluation.failureDetection': ROW_PASS_COST,
+  'Evaluation.failureDetections': 12 * ROW_PASS_COST,
   'Inference.biomarkers': 2 * ROW_PASS_COST,
   'Evaluation.biomarkers': ROW_PASS_COST,
   'Evaluation.subjectQcCurve': ROW_PASS_COST,

@@ -10,11 +10,13 @@ import { expectedCalibrationError, reliabilityDiagram, type ReliabilityHistogram
 import { randomReviewBaseline } from '../engine/metrics/qc-curve';
 import { spearman } from '../engine/metrics/spearman';
 import {
-  calibrationBinSums,
-  calibrationMeans,
+  calibrationBinSumsByEvaluation,
+  imageMeansByEvaluation,
   POSITION_SCORE_SQL,
   qcRows,
   SCORE_SQL,
+  type BinSum,
+  type ImageMeans,
 } from '../store/evaluation-queries';
 import { qcCurveInSql, reviewFractionInSql, type CurveSource, type SqlQcCurve } from '../store/qc-curve-sql';
 import type { SliceScope } from '../store/scope-sql';
@@ -36,22 +38,18 @@ export interface QcCurveResult extends SqlQcCurve {
   reviewAtFn: (target: number) => number | Promise<number>;
 }
 
-/** The calibration of the slices in scope, re-binned to `bins` (which must divide the stored bins). */
-export async function calibrationOf(
-  store: Store,
-  evaluationId: string,
-  storedBins: number,
-  bins: number,
-  scope?: SliceScope,
-): Promise<Calibration> {
+/** Refuses a binning that does not divide the stored bins. */
+export function checkBins(storedBins: number, bins: number) {
   if (!Number.isInteger(bins) || bins < 1 || storedBins % bins !== 0) {
     throw badInput(
       `bins must divide the stored ${storedBins} bins (e.g. ${storedBins}, ${[5, 3, 1].filter((b) => storedBins % b === 0).join(', ')})`,
       'bins',
     );
   }
-  const means = await calibrationMeans(store, evaluationId, scope);
-  const sums = await calibrationBinSums(store, evaluationId, scope);
+}
+
+/** A reliability histogram of `bins` bins from stored-bin sums (adjacent stored bins merged). */
+export function mergedHistogram(sums: readonly BinSum[], storedBins: number, bins: number): ReliabilityHistogram {
   const group = storedBins / bins;
   const histogram: ReliabilityHistogram = {
     bins,
@@ -65,6 +63,17 @@ export async function calibrationOf(
     histogram.sumConfidence[b] += row.conf;
     histogram.sumCorrect[b] += row.correct;
   }
+  return histogram;
+}
+
+/** The calibration of an evaluation from its image means and stored-bin sums, re-binned to `bins`. */
+export function calibrationFrom(
+  means: ImageMeans | undefined,
+  sums: readonly BinSum[],
+  storedBins: number,
+  bins: number,
+): Calibration {
+  const histogram = mergedHistogram(sums, storedBins, bins);
   return {
     bins,
     ece: expectedCalibrationError(histogram),
@@ -77,6 +86,22 @@ export async function calibrationOf(
       count: bin.count,
     })),
   };
+}
+
+/** The calibration of the slices in scope, re-binned to `bins` (which must divide the stored bins). */
+export async function calibrationOf(
+  store: Store,
+  evaluationId: string,
+  storedBins: number,
+  bins: number,
+  scope?: SliceScope,
+): Promise<Calibration> {
+  checkBins(storedBins, bins);
+  const [means, sums] = await Promise.all([
+    imageMeansByEvaluation(store, [evaluationId], scope),
+    calibrationBinSumsByEvaluation(store, [evaluationId], scope),
+  ]);
+  return calibrationFrom(means.get(evaluationId), sums.get(evaluationId)!, storedBins, bins);
 }
 
 /** QC curves are computed in SQL over every row (store/qc-curve-sql.ts); `maxPoints` only thins the points sent. */
@@ -109,16 +134,18 @@ export async function baselinesOf(
     maxPoints,
   );
   if (!position) return null;
-  const random = randomReviewBaseline(position.n, position.poor);
+  return { random: randomBaselineCurve(position.n, position.poor), slicePosition: position };
+}
+
+/** The random-review baseline of N rows with P poor, as the API's curve. */
+export function randomBaselineCurve(n: number, poor: number): QcCurveResult {
+  const random = randomReviewBaseline(n, poor);
   return {
-    random: {
-      points: random.points.map(([flagged, remaining]) => ({ flagged, remaining })),
-      auc: random.auc,
-      n: random.n,
-      poor: random.poor,
-      reviewAtFn: (target: number) => randomReviewBaseline(random.n, random.poor, target).reviewFraction,
-    },
-    slicePosition: position,
+    points: random.points.map(([flagged, remaining]) => ({ flagged, remaining })),
+    auc: random.auc,
+    n: random.n,
+    poor: random.poor,
+    reviewAtFn: (target: number) => randomReviewBaseline(n, poor, target).reviewFraction,
   };
 }
 

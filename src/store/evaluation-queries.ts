@@ -35,13 +35,14 @@ export interface Distribution {
   max: number | null;
 }
 
-export async function structureSummaries(
+/** Per-structure summaries of each evaluation in `ids` (one statement, grouped by evaluation). */
+export async function structureSummariesByEvaluation(
   store: Store,
-  evaluationId: string,
+  ids: readonly string[],
   scope?: SliceScope,
-): Promise<StructureSummary[]> {
-  const rows = await store.$queryRaw<StructureSummary[]>`
-    SELECT sm.structure::text AS structure,
+): Promise<Map<string, StructureSummary[]>> {
+  const rows = await store.$queryRaw<Array<StructureSummary & { evaluationId: string }>>`
+    SELECT sm."evaluationId"::text AS "evaluationId", sm.structure::text AS structure,
       count(*)::int AS n,
       count(sm."assdMm")::int AS kept,
       (count(*) FILTER (WHERE sm.status IN ('PRED_EMPTY', 'GT_EMPTY')))::int AS "undefinedCount",
@@ -52,40 +53,66 @@ export async function structureSummaries(
       avg(sm."hd95Mm" ORDER BY sm."predictionId")::float8 AS hd95,
       avg(sm."diceWithin" ORDER BY sm."predictionId")::float8 AS "diceWithin",
       avg(sm."assdWithinMm" ORDER BY sm."predictionId")::float8 AS "assdWithin"
-    FROM ${metricRows('structure', evaluationId, scope)}
-    GROUP BY sm.structure ORDER BY sm.structure`;
-  return STRUCTURES.map((s) => rows.find((r) => r.structure === s)).filter(
-    (r): r is StructureSummary => r !== undefined,
+    FROM ${metricRows('structure', ids, scope)}
+    GROUP BY sm."evaluationId", sm.structure`;
+  return new Map(
+    ids.map((id) => [
+      id,
+      STRUCTURES.map((s) => rows.find((r) => r.evaluationId === id && r.structure === s))
+        .filter((r): r is StructureSummary & { evaluationId: string } => r !== undefined)
+        .map(({ evaluationId: _, ...summary }) => summary),
+    ]),
   );
 }
 
+export async function structureSummaries(
+  store: Store,
+  evaluationId: string,
+  scope?: SliceScope,
+): Promise<StructureSummary[]> {
+  return (await structureSummariesByEvaluation(store, [evaluationId], scope)).get(evaluationId)!;
+}
+
+export interface ImageMeans {
+  nll: number | null;
+  brier: number | null;
+  entropy: number | null;
+  mi: number | null;
+}
+
 /**
- * Mean NLL and Brier score of the slices in scope. Float sums here and in the other summaries run in
+ * Mean NLL, Brier score, predictive entropy and MI (nats) of the slices in scope, per evaluation in
+ * `ids` (absent: no slice in scope). Float sums here and in the other summaries run in
  * prediction-id order: a scope changes the plan, and a sum in another order can differ in its last
  * digit, so the same slices would otherwise give two answers.
  */
-export async function calibrationMeans(store: Store, evaluationId: string, scope?: SliceScope) {
-  const [means] = await store.$queryRaw<Array<{ nll: number | null; brier: number | null }>>`
-    SELECT avg(im.nll ORDER BY im."predictionId")::float8 AS nll, avg(im.brier ORDER BY im."predictionId")::float8 AS brier
-    FROM ${metricRows('image', evaluationId, scope)}`;
-  return means;
+export async function imageMeansByEvaluation(store: Store, ids: readonly string[], scope?: SliceScope) {
+  const rows = await store.$queryRaw<Array<ImageMeans & { evaluationId: string }>>`
+    SELECT im."evaluationId"::text AS "evaluationId",
+      avg(im.nll ORDER BY im."predictionId")::float8 AS nll, avg(im.brier ORDER BY im."predictionId")::float8 AS brier,
+      avg(im.entropy ORDER BY im."predictionId")::float8 AS entropy, avg(im.mi ORDER BY im."predictionId")::float8 AS mi
+    FROM ${metricRows('image', ids, scope)} GROUP BY im."evaluationId"`;
+  return new Map(rows.map(({ evaluationId, ...means }) => [evaluationId, means as ImageMeans]));
 }
 
-/** Mean predictive entropy and MI (nats) of the slices in scope. */
-export async function uncertaintyMeans(store: Store, evaluationId: string, scope?: SliceScope) {
-  const [means] = await store.$queryRaw<Array<{ entropy: number | null; mi: number | null }>>`
-    SELECT avg(im.entropy ORDER BY im."predictionId")::float8 AS entropy, avg(im.mi ORDER BY im."predictionId")::float8 AS mi
-    FROM ${metricRows('image', evaluationId, scope)}`;
-  return means;
+export interface BinSum {
+  i: number;
+  count: number;
+  conf: number;
+  correct: number;
 }
 
-/** The stored reliability histograms summed over the slices in scope, per stored bin i (1-based). */
-export async function calibrationBinSums(store: Store, evaluationId: string, scope?: SliceScope) {
-  return store.$queryRaw<Array<{ i: number; count: number; conf: number; correct: number }>>`
-    SELECT u.i::int AS i, sum(u.c)::float8 AS count, sum(u.conf ORDER BY im."predictionId")::float8 AS conf, sum(u.cor)::float8 AS correct
-    FROM (SELECT im."predictionId", im."binCounts", im."binConfidenceSum", im."binCorrect" FROM ${metricRows('image', evaluationId, scope)}) im,
+/** The stored reliability histograms summed over the slices in scope, per evaluation and stored bin i (1-based). */
+export async function calibrationBinSumsByEvaluation(store: Store, ids: readonly string[], scope?: SliceScope) {
+  const rows = await store.$queryRaw<Array<BinSum & { evaluationId: string }>>`
+    SELECT im."evaluationId"::text AS "evaluationId", u.i::int AS i, sum(u.c)::float8 AS count,
+      sum(u.conf ORDER BY im."predictionId")::float8 AS conf, sum(u.cor)::float8 AS correct
+    FROM (SELECT im."evaluationId", im."predictionId", im."binCounts", im."binConfidenceSum", im."binCorrect" FROM ${metricRows('image', ids, scope)}) im,
       unnest(im."binCounts", im."binConfidenceSum", im."binCorrect") WITH ORDINALITY AS u(c, conf, cor, i)
-    GROUP BY u.i ORDER BY u.i`;
+    GROUP BY im."evaluationId", u.i ORDER BY im."evaluationId", u.i`;
+  const out = new Map<string, BinSum[]>(ids.map((id) => [id, []]));
+  for (const { evaluationId, ...bin } of rows) out.get(evaluationId)?.push(bin);
+  return out;
 }
 
 /** The uncertainty score a QC measure flags by (higher = review first). */
@@ -137,7 +164,7 @@ export const STRUCTURE_COLUMNS = {
 } as const;
 export const IMAGE_COLUMNS = { entropy: 'entropy', mi: 'mi', nll: 'nll', brier: 'brier' } as const;
 
-/** `order`: the row key the mean sums in, so it does not depend on the plan (see calibrationMeans). */
+/** `order`: the row key the mean sums in, so it does not depend on the plan (see imageMeansByEvaluation). */
 const DISTRIBUTION = (column: Prisma.Sql, order: Prisma.Sql) => Prisma.sql`
   count(${column})::int AS n, avg(${column} ORDER BY ${order})::float8 AS mean, min(${column})::float8 AS min,
   (percentile_cont(0.25) WITHIN GROUP (ORDER BY ${column}))::float8 AS q1,

@@ -28,15 +28,24 @@ const METRIC_TABLES = {
 } as const;
 const METRIC_ALIAS = { structure: Prisma.raw('sm'), image: Prisma.raw('im') } as const;
 
+/** One evaluation, or several (`compare` reads all of its evaluations in one statement). */
+export type EvaluationIds = string | readonly string[];
+
+function evaluationCondition(column: Prisma.Sql, ids: EvaluationIds): Prisma.Sql {
+  return typeof ids === 'string'
+    ? Prisma.sql`${column} = ${ids}::uuid`
+    : Prisma.sql`${column} = ANY(${[...ids]}::uuid[])`;
+}
+
 /**
- * Metric rows of one evaluation — structure rows (`sm`), image rows (`im`), or structure rows with
+ * Metric rows of one evaluation (or several) — structure rows (`sm`), image rows (`im`), or structure rows with
  * their image row — joined to their slice (`s`) only when the scope or the caller needs it, and to
  * subject and dataset only when the scope filters on them. The common unfiltered read then touches
  * the metric tables alone, through their covering indexes (docs/design.md "Store").
  */
 export function metricRows(
   table: keyof typeof METRIC_TABLES,
-  evaluationId: string,
+  evaluationId: EvaluationIds,
   scope: SliceScope | undefined,
   options: { slice?: boolean; image?: boolean } = {},
 ): Prisma.Sql {
@@ -54,13 +63,16 @@ export function metricRows(
     joins.push(Prisma.sql`JOIN "Prediction" p ON p.id = ${alias}."predictionId" JOIN "Slice" s ON s.id = p."sliceId"`);
   if (needSubject)
     joins.push(Prisma.sql`JOIN "Subject" su ON su.id = s."subjectId" JOIN "Dataset" d ON d.id = su."datasetId"`);
-  const conditions = [Prisma.sql`${alias}."evaluationId" = ${evaluationId}::uuid`, ...scopeConditions(scope)];
+  const conditions = [
+    evaluationCondition(Prisma.sql`${alias}."evaluationId"`, evaluationId),
+    ...scopeConditions(scope),
+  ];
   return Prisma.sql`${Prisma.join(joins, ' ')} WHERE ${Prisma.join(conditions, ' AND ')}`;
 }
 
-/** Structure rows of one evaluation with their image row (`sm`, `im`; see metricRows). */
+/** Structure rows of one evaluation (or several) with their image row (`sm`, `im`; see metricRows). */
 export function structureRows(
-  evaluationId: string,
+  evaluationId: EvaluationIds,
   scope: SliceScope | undefined,
   options: { slice?: boolean } = {},
 ): Prisma.Sql {

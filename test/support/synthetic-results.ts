@@ -16,11 +16,23 @@ export interface SyntheticStore {
 
 export async function seedSyntheticResults(
   store: Store,
-  options: { slices: number; evaluations: number; seed?: number; ties?: boolean; sliceCount?: number; name?: string },
+  options: {
+    slices: number;
+    evaluations: number;
+    seed?: number;
+    ties?: boolean;
+    sliceCount?: number;
+    name?: string;
+    /** Reliability histograms that differ per slice (otherwise every slice has the same). */
+    randomBins?: boolean;
+  },
 ): Promise<SyntheticStore> {
   const sliceCount = options.sliceCount ?? 10;
   const subjects = Math.ceil(options.slices / sliceCount);
   const v = (expr: string) => (options.ties ? `round((${expr}) * 20) / 20` : expr);
+  // Correlated with the row (p.id), so Postgres draws each slice's histogram anew.
+  const bins = (expr: string, fixed: string) =>
+    options.randomBins ? `ARRAY(SELECT ${expr} + 0 * length(p.id::text) FROM generate_series(1, 15))` : fixed;
   await store.$executeRawUnsafe(`SELECT setseed(${(options.seed ?? 0.5) % 1})`);
   const [{ id: datasetRunId }] = await store.$queryRaw<Array<{ id: string }>>`
     INSERT INTO "Run" (id, kind, config, status, "codeVersion", "createdBy") VALUES (gen_random_uuid(), 'DATASET', '{}', 'SUCCEEDED', 'synthetic', 'synthetic') RETURNING id::text`;
@@ -58,7 +70,8 @@ export async function seedSyntheticResults(
     await store.$executeRawUnsafe(`
       INSERT INTO "ImageMetric" ("predictionId", "evaluationId", nll, brier, entropy, mi, pixels, "binCounts", "binConfidenceSum", "binCorrect", "metricVersion")
       SELECT p.id, '${evaluationId}'::uuid, random(), random(), ${v('random()')}, ${v('random()')} / 10, 4,
-        array_fill(2, ARRAY[15]), array_fill(1.0::float8, ARRAY[15]), array_fill(1, ARRAY[15]), 1
+        ${bins('(1 + floor(random() * 6))::int', 'array_fill(2, ARRAY[15])')}, ${bins('random() * 4', 'array_fill(1.0::float8, ARRAY[15])')},
+        ${bins('floor(random() * 5)::int', 'array_fill(1, ARRAY[15])')}, 1
       FROM "Prediction" p WHERE p."evaluationId" = '${evaluationId}'::uuid`);
     evaluationIds.push(evaluationId);
   }

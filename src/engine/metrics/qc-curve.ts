@@ -109,3 +109,17 @@ export function reviewFractionAt(points: ReadonlyArray<readonly [number, number]
   for (const [flagged, remaining] of points) if (remaining <= target + slack) return flagged;
   return 1;
 }
+
+/**
+ * The points of a curve sent for drawing, at most `maxPoints` (≥ 2): all of them when they fit;
+ * otherwise the start point and, with the flagged axis (0, 1] cut into maxPoints − 1 equal bins, the
+ * last point of each bin (so (1, 0) is kept). The rule store/qc-curve-sql.ts applies in SQL.
+ */
+export function thinCurvePoints(
+  points: ReadonlyArray<readonly [number, number]>,
+  maxPoints: number,
+): Array<readonly [number, number]> {
+  if (points.length <= maxPoints) return [...points];
+  const binOf = (x: number) => Math.min(Math.floor(x * (maxPoints - 1)), maxPoints - 2);
+  return points.filter((p, k) => k === 0 || k === points.length - 1 || binOf(points[k + 1][0]) !== binOf(p[0]));
+}

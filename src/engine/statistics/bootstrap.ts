@@ -52,6 +52,32 @@ export function* subjectDraws(subjects: number, resamples: number, seed: number 
   for (let b = 0; b < resamples; b++) yield Array.from({ length: subjects }, () => rng.int(0, subjects - 1));
 }
 
+/** The interval of the defined resample statistics `values` (see the header). */
+function percentileInterval(
+  estimate: number | null,
+  values: readonly number[],
+  resamples: number,
+  subjects: number,
+): BootstrapInterval {
+  const x = Float64Array.from(values);
+  return {
+    estimate,
+    interval:
+      x.length === 0
+        ? null
+        : [percentileLinear(x, x.length, BOOTSTRAP_LOWER), percentileLinear(x, x.length, BOOTSTRAP_UPPER)],
+    resamples,
+    undefinedResamples: resamples - values.length,
+    subjects,
+  };
+}
+
+function defined(v: number | null, values: number[]) {
+  if (v === null) return;
+  if (Number.isNaN(v)) throw new RangeError('the bootstrap statistic returned NaN; return null for undefined');
+  values.push(v);
+}
+
 /** Percentile interval of `statistic` over the resamples that `draws` names (each an index list into groups). */
 export function bootstrapOver<T>(
   groups: readonly (readonly T[])[],
@@ -63,22 +89,53 @@ export function bootstrapOver<T>(
   let resamples = 0;
   for (const draw of draws) {
     resamples++;
-    const v = statistic(draw.flatMap((s) => groups[s]));
-    if (v !== null) {
-      if (Number.isNaN(v)) throw new RangeError('the bootstrap statistic returned NaN; return null for undefined');
-      values.push(v);
-    }
+    defined(statistic(draw.flatMap((s) => groups[s])), values);
   }
-  const x = Float64Array.from(values);
-  return {
-    estimate: statistic(groups.flat()),
-    interval:
-      x.length === 0
-        ? null
-        : [percentileLinear(x, x.length, BOOTSTRAP_LOWER), percentileLinear(x, x.length, BOOTSTRAP_UPPER)],
-    resamples,
-    undefinedResamples: resamples - values.length,
-    subjects: groups.length,
+  return percentileInterval(statistic(groups.flat()), values, resamples, groups.length);
+}
+
+/**
+ * The seeded subject draws as multiplicities: per resample, how many times each subject was drawn
+ * (the same draws as subjectDraws). A statistic that is a function of per-subject sufficient
+ * statistics (sums, counts, histograms, a subject's cases in score order) weighted by these gives
+ * the value on the concatenated resample without building it.
+ */
+export function subjectMultiplicities(subjects: number, resamples: number, seed: number | string): Int32Array[] {
+  const out: Int32Array[] = [];
+  for (const draw of subjectDraws(subjects, resamples, seed)) {
+    const w = new Int32Array(subjects);
+    for (const s of draw) w[s]++;
+    out.push(w);
+  }
+  return out;
+}
+
+/** A statistic of subject multiplicities (all ones: the original cases). */
+export type WeightedStatistic = (weights: Int32Array) => number | null;
+
+/** Percentile interval of `statistic` over resamples given as multiplicities (subjectMultiplicities). */
+export function bootstrapWeighted(
+  subjects: number,
+  statistic: WeightedStatistic,
+  multiplicities: readonly Int32Array[],
+): BootstrapInterval {
+  if (subjects === 0) throw new RangeError('the bootstrap needs at least one subject');
+  const values: number[] = [];
+  for (const w of multiplicities) defined(statistic(w), values);
+  return percentileInterval(statistic(new Int32Array(subjects).fill(1)), values, multiplicities.length, subjects);
+}
+
+/** Σ_s w_s·sum_s / Σ_s w_s·count_s: a mean over the resampled cases; null when no case counts. */
+export function weightedMean(sums: ArrayLike<number>, counts: ArrayLike<number>): WeightedStatistic {
+  return (w) => {
+    let num = 0;
+    let den = 0;
+    for (let s = 0; s < w.length; s++) {
+      if (w[s] === 0) continue;
+      num += w[s] * sums[s];
+      den += w[s] * counts[s];
+    }
+    return den === 0 ? null : num / den;
   };
 }
 

@@ -1,0 +1,107 @@
+/**
+ * A QC curve (docs/design.md "Quality control") over subject resamples without building them
+ * (docs/design.md "Bootstrap intervals"): the cases are sorted by descending score once and cut
+ * into steps of equal score; a resample, given as subject multiplicities w_s
+ * (subjectMultiplicities), flags step g with Σ w_s·(cases of s in g) segmentations of which
+ * Σ w_s·(poor cases of s in g) are poor. These are exactly the counts of the concatenated resample,
+ * so its points (F/N, (P − poor flagged)/N), its AUC (trapezoids summed in point order, as
+ * trapezoidArea) and its review fraction (the flagged fraction of the first point with
+ * ≤ target + 1e-9 poor remaining, as reviewFractionAt) equal qcCurve's on that resample. Steps that
+ * no drawn subject reaches are skipped (they would repeat the previous point).
+ *
+ * A null score (undefined, e.g. no Dice_within) ranks below every number, as SQL's NULLS LAST.
+ */
+import { reviewFractionAt, trapezoidArea } from '../metrics/qc-curve';
+import type { WeightedStatistic } from './bootstrap';
+
+export interface QcCase {
+  /** Index of the case's subject, 0 ≤ subject < subjects. */
+  subject: number;
+  score: number | null;
+  poor: boolean;
+}
+
+const rank = (score: number | null) => (score === null ? -Infinity : score);
+
+export class SubjectQcCurve {
+  /** Per step, the entries [stepStart[g], stepStart[g + 1]) of (subject, cases, poor cases). */
+  private readonly stepStart: number[] = [0];
+  private readonly entrySubject: number[] = [];
+  private readonly entryCases: number[] = [];
+  private readonly entryPoor: number[] = [];
+  private readonly subjectCases: Float64Array;
+  private readonly subjectPoor: Float64Array;
+
+  constructor(
+    cases: readonly QcCase[],
+    readonly subjects: number,
+  ) {
+    this.subjectCases = new Float64Array(subjects);
+    this.subjectPoor = new Float64Array(subjects);
+    const sorted = [...cases].sort((a, b) => {
+      const [x, y] = [rank(a.score), rank(b.score)];
+      return x > y ? -1 : x < y ? 1 : a.subject - b.subject;
+    });
+    for (let i = 0; i < sorted.length;) {
+      const s = rank(sorted[i].score);
+      while (i < sorted.length && rank(sorted[i].score) === s) {
+        const c = sorted[i];
+        const last = this.entrySubject.length - 1;
+        if (last >= this.stepStart[this.stepStart.length - 1] && this.entrySubject[last] === c.subject) {
+          this.entryCases[last]++;
+          if (c.poor) this.entryPoor[last]++;
+        } else {
+          this.entrySubject.push(c.subject);
+          this.entryCases.push(1);
+          this.entryPoor.push(c.poor ? 1 : 0);
+        }
+        this.subjectCases[c.subject]++;
+        if (c.poor) this.subjectPoor[c.subject]++;
+        i++;
+      }
+      this.stepStart.push(this.entrySubject.length);
+    }
+  }
+
+  /** The resample's curve points, from (0, P/N) to (1, 0); null when it holds no case. */
+  points(w: Int32Array): Array<[number, number]> | null {
+    let n = 0;
+    let p = 0;
+    for (let s = 0; s < this.subjects; s++) {
+      n += w[s] * this.subjectCases[s];
+      p += w[s] * this.subjectPoor[s];
+    }
+    if (n === 0) return null;
+    const points: Array<[number, number]> = [[0, p / n]];
+    let flagged = 0;
+    let poorFlagged = 0;
+    for (let g = 0; g + 1 < this.stepStart.length; g++) {
+      let f = 0;
+      let pf = 0;
+      for (let e = this.stepStart[g]; e < this.stepStart[g + 1]; e++) {
+        const k = w[this.entrySubject[e]];
+        f += k * this.entryCases[e];
+        pf += k * this.entryPoor[e];
+      }
+      if (f === 0) continue;
+      flagged += f;
+      poorFlagged += pf;
+      points.push([flagged / n, (p - poorFlagged) / n]);
+    }
+    return points;
+  }
+
+  /** The AUC of a resample (trapezoid rule in point order), as a bootstrap statistic. */
+  readonly auc: WeightedStatistic = (w) => {
+    const points = this.points(w);
+    return points && trapezoidArea(points);
+  };
+
+  /** The review fraction of a resample for `target`, as a bootstrap statistic. */
+  reviewAt(target: number): WeightedStatistic {
+    return (w) => {
+      const points = this.points(w);
+      return points && reviewFractionAt(points, target);
+    };
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * `compare` (docs/design.md "GraphQL API" → compare): one table across evaluations, read in a
+ * fixed number of statements whatever the number of evaluations (each grouped by evaluation), with
+ * a 95 % subject-bootstrap interval for every figure (docs/design.md "Bootstrap intervals").
+ *
+ * Point estimates are the evaluation fields' own (structureSummaries, calibration, image means:
+ * the same SQL, grouped by evaluation). Intervals resample the evaluation's subjects in scope
+ * (ordered by id) with subjectMultiplicities(S, COMPARE_RESAMPLES, seed) and evaluate each
+ * statistic from per-subject sufficient statistics: sums and counts for the means (Dice over all
+ * rows, ASSD/HD/HD95 over the rows where defined, NLL/Brier/entropy/MI over slices), summed
+ * reliability histograms for ECE, the subject's cases in score order for the QC AUC and review
+ * fraction (SubjectQcCurve). The same statistic on the concatenated resampled cases gives the same
+ * value, so the intervals are those of subjectBootstrap over the rows.
+ */
+import type { Structure } from '../db/generated/enums';
+import type { Store } from '../db/client';
+import { STRUCTURES, type UncertaintyMeasureName } from '../domain/constants';
+import { expectedCalibrationError } from '../engine/metrics/calibration';
+import { reviewFractionAt, thinCurvePoints, trapezoidArea } from '../engine/metrics/qc-curve';
+import {
+  bootstrapWeighted,
+  subjectMultiplicities,
+  weightedMean,
+  type BootstrapInterval,
+  type WeightedStatistic,
+} from '../engine/statistics/bootstrap';
+import { SubjectQcCurve } from '../engine/statistics/subject-qc-curve';
+import { structureCases, subjectImageSums, type StructureCase } from '../store/comparison-rows';
+import {
+  calibrationBinSumsByEvaluation,
+  imageMeansByEvaluation,
+  structureSummariesByEvaluation,
+  type StructureSummary,
+} from '../store/evaluation-queries';
+import type { SliceScope } from '../store/scope-sql';
+import { calibrationFrom, randomBaselineCurve, type Calibration, type QcCurveResult } from './evaluation-analytics';
+
+export const COMPARE_RESAMPLES = 1000;
+
+export interface Interval95 {
+  low: number;
+  high: number;
+}
+
+const ci = (b: BootstrapInterval | null): Interval95 | null =>
+  b?.interval ? { low: b.interval[0], high: b.interval[1] } : null;
+
+/** What a row keeps for its `qc` field: the cases of each structure and the resamples. */
+export interface QcSource {
+  subjects: number;
+  cases: Map<Structure, Array<{ subject: number; row: StructureCase }>>;
+  multiplicities: Int32Array[];
+}
+
+export interface ComparedEvaluation {
+  evaluationId: string;
+  subjects: number;
+  structures: Array<StructureSummary & Record<'diceCi95' | 'assdCi95' | 'hdCi95' | 'hd95Ci95', Interval95 | null>>;
+  calibration: Calibration & Record<'eceCi95' | 'nllCi95' | 'brierCi95', Interval95 | null>;
+  entropy: number | null;
+  entropyCi95: Interval95 | null;
+  mi: number | null;
+  miCi95: Interval95 | null;
+  qcSource: QcSource;
+}
+
+/** Per-subject columns: index s holds subject s's sum (or count). */
+const perSubject = (subjects: number) => new Float64Array(subjects);
+
+/**
+ * The compared figures of evaluations `ids` (each with its stored bin count), in `ids` order.
+ * `seed` seeds the subject resamples (the same for every evaluation).
+ */
+export async function compareEvaluations(
+  store: Store,
+  evaluations: ReadonlyArray<{ id: string; calibrationBins: number }>,
+  scope: SliceScope | undefined,
+  seed: number,
+): Promise<ComparedEvaluation[]> {
+  const ids = [...new Set(evaluations.map((e) => e.id))];
+  const [summaries, means, binSums, cases, imageSums] = await Promise.all([
+    structureSummariesByEvaluation(store, ids, scope),
+    imageMeansByEvaluation(store, ids, scope),
+    calibrationBinSumsByEvaluation(store, ids, scope),
+    structureCases(store, ids, scope),
+    subjectImageSums(store, ids, scope),
+  ]);
+  return evaluations.map((e) => {
+    const mine = cases.filter((c) => c.evaluationId === e.id);
+    const images = imageSums.filter((r) => r.evaluationId === e.id);
+    const subjectIds = [...new Set([...mine.map((c) => c.subjectId), ...images.map((r) => r.subjectId)])].sort();
+    const subjectOf = new Map(subjectIds.map((id, i) => [id, i]));
+    const S = subjectIds.length;
+    const multiplicities = S ? subjectMultiplicities(S, COMPARE_RESAMPLES, seed) : [];
+    const interval = (statistic: WeightedStatistic) => (S ? ci(bootstrapWeighted(S, statistic, multiplicities)) : null);
+
+    // Means of image values: per subject the sum over its slices and its slice count.
+    const slices = perSubject(S);
+    const imageSum = { nll: perSubject(S), brier: perSubject(S), entropy: perSubject(S), mi: perSubject(S) };
+    for (const r of images) {
+      const s = subjectOf.get(r.subjectId)!;
+      slices[s] = r.slices;
+      for (const k of ['nll', 'brier', 'entropy', 'mi'] as const) imageSum[k][s] = r[k];
+    }
+    const imageInterval = (k: keyof typeof imageSum) => interval(weightedMean(imageSum[k], slices));
+
+    // ECE of the resample: the drawn subjects' histograms summed with their multiplicities.
+    const bins = e.calibrationBins;
+    const ece: WeightedStatistic = (w) => {
+      const histogram = {
+        bins,
+        count: new Array<number>(bins).fill(0),
+        sumConfidence: new Array<number>(bins).fill(0),
+        sumCorrect: new Array<number>(bins).fill(0),
+      };
+      for (const r of images) {
+        const k = w[subjectOf.get(r.subjectId)!];
+        if (k === 0) continue;
+        for (let b = 0; b < r.binCounts.length && b < bins; b++) {
+          histogram.count[b] += k * r.binCounts[b];
+          histogram.sumConfidence[b] += k * r.binConfidence[b];
+          histogram.sumCorrect[b] += k * r.binCorrect[b];
+        }
+      }
+      return expectedCalibrationError(histogram);
+    };
+
+    const byStructure = new Map<Structure, Array<{ subject: number; row: StructureCase }>>();
+    for (const c of mine) {
+      const list = byStructure.get(c.structure) ?? [];
+      list.push({ subject: subjectOf.get(c.subjectId)!, row: c });
+      byStructure.set(c.structure, list);
+    }
+    const structures = (summaries.get(e.id) ?? []).map((summary) => {
+      const rows = byStructure.get(summary.structure) ?? [];
+      const meanInterval = (value: (c: StructureCase) => number | null) => {
+        const sums = perSubject(S);
+        const counts = perSubject(S);
+        for (const { subject, row } of rows) {
+          const v = value(row);
+          if (v === null) continue;
+          sums[subject] += v;
+          counts[subject]++;
+        }
+        return interval(weightedMean(sums, counts));
+      };
+      return {
+        ...summary,
+        diceCi95: meanInterval((c) => c.dice),
+        assdCi95: meanInterval((c) => c.assd),
+        hdCi95: meanInterval((c) => c.hd),
+        hd95Ci95: meanInterval((c) => c.hd95),
+      };
+    });
+    const imageMeans = means.get(e.id);
+    return {
+      evaluationId: e.id,
+      subjects: S,
+      structures,
+      calibration: {
+        ...calibrationFrom(imageMeans, binSums.get(e.id) ?? [], bins, bins),
+        eceCi95: interval(ece),
+        nllCi95: imageInterval('nll'),
+        brierCi95: imageInterval('brier'),
+      },
+      entropy: imageMeans?.entropy ?? null,
+      entropyCi95: imageInterval('entropy'),
+      mi: imageMeans?.mi ?? null,
+      miCi95: imageInterval('mi'),
+      qcSource: { subjects: S, cases: byStructure, multiplicities },
+    };
+  });
+}
+
+/** A curve of every row as the API's QcCurve, its points thinned to `maxPoints`. */
+function curveResult(points: Array<[number, number]>, n: number, poor: number, maxPoints: number): QcCurveResult {
+  return {
+    n,
+    poor,
+    auc: trapezoidArea(points),
+    points: thinCurvePoints(points, maxPoints).map(([flagged, remaining]) => ({ flagged, remaining })),
+    reviewAtFn: (target) => reviewFractionAt(points, target),
+  };
+}
+
+/**
+ * Per structure in scope: the QC curve by `measure` over every row (the same curve as
+ * Evaluation.qcCurve), the random and slice-position baselines, the review fractions at `target`
+ * and intervals for the measure's AUC and review fraction.
+ */
+export function comparisonQc(source: QcSource, measure: UncertaintyMeasureName, target: number, maxPoints: number) {
+  const ones = new Int32Array(source.subjects).fill(1);
+  return STRUCTURES.flatMap((structure) => {
+    const rows = source.cases.get(structure);
+    if (!rows?.length) return [];
+    const n = rows.length;
+    const poor = rows.filter((r) => r.row.poor).length;
+    const byMeasure = new SubjectQcCurve(
+      rows.map(({ subject, row }) => ({ subject, score: row.scores[measure], poor: row.poor })),
+      source.subjects,
+    );
+    const byPosition = new SubjectQcCurve(
+      rows.map(({ subject, row }) => ({ subject, score: row.positionScore, poor: row.poor })),
+      source.subjects,
+    );
+    const curve = curveResult(byMeasure.points(ones)!, n, poor, maxPoints);
+    const slicePosition = curveResult(byPosition.points(ones)!, n, poor, maxPoints);
+    const random = randomBaselineCurve(n, poor);
+    return [
+      {
+        structure,
+        measure,
+        target,
+        curve,
+        random,
+        slicePosition,
+        reviewAt: curve.reviewAtFn(target) as number,
+        randomReviewAt: random.reviewAtFn(target) as number,
+        slicePositionReviewAt: slicePosition.reviewAtFn(target) as number,
+        aucCi95: ci(bootstrapWeighted(source.subjects, byMeasure.auc, source.multiplicities)),
+        reviewAtCi95: ci(bootstrapWeighted(source.subjects, byMeasure.reviewAt(target), source.multiplicities)),
+      },
+    ];
+  });
+}
