@@ -18,7 +18,18 @@ import { seedSyntheticQuickStudy, type SyntheticQuickStudy } from '../support/sy
 import { createStore } from '../../src/db/client';
 
 const SHOTS = path.resolve(__dirname, '../../test-artifacts/screenshots');
-const VIEWS = ['runs', 'study', 'compare', 'distortions', 'shift', 'slices', 'audit', 'lineage', 'triage'];
+const VIEWS = [
+  'runs',
+  'study',
+  'compare',
+  'distortions',
+  'shift',
+  'slices',
+  'audit',
+  'lineage',
+  'triage',
+  'biomarkers',
+];
 const STRUCTURES = ['LV', 'MYO', 'RV'];
 
 describe('dashboard in Chromium', () => {
@@ -328,6 +339,69 @@ describe('dashboard in Chromium', () => {
       );
     }
     await shot(page, 'shift');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  test('biomarkers: per-subject intervals, the agreement table and the Bland–Altman chart carry the API numbers', async () => {
+    const id = evalId('MCD-0.5', 'A');
+    const { evaluation, biomarkerAgreement: agreement } = await gqlData(
+      `query($id: ID!) { evaluation(id: $id) { biomarkers { externalId status values { biomarker value truth covered posterior { mean q025 q975 } } } }
+        biomarkerAgreement(evaluationId: $id) { subjects leftOut biomarkers { biomarker n bias lower upper mae coverage covered coverageN } } }`,
+      { id },
+    );
+    // Site A's test split: four subjects, every one with counts, spacing and truth.
+    expect(evaluation.biomarkers.map((s: any) => s.status)).toEqual(['OK', 'OK', 'OK', 'OK']);
+    expect([agreement.subjects, agreement.leftOut]).toEqual([4, 0]);
+    const of = (s: any, k: string) => s.values.find((v: any) => v.biomarker === k);
+    const page = await open(`#/biomarkers?evaluation=${id}&phase=ED`);
+    // The phase filter is not sent (biomarkers need whole stacks), and the page says so.
+    expect(await page.textContent('#view')).toContain('phase and position filters do not apply');
+
+    const intervals = await points(page, '#chart-biomarker-intervals');
+    expect(intervals).toEqual({
+      biomarker: 'LV_EF',
+      subjects: evaluation.biomarkers.map((s: any) => {
+        const v = of(s, 'LV_EF');
+        return { subject: s.externalId, value: v.value, truth: v.truth, ...v.posterior };
+      }),
+    });
+    // Bland–Altman: (mean, difference) per subject worked out here; bias = mean difference, and the
+    // coverage the subjects' own intervals give.
+    const ba = await points(page, '#chart-bland-altman');
+    const lvEf = agreement.biomarkers.find((b: any) => b.biomarker === 'LV_EF');
+    const diffs = evaluation.biomarkers.map((s: any) => of(s, 'LV_EF').value - of(s, 'LV_EF').truth);
+    expect(ba.points.map((p: any) => p.subject)).toEqual(evaluation.biomarkers.map((s: any) => s.externalId));
+    ba.points.forEach((p: any, i: number) => {
+      const v = of(evaluation.biomarkers[i], 'LV_EF');
+      expect(p.mean).toBeCloseTo((v.value + v.truth) / 2, 12);
+      expect(p.diff).toBeCloseTo(diffs[i], 12);
+    });
+    expect([ba.bias, ba.lower, ba.upper]).toEqual([lvEf.bias, lvEf.lower, lvEf.upper]);
+    expect(lvEf.bias).toBeCloseTo(diffs.reduce((a: number, b: number) => a + b, 0) / 4, 12);
+    const covered = evaluation.biomarkers.filter((s: any) => {
+      const v = of(s, 'LV_EF');
+      return v.truth >= v.posterior.q025 && v.truth <= v.posterior.q975;
+    }).length;
+    expect([lvEf.covered, lvEf.coverageN]).toEqual([covered, 4]);
+    const row = await page.$eval(
+      '#biomarker-agreement tbody',
+      (el) => Array.from(el.querySelectorAll('tr')).find((r) => r.textContent!.startsWith('LV EF'))!.textContent,
+    );
+    expect(row).toContain(`${(100 * lvEf.bias).toFixed(2)}`);
+    expect(row).toContain(`(${covered} of 4)`);
+    expect(await page.$$eval('#biomarker-subjects tbody tr', (rows) => rows.length)).toBe(4);
+    await shot(page, 'biomarkers');
+
+    // Another biomarker redraws both charts with its numbers.
+    await page.selectOption('select[name=biomarker]', 'MYO_MASS_ED_G');
+    await page.waitForFunction(() => location.hash.includes('biomarker=MYO_MASS_ED_G'));
+    await loaded(page);
+    const mass = await points(page, '#chart-biomarker-intervals');
+    expect(mass.subjects.map((r: any) => r.mean)).toEqual(
+      evaluation.biomarkers.map((s: any) => of(s, 'MYO_MASS_ED_G').posterior.mean),
+    );
+    const massBa = await points(page, '#chart-bland-altman');
+    expect(massBa.bias).toBe(agreement.biomarkers.find((b: any) => b.biomarker === 'MYO_MASS_ED_G').bias);
     expect(consoleErrors).toEqual([]);
   });
 

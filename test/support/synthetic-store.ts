@@ -242,7 +242,9 @@ const KINDS = ['NOISE', 'BLUR', 'STRETCH'] as const;
  * of B, every evaluation with one prediction per slice, its structure and image metrics; plus a
  * second PLAIN training whose sweep is still running. Metrics come from Postgres' random() after
  * setseed and worsen with the distortion level; every prediction shares one set of valid maps, so
- * the slice viewer renders. No audit events (no shard wrote these rows).
+ * the slice viewer renders; each structure metric carries pixel counts (mean segmentation, T samples,
+ * truth) and the subjects a slice spacing, so every evaluation has biomarkers. No audit events (no
+ * shard wrote these rows).
  */
 export async function seedSyntheticQuickStudy(
   store: Store,
@@ -311,6 +313,7 @@ export async function seedSyntheticQuickStudy(
         externalId: `patient${String(s + 1).padStart(3, '0')}`,
         split,
         group: ['NOR', 'DCM', 'HCM', 'MINF', 'RV'][s % 5],
+        sliceSpacingMm: 10,
       });
       for (let z = 0; z < perSubject; z++) {
         const count2 = perSubject / 2;
@@ -469,13 +472,21 @@ export async function seedSyntheticQuickStudy(
     FROM "Evaluation" e JOIN "Subject" su ON su."datasetId" = e."datasetId" AND (e.split IS NULL OR su.split = e.split) JOIN "Slice" s ON s."subjectId" = su.id
     WHERE e.id = ANY(${ids}::uuid[])`;
   // Accuracy falls and uncertainty rises with the level, so the box plots have a shape.
+  // Pixel counts for the biomarkers: a slice's truth is fixed (from its id), the mean segmentation
+  // off it by up to ±10 %, each of the T samples off that by up to ±5 %.
   await store.$executeRaw`
-    INSERT INTO "StructureMetric" ("predictionId", "evaluationId", structure, status, dice, "assdMm", "hdMm", "hd95Mm", "diceWithin", "assdWithinMm", poor, "metricVersion")
-    SELECT id, "evaluationId", st, CASE WHEN assd IS NULL THEN 'PRED_EMPTY' ELSE 'OK' END::"MetricStatus", dice, assd, assd * 3, assd * 2, dw, aw, assd IS NULL OR assd > 2 OR dice < 0.7, 1
-    FROM (SELECT p.id, p."evaluationId", st, greatest(0, 0.95 - 0.08 * e."distortionLevel" - 0.3 * random()) AS dice,
+    INSERT INTO "StructureMetric" ("predictionId", "evaluationId", structure, status, dice, "assdMm", "hdMm", "hd95Mm", "diceWithin", "assdWithinMm", poor, "metricVersion", "gtPixels", pixels, "samplePixels")
+    SELECT id, "evaluationId", st, CASE WHEN assd IS NULL THEN 'PRED_EMPTY' ELSE 'OK' END::"MetricStatus", dice, assd, assd * 3, assd * 2, dw, aw, assd IS NULL OR assd > 2 OR dice < 0.7, 1,
+      gt, px, ARRAY(SELECT round(px * (0.95 + 0.1 * random()))::int FROM generate_series(1, t))
+    FROM (SELECT *, round(gt * (0.9 + 0.2 * random()))::int AS px
+      FROM (SELECT p.id, p."evaluationId", st, greatest(0, 0.95 - 0.08 * e."distortionLevel" - 0.3 * random()) AS dice,
                  CASE WHEN random() < 0.03 THEN NULL ELSE 0.3 + (1 + e."distortionLevel") * 1.2 * random() END AS assd,
-                 0.6 + 0.4 * random() AS dw, 2 * random() AS aw
-          FROM "Prediction" p JOIN "Evaluation" e ON e.id = p."evaluationId", unnest(ARRAY['LV', 'MYO', 'RV']::"Structure"[]) st WHERE p."evaluationId" = ANY(${ids}::uuid[])) x`;
+                 0.6 + 0.4 * random() AS dw, 2 * random() AS aw, e.samples AS t,
+                 ((CASE st WHEN 'LV' THEN 150 WHEN 'MYO' THEN 90 ELSE 130 END)
+                   * (CASE WHEN s.phase = 'ES' AND st <> 'MYO' THEN 0.45 ELSE 1 END)
+                   + ((hashtext(s.id::text) % 40) + 40) % 40)::int AS gt
+          FROM "Prediction" p JOIN "Evaluation" e ON e.id = p."evaluationId" JOIN "Slice" s ON s.id = p."sliceId",
+            unnest(ARRAY['LV', 'MYO', 'RV']::"Structure"[]) st WHERE p."evaluationId" = ANY(${ids}::uuid[])) y) x`;
   await store.$executeRaw`
     INSERT INTO "ImageMetric" ("predictionId", "evaluationId", nll, brier, entropy, mi, pixels, "binCounts", "binConfidenceSum", "binCorrect", "metricVersion")
     SELECT p.id, p."evaluationId", (1 + e."distortionLevel") * random() / 5, random() / 4, (1 + e."distortionLevel") * random() / 10, random() / 50, 15 * 40,

@@ -14,6 +14,7 @@ const loaders = {
   audit: () => import('./views/audit.js'),
   lineage: () => import('./views/lineage.js'),
   triage: () => import('./views/triage.js'),
+  biomarkers: () => import('./views/biomarkers.js'),
 };
 
 const root = document.getElementById('view');

@@ -1,5 +1,16 @@
 // View and filters live in the URL hash (#/compare?site=B&split=TEST&evals=…) so any view can be shared.
-export const VIEWS = ['runs', 'study', 'compare', 'distortions', 'shift', 'slices', 'audit', 'lineage', 'triage'];
+export const VIEWS = [
+  'runs',
+  'study',
+  'compare',
+  'distortions',
+  'shift',
+  'slices',
+  'audit',
+  'lineage',
+  'triage',
+  'biomarkers',
+];
 export const FILTER_KEYS = ['site', 'split', 'group', 'phase', 'pmin', 'pmax'];
 
 export function readState() {
