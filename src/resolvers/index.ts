@@ -14,6 +14,7 @@ import { ComparisonResolver } from './comparison.resolver';
 import { ConstantsResolver } from './constants.resolver';
 import { DatasetMutations } from './dataset.mutations';
 import { EvaluationResolver, QcCurveResolver } from './evaluation.resolver';
+import { EvaluationFailureDetectionResolver } from './failure-detection.resolver';
 import { InferenceResolver, InferenceSliceResolver } from './inference.resolver';
 import { PolicyResolver } from './policy.resolver';
 import { PredictionResolver } from './prediction.resolver';
@@ -48,6 +49,7 @@ export const RESOLVERS = [
   StudyMutations,
   EvaluationResolver,
   QcCurveResolver,
+  EvaluationFailureDetectionResolver,
   PredictionResolver,
   PolicyResolver,
   InferenceResolver,
