@@ -125,6 +125,8 @@ export async function shardDigest(client: Client, evaluationId: string, shard: n
         s.metricVersion,
         // Biomarker counts enter only where stored, so rows written before them hash as they did.
         ...(s.pixels === null ? [] : [s.pixels, s.samplePixels, s.gtPixels]),
+        // Plausibility likewise (2 fields against the counts' 3, so the row's field count tells them apart).
+        ...(s.components === null ? [] : [s.components, s.holes]),
       ]);
     }
     const m = p.image;
@@ -155,6 +157,8 @@ export async function shardDigest(client: Client, evaluationId: string, shard: n
                   m.fineBinMin,
                   m.fineBinMax,
                 ]),
+            // Plausibility (2 fields: with the 3 and 6 above every combination has its own count).
+            ...(m.lvExposed === null ? [] : [m.lvExposed, m.rvLvContact]),
           ]
         : [null],
     );

@@ -102,18 +102,25 @@ async function insertStructureMetrics(tx: Tx, evaluationId: string, rows: ShardR
   if (rows.some((r) => (r.counts?.samplePixels.length ?? 0) !== T))
     throw new RangeError(`every slice of a shard needs counts of ${T} samples, or none`);
   const metrics = rows.flatMap(({ result, counts }, i) =>
-    STRUCTURES.map((structure) => ({ id: predictionIds[i], structure, m: result.structures[structure], counts })),
+    STRUCTURES.map((structure) => ({
+      id: predictionIds[i],
+      structure,
+      m: result.structures[structure],
+      counts,
+      topology: result.plausibility?.topology,
+    })),
   );
   const column = <T>(f: (row: (typeof metrics)[number]) => T) => metrics.map(f);
   await tx.$executeRaw`
-    INSERT INTO "StructureMetric" ("predictionId", "evaluationId", structure, status, dice, "assdMm", "hdMm", "hd95Mm", "diceWithin", "assdWithinMm", poor, "metricVersion", pixels, "samplePixels", "gtPixels")
+    INSERT INTO "StructureMetric" ("predictionId", "evaluationId", structure, status, dice, "assdMm", "hdMm", "hd95Mm", "diceWithin", "assdWithinMm", poor, "metricVersion", pixels, "samplePixels", "gtPixels", components, holes)
     SELECT u.id, ${evaluationId}::uuid, u.structure::"Structure", u.status::"MetricStatus", u.dice, u.assd, u.hd, u.hd95, u.dw, u.aw, u.poor, ${METRIC_VERSION}::int,
-      u.px, CASE WHEN ${T}::int > 0 THEN c.v[(u.i - 1) * ${T}::int + 1 : u.i * ${T}::int] END, u.gp
+      u.px, CASE WHEN ${T}::int > 0 THEN c.v[(u.i - 1) * ${T}::int + 1 : u.i * ${T}::int] END, u.gp, u.cm, u.ho
     FROM unnest(${column((r) => r.id)}::uuid[], ${column((r) => r.structure)}::text[], ${column((r) => r.m.status)}::text[],
       ${floats(column((r) => r.m.dice))}::text[]::float8[], ${floats(column((r) => r.m.assdMm))}::text[]::float8[], ${floats(column((r) => r.m.hdMm))}::text[]::float8[], ${floats(column((r) => r.m.hd95Mm))}::text[]::float8[],
       ${floats(column((r) => r.m.diceWithin))}::text[]::float8[], ${floats(column((r) => r.m.assdWithinMm))}::text[]::float8[], ${column((r) => r.m.poor)}::bool[],
-      ${column((r) => r.counts?.pixels[r.structure] ?? null)}::int[], ${column((r) => r.counts?.gtPixels?.[r.structure] ?? null)}::int[])
-      WITH ORDINALITY AS u(id, structure, status, dice, assd, hd, hd95, dw, aw, poor, px, gp, i),
+      ${column((r) => r.counts?.pixels[r.structure] ?? null)}::int[], ${column((r) => r.counts?.gtPixels?.[r.structure] ?? null)}::int[],
+      ${column((r) => r.topology?.[r.structure].components ?? null)}::int[], ${column((r) => r.topology?.[r.structure].holes ?? null)}::int[])
+      WITH ORDINALITY AS u(id, structure, status, dice, assd, hd, hd95, dw, aw, poor, px, gp, cm, ho, i),
       (SELECT ${metrics.flatMap((r) => r.counts?.samplePixels.map((c) => c[r.structure]) ?? [])}::int[] AS v) c`;
 }
 
@@ -153,7 +160,7 @@ async function insertImageMetrics(tx: Tx, evaluationId: string, rows: ShardRow[]
   await tx.$executeRaw`
     INSERT INTO "ImageMetric" ("predictionId", "evaluationId", nll, brier, entropy, mi, pixels, "binCounts", "binConfidenceSum", "binCorrect",
       "classBinCounts", "classBinProbabilitySum", "classBinHits",
-      "fineBinIndex", "fineBinCounts", "fineBinConfidenceSum", "fineBinCorrect", "fineBinMin", "fineBinMax", "metricVersion")
+      "fineBinIndex", "fineBinCounts", "fineBinConfidenceSum", "fineBinCorrect", "fineBinMin", "fineBinMax", "lvExposed", "rvLvContact", "metricVersion")
     SELECT u.id, ${evaluationId}::uuid, u.nll, u.brier, u.entropy, u.mi, u.pixels,
       c.v[(u.i - 1) * ${bins}::int + 1 : u.i * ${bins}::int], s.v[(u.i - 1) * ${bins}::int + 1 : u.i * ${bins}::int], k.v[(u.i - 1) * ${bins}::int + 1 : u.i * ${bins}::int],
       CASE WHEN ${classCells}::int > 0 THEN cc.v[(u.i - 1) * ${classCells}::int + 1 : u.i * ${classCells}::int] END,
@@ -162,11 +169,12 @@ async function insertImageMetrics(tx: Tx, evaluationId: string, rows: ShardRow[]
       CASE WHEN ${fine} THEN ${cut(Prisma.sql`fi.v`)} END, CASE WHEN ${fine} THEN ${cut(Prisma.sql`fc.v`)} END,
       CASE WHEN ${fine} THEN ${cut(Prisma.sql`fs.v`)} END, CASE WHEN ${fine} THEN ${cut(Prisma.sql`fk.v`)} END,
       CASE WHEN ${fine} THEN ${cut(Prisma.sql`fmin.v`)} END, CASE WHEN ${fine} THEN ${cut(Prisma.sql`fmax.v`)} END,
-      ${METRIC_VERSION}::int
+      u.lx, u.rl, ${METRIC_VERSION}::int
     FROM unnest(${predictionIds}::uuid[], ${floats(column((r) => r.result.nll))}::text[]::float8[], ${floats(column((r) => r.result.brier))}::text[]::float8[],
       ${floats(column((r) => r.result.entropy))}::text[]::float8[], ${floats(column((r) => r.result.mi))}::text[]::float8[], ${column((r) => r.result.meanLabels.length)}::int[],
-      ${fineOffsets}::int[], ${fineLengths}::int[])
-      WITH ORDINALITY AS u(id, nll, brier, entropy, mi, pixels, fo, fl, i),
+      ${fineOffsets}::int[], ${fineLengths}::int[],
+      ${column((r) => r.result.plausibility?.lvExposed ?? null)}::int[], ${column((r) => r.result.plausibility?.rvLvContact ?? null)}::int[])
+      WITH ORDINALITY AS u(id, nll, brier, entropy, mi, pixels, fo, fl, lx, rl, i),
       (SELECT ${rows.flatMap((r) => r.result.histogram.count)}::int[] AS v) c,
       (SELECT ${floats(rows.flatMap((r) => r.result.histogram.sumConfidence))}::text[]::float8[] AS v) s,
       (SELECT ${rows.flatMap((r) => r.result.histogram.sumCorrect)}::int[] AS v) k,

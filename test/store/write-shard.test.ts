@@ -4,7 +4,8 @@
  * written exactly once — a second or concurrent attempt writes nothing, a bad row writes nothing.
  */
 import { createStore, type Store } from '../../src/db/client';
-import { STRUCTURES } from '../../src/engine/data/types';
+import { STRUCTURES, type Structure } from '../../src/engine/data/types';
+import type { RegionTopology } from '../../src/engine/plausibility/connected-components';
 import { createRng } from '../../src/engine/random';
 import type { SliceEvaluation } from '../../src/engine/metrics/slice-evaluation';
 import { writeShard, type ShardRow } from '../../src/store/write-shard';
@@ -119,10 +120,13 @@ describe('writeShard', () => {
         fineBinIndex: [],
       });
     }
-    // Rows without the class and fine histograms (as stored before them) keep those columns null.
+    // Rows without the class and fine histograms and plausibility (as stored before them) keep those columns null.
     const [nulls] = await store.$queryRaw<Array<{ n: number }>>`
-      SELECT count(*)::int AS n FROM "ImageMetric" WHERE "evaluationId" = ${evaluationId}::uuid AND "classBinCounts" IS NULL AND "fineBinIndex" IS NULL AND "fineBinMax" IS NULL`;
+      SELECT count(*)::int AS n FROM "ImageMetric" WHERE "evaluationId" = ${evaluationId}::uuid AND "classBinCounts" IS NULL AND "fineBinIndex" IS NULL AND "fineBinMax" IS NULL AND "lvExposed" IS NULL AND "rvLvContact" IS NULL`;
     expect(nulls.n).toBe(16);
+    const [noTopology] = await store.$queryRaw<Array<{ n: number }>>`
+      SELECT count(*)::int AS n FROM "StructureMetric" WHERE "evaluationId" = ${evaluationId}::uuid AND components IS NULL AND holes IS NULL`;
+    expect(noTopology.n).toBe(48);
   });
 
   test('class and fine histograms are stored per row as given, each row its own number of fine bins', async () => {
@@ -142,6 +146,17 @@ describe('writeShard', () => {
           ...result(rng),
           classHistograms: classwiseHistograms(probs, labels, pixels, 4, 15),
           confidenceHistogram: fineConfidenceHistogram(probs, labels, pixels, 4),
+          plausibility: {
+            topology: Object.fromEntries(
+              STRUCTURES.map((k) => [
+                k,
+                { components: Math.floor(rng.range(0, 4)), holes: Math.floor(rng.range(0, 3)) },
+              ]),
+            ) as Record<Structure, RegionTopology>,
+            lvExposed: Math.floor(rng.range(0, 50)),
+            myoClosed: null,
+            rvLvContact: Math.floor(rng.range(0, 9)),
+          },
         },
       };
     });
@@ -149,8 +164,15 @@ describe('writeShard', () => {
     for (const { sliceId, result: r } of rows) {
       const p = await store.prediction.findUniqueOrThrow({
         where: { evaluationId_sliceId: { evaluationId, sliceId } },
-        include: { image: true },
+        include: { image: true, structures: true },
       });
+      const q = r.plausibility!;
+      for (const m of p.structures)
+        expect([m.structure, m.components, m.holes]).toEqual([
+          m.structure,
+          q.topology[m.structure].components,
+          q.topology[m.structure].holes,
+        ]);
       const c = r.classHistograms!;
       const f = r.confidenceHistogram!;
       expect(p.image).toMatchObject({
@@ -163,6 +185,8 @@ describe('writeShard', () => {
         fineBinCorrect: f.sumCorrect,
         fineBinMin: f.min,
         fineBinMax: f.max,
+        lvExposed: q.lvExposed,
+        rvLvContact: q.rvLvContact,
       });
     }
   });

@@ -4,11 +4,13 @@
  * Dice, ASSD, HD, HD95 of S̄ against the ground truth (with the undefined-value status),
  * Dice_within and ASSD_within, and the QC poor flag (ASSD above the inter-observer threshold, or a
  * missed structure); per image NLL, Brier, the reliability histogram, the per-class histograms
- * (class-wise ECE) and the fine top-label histogram (adaptive ECE), predictive entropy and MI.
+ * (class-wise ECE) and the fine top-label histogram (adaptive ECE), predictive entropy and MI; the
+ * anatomical plausibility of S̄ (plausibility/slice-plausibility.ts).
  *
  * METRIC_VERSION names this set of definitions; it is stored with every number so a later change
  * of definition never mixes with old rows.
  */
+import { slicePlausibility, type SlicePlausibility } from '../plausibility/slice-plausibility';
 import { ACDC_LABELS, type LabelMap, type SpacingMm, STRUCTURES, type Structure } from '../data/types';
 import { DEFAULT_CALIBRATION_BINS, type ReliabilityHistogram } from './calibration';
 import type { FineConfidenceHistogram } from './fine-confidence-histogram';
@@ -42,6 +44,8 @@ export interface SliceEvaluation {
   classHistograms?: ReliabilityHistogram[];
   /** Top-label confidences on the fine grid (adaptive ECE); absent in rows stored before it. */
   confidenceHistogram?: FineConfidenceHistogram;
+  /** Of S̄; absent in rows stored before it. */
+  plausibility?: SlicePlausibility;
   entropyMap?: Float64Array;
   miMap?: Float64Array;
 }
@@ -88,6 +92,7 @@ export function evaluateSlice(
     classHistograms: calibration.classHistograms,
     confidenceHistogram: calibration.confidenceHistogram,
     sampleClassCounts: summary.sampleClassCounts,
+    plausibility: slicePlausibility(summary.meanLabels, shape.rows, shape.cols),
     ...(options.keepMaps ? { entropyMap: summary.entropyMap, miMap: summary.miMap } : {}),
   };
 }

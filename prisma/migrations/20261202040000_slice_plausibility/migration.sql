@@ -1,0 +1,8 @@
+-- AlterTable
+ALTER TABLE "StructureMetric" ADD COLUMN     "components" INTEGER,
+ADD COLUMN     "holes" INTEGER;
+
+-- AlterTable
+ALTER TABLE "ImageMetric" ADD COLUMN     "lvExposed" INTEGER,
+ADD COLUMN     "rvLvContact" INTEGER;
+
