@@ -17,6 +17,8 @@ import {
   emptyReliabilityHistogram,
   expectedCalibrationError,
 } from '../../src/engine/metrics/calibration';
+import { adaptiveCalibrationError, topLabelOutcomes } from '../../src/engine/metrics/adaptive-calibration-error';
+import { classwiseCalibrationError } from '../../src/engine/metrics/classwise-calibration-error';
 import { qcCurve, randomReviewBaseline, slicePositionBaseline } from '../../src/engine/metrics/qc-curve';
 import { spearman } from '../../src/engine/metrics/spearman';
 import { sampleProbabilities } from '../../src/engine/inference/sampling';
@@ -79,8 +81,12 @@ describe('study flow through GraphQL (tiny preset)', () => {
     const engine = slices.map((slice) => {
       const samples = sampleProbabilities(model, slice, 5, { seed: 9 });
       const [T, rows, cols] = samples.shape;
+      const per = rows * cols * NUM_CLASSES;
+      const meanProbs = new Float64Array(per);
+      for (let t = 0; t < T; t++) for (let i = 0; i < per; i++) meanProbs[i] += samples.data[t * per + i] / T;
       return {
         slice,
+        outcomes: topLabelOutcomes(meanProbs, slice.label, rows * cols, NUM_CLASSES),
         result: evaluateSlice(samples.data, { T, rows, cols, C: NUM_CLASSES }, slice.label, slice.spacingMm),
       };
     });
@@ -90,6 +96,7 @@ describe('study flow through GraphQL (tiny preset)', () => {
       samples method
       summary { structure n kept undefinedCount poorCount dice assd hd hd95 diceWithin assdWithin }
       calibration { ece nll brier points { confidence accuracy count } }
+      calibrationMeasures { classwiseEce adaptiveEce adaptiveEceErrorBound unavailable }
       lv: qcCurve(structure: LV, measure: ENTROPY) { points { flagged remaining } auc reviewAt(target: 0.05) n poor }
       rv: qcCurve(structure: RV, measure: ASSD_WITHIN) { auc reviewAt }
       baselines(structure: LV) { random { auc reviewAt } slicePosition { auc reviewAt } }
@@ -121,6 +128,22 @@ describe('study flow through GraphQL (tiny preset)', () => {
     expect(e.calibration.nll).toBeCloseTo(mean(engine.map((x) => x.result.nll)), 9);
     expect(e.calibration.brier).toBeCloseTo(mean(engine.map((x) => x.result.brier)), 9);
     expect(e.calibration.points.map((p: { count: number }) => p.count)).toEqual(histogram.count);
+
+    // The shards stored the per-class and fine histograms: class-wise ECE as merged here, adaptive
+    // ECE within its bound of the exact equal-mass ECE of every pixel's p̄ recomputed above.
+    const classes = engine.reduce(
+      (hs, x) => hs.map((h, c) => mergeReliabilityHistograms(h, x.result.classHistograms![c])),
+      Array.from({ length: NUM_CLASSES }, () => emptyReliabilityHistogram(15)),
+    );
+    expect(e.calibrationMeasures.unavailable).toBeNull();
+    expect(e.calibrationMeasures.classwiseEce).toBeCloseTo(classwiseCalibrationError(classes)!, 9);
+    const exactAce = adaptiveCalibrationError(
+      engine.flatMap((x) => Array.from(x.outcomes.confidence)),
+      engine.flatMap((x) => Array.from(x.outcomes.correct)),
+    )!;
+    expect(Math.abs(e.calibrationMeasures.adaptiveEce - exactAce)).toBeLessThanOrEqual(
+      e.calibrationMeasures.adaptiveEceErrorBound + 1e-9,
+    );
 
     const lvPoor = engine.map((x) => x.result.structures.LV.poor);
     const lv = qcCurve(
