@@ -323,6 +323,43 @@ export function qcCurves(
   };
 }
 
+/** Risk–coverage curves: one panel per measure (rows) and structure (columns), a line per method. */
+export function riskCoverageCurves(
+  rows: Array<{ method: string; structure: string; measure: string; coverage: number; risk: number; order: number }>,
+  labels: string[],
+  measures: string[],
+): VegaLiteSpec {
+  return {
+    data: { values: rows },
+    facet: {
+      row: {
+        field: 'measure',
+        type: 'nominal',
+        sort: measures,
+        title: null,
+        header: { labelAngle: 0, labelAlign: 'left' },
+      },
+      column: { field: 'structure', type: 'nominal', sort: ['LV', 'MYO', 'RV'], title: null },
+    },
+    spec: {
+      width: 170,
+      height: 110,
+      mark: { type: 'line', strokeWidth: 1.5 },
+      encoding: {
+        x: {
+          field: 'coverage',
+          type: 'quantitative',
+          title: 'coverage (least uncertain first)',
+          scale: { domain: [0, 1] },
+        },
+        y: { field: 'risk', type: 'quantitative', title: 'mean 1 − Dice accepted' },
+        order: { field: 'order', type: 'quantitative' },
+        color: { field: 'method', type: 'nominal', title: 'method', scale: methodColor(labels) },
+      },
+    },
+  };
+}
+
 /** BBB: distribution of the learned σ per layer (boxes p5–p95 whiskers, p25–p75 box, median tick). */
 export function sigmaPerLayer(
   rows: Array<{
