@@ -10,6 +10,7 @@ const STAGE_NAMES: Record<string, string> = {
   training: 'training',
   siteA: 'site A test + distortions',
   siteB: 'site B (shift)',
+  extras: 'TTA, temperature scaling',
 };
 
 export interface StudyProgress {

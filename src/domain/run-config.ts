@@ -23,6 +23,8 @@ export const PhantomDatasetConfig = z.object({
   site,
   subjects: z.number().int().positive(),
   seed: z.number().int(),
+  /** Subjects after the split ones, all TEST (engine/data/phantom: the training data stay the same); absent: 0. */
+  extraTestSubjects: z.number().int().positive().optional(),
 });
 export type PhantomDatasetConfig = z.infer<typeof PhantomDatasetConfig>;
 
@@ -55,10 +57,23 @@ export const TrainRunConfig = z.object({
   dropout: z.object({ rate: z.number().min(0).max(1), layers: z.enum(['middle', 'all']) }).optional(),
   bayes: z.object({ priorSigma: z.number().positive(), klWeight: z.number().nonnegative() }).optional(),
   members: z.number().int().positive().optional(),
+  /**
+   * An ensemble whose member 0 is the checkpoint of this PLAIN run (same dataset, preset, seed and
+   * epochs: the same network, bit for bit), copied at launch instead of trained again.
+   */
+  member0From: uuid.optional(),
 });
 export type TrainRunConfig = z.infer<typeof TrainRunConfig>;
 
 // ---- EVALUATE and SWEEP -----------------------------------------------------------------------
+
+/** `count` subjects drawn with `seed` from the split's subjects, and which (ordered by id). */
+export const SubjectSample = z.object({
+  count: z.number().int().positive(),
+  seed: z.number().int(),
+  subjectIds: z.array(z.string()),
+});
+export type SubjectSample = z.infer<typeof SubjectSample>;
 
 export const EvaluateRunConfig = z.object({
   trainingRunId: uuid,
@@ -75,6 +90,8 @@ export const EvaluateRunConfig = z.object({
   testTimeAugmentation: z.boolean().optional(),
   /** The temperature fit applied to every sample (engine/calibration/temperature-scaling.ts); absent: none. */
   temperatureScaling: z.object({ fitId: uuid, temperature: z.number().positive() }).nullable().optional(),
+  /** A seeded sample of the split's subjects (services/evaluations.ts); absent: every subject. */
+  subjectSample: SubjectSample.optional(),
 });
 export type EvaluateRunConfig = z.infer<typeof EvaluateRunConfig>;
 
@@ -85,6 +102,7 @@ export const SweepRunConfig = z.object({
   kinds: z.array(distortionKind),
   levels: z.array(count),
   samples: z.number().int().positive(),
+  subjectSample: SubjectSample.optional(),
 });
 export type SweepRunConfig = z.infer<typeof SweepRunConfig>;
 
@@ -121,7 +139,7 @@ export type InferRunConfig = z.infer<typeof InferRunConfig>;
 
 // ---- STUDY ------------------------------------------------------------------------------------
 
-export const STUDY_PRESETS = ['tiny', 'quick', 'paper'] as const;
+export const STUDY_PRESETS = ['tiny', 'quick', 'standard', 'paper'] as const;
 export type StudyPreset = (typeof STUDY_PRESETS)[number];
 
 /** One trained model family of the paper: PLAIN, MCD-0.1, MCD-0.5, BBB, DE. */
@@ -136,11 +154,26 @@ export const StudyVariant = z.object({
 });
 export type StudyVariant = z.infer<typeof StudyVariant>;
 
-const studySite = z.object({ subjects: z.number().int().positive(), seed: z.number().int() });
+const studySite = z.object({
+  subjects: z.number().int().positive(),
+  seed: z.number().int(),
+  /** Site A: further subjects, all TEST (PhantomDatasetConfig.extraTestSubjects); absent: none. */
+  extraTestSubjects: z.number().int().positive().optional(),
+});
+
+/** Evaluations beside the paper's (docs/design.md "Test-time augmentation", "Temperature scaling"). */
+const StudyExtras = z.object({
+  /** Variant labels evaluated also under test-time augmentation (site-A test and site B). */
+  tta: z.array(z.string()),
+  /** A temperature fit per training, then the site-A test evaluated with it (+TS). */
+  temperatureScaling: z.boolean(),
+});
 
 /** The study's design (services/study/plan.ts); the plan is the study's identity. */
 export const StudyPlan = z.object({
   preset: z.enum(STUDY_PRESETS),
+  /** The networks' preset (engine/models/presets.ts); absent: `preset` itself. */
+  trainingPreset: z.enum(PRESET_NAMES as readonly ['tiny', 'quick', 'paper']).optional(),
   /** Site A (UK Biobank-like): train / validation / test by subject (70 / 10 / 20 %). */
   siteA: studySite,
   /** Site B (ACDC-like, five groups): every slice is a shift test. */
@@ -157,10 +190,24 @@ export const StudyPlan = z.object({
   seed: z.number().int(),
   /** Seconds between two orchestration steps. */
   stepSeconds: z.number().nonnegative(),
+  /**
+   * Distortion sweeps on a seeded sample of this many site-A test subjects (seed: the repeat's),
+   * the undistorted site-A test then a separate evaluation of every test subject; absent: sweeps on all.
+   */
+  sweepSubjects: z.number().int().positive().optional(),
+  /** The ensemble's member 0 is the plain U-Net of the same repeat (TrainRunConfig.member0From). */
+  reuseEnsembleMember: z.boolean().optional(),
+  extras: StudyExtras.optional(),
 });
 export type StudyPlan = z.infer<typeof StudyPlan>;
 
 export const StudyRunConfig = z.object({ plan: StudyPlan, repeats: z.number().int().positive() });
+
+/** The phantom dataset a plan uses for a site (the report finds it by this name too). */
+export function studyDatasetName(plan: Pick<StudyPlan, 'siteA' | 'siteB'>, site: 'A' | 'B'): string {
+  const s = site === 'A' ? plan.siteA : plan.siteB;
+  return `phantom-${site}-n${s.subjects}-s${s.seed}${s.extraTestSubjects ? `-t${s.extraTestSubjects}` : ''}`;
+}
 export type StudyRunConfig = z.infer<typeof StudyRunConfig>;
 
 // ---- reading back -----------------------------------------------------------------------------

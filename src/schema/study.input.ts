@@ -7,8 +7,11 @@ import { STUDY_PRESETS, type StudyPreset } from '../domain/run-config';
     "The paper's benchmark study: both sites' datasets, every method, the distortion sweeps and the site-B evaluation",
 })
 export class StudyInput {
-  @Field(() => String, { defaultValue: 'quick', description: 'tiny (tests), quick (2-core CPU), paper (GPU)' })
-  @IsIn([...STUDY_PRESETS], { message: 'preset must be tiny, quick or paper' })
+  @Field(() => String, {
+    defaultValue: 'quick',
+    description: 'tiny (tests), quick (2-core CPU, ≤ 30 min), standard (CPU hours, GPU minutes), paper (GPU)',
+  })
+  @IsIn([...STUDY_PRESETS], { message: 'preset must be tiny, quick, standard or paper' })
   preset!: StudyPreset;
 
   @Field(() => Int, {

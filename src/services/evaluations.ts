@@ -5,7 +5,8 @@
  */
 import type { DistortionKind, Split } from '../db/generated/enums';
 import { isUuid } from '../db/ids';
-import type { EvaluateRunConfig, SweepRunConfig } from '../domain/run-config';
+import type { EvaluateRunConfig, SubjectSample, SweepRunConfig } from '../domain/run-config';
+import { sampleSubjects } from '../engine/data/subject-sample';
 import { QUEUES } from '../jobs/queues';
 import { createEvaluation } from '../store/evaluations';
 import { createRun } from '../store/runs';
@@ -31,6 +32,8 @@ export interface EvaluationRequest {
   testTimeAugmentation?: boolean;
   /** Apply the training run's newest temperature fit (docs/design.md "Temperature scaling"). */
   temperatureScaling?: boolean;
+  /** Only a seeded sample of this many of the split's subjects (seed: `seed`); absent: all. */
+  subjects?: number;
 }
 
 /** A SUCCEEDED TRAIN run by id, or a typed error naming `field`. */
@@ -65,7 +68,22 @@ export async function samplesDrawn(
 async function planEvaluation(l: Launcher, plan: Omit<EvaluationRequest, 'distortion'>) {
   const training = await succeededTraining(l, plan.trainingRunId);
   const datasetId = await datasetExists(l, plan.datasetId);
-  const scope = { subject: { datasetId, ...(plan.split ? { split: plan.split } : {}) } };
+  let scope: { subject: { datasetId: string; split?: Split; externalId?: { in: string[] } } } = {
+    subject: { datasetId, ...(plan.split ? { split: plan.split } : {}) },
+  };
+  let subjectSample: SubjectSample | undefined;
+  if (plan.subjects !== undefined) {
+    if (!Number.isInteger(plan.subjects) || plan.subjects < 1)
+      throw badInput(`subjects must be a positive integer (got ${plan.subjects})`, 'subjects');
+    const all = await l.store.subject.findMany({ where: scope.subject, select: { externalId: true } });
+    const subjectIds = sampleSubjects(
+      all.map((s) => s.externalId),
+      plan.subjects,
+      plan.seed,
+    );
+    subjectSample = { count: plan.subjects, seed: plan.seed, subjectIds };
+    scope = { subject: { ...scope.subject, externalId: { in: subjectIds } } };
+  }
   const slices = await l.store.slice.findMany({
     where: scope,
     select: { id: true },
@@ -88,7 +106,7 @@ async function planEvaluation(l: Launcher, plan: Omit<EvaluationRequest, 'distor
       throw badInput(`training run ${training.id} has no temperature fit (fitTemperature first)`, 'temperatureScaling');
     temperatureScaling = { fitId: fit.id, temperature: fit.temperature };
   }
-  return { training, sliceIds: slices.map((s) => s.id), samples, temperatureScaling };
+  return { training, sliceIds: slices.map((s) => s.id), samples, temperatureScaling, subjectSample };
 }
 
 function checkDistortion(kind: DistortionKind, level: number) {
@@ -104,7 +122,7 @@ async function startEvaluation(
   plan: Awaited<ReturnType<typeof planEvaluation>>,
   parentRunId?: string,
 ) {
-  const { training, sliceIds, samples, temperatureScaling } = plan;
+  const { training, sliceIds, samples, temperatureScaling, subjectSample } = plan;
   const { kind, level } = request.distortion;
   const storeSamples = request.storeSamples ?? false;
   const config: EvaluateRunConfig = {
@@ -118,6 +136,7 @@ async function startEvaluation(
     slices: sliceIds.length,
     testTimeAugmentation: request.testTimeAugmentation ?? false,
     temperatureScaling,
+    ...(subjectSample ? { subjectSample } : {}),
   };
   const run = await createRun(l.store, l, {
     kind: 'EVALUATE',
@@ -174,6 +193,7 @@ export async function launchSweep(l: Launcher, request: SweepRequest, parentRunI
     kinds,
     levels,
     samples: plan.samples,
+    ...(plan.subjectSample ? { subjectSample: plan.subjectSample } : {}),
   };
   const sweep = await createRun(l.store, l, {
     kind: 'SWEEP',

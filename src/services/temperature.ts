@@ -21,7 +21,7 @@ export interface TemperatureFitRequest {
   seed: number;
 }
 
-export async function launchTemperatureFit(l: Launcher, request: TemperatureFitRequest) {
+export async function launchTemperatureFit(l: Launcher, request: TemperatureFitRequest, parentRunId?: string) {
   if (!Number.isInteger(request.samples) || request.samples < 1 || request.samples > MAX_SAMPLES)
     throw badInput(`samples must be an integer in 1..${MAX_SAMPLES} (got ${request.samples})`, 'samples');
   if (!Number.isInteger(request.seed) || request.seed < 0 || request.seed > 2 ** 31 - 1)
@@ -47,6 +47,7 @@ export async function launchTemperatureFit(l: Launcher, request: TemperatureFitR
     config,
     seed: request.seed,
     datasetId,
+    parentRunId,
   });
   return enqueueRun(l, QUEUES.fitTemperature, run.id, {});
 }

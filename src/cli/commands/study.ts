@@ -1,5 +1,5 @@
 /**
- * `cardiac-uq study --preset quick|paper [--repeats N] [--report DIR] [--workers W]`: runs the
+ * `cardiac-uq study --preset quick|standard|paper [--repeats N] [--report DIR] [--workers W]`: runs the
  * paper's benchmark study on the platform — embedded Postgres, or the one in DATABASE_URL — with
  * progress bars per stage, then writes the report and prints its path (services/study/foreground.ts).
  * Re-running finds finished work; Ctrl-C stops cleanly and a later run resumes.
@@ -29,23 +29,26 @@ export function register(program: Command): void {
     .command('study')
     .description("run the paper's benchmark study (datasets, training, distortions, site shift) and write the report")
     .addOption(
-      new Option('--preset <preset>', 'quick (2-core CPU, < 1 h) or paper (GPU)')
+      new Option('--preset <preset>', 'quick (2-core CPU, ≤ 30 min), standard (CPU hours, GPU minutes) or paper (GPU)')
         .choices([...STUDY_PRESETS])
         .default('quick'),
     )
-    .option('--repeats <n>', 'repeats with different seeds (paper: 5)', '1')
+    .option('--repeats <n>', "repeats with different seeds (default: the preset's, standard 3, else 1; paper: 5)")
     .option('--report <dir>', 'report folder (default: <data dir>/report)')
     .option('--workers <n>', 'worker processes for the study (default: one per CPU core)')
     .option('--no-progress', 'log lines instead of progress bars')
     .action(
       async (options: {
         preset: StudyPreset;
-        repeats: string;
+        repeats?: string;
         report?: string;
         workers?: string;
         progress: boolean;
       }) => {
-        const repeats = positiveInt(options.repeats, '--repeats');
+        const repeats =
+          options.repeats !== undefined
+            ? positiveInt(options.repeats, '--repeats')
+            : loadStudyService().defaultRepeats(options.preset);
         const workers =
           options.workers !== undefined ? positiveInt(options.workers, '--workers', 0) : Math.max(1, os.cpus().length);
         const config = loadConfig(process.env);

@@ -14,9 +14,11 @@ export const createPhantomDataset: JobHandler<typeof QUEUES.createDataset> = asy
   await withRun(store, runId, { jobSignal: job.signal }, async (ctx) => {
     await ctx.progress({ fraction: 0, stage: 'generating phantom' }, true);
     const subjects: Subject[] = [];
-    for (const subject of phantomSubjects({ site: config.site, subjects: config.subjects, seed: config.seed })) {
+    const extraTestSubjects = config.extraTestSubjects ?? 0;
+    const total = config.subjects + extraTestSubjects;
+    for (const subject of phantomSubjects({ ...config, extraTestSubjects })) {
       subjects.push(subject);
-      await ctx.progress({ fraction: (0.6 * subjects.length) / config.subjects, stage: 'generating phantom' });
+      await ctx.progress({ fraction: (0.6 * subjects.length) / total, stage: 'generating phantom' });
       // Let the event loop run between subjects: the queue's connections time out after 10 s.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -25,7 +27,13 @@ export const createPhantomDataset: JobHandler<typeof QUEUES.createDataset> = asy
       name: config.name,
       source: 'PHANTOM',
       site: config.site,
-      generatorParams: { generator: 'phantom', site: config.site, subjects: config.subjects, seed: config.seed },
+      generatorParams: {
+        generator: 'phantom',
+        site: config.site,
+        subjects: config.subjects,
+        seed: config.seed,
+        ...(extraTestSubjects ? { extraTestSubjects } : {}),
+      },
       subjects,
       createdBy: run.createdBy,
       runId,

@@ -82,7 +82,7 @@ async function reapBrokenLaunches(store: Store, boss: Boss, studyId: string): Pr
   const live = await store.run.findMany({
     where: {
       status: ACTIVE_WHERE,
-      kind: { in: ['DATASET', 'TRAIN', 'EVALUATE'] },
+      kind: { in: ['DATASET', 'TRAIN', 'EVALUATE', 'CALIBRATE'] },
       createdAt: { lt: before },
       parentRunId: { in: [studyId, ...sweeps.map((s) => s.id)] },
     },
@@ -93,7 +93,7 @@ async function reapBrokenLaunches(store: Store, boss: Boss, studyId: string): Pr
     `SELECT data->>'runId' AS "runId", bool_or(state IN ('created', 'retry', 'active')) AS live,
        max(coalesce(completed_on, started_on, created_on)) AS last
      FROM pgboss.job WHERE name = ANY($1) AND data->>'runId' = ANY($2) GROUP BY 1`,
-    [[QUEUES.createDataset, QUEUES.trainMember, QUEUES.evaluateShard], live.map((r) => r.id)],
+    [[QUEUES.createDataset, QUEUES.trainMember, QUEUES.evaluateShard, QUEUES.fitTemperature], live.map((r) => r.id)],
   )) as { rows: Array<{ runId: string; live: boolean; last: Date }> };
   for (const { id } of live) {
     const jobs = rows.find((r) => r.runId === id);

@@ -1,6 +1,7 @@
 /**
- * What exists of a study: every item of its plan (a dataset, a training, a site-A sweep, a site-B
- * evaluation per variant and repeat) with its state, found again among the study's children by
+ * What exists of a study: every item of its plan (a dataset, a training, a site-A sweep, the
+ * site-A test when the sweep has a subject sample, a site-B evaluation per variant and repeat, and
+ * the extras: +TTA and temperature fits with +TS) with its state, found again among the study's children by
  * the configuration it was launched with, and how to launch it when it is ready. The orchestration
  * step (jobs/handlers/study-step.ts) launches the ready items; followers draw the progress.
  */
@@ -12,8 +13,9 @@ import { runConfig, StudyRunConfig, type StudyPlan, type StudyVariant } from '..
 import { launchPhantomDataset } from '../datasets';
 import { launchEvaluation, launchSweep } from '../evaluations';
 import type { Launcher } from '../launcher';
+import { launchTemperatureFit } from '../temperature';
 import { launchTraining } from '../training';
-import { datasetName, expectedTrainingKey, storedSamples, trainingKey } from './plan';
+import { datasetName, expectedTrainingKey, storedSamples, trainingKey, trainingPreset } from './plan';
 
 /** Launches of an item (counted since the study was last (re)started) before it counts as failed. */
 export const MAX_ATTEMPTS = 2;
@@ -22,8 +24,9 @@ export function studyConfigOf(run: Pick<Run, 'id' | 'kind' | 'config'>): StudyRu
   return runConfig(run, 'STUDY');
 }
 
-export type StudyStage = 'datasets' | 'training' | 'siteA' | 'siteB';
-export const STUDY_STAGES: readonly StudyStage[] = ['datasets', 'training', 'siteA', 'siteB'];
+/** extras: test-time augmentation and temperature scaling beside the paper's evaluations (plan.extras). */
+export type StudyStage = 'datasets' | 'training' | 'siteA' | 'siteB' | 'extras';
+export const STUDY_STAGES: readonly StudyStage[] = ['datasets', 'training', 'siteA', 'siteB', 'extras'];
 
 export interface StudyItem {
   stage: StudyStage;
@@ -86,23 +89,56 @@ export async function assessStudy(store: Store, study: Run): Promise<StudyItem[]
     const candidates = [...children, ...elsewhere.filter((r) => r.parentRunId !== study.id)].filter(
       (r) => r.kind === 'DATASET' && runConfig(r, 'DATASET').name === name,
     );
-    const s = plan[site === 'A' ? 'siteA' : 'siteB'];
+    const { subjects, seed, extraTestSubjects } = plan[site === 'A' ? 'siteA' : 'siteB'];
     items.push({
       stage: 'datasets',
       label,
       ...resolve(candidates, since),
-      launch: (l, parent) => launchPhantomDataset(l, { name, site, subjects: s.subjects, seed: s.seed }, parent),
+      launch: (l, parent) =>
+        launchPhantomDataset(
+          l,
+          { name, site, subjects, seed, ...(extraTestSubjects ? { extraTestSubjects } : {}) },
+          parent,
+        ),
     });
   }
 
   for (let repeat = 0; repeat < repeats; repeat++) {
+    const trainings = new Map<string, StudyItem>();
     for (const variant of plan.variants) {
       const label = `${variant.label} r${repeat}`;
-      const training = trainingItem(plan, variant, repeat, label, datasets.A, children, since);
+      // The ensemble's member 0 is the plain U-Net of this repeat: it waits for that one.
+      const plain = plan.variants.find((v) => v.method === 'PLAIN');
+      const from =
+        variant.method === 'ENSEMBLE' && plan.reuseEnsembleMember && plain ? trainings.get(plain.label) : null;
+      const training =
+        from && from.state !== 'done'
+          ? { stage: 'training' as const, label, state: 'waiting' as const, progress: 0 }
+          : trainingItem(plan, variant, repeat, label, datasets.A, children, since, from?.runId);
+      trainings.set(variant.label, training);
       items.push(training);
       const trainingRunId = training.state === 'done' ? training.runId : undefined;
+      const at = { plan, variant, repeat, trainingRunId, children, since };
       items.push(sweepItem(plan, variant, repeat, label, trainingRunId, datasets.A, children, since));
-      items.push(siteBItem(plan, variant, repeat, label, trainingRunId, datasets.B, children, since));
+      // With sweeps on a subject sample, the undistorted site-A test is its own evaluation of every test subject.
+      if (plan.sweepSubjects !== undefined)
+        items.push(evaluationItem(at, 'siteA', `${label} test`, { datasetId: datasets.A, split: 'TEST' }));
+      items.push(evaluationItem(at, 'siteB', label, { datasetId: datasets.B, split: null }));
+      if (plan.extras?.tta.includes(variant.label)) {
+        const tta = { testTimeAugmentation: true };
+        items.push(
+          evaluationItem(at, 'extras', `${label} +TTA test`, { datasetId: datasets.A, split: 'TEST', ...tta }),
+        );
+        items.push(
+          evaluationItem(at, 'extras', `${label} +TTA site B`, { datasetId: datasets.B, split: null, ...tta }),
+        );
+      }
+      if (plan.extras?.temperatureScaling) {
+        const fit = calibrationItem(at, `${label} temperature fit`);
+        items.push(fit);
+        const ts = { temperatureScaling: true, waitFor: fit };
+        items.push(evaluationItem(at, 'extras', `${label} +TS test`, { datasetId: datasets.A, split: 'TEST', ...ts }));
+      }
     }
   }
   return items;
@@ -116,6 +152,7 @@ function trainingItem(
   datasetId: string | undefined,
   children: Run[],
   since: Date,
+  member0From?: string,
 ): StudyItem {
   if (!datasetId) return { stage: 'training', label, state: 'waiting', progress: 0 };
   const key = expectedTrainingKey(plan, variant, repeat);
@@ -132,14 +169,14 @@ function trainingItem(
         {
           datasetId,
           method: variant.method,
-          preset: plan.preset,
+          preset: trainingPreset(plan),
           seed: plan.seed + repeat,
           ...(plan.epochs !== null ? { epochs: plan.epochs } : {}),
           ...(variant.method === 'MC_DROPOUT'
             ? { dropoutRate: variant.dropoutRate, dropoutLayers: variant.dropoutLayers }
             : {}),
           ...(variant.method === 'BBB' ? { priorSigma: variant.priorSigma, klWeight: variant.klWeight } : {}),
-          ...(variant.method === 'ENSEMBLE' ? { members: variant.members } : {}),
+          ...(variant.method === 'ENSEMBLE' ? { members: variant.members, member0From } : {}),
         },
         parent,
       ),
@@ -168,6 +205,7 @@ function sweepItem(
       c.datasetId === datasetId &&
       c.split === 'TEST' &&
       c.samples === samples &&
+      c.subjectSample?.count === plan.sweepSubjects &&
       canonicalJson([...c.kinds].sort()) === kinds &&
       canonicalJson(c.levels) === levels
     );
@@ -188,50 +226,106 @@ function sweepItem(
           samples: plan.samples,
           seed: plan.seed + repeat,
           shardSize: plan.shardSize,
+          ...(plan.sweepSubjects !== undefined ? { subjects: plan.sweepSubjects } : {}),
         },
         parent,
       ),
   };
 }
 
-function siteBItem(
-  plan: StudyPlan,
-  variant: StudyVariant,
-  repeat: number,
+interface ItemContext {
+  plan: StudyPlan;
+  variant: StudyVariant;
+  repeat: number;
+  trainingRunId: string | undefined;
+  children: Run[];
+  since: Date;
+}
+
+/** An undistorted evaluation of every slice of a split (null: the whole dataset), optionally with TTA or TS. */
+function evaluationItem(
+  { plan, variant, repeat, trainingRunId, children, since }: ItemContext,
+  stage: StudyStage,
   label: string,
-  trainingRunId: string | undefined,
-  datasetId: string | undefined,
-  children: Run[],
-  since: Date,
+  what: {
+    datasetId: string | undefined;
+    split: 'TEST' | null;
+    testTimeAugmentation?: boolean;
+    temperatureScaling?: boolean;
+    waitFor?: StudyItem;
+  },
 ): StudyItem {
-  if (!trainingRunId || !datasetId) return { stage: 'siteB', label, state: 'waiting', progress: 0 };
-  const samples = storedSamples(plan, variant);
+  const { datasetId, split } = what;
+  const tta = what.testTimeAugmentation ?? false;
+  const ts = what.temperatureScaling ?? false;
+  if (!trainingRunId || !datasetId || (what.waitFor && what.waitFor.state !== 'done'))
+    return { stage, label, state: 'waiting', progress: 0 };
+  const samples = storedSamples(plan, variant, tta);
   const candidates = children.filter((r) => {
     if (r.kind !== 'EVALUATE') return false;
     const c = runConfig(r, 'EVALUATE');
     return (
       c.trainingRunId === trainingRunId &&
       c.datasetId === datasetId &&
-      c.split === null &&
+      c.split === split &&
       c.samples === samples &&
-      c.distortion.kind === 'NONE'
+      c.distortion.kind === 'NONE' &&
+      (c.testTimeAugmentation ?? false) === tta &&
+      !!c.temperatureScaling === ts &&
+      !c.subjectSample
     );
   });
   return {
-    stage: 'siteB',
+    stage,
     label,
     ...resolve(candidates, since),
     launch: (l, parent) =>
       launchEvaluation(
         l,
-        { trainingRunId, datasetId, samples: plan.samples, seed: plan.seed + repeat, shardSize: plan.shardSize },
+        {
+          trainingRunId,
+          datasetId,
+          ...(split ? { split } : {}),
+          samples: plan.samples,
+          seed: plan.seed + repeat,
+          shardSize: plan.shardSize,
+          ...(tta ? { testTimeAugmentation: true } : {}),
+          ...(ts ? { temperatureScaling: true } : {}),
+        },
         parent,
       ),
   };
 }
 
+/** A temperature fit of the training on its validation split (a CALIBRATE child). */
+function calibrationItem(
+  { plan, variant, repeat, trainingRunId, children, since }: ItemContext,
+  label: string,
+): StudyItem {
+  if (!trainingRunId) return { stage: 'extras', label, state: 'waiting', progress: 0 };
+  const samples = storedSamples(plan, variant);
+  const candidates = children.filter((r) => {
+    if (r.kind !== 'CALIBRATE') return false;
+    const c = runConfig(r, 'CALIBRATE');
+    return c.trainingRunId === trainingRunId && c.samples === samples;
+  });
+  return {
+    stage: 'extras',
+    label,
+    ...resolve(candidates, since),
+    launch: (l, parent) =>
+      launchTemperatureFit(l, { trainingRunId, samples: plan.samples, seed: plan.seed + repeat }, parent),
+  };
+}
+
 /** Weights of the stages in the study's overall progress (training dominates on a CPU). */
-const STAGE_WEIGHT: Record<StudyStage, number> = { datasets: 0.05, training: 0.45, siteA: 0.4, siteB: 0.1 };
+const STAGE_WEIGHT: Record<StudyStage, number> = {
+  datasets: 0.05,
+  training: 0.45,
+  siteA: 0.35,
+  siteB: 0.08,
+  extras: 0.07,
+};
 
 export function stageProgress(items: StudyItem[]) {
   return STUDY_STAGES.map((stage) => {

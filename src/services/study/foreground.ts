@@ -15,6 +15,7 @@ import type { Platform } from '../../app';
 import type { Config } from '../../config';
 import { createStore } from '../../db/client';
 import { ACTIVE_WHERE, isFinished } from '../../domain/constants';
+import { studyTimings, timingLines } from '../../domain/study-timings';
 import { QUEUES } from '../../jobs/queues';
 import { startWorker, type Worker } from '../../jobs/worker';
 import { superviseWorkers, type WorkerProcesses } from '../../jobs/worker-processes';
@@ -22,6 +23,8 @@ import type { Launcher } from '../launcher';
 import { assessStudy, stageProgress, studyConfigOf } from './assess';
 import { ensureStep, launchStudy } from './launch';
 import type { StudyPlanOverrides, StudyPreset } from './plan';
+
+export { defaultRepeats } from './plan';
 
 export interface ForegroundStudyOptions {
   config: Config;
@@ -159,7 +162,15 @@ export async function runStudyInForeground(o: ForegroundStudyOptions): Promise<F
     await workers?.stop();
     workers = undefined;
     o.log(`study ${run.status}${run.error ? `: ${run.error}` : ''}`);
+    const reportStarted = Date.now();
     const reportPath = await writeReportInChild(o, studyRunId);
+    const children = await store.run.findMany({ where: { parentRunId: studyRunId }, orderBy: { createdAt: 'asc' } });
+    const studyS = run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000 : null;
+    for (const line of timingLines(studyTimings(children), [
+      ['report', (Date.now() - reportStarted) / 1000],
+      ...(studyS !== null ? ([['study run', studyS]] as Array<[string, number]>) : []),
+    ]))
+      o.log(line);
     return { studyRunId, status: run.status, reportPath, seconds: (Date.now() - started) / 1000 };
   } finally {
     await workers?.stop();

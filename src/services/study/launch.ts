@@ -17,10 +17,11 @@ import { createRun } from '../../store/runs';
 import { badInput } from '../errors';
 import type { Launcher } from '../launcher';
 import { studyConfigOf } from './assess';
-import { planKey, studyPlan, type StudyPlanOverrides, type StudyPreset } from './plan';
+import { defaultRepeats, planKey, studyPlan, type StudyPlanOverrides, type StudyPreset } from './plan';
 
 export interface StudyRequest {
   preset: StudyPreset;
+  /** Default: the preset's (defaultRepeats: `standard` 3, else 1). */
   repeats?: number;
   overrides?: StudyPlanOverrides;
 }
@@ -36,7 +37,7 @@ export async function launchStudy(
   request: StudyRequest,
   parentRunId?: string,
 ): Promise<{ run: Run; start: StudyStart }> {
-  const repeats = request.repeats ?? 1;
+  const repeats = request.repeats ?? defaultRepeats(request.preset);
   if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20)
     throw badInput(`repeats must be 1..20 (got ${repeats})`, 'repeats');
   const plan = studyPlan(request.preset, request.overrides);

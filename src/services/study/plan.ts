@@ -5,9 +5,12 @@
  * run, and every child run is found again by the configuration it was launched with.
  *
  * - `paper`: the paper's design (ensemble M = 10, T = 50) on a phantom large enough for a GPU.
- * - `quick`: the same design sized for a 2-core CPU in well under an hour: 20 site-A subjects
- *   (14/2/4 by subject), 10 site-B subjects, ensemble M = 5 and T = 20 posterior samples for
- *   MC Dropout and BBB instead of 50 (stated in the report).
+ * - `quick`: the same design sized for a 2-core CPU in ≤ 30 min: 20 site-A subjects (14/2/4 by
+ *   subject) plus 16 more test subjects (test 20), 10 site-B subjects, ensemble M = 5 whose member
+ *   0 is the plain U-Net, T = 20 posterior samples for MC Dropout and BBB instead of 50, and
+ *   distortion sweeps on a seeded sample of 4 of the 20 test subjects (all stated in the report).
+ * - `standard`: the paper's statistics (T = 50, M = 10, 3 repeats by default) on the `quick`
+ *   network and a larger phantom: hours on a 2-core CPU, minutes on a GPU worker.
  * - `tiny`: tests; any field can be overridden.
  */
 import type { DistortionKind } from '../../db/generated/enums';
@@ -38,7 +41,7 @@ function paperVariants(members: number): StudyVariant[] {
 
 const ALL_KINDS: DistortionKind[] = ['NOISE', 'BLUR', 'STRETCH'];
 
-const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number }> = {
+const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number; repeats: number }> = {
   paper: {
     preset: 'paper',
     siteA: { subjects: 100, seed: 1 },
@@ -51,10 +54,29 @@ const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number 
     shardSize: 32,
     seed: 1,
     stepSeconds: 10,
+    repeats: 1,
+  },
+  standard: {
+    preset: 'standard',
+    trainingPreset: 'quick',
+    siteA: { subjects: 50, seed: 1, extraTestSubjects: 30 },
+    siteB: { subjects: 30, seed: 2 },
+    epochs: null,
+    samples: 50,
+    members: 10,
+    kinds: ALL_KINDS,
+    levels: [1, 2, 3, 4],
+    shardSize: 16,
+    seed: 1,
+    stepSeconds: 5,
+    sweepSubjects: 10,
+    reuseEnsembleMember: true,
+    extras: { tta: ['PLAIN', 'MCD-0.1'], temperatureScaling: true },
+    repeats: 3,
   },
   quick: {
     preset: 'quick',
-    siteA: { subjects: 20, seed: 1 },
+    siteA: { subjects: 20, seed: 1, extraTestSubjects: 16 },
     siteB: { subjects: 10, seed: 2 },
     epochs: null,
     samples: 20,
@@ -64,10 +86,14 @@ const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number 
     shardSize: 16,
     seed: 1,
     stepSeconds: 3,
+    sweepSubjects: 4,
+    reuseEnsembleMember: true,
+    extras: { tta: ['PLAIN', 'MCD-0.1'], temperatureScaling: true },
+    repeats: 1,
   },
   tiny: {
     preset: 'tiny',
-    siteA: { subjects: 6, seed: 1 },
+    siteA: { subjects: 6, seed: 1, extraTestSubjects: 1 },
     siteB: { subjects: 3, seed: 2 },
     epochs: 2,
     samples: 4,
@@ -77,13 +103,27 @@ const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number 
     shardSize: 16,
     seed: 1,
     stepSeconds: 1,
+    sweepSubjects: 1,
+    reuseEnsembleMember: true,
+    extras: { tta: ['PLAIN'], temperatureScaling: true },
+    repeats: 1,
   },
 };
+
+/** Repeats a study of this preset runs when not asked for a number (`standard`: 3). */
+export function defaultRepeats(preset: StudyPreset): number {
+  return BASE[preset]?.repeats ?? 1;
+}
+
+/** The networks' preset of a plan (`standard` trains the `quick` network). */
+export function trainingPreset(plan: StudyPlan) {
+  return plan.trainingPreset ?? (plan.preset === 'standard' ? 'quick' : plan.preset);
+}
 
 export function studyPlan(preset: StudyPreset, overrides: StudyPlanOverrides = {}): StudyPlan {
   const base = BASE[preset];
   if (!base) throw new Error(`unknown study preset "${preset}" (${STUDY_PRESETS.join(', ')})`);
-  const { members: baseMembers, ...rest } = base;
+  const { members: baseMembers, repeats: _repeats, ...rest } = base;
   const { members = baseMembers, ...given } = overrides;
   return {
     ...rest,
@@ -106,7 +146,7 @@ export function planKey(plan: StudyPlan): string {
 /** The part of a TRAIN run's config that identifies it within a study. */
 export type TrainingIdentity = Pick<
   TrainRunConfig,
-  'method' | 'preset' | 'seed' | 'epochs' | 'dropout' | 'bayes' | 'members'
+  'method' | 'preset' | 'seed' | 'epochs' | 'dropout' | 'bayes' | 'members' | 'member0From'
 >;
 
 /** The identifying part of a TRAIN run's config (as services/training.ts stores it). */
@@ -119,6 +159,8 @@ export function trainingKey(config: TrainingIdentity): string {
     dropout: config.dropout ?? null,
     bayes: config.bayes ?? null,
     members: config.members ?? null,
+    // Which run member 0 came from is not known before launch, only whether it is adopted.
+    ...(config.member0From ? { member0Adopted: true } : {}),
   });
 }
 
@@ -127,7 +169,7 @@ export function expectedTrainingKey(plan: StudyPlan, variant: StudyVariant, repe
   const method = ENGINE_METHOD[variant.method];
   return trainingKey({
     method,
-    preset: plan.preset,
+    preset: trainingPreset(plan),
     seed: plan.seed + repeat,
     epochs: plan.epochs ?? undefined,
     dropout:
@@ -142,17 +184,18 @@ export function expectedTrainingKey(plan: StudyPlan, variant: StudyVariant, repe
           }
         : undefined,
     members: method === 'ensemble' ? variant.members : undefined,
+    member0From: method === 'ensemble' && plan.reuseEnsembleMember ? 'planned' : undefined,
   });
 }
 
-/** Posterior samples an evaluation of this variant stores (services/evaluations.ts: plain 1, ensemble M). */
-export function storedSamples(plan: StudyPlan, variant: StudyVariant): number {
-  if (variant.method === 'PLAIN') return 1;
+/**
+ * Posterior samples an evaluation of this variant stores (services/evaluations.ts samplesDrawn:
+ * plain 1, or T under test-time augmentation; ensemble M).
+ */
+export function storedSamples(plan: StudyPlan, variant: StudyVariant, tta = false): number {
+  if (variant.method === 'PLAIN') return tta ? plan.samples : 1;
   if (variant.method === 'ENSEMBLE') return variant.members ?? 1;
   return plan.samples;
 }
 
-export function datasetName(plan: StudyPlan, site: 'A' | 'B'): string {
-  const s = site === 'A' ? plan.siteA : plan.siteB;
-  return `phantom-${site}-n${s.subjects}-s${s.seed}`;
-}
+export { studyDatasetName as datasetName } from '../../domain/run-config';

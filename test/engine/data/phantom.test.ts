@@ -4,6 +4,7 @@ import {
   generatePhantomSubject,
   PHANTOM_GROUPS,
 } from '../../../src/engine/data/phantom';
+import { sampleSubjects } from '../../../src/engine/data/subject-sample';
 import type { LabeledSlice, Subject } from '../../../src/engine/data/types';
 
 const areaMm2 = (s: LabeledSlice, cls: number) => {
@@ -206,5 +207,32 @@ describe('assignSplits', () => {
   it('dataset subjects carry their split', () => {
     const ds = generatePhantomDataset({ site: 'A', subjects: 3, seed: 1, splits: { train: 1, val: 1, test: 1 } });
     expect(ds.map((s) => s.split).sort()).toEqual(['TEST', 'TRAIN', 'VAL']);
+  });
+  it('extra test subjects come after the split ones, all TEST, and change nothing before them', () => {
+    const splits = { train: 1, val: 1, test: 1 };
+    const base = generatePhantomDataset({ site: 'A', subjects: 3, seed: 1, splits });
+    const more = generatePhantomDataset({ site: 'A', subjects: 3, seed: 1, splits, extraTestSubjects: 2 });
+    expect(more.map((s) => s.id)).toEqual(['patient001', 'patient002', 'patient003', 'patient004', 'patient005']);
+    expect(more.slice(0, 3).map((s) => s.split)).toEqual(base.map((s) => s.split));
+    expect(more.slice(3).map((s) => s.split)).toEqual(['TEST', 'TEST']);
+    expect(Buffer.from(more[0].slices[0].image.buffer).equals(Buffer.from(base[0].slices[0].image.buffer))).toBe(true);
+    expect(() => generatePhantomDataset({ site: 'A', subjects: 3, seed: 1, extraTestSubjects: -1 })).toThrow(
+      /extraTestSubjects/,
+    );
+  });
+});
+
+describe('sampleSubjects', () => {
+  it('a seeded sample, sorted, independent of the input order; count ≥ n keeps all', () => {
+    const ids = ['p5', 'p1', 'p4', 'p2', 'p3'];
+    const a = sampleSubjects(ids, 2, 7);
+    expect(a).toHaveLength(2);
+    expect([...a].sort()).toEqual(a);
+    expect(a.every((id) => ids.includes(id))).toBe(true);
+    expect(sampleSubjects([...ids].reverse(), 2, 7)).toEqual(a);
+    // Some other seed draws another pair (10 pairs in all).
+    expect([1, 2, 3, 4, 5, 6, 8, 9].some((seed) => sampleSubjects(ids, 2, seed).join() !== a.join())).toBe(true);
+    expect(sampleSubjects(ids, 9, 7)).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
+    expect(() => sampleSubjects(ids, 0, 7)).toThrow(/count/);
   });
 });

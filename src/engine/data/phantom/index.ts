@@ -30,6 +30,11 @@ export interface PhantomDatasetOptions {
   seed: number | string;
   /** Fractions of subjects per split (normalised; default 0.7 / 0.1 / 0.2). */
   splits?: SplitFractions;
+  /**
+   * Further subjects, indices subjects … subjects + extraTestSubjects − 1, all TEST: a larger test
+   * split while the first `subjects` (and so the training data) stay exactly as without them.
+   */
+  extraTestSubjects?: number;
   /** Called after each subject (for progress bars). */
   onSubject?: (done: number, total: number) => void;
 }
@@ -131,7 +136,7 @@ export function generatePhantomDataset(options: PhantomDatasetOptions): Subject[
   const out: Subject[] = [];
   for (const subject of phantomSubjects(options)) {
     out.push(subject);
-    options.onSubject?.(out.length, options.subjects);
+    options.onSubject?.(out.length, options.subjects + (options.extraTestSubjects ?? 0));
   }
   return out;
 }
@@ -146,9 +151,16 @@ export function phantomSubjects(options: PhantomDatasetOptions): Generator<Subje
   if (!Number.isInteger(subjects) || subjects < 1 || subjects > 10000) {
     throw new InvalidInputError('BAD_ARGUMENT', `subjects must be an integer in 1..10000, got ${subjects}`);
   }
+  const extra = options.extraTestSubjects ?? 0;
+  if (!Number.isInteger(extra) || extra < 0 || subjects + extra > 10000) {
+    throw new InvalidInputError(
+      'BAD_ARGUMENT',
+      `extraTestSubjects must be an integer ≥ 0 (at most 10000 subjects in all), got ${extra}`,
+    );
+  }
   const splits = assignSplits(subjects, options.splits ?? DEFAULT_SPLITS, deriveSplitSeed(site, seed));
   return (function* () {
-    for (let k = 0; k < subjects; k++) yield generatePhantomSubject(site, k, seed, splits[k]);
+    for (let k = 0; k < subjects + extra; k++) yield generatePhantomSubject(site, k, seed, splits[k] ?? 'TEST');
   })();
 }
 
