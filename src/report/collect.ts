@@ -7,6 +7,7 @@
 import type { Structure } from '../db/generated/enums';
 import { STRUCTURES, UNCERTAINTY_MEASURES as MEASURES, type UncertaintyMeasureName } from '../domain/constants';
 import { plannedVariantLabel, variantLabel } from '../domain/methods';
+import { studyDatasetName } from '../domain/run-config';
 import type { GqlClient } from './graphql-client';
 
 export { MEASURES, STRUCTURES };
@@ -279,9 +280,29 @@ export async function collectReportData(gql: GqlClient, studyRunId: string): Pro
         })),
       );
       variant.sweep = { run: sweepRun, points: data.distortionSweep, evaluations };
-      const none = evaluations.find((e) => e.kind === 'NONE');
-      if (none) evaluationRows.push({ variant, site: 'A', evaluationId: none.id });
     }
+    // The site-A test: its own evaluation of every test subject when the sweep ran on a subject sample.
+    const siteATest = children
+      .filter(
+        (c) =>
+          c.kind === 'EVALUATE' &&
+          c.status === 'SUCCEEDED' &&
+          c.config.trainingRunId === run.id &&
+          c.config.split === 'TEST' &&
+          !c.config.testTimeAugmentation &&
+          !c.config.temperatureScaling &&
+          !c.config.subjectSample,
+      )
+      .pop();
+    const siteAId = siteATest
+      ? (
+          await gql<{ run: { evaluations: Array<{ id: string }> } }>(
+            `query($id: ID!) { run(id: $id) { evaluations { id } } }`,
+            { id: siteATest.id },
+          )
+        ).run.evaluations[0]?.id
+      : variant.sweep?.evaluations.find((e) => e.kind === 'NONE')?.id;
+    if (siteAId) evaluationRows.push({ variant, site: 'A', evaluationId: siteAId });
     const siteB = children
       .filter(
         (c) =>
@@ -329,8 +350,7 @@ export async function collectReportData(gql: GqlClient, studyRunId: string): Pro
     repeats: study.config.repeats,
     children,
     datasets: ['A', 'B'].flatMap((site) => {
-      const s = site === 'A' ? plan.siteA : plan.siteB;
-      const d = datasets.nodes.find((n) => n.name === `phantom-${site}-n${s.subjects}-s${s.seed}`);
+      const d = datasets.nodes.find((n) => n.name === studyDatasetName(plan, site as 'A' | 'B'));
       const run = children.find((c) => c.kind === 'DATASET' && c.config.name === d?.name);
       return d ? [{ ...d, createdByRun: run?.id }] : [];
     }),

@@ -28,6 +28,8 @@ import {
 import * as charts from './charts';
 import { collectReportData, latestStudyId, MEASURES, STRUCTURES, type ReportData, type VariantResult } from './collect';
 import { toHtml, toMarkdown, type Block } from './document';
+import { planNotes } from './plan-notes';
+import { stageTimingBlocks } from './stage-timings';
 import { findings, PAPER } from './findings';
 import { inProcessClient, type GqlClient } from './graphql-client';
 import { shiftPolicyBlocks } from './site-shift-policy';
@@ -344,6 +346,7 @@ export async function writeReportWith(
     'Training time (summed epoch durations over all networks of the method) and evaluation time per slice with T posterior samples.',
     data.variants.map(trainingSource),
   );
+  blocks.push(...stageTimingBlocks(data));
 
   // 8. Findings.
   blocks.push({ type: 'h2', text: '8. Findings: our results against the paper' });
@@ -397,6 +400,7 @@ function header(blocks: Block[], data: ReportData) {
       `Training preset \`${p.preset}\`${p.epochs !== null ? `, ${p.epochs} epochs` : ' (preset epochs)'}; seeds ${p.seed}…${p.seed + data.repeats - 1} (one per repeat).`,
       `Posterior samples: T = ${p.samples} for MC Dropout and BBB${p.samples !== 50 ? ` (the paper uses 50; reduced so the ${p.preset} study fits its time budget)` : ''}; the ensemble uses its M members; the plain U-Net one pass.`,
       `Distortions (never seen in training) on the site-A test split: ${p.kinds.join(', ')} at degrees ${p.levels.join(', ')} (degree 0 = undistorted = the site-A test evaluation).`,
+      ...planNotes(p),
       `Box plots and reliability diagrams show repeat 0; tables average the repeats.`,
     ],
   });
