@@ -10,7 +10,8 @@
  * rows, ASSD/HD/HD95 over the rows where defined, NLL/Brier/entropy/MI over slices), summed
  * reliability histograms for ECE, the subject's cases in score order for the QC AUC and review
  * fraction (SubjectQcCurve). The same statistic on the concatenated resampled cases gives the same
- * value, so the intervals are those of subjectBootstrap over the rows.
+ * value, so the intervals are those of subjectBootstrap over the rows. Intervals are getters:
+ * resampled only when a request selects them.
  */
 import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
@@ -146,10 +147,18 @@ export async function compareEvaluations(
       };
       return {
         ...summary,
-        diceCi95: meanInterval((c) => c.dice),
-        assdCi95: meanInterval((c) => c.assd),
-        hdCi95: meanInterval((c) => c.hd),
-        hd95Ci95: meanInterval((c) => c.hd95),
+        get diceCi95() {
+          return meanInterval((c) => c.dice);
+        },
+        get assdCi95() {
+          return meanInterval((c) => c.assd);
+        },
+        get hdCi95() {
+          return meanInterval((c) => c.hd);
+        },
+        get hd95Ci95() {
+          return meanInterval((c) => c.hd95);
+        },
       };
     });
     const imageMeans = means.get(e.id);
@@ -159,14 +168,24 @@ export async function compareEvaluations(
       structures,
       calibration: {
         ...calibrationFrom(imageMeans, binSums.get(e.id) ?? [], bins, bins),
-        eceCi95: interval(ece),
-        nllCi95: imageInterval('nll'),
-        brierCi95: imageInterval('brier'),
+        get eceCi95() {
+          return interval(ece);
+        },
+        get nllCi95() {
+          return imageInterval('nll');
+        },
+        get brierCi95() {
+          return imageInterval('brier');
+        },
       },
       entropy: imageMeans?.entropy ?? null,
-      entropyCi95: imageInterval('entropy'),
+      get entropyCi95() {
+        return imageInterval('entropy');
+      },
       mi: imageMeans?.mi ?? null,
-      miCi95: imageInterval('mi'),
+      get miCi95() {
+        return imageInterval('mi');
+      },
       qcSource: { subjects: S, cases: byStructure, multiplicities },
     };
   });
@@ -206,6 +225,14 @@ export function comparisonQc(source: QcSource, measure: UncertaintyMeasureName, 
     const curve = curveResult(byMeasure.points(ones)!, n, poor, maxPoints);
     const slicePosition = curveResult(byPosition.points(ones)!, n, poor, maxPoints);
     const random = randomBaselineCurve(n, poor);
+    let resampled: { auc: Interval95 | null; reviewAt: Interval95 | null } | null = null;
+    const intervals = () => {
+      if (!resampled) {
+        const b = byMeasure.bootstrap(source.multiplicities, target);
+        resampled = { auc: ci(b.auc), reviewAt: ci(b.reviewAt) };
+      }
+      return resampled;
+    };
     return [
       {
         structure,
@@ -217,8 +244,13 @@ export function comparisonQc(source: QcSource, measure: UncertaintyMeasureName, 
         reviewAt: curve.reviewAtFn(target) as number,
         randomReviewAt: random.reviewAtFn(target) as number,
         slicePositionReviewAt: slicePosition.reviewAtFn(target) as number,
-        aucCi95: ci(bootstrapWeighted(source.subjects, byMeasure.auc, source.multiplicities)),
-        reviewAtCi95: ci(bootstrapWeighted(source.subjects, byMeasure.reviewAt(target), source.multiplicities)),
+        // Resampled only when asked for (the Study view shows the review fractions alone).
+        get aucCi95() {
+          return intervals().auc;
+        },
+        get reviewAtCi95() {
+          return intervals().reviewAt;
+        },
       },
     ];
   });

@@ -8,6 +8,8 @@
  *   - subjectImageSums: per evaluation and subject, the sums and counts of the image-level values
  *     and the stored reliability histograms summed bin by bin (what NLL, Brier, entropy, MI and ECE
  *     of a resample are computed from).
+ * Float sums run in prediction-id order (as evaluation-queries.ts's), so an interval does not
+ * change in its last digit with the plan.
  */
 import { Prisma } from '../db/generated/client';
 import type { Structure } from '../db/generated/enums';
@@ -43,7 +45,7 @@ export async function structureCases(
       sm.dice::float8 AS dice, sm."assdMm"::float8 AS assd, sm."hdMm"::float8 AS hd, sm."hd95Mm"::float8 AS hd95, sm.poor,
       ${Prisma.join(scoreColumns, ', ')}, (${POSITION_SCORE_SQL})::float8 AS "positionScore"
     FROM ${structureRows(ids, scope, { slice: true })}
-    ORDER BY sm."evaluationId", s."subjectId", sm."predictionId", sm.structure`;
+    ORDER BY sm."predictionId", sm.structure`;
   return rows.map((r) => ({
     evaluationId: r.evaluationId as string,
     subjectId: r.subjectId as string,
@@ -84,10 +86,12 @@ export async function subjectImageSums(
     WITH r AS (SELECT im."evaluationId", s."subjectId", im."predictionId", im.nll, im.brier, im.entropy, im.mi,
                  im."binCounts", im."binConfidenceSum", im."binCorrect"
                FROM ${metricRows('image', ids, scope, { slice: true })}),
-    sums AS (SELECT "evaluationId", "subjectId", count(*)::int AS slices, sum(nll)::float8 AS nll,
-               sum(brier)::float8 AS brier, sum(entropy)::float8 AS entropy, sum(mi)::float8 AS mi
+    sums AS (SELECT "evaluationId", "subjectId", count(*)::int AS slices, sum(nll ORDER BY "predictionId")::float8 AS nll,
+               sum(brier ORDER BY "predictionId")::float8 AS brier, sum(entropy ORDER BY "predictionId")::float8 AS entropy,
+               sum(mi ORDER BY "predictionId")::float8 AS mi
              FROM r GROUP BY "evaluationId", "subjectId"),
-    bins AS (SELECT r."evaluationId", r."subjectId", u.i, sum(u.c)::float8 AS c, sum(u.conf)::float8 AS conf,
+    bins AS (SELECT r."evaluationId", r."subjectId", u.i, sum(u.c)::float8 AS c,
+               sum(u.conf ORDER BY r."predictionId")::float8 AS conf,
                sum(u.cor)::float8 AS cor
              FROM r, unnest(r."binCounts", r."binConfidenceSum", r."binCorrect") WITH ORDINALITY AS u(c, conf, cor, i)
              GROUP BY r."evaluationId", r."subjectId", u.i),
@@ -98,6 +102,5 @@ export async function subjectImageSums(
       sums.nll, sums.brier, sums.entropy, sums.mi,
       coalesce(hist."binCounts", '{}') AS "binCounts", coalesce(hist."binConfidence", '{}') AS "binConfidence",
       coalesce(hist."binCorrect", '{}') AS "binCorrect"
-    FROM sums LEFT JOIN hist USING ("evaluationId", "subjectId")
-    ORDER BY sums."evaluationId", sums."subjectId"`;
+    FROM sums LEFT JOIN hist USING ("evaluationId", "subjectId")`;
 }

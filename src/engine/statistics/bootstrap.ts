@@ -53,7 +53,7 @@ export function* subjectDraws(subjects: number, resamples: number, seed: number 
 }
 
 /** The interval of the defined resample statistics `values` (see the header). */
-function percentileInterval(
+export function percentileInterval(
   estimate: number | null,
   values: readonly number[],
   resamples: number,

@@ -11,8 +11,10 @@
  *
  * A null score (undefined, e.g. no Dice_within) ranks below every number, as SQL's NULLS LAST.
  */
-import { reviewFractionAt, trapezoidArea } from '../metrics/qc-curve';
-import type { WeightedStatistic } from './bootstrap';
+import { percentileInterval, type BootstrapInterval } from './bootstrap';
+
+/** reviewFractionAt's slack (and store/qc-curve-sql.ts's). */
+const REVIEW_SLACK = 1e-9;
 
 export interface QcCase {
   /** Index of the case's subject, 0 ≤ subject < subjects. */
@@ -91,17 +93,61 @@ export class SubjectQcCurve {
     return points;
   }
 
-  /** The AUC of a resample (trapezoid rule in point order), as a bootstrap statistic. */
-  readonly auc: WeightedStatistic = (w) => {
-    const points = this.points(w);
-    return points && trapezoidArea(points);
-  };
+  /**
+   * AUC and review fraction for `target` of a resample in one walk, without building its points:
+   * the same points in the same order with trapezoidArea's and reviewFractionAt's arithmetic, so
+   * the same numbers as those functions on points(w); null when the resample holds no case.
+   */
+  figures(w: Int32Array, target: number): { auc: number; reviewAt: number } | null {
+    let n = 0;
+    let p = 0;
+    for (let s = 0; s < this.subjects; s++) {
+      n += w[s] * this.subjectCases[s];
+      p += w[s] * this.subjectPoor[s];
+    }
+    if (n === 0) return null;
+    const limit = target + REVIEW_SLACK;
+    let x0 = 0;
+    let y0 = p / n;
+    let auc = 0;
+    let reviewAt = y0 <= limit ? 0 : -1;
+    let flagged = 0;
+    let poorFlagged = 0;
+    for (let g = 0; g + 1 < this.stepStart.length; g++) {
+      let f = 0;
+      let pf = 0;
+      for (let e = this.stepStart[g]; e < this.stepStart[g + 1]; e++) {
+        const k = w[this.entrySubject[e]];
+        f += k * this.entryCases[e];
+        pf += k * this.entryPoor[e];
+      }
+      if (f === 0) continue;
+      flagged += f;
+      poorFlagged += pf;
+      const x = flagged / n;
+      const y = (p - poorFlagged) / n;
+      auc += ((x - x0) * (y + y0)) / 2;
+      if (reviewAt < 0 && y <= limit) reviewAt = x;
+      x0 = x;
+      y0 = y;
+    }
+    return { auc, reviewAt: reviewAt < 0 ? 1 : reviewAt };
+  }
 
-  /** The review fraction of a resample for `target`, as a bootstrap statistic. */
-  reviewAt(target: number): WeightedStatistic {
-    return (w) => {
-      const points = this.points(w);
-      return points && reviewFractionAt(points, target);
-    };
+  /** Intervals of the AUC and of the review fraction for `target` over the resamples `multiplicities`. */
+  bootstrap(
+    multiplicities: readonly Int32Array[],
+    target: number,
+  ): { auc: BootstrapInterval; reviewAt: BootstrapInterval } {
+    const figures = multiplicities.map((w) => this.figures(w, target));
+    const estimate = this.figures(new Int32Array(this.subjects).fill(1), target);
+    const of = (k: 'auc' | 'reviewAt') =>
+      percentileInterval(
+        estimate?.[k] ?? null,
+        figures.flatMap((f) => (f ? [f[k]] : [])),
+        multiplicities.length,
+        this.subjects,
+      );
+    return { auc: of('auc'), reviewAt: of('reviewAt') };
   }
 }
