@@ -12,6 +12,7 @@ import type * as Queues from '../jobs/queues';
 import type * as Report from '../report';
 import type * as Auth from '../server/auth';
 import type * as Foreground from '../services/study/foreground';
+import type * as StoredBiomarkers from './stored-biomarkers';
 
 export const loadApp = (): typeof App => require('../app');
 export const loadDatabase = (): typeof Database & typeof Client => ({
@@ -22,3 +23,4 @@ export const loadQueues = (): typeof Queues => require('../jobs/queues');
 export const loadReport = (): typeof Report => require('../report');
 export const loadAuth = (): typeof Auth => require('../server/auth');
 export const loadStudyService = (): typeof Foreground => require('../services/study/foreground');
+export const loadStoredBiomarkers = (): typeof StoredBiomarkers => require('./stored-biomarkers');

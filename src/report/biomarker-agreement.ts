@@ -9,6 +9,7 @@
  * calibrated method gives (95 %, and P(X ≤ covered) for X ~ Binomial(n, 0.95)).
  */
 import { binomialCdf } from '../engine/statistics/binomial';
+import type { BiomarkerAgreementRow } from '../services/biomarkers';
 import * as charts from './charts';
 import type { ReportData } from './collect';
 import type { Block } from './document';
@@ -32,20 +33,8 @@ export const NOMINAL_COVERAGE = 0.95;
 /** A coverage whose binomial tail P(X ≤ covered | calibrated) is below this is called too low. */
 export const UNDERCOVERAGE_P = 0.05;
 
-export interface AgreementRow {
-  biomarker: string;
-  n: number;
-  undefinedCount: number;
-  bias: number | null;
-  sdDiff: number | null;
-  lower: number | null;
-  upper: number | null;
-  pearsonR: number | null;
-  mae: number | null;
-  coverage: number | null;
-  covered: number;
-  coverageN: number;
-}
+/** A `BiomarkerAgreementRow` as the API sends it: the biomarker by its GraphQL name (LV_EF). */
+export type AgreementRow = Omit<BiomarkerAgreementRow, 'biomarker'> & { biomarker: string };
 
 export interface SubjectRow {
   externalId: string;

@@ -5,7 +5,9 @@
  * one-hot samples) and the real shard writer. Volumes, EF, mass, quantiles, coverage, agreement and
  * the subject QC curve are pinned against values computed by hand in the comments.
  */
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
+import path from 'node:path';
 import { graphql, parse, type GraphQLSchema } from 'graphql';
 import type { Store } from '../../src/db/client';
 import { createStore } from '../../src/db/client';
@@ -42,6 +44,18 @@ async function run(source: string, variableValues: Record<string, unknown> = {})
   });
   // Errors as the server sends them (its formatError gives the typed code).
   return { data: result.data as any, errors: result.errors?.map((e) => formatError(e.toJSON(), e)) };
+}
+
+/** `cardiac-uq biomarkers …` on this store, as a user runs it (DATABASE_URL). */
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(
+      'node',
+      [path.join(__dirname, '../../bin/cardiac-uq.js'), 'biomarkers', ...args],
+      { env: { ...process.env, DATABASE_URL: db.url } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
 }
 
 /** A label map with `n[c]` pixels of class c (0 bg, 1 RV, 2 MYO, 3 LV), the rest background. */
@@ -330,6 +344,49 @@ describe('an inference', () => {
     expect(p5.flags.find((f: any) => f.structure === 'LV').flagged).toBe(false);
   });
 
+  it('`cardiac-uq biomarkers --inference` prints the same from the store, as JSON and as a table', async () => {
+    const r = await cli('--inference', inferenceId, '--json');
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const out = JSON.parse(r.stdout);
+    expect(out.inference).toBe(inferenceId);
+    expect(out.agreement).toBeUndefined();
+    expect(out.subjects.map((s: any) => [s.subject, s.status])).toEqual([
+      ['patient1', 'OK'],
+      ['patient2', 'PHASE_MISSING'],
+      ['patient3', 'SLICE_SPACING_UNKNOWN'],
+      ['patient4', 'BAD_SPACING'],
+      ['patient5', 'OK'],
+    ]);
+    const [p1, p2, , , p5] = out.subjects;
+    // patient1 (worked out above): LV EDV 0.15, ESV 0.06, EF 0.6, truth EF 0.4; sample EFs
+    // 0.6, 0.5, 0.7, 0.4 → mean 0.55, interval [0.4075, 0.6925], missing the truth.
+    expect(Object.keys(p1.LV)).toEqual(['edv_ml', 'esv_ml', 'sv_ml', 'ef']);
+    expect(p1.LV.edv_ml).toBeCloseTo(0.15, 12);
+    expect(p1.LV.ef).toBeCloseTo(0.6, 12);
+    expect(p1.truth.LV.ef).toBeCloseTo(0.4, 12);
+    expect(p1.posterior.LV.ef.mean).toBeCloseTo(0.55, 12);
+    expect(p1.posterior.LV.ef.q025).toBeCloseTo(0.4075, 12);
+    expect(p1.posterior.LV.ef.q975).toBeCloseTo(0.6925, 12);
+    expect(p1.covered.LV).toMatchObject({ ef: false, edv_ml: true });
+    expect(p1.MYO.mass_ed_g).toBeCloseTo(1.05 * 6 * 0.015, 12);
+    expect(p1.flags.LV.flagged).toBe(true);
+    expect(p1.spacing_mm[0]).toEqual({ phase: 'ED', x: 1.5, y: 1.25, z: 8, z_source: 'GEOMETRY' });
+    expect(p2).toMatchObject({ reason: 'no ES slices', samples: null });
+    expect(p2.LV).toBeUndefined();
+    // patient5: no labels; RV EDV 0 → EF and its interval null.
+    expect(p5).toMatchObject({ truth_status: 'UNLABELLED', truth: null, covered: null });
+    expect(p5.RV.ef).toBeNull();
+    expect(p5.posterior.RV.ef).toBeNull();
+
+    const t = await cli('--inference', inferenceId);
+    expect(t.code).toBe(0);
+    // LV EF 60.0 % [40.75, 69.25] (to one digit; 69.25 is 69.2499… in binary), truth 40.0 below;
+    // a subject without biomarkers says why.
+    expect(t.stdout).toMatch(/^patient1 .* 60\.0 \[40\.8, 69\.[23]\]/m);
+    expect(t.stdout).toMatch(/^ {2}truth .* 40\.0 /m);
+    expect(t.stdout).toMatch(/^patient2\s+PHASE_MISSING: no ES slices$/m);
+  }, 60000);
+
   it('takes the thresholds and width as arguments, and refuses nonsense', async () => {
     const r = await run(query, { id: inferenceId, t: [0.45], w: 0.5 });
     const lv = r.data.inference.biomarkers[0].flags.find((f: any) => f.structure === 'LV');
@@ -466,6 +523,38 @@ describe('an evaluation through the shard writer', () => {
     // LV EDV: 5 and 4 voxels (0.2, 0.16 ml) in S̄, every sample and the truth: no error, full coverage.
     expect(a.biomarkers.find((b: any) => b.biomarker === 'LV_EDV_ML')).toMatchObject({ bias: 0, mae: 0, coverage: 1 });
   });
+
+  it('`cardiac-uq biomarkers --evaluation` adds the agreement; unknown ids and mixed flags exit 2', async () => {
+    const r = await cli('--evaluation', evaluationId, '--json');
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const out = JSON.parse(r.stdout);
+    expect(out.subjects.map((s: any) => s.subject)).toEqual(['P', 'Q']);
+    expect(out.subjects[1].LV.ef).toBeCloseTo(0.25, 12);
+    expect(out.subjects[1].truth.LV.ef).toBeCloseTo(0.5, 12);
+    // As above: bias −0.125, limits −0.125 ∓ 1.96 · 0.1767767, MAE 0.125, coverage 0 of 2.
+    const ef = out.agreement.biomarkers.LV.ef;
+    expect(out.agreement).toMatchObject({ subjects: 2, left_out: 0 });
+    expect(ef).toMatchObject({ n: 2, undefined: 0, covered: 0, coverage_n: 2, coverage: 0 });
+    expect(ef.bias).toBeCloseTo(-0.125, 12);
+    expect(ef.lower).toBeCloseTo(-0.125 - 1.96 * Math.sqrt(2 * 0.125 ** 2), 12);
+    expect(ef.mae).toBeCloseTo(0.125, 12);
+    expect(out.agreement.biomarkers.LV.edv_ml).toMatchObject({ bias: 0, mae: 0, coverage: 1 });
+    const t = await cli('--evaluation', evaluationId);
+    // Limits −12.5 ∓ 1.96 · 17.678 = [−47.1, 22.1] EF points.
+    expect(t.stdout).toMatch(/^LV EF %\s+2\s+-12\.5\s+\[-47\.1, 22\.1\]\s+1\.000\s+12\.5\s+0 % \(0\/2\)$/m);
+
+    const unknown = crypto.randomUUID();
+    for (const [args, message] of [
+      [['--evaluation', unknown], `no evaluation ${unknown} in the store`],
+      [['--inference', 'not-an-id'], 'no inference not-an-id in the store'],
+      [['--evaluation', evaluationId, '--inference', evaluationId], 'name one'],
+      [['--evaluation', evaluationId, '--ed', 'x.nii.gz'], '--ed and --es do not apply'],
+    ] as const) {
+      const bad = await cli(...args, '--json');
+      expect({ code: bad.code, stdout: bad.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(bad.stderr).toContain(message);
+    }
+  }, 60000);
 
   it('refuses slice-level scopes, a myocardial EF and a negative tolerance; null for an unknown evaluation', async () => {
     const scoped = await run(

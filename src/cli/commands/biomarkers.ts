@@ -11,9 +11,12 @@
  * pixdim (refused by the reader); a value outside the label map (non-integers included, so an
  * intensity image is refused); the phases not on the same in-plane grid (nx, ny, sx, sy). The
  * number of slices and sz may differ between phases: each phase's volume is its own sum.
+ *
+ * `--evaluation ID` or `--inference ID` instead of the files: the stored biomarkers of that
+ * evaluation's or inference's subjects with posterior intervals (../stored-biomarkers.ts).
  */
 import { Command } from 'commander';
-import { cardiacBiomarkers, type CardiacBiomarkers } from '../../engine/clinical/biomarkers';
+import { type Biomarker, cardiacBiomarkers, type CardiacBiomarkers } from '../../engine/clinical/biomarkers';
 import type { VentricularFunction } from '../../engine/clinical/ejection-fraction';
 import {
   addCounts,
@@ -25,11 +28,14 @@ import {
 import type { LabelMap } from '../../engine/data/types';
 import { InvalidInputError } from '../../engine/errors';
 import { type NiftiVolume, sliceOf } from '../../engine/io/nifti';
+import { loadStoredBiomarkers } from '../lazy';
 import { describeLabels, labelImage, parseLabelMap, readNiftiFile, requireOption, volumeDepth } from './metrics';
 
 export interface BiomarkersOptions {
-  ed: string;
-  es: string;
+  ed?: string;
+  es?: string;
+  evaluation?: string;
+  inference?: string;
   labels?: string;
   json?: boolean;
 }
@@ -86,6 +92,19 @@ function phaseVolumesMl(phase: Phase, labels: LabelMap): StructureValues {
   return structureVolumesMl(counts, phase.spacing);
 }
 
+/** `{"LV.ef": x}` → `{"LV": {"ef": x}}`, the nesting of `biomarkers --json`. */
+export function nestBiomarkers<T, U>(
+  record: Record<Biomarker, T>,
+  f: (value: T) => U,
+): Record<string, Record<string, U>> {
+  const out: Record<string, Record<string, U>> = {};
+  for (const [key, value] of Object.entries(record) as Array<[Biomarker, T]>) {
+    const [structure, name] = key.split('.');
+    (out[structure] ??= {})[name] = f(value);
+  }
+  return out;
+}
+
 export function biomarkersJson(b: CardiacBiomarkers) {
   const ventricle = (f: VentricularFunction) => ({ edv_ml: f.edvMl, esv_ml: f.esvMl, sv_ml: f.svMl, ef: f.ef });
   return { LV: ventricle(b.LV), RV: ventricle(b.RV), MYO: { mass_ed_g: b.MYO.massEdG, mass_es_g: b.MYO.massEsG } };
@@ -121,6 +140,19 @@ export function runBiomarkers(options: BiomarkersOptions): string {
   return options.json ? JSON.stringify(biomarkersJson(b)) : table(b, ed, es, labels);
 }
 
+/**
+ * With --evaluation or --inference, the stored biomarkers (../stored-biomarkers.ts, loaded only
+ * then: it opens the store); undefined for the files' path.
+ */
+async function stored(options: BiomarkersOptions): Promise<string | undefined> {
+  const given = (['evaluation', 'inference'] as const).filter((k) => options[k] !== undefined);
+  if (given.length === 0) return undefined;
+  if (given.length > 1) throw new InvalidInputError('BAD_ARGUMENT', '--evaluation and --inference: name one');
+  if (options.ed !== undefined || options.es !== undefined)
+    throw new InvalidInputError('BAD_ARGUMENT', `--${given[0]} reads the store: --ed and --es do not apply`);
+  return loadStoredBiomarkers().runStoredBiomarkers(given[0], options[given[0]]!, options.json === true);
+}
+
 export function register(program: Command): void {
   program
     .command('biomarkers')
@@ -129,6 +161,11 @@ export function register(program: Command): void {
     )
     .option('--ed <file>', '(required) end-diastolic label volume (.nii or .nii.gz); its pixdim gives its voxel volume')
     .option('--es <file>', '(required) end-systolic label volume, on the same in-plane grid as --ed')
+    .option(
+      '--evaluation <id>',
+      "instead of files: the stored biomarkers of an evaluation's subjects and their agreement",
+    )
+    .option('--inference <id>', "instead of files: the stored biomarkers of an inference's subjects")
     .option('--labels <map>', 'label value of each structure', 'RV=1,MYO=2,LV=3')
     .option('--json', 'print JSON: {"LV":{"edv_ml","esv_ml","sv_ml","ef"},"RV":{…},"MYO":{"mass_ed_g","mass_es_g"}}')
     .addHelpText(
@@ -136,7 +173,7 @@ export function register(program: Command): void {
       '\nVolume (ml) = voxels × pixdim x·y·z (mm) / 1000, z the distance between slice centres; SV = EDV − ESV;\n' +
         'EF = SV / EDV (a fraction; null when EDV = 0); mass = 1.05 g/ml × MYO volume.',
     )
-    .action((options: BiomarkersOptions) => {
-      process.stdout.write(runBiomarkers(options) + '\n');
+    .action(async (options: BiomarkersOptions) => {
+      process.stdout.write(((await stored(options)) ?? runBiomarkers(options)) + '\n');
     });
 }

@@ -34,7 +34,6 @@ import { Command } from 'commander';
 import { initBackend, parseBackend } from '../../engine/backend';
 import { disposeCheckpoint, type LoadedCheckpoint, loadCheckpoint } from '../../engine/checkpoint';
 import { biomarkerPosterior, cardiacBiomarkers } from '../../engine/clinical/biomarkers';
-import type { PosteriorSummary } from '../../engine/clinical/posterior-interval';
 import { type SpacingMm3, type StructureValues, addCounts, structureVolumesMl } from '../../engine/clinical/volume';
 import { ACDC_LABELS, type LabelMap, NUM_CLASSES, STRUCTURES } from '../../engine/data/types';
 import { type InputErrorCode, InvalidInputError } from '../../engine/errors';
@@ -49,7 +48,7 @@ import {
 } from '../../engine/io/nifti';
 import { DEFAULT_SAMPLES, samplesReturned } from '../../engine/inference/sampling';
 import { inferSlice } from '../../engine/inference/slice-inference';
-import { biomarkersJson, type Phase, sameInPlaneGrid } from './biomarkers';
+import { biomarkersJson, nestBiomarkers, type Phase, sameInPlaneGrid } from './biomarkers';
 import { parseLabelMap, readInputFile, requireOption, volumeDepth } from './metrics';
 import { checkpointDigest, type PolicyFile, readPolicyFile } from './policy';
 
@@ -231,16 +230,7 @@ function biomarkersFile(ed: InputImage, es: InputImage, edR: PhaseResult, esR: P
     edR.sampleCounts.map((c) => structureVolumesMl(c, ed.spacing)),
     esR.sampleCounts.map((c) => structureVolumesMl(c, es.spacing)),
   );
-  const posterior: Record<string, Record<string, Omit<PosteriorSummary, 'n'> | null>> = {};
-  for (const [key, summary] of Object.entries(post)) {
-    const [structure, name] = key.split('.');
-    (posterior[structure] ??= {})[name] = summary && {
-      mean: summary.mean,
-      sd: summary.sd,
-      q025: summary.q025,
-      q975: summary.q975,
-    };
-  }
+  const posterior = nestBiomarkers(post, (p) => p && { mean: p.mean, sd: p.sd, q025: p.q025, q975: p.q975 });
   return { ...point, posterior, samples: edR.sampleCounts.length, checkpoint_sha256: sha, ed: ed.stem, es: es.stem };
 }
 
