@@ -1,6 +1,6 @@
 /**
- * The report's "Clinical biomarkers" section (docs/design.md "Study report" → "Clinical
- * biomarkers"): per method (variant, repeat 0) and site — the site-A undistorted test evaluation
+ * The report's section 5b, clinical biomarkers (docs/design.md "Biomarkers from the store" → "In
+ * the study report"): per method (variant, repeat 0) and site — the site-A undistorted test evaluation
  * and the site-B evaluation — the agreement of the mean segmentation's LV/RV EDV, ESV, EF and MYO
  * mass at ED with the ground truth as `biomarkerAgreement` gives it (Bland–Altman bias and limits
  * bias ± 1.96 SD, Pearson r, MAE, 95 %-interval coverage), a Bland–Altman plot of LV and RV EF, the

@@ -1,6 +1,6 @@
 /**
- * Binomial tail for the report's coverage findings (docs/design.md "Study report" → "Clinical
- * biomarkers"): P(X ≤ k) for X ~ Binomial(n, p), the chance that a calibrated method (each
+ * Binomial tail for the report's coverage findings (docs/design.md "Biomarkers from the store" →
+ * "In the study report"): P(X ≤ k) for X ~ Binomial(n, p), the chance that a calibrated method (each
  * subject's 95 % interval covers its truth with p = 0.95, independently) covers k subjects or
  * fewer of n. Term by term from log P(X = 0) = n·log(1 − p) with the ratio
  * P(X = i + 1) / P(X = i) = (n − i)/(i + 1) · p/(1 − p), summed in log space so that
