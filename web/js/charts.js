@@ -1,11 +1,20 @@
 // Thin layer over ECharts: every chart carries the numbers it draws in `data-points` (JSON), so a
-// test — or a user copying data — reads exactly what is plotted.
-const echarts = globalThis.echarts;
-const live = new Set();
-// Charts follow their container's size (grids reflow as charts are added, windows resize).
-const resizer = new ResizeObserver((entries) => {
-  for (const entry of entries) echarts.getInstanceByDom(entry.target)?.resize();
-});
+// test — or a user copying data — reads exactly what is plotted. ECharts (one prebuilt browser
+// file, served at /vendor/echarts) is loaded when the first view that draws a chart imports this
+// module, not with the page: it is most of the page's script, and half the views draw no chart.
+import { chartOf, track } from './chart-instances.js';
+
+export { disposeCharts } from './chart-instances.js';
+
+const echarts =
+  globalThis.echarts ??
+  (await new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = '/vendor/echarts/echarts.min.js';
+    script.onload = () => resolve(globalThis.echarts);
+    script.onerror = () => reject(new Error('could not load the chart library (/vendor/echarts)'));
+    document.head.append(script);
+  }));
 
 export const METHOD_COLOURS = { PLAIN: '#5470c6', MC_DROPOUT: '#d9534f', BBB: '#2e9b57', ENSEMBLE: '#d69a00' };
 const PALETTE = ['#5470c6', '#d9534f', '#2e9b57', '#d69a00', '#7b4fb3', '#1496a8', '#a0522d', '#e377c2'];
@@ -13,12 +22,11 @@ export const colourAt = (i) => PALETTE[i % PALETTE.length];
 
 /** Draws `option` into `el` (replacing what was there) and records `points` on the element. */
 export function drawChart(el, option, points, description) {
-  let chart = echarts.getInstanceByDom(el);
+  let chart = chartOf(el);
   if (!chart) {
     chart = echarts.init(el, null, { renderer: 'canvas' });
-    resizer.observe(el);
+    track(el, chart);
   }
-  live.add(chart);
   chart.setOption(
     {
       animation: false,
@@ -33,10 +41,4 @@ export function drawChart(el, option, points, description) {
   el.dataset.points = JSON.stringify(points);
   el.dataset.ready = 'true';
   return chart;
-}
-
-export function disposeCharts() {
-  for (const chart of live) chart.dispose();
-  live.clear();
-  resizer.disconnect();
 }

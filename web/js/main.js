@@ -2,7 +2,7 @@
 // may return a cleanup function (stops polling, disposes charts) called before the next view.
 import { gql, operatorKey, setOperatorKey } from './gql.js';
 import { FILTER_KEYS, readState, scopeOf, updateParams } from './state.js';
-import { disposeCharts } from './charts.js';
+import { disposeCharts } from './chart-instances.js';
 
 const loaders = {
   runs: () => import('./views/runs.js'),

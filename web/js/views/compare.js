@@ -1,20 +1,49 @@
 // Compare: methods side by side — accuracy and calibration table, reliability diagrams, QC curves
 // per structure with the random and slice-position baselines and their AUC, and the review
-// fraction needed to leave at most `target` poor segmentations (slider).
+// fraction needed to leave at most `target` poor segmentations (slider). Every figure carries its
+// 95 % subject-bootstrap interval; all of it comes from compare(evaluationIds), QC curves included
+// (ComparisonRow.qc), one request per 50 evaluations.
 import { constants, gql, inBatches } from '../gql.js';
 import { h, num, pct, table, EVALUATION_FIELDS, select } from '../dom.js';
 import { defaultSelection, evaluationPicker } from '../picker.js';
 import { drawChart, colourAt } from '../charts.js';
 import { updateParams } from '../state.js';
 
-// compare(evaluationIds) takes at most 50 ids; the QC curves go one evaluation per request (6 aliases each).
+// compare(evaluationIds) takes at most 50 ids.
 const COMPARE_BATCH = 50;
-const CURVE = 'auc n poor reviewAt(target: $target) points { flagged remaining }';
+const CI = 'low high';
+const CURVE = 'auc n poor points { flagged remaining }';
+const ACCURACY = `evaluationId method site distortionKind distortionLevel entropy mi
+    structures { structure n kept undefinedCount poorCount dice assd hd hd95 diceWithin assdWithin diceCi95 { ${CI} } assdCi95 { ${CI} } hdCi95 { ${CI} } hd95Ci95 { ${CI} } }
+    calibration { bins ece nll brier eceCi95 { ${CI} } nllCi95 { ${CI} } brierCi95 { ${CI} } points { binCentre confidence accuracy count } }`;
+const QC = `qc(measure: $measure, target: $target) { structure reviewAt slicePositionReviewAt aucCi95 { ${CI} } reviewAtCi95 { ${CI} }
+    curve { ${CURVE} } random { ${CURVE} } slicePosition { ${CURVE} } }`;
+
+/** A figure with its 95 % interval: "0.912 [0.901, 0.925]". */
+const withCi = (format, x, ci) => (ci ? `${format(x)} [${format(ci.low)}, ${format(ci.high)}]` : format(x));
+
+/** compare() for `ids` in batches of COMPARE_BATCH, selecting `fields`. */
+function compareRows(ids, fields, variables) {
+  return inBatches(
+    ids,
+    COMPARE_BATCH,
+    async (batch) =>
+      (
+        await gql(
+          `query($ids: [ID!]!, $scope: SliceScope, $measure: UncertaintyMeasure!, $target: Float!) { compare(evaluationIds: $ids, scope: $scope) { ${fields} } }`,
+          { ids: batch, ...variables },
+        )
+      ).compare,
+  );
+}
 
 export async function render(root, ctx) {
   const { params, scope } = ctx;
-  const { structures: STRUCTURES, uncertaintyMeasures: MEASURES } = await constants();
-  const all = (await gql(`{ evaluations { ${EVALUATION_FIELDS} } }`)).evaluations;
+  const [{ structures: STRUCTURES, uncertaintyMeasures: MEASURES }, listed] = await Promise.all([
+    constants(),
+    gql(`{ evaluations { ${EVALUATION_FIELDS} } }`),
+  ]);
+  const all = listed.evaluations;
   if (!all.length) {
     root.append(
       h('h2', {}, 'Compare'),
@@ -41,22 +70,10 @@ export async function render(root, ctx) {
     return;
   }
 
-  const compare = await inBatches(
-    chosen,
-    COMPARE_BATCH,
-    async (ids) =>
-      (
-        await gql(
-          `query($ids: [ID!]!, $scope: SliceScope) { compare(evaluationIds: $ids, scope: $scope) {
-    evaluationId method site distortionKind distortionLevel entropy mi
-    structures { structure n kept undefinedCount poorCount dice assd hd hd95 diceWithin assdWithin }
-    calibration { bins ece nll brier points { binCentre confidence accuracy count } } } }`,
-          { ids, scope },
-        )
-      ).compare,
-  );
-
+  const compare = await compareRows(chosen, `${ACCURACY} ${QC}`, { scope, measure, target });
   // Accuracy and calibration table
+  const mm = (x) => num(x, 2);
+  const num4 = (x) => num(x, 4);
   const rows = [];
   for (const r of compare) {
     for (const s of r.structures) {
@@ -64,17 +81,17 @@ export async function render(root, ctx) {
         labelOf.get(r.evaluationId),
         s.structure,
         `${s.n}`,
-        num(s.dice),
-        num(s.assd, 2),
-        num(s.hd, 2),
-        num(s.hd95, 2),
+        withCi(num, s.dice, s.diceCi95),
+        withCi(mm, s.assd, s.assdCi95),
+        withCi(mm, s.hd, s.hdCi95),
+        withCi(mm, s.hd95, s.hd95Ci95),
         num(s.diceWithin),
         `${s.poorCount}/${s.n}`,
-        s.structure === 'LV' ? num(r.calibration.ece, 4) : '',
-        s.structure === 'LV' ? num(r.calibration.nll, 4) : '',
-        s.structure === 'LV' ? num(r.calibration.brier, 4) : '',
-        s.structure === 'LV' ? num(r.entropy, 4) : '',
-        s.structure === 'LV' ? num(r.mi, 4) : '',
+        s.structure === 'LV' ? withCi(num4, r.calibration.ece, r.calibration.eceCi95) : '',
+        s.structure === 'LV' ? withCi(num4, r.calibration.nll, r.calibration.nllCi95) : '',
+        s.structure === 'LV' ? withCi(num4, r.calibration.brier, r.calibration.brierCi95) : '',
+        s.structure === 'LV' ? withCi(num4, r.entropy, r.entropyCi95) : '',
+        s.structure === 'LV' ? withCi(num4, r.mi, r.miCi95) : '',
       ]);
     }
   }
@@ -100,6 +117,7 @@ export async function render(root, ctx) {
       rows,
       'Accuracy and calibration per evaluation and structure',
     ),
+    h('p', { class: 'note' }, 'In brackets: 95 % subject-bootstrap intervals (1000 resamples of subjects, seed 0).'),
   );
 
   // Reliability diagram: one line per evaluation over the non-empty bins, diagonal for reference.
@@ -197,26 +215,12 @@ export async function render(root, ctx) {
     aucTable,
   );
   let pending = 0;
-  async function drawQc(t) {
+  const qcOf = (rows) => new Map(rows.map((r) => [r.evaluationId, r.qc]));
+  // The first drawing uses the rows already read; the slider asks compare for the QC part again.
+  async function drawQc(t, rows = null) {
     const mine = ++pending;
-    const body = `evaluation(id: $id) { id ${STRUCTURES.map(
-      (s) => `
-      ${s}: qcCurve(structure: ${s}, measure: $measure, scope: $scope) { ${CURVE} }
-      ${s}b: baselines(structure: ${s}, scope: $scope) { random { ${CURVE} } slicePosition { ${CURVE} } }`,
-    ).join('')} }`;
-    const evals = await inBatches(
-      chosen,
-      1,
-      async ([id]) =>
-        (
-          await gql(`query($id: ID!, $scope: SliceScope, $measure: UncertaintyMeasure!, $target: Float!) { ${body} }`, {
-            id,
-            scope,
-            measure,
-            target: t,
-          })
-        ).evaluation,
-    );
+    const byId = qcOf(rows ?? (await compareRows(chosen, `evaluationId ${QC}`, { scope, measure, target: t })));
+    const evals = chosen.map((id) => ({ id, qc: byId.get(id) ?? [] }));
     if (mine !== pending || !ctx.isCurrent()) return;
     const aucRows = [];
     for (const structure of STRUCTURES) {
@@ -224,13 +228,14 @@ export async function render(root, ctx) {
       const series = [];
       const points = [];
       evals.forEach((e, i) => {
-        const curve = e[structure];
-        const base = e[`${structure}b`];
+        const qc = e.qc.find((q) => q.structure === structure);
         const name = labelOf.get(e.id);
-        if (!curve) {
+        if (!qc) {
           aucRows.push([name, structure, '0', '—', '—', '—', '—', '—', '—']);
           return;
         }
+        const { curve } = qc;
+        const base = { random: qc.random, slicePosition: qc.slicePosition };
         const xy = (c) => c.points.map((p) => [p.flagged, p.remaining]);
         points.push({
           evaluationId: e.id,
@@ -238,7 +243,7 @@ export async function render(root, ctx) {
           random: xy(base.random),
           slicePosition: xy(base.slicePosition),
           auc: curve.auc,
-          reviewAt: curve.reviewAt,
+          reviewAt: qc.reviewAt,
         });
         series.push(
           { name, type: 'line', data: xy(curve), color: colourAt(i), symbol: 'none', step: false },
@@ -264,11 +269,11 @@ export async function render(root, ctx) {
           structure,
           `${curve.n}`,
           `${curve.poor}`,
-          num(curve.auc, 4),
+          withCi(num4, curve.auc, qc.aucCi95),
           num(base.random.auc, 4),
           num(base.slicePosition.auc, 4),
-          pct(curve.reviewAt),
-          pct(base.slicePosition.reviewAt),
+          withCi(pct, qc.reviewAt, qc.reviewAtCi95),
+          pct(qc.slicePositionReviewAt),
         ]);
       });
       if (series.length)
@@ -328,6 +333,6 @@ export async function render(root, ctx) {
     clearTimeout(debounce);
     debounce = setTimeout(() => drawQc(t).catch((e) => ctx.setStatus(e.message, true)), 150);
   });
-  await drawQc(target);
+  await drawQc(target, compare);
   return () => clearTimeout(debounce);
 }

@@ -20,10 +20,19 @@ function time(iso) {
 }
 
 export async function render(root, ctx) {
-  const { activeRunStatuses: ACTIVE } = await constants();
   const kind = ctx.params.get('kind') ?? '';
-  const { mutation } = await rootFieldNames();
-  const datasets = (await gql('{ datasets(first: 500) { nodes { id name site } } }')).datasets.nodes;
+  const readRuns = () =>
+    gql(`query($filter: RunFilter) { runs(first: 200, filter: $filter) { totalCount nodes { ${RUN_FIELDS} } } }`, {
+      filter: kind ? { kind } : null,
+    });
+  // Independent requests, sent together.
+  const [{ activeRunStatuses: ACTIVE }, { mutation }, datasetList, firstRuns] = await Promise.all([
+    constants(),
+    rootFieldNames(),
+    gql('{ datasets(first: 500) { nodes { id name site } } }'),
+    readRuns(),
+  ]);
+  const datasets = datasetList.datasets.nodes;
   const body = h('tbody');
   const summary = h('p', { class: 'note', 'aria-live': 'polite' });
   const actions = h('div', { class: 'panel', hidden: true, id: 'run-action' });
@@ -248,12 +257,9 @@ export async function render(root, ctx) {
     );
   }
 
-  async function refresh() {
+  async function refresh(prefetched = null) {
     clearTimeout(timer);
-    const data = await gql(
-      `query($filter: RunFilter) { runs(first: 200, filter: $filter) { totalCount nodes { ${RUN_FIELDS} } } }`,
-      { filter: kind ? { kind } : null },
-    );
+    const data = prefetched ?? (await readRuns());
     if (stopped) return;
     const runs = data.runs.nodes;
     body.replaceChildren(...runs.map(row));
@@ -296,7 +302,7 @@ export async function render(root, ctx) {
       body,
     ),
   );
-  await refresh();
+  await refresh(firstRuns);
   return () => {
     stopped = true;
     clearTimeout(timer);

@@ -3,7 +3,7 @@
 // arrive — accuracy and calibration per variant, the review fraction that leaves at most 5 % poor
 // segmentations per structure against random and slice-position review, and site shift — with the
 // command that writes the full report. Everything is read through existing list fields
-// (runs, run { children }, evaluations, compare, evaluation { qcCurve baselines }).
+// (runs, run { children }, evaluations, and compare with its qc, one request per 50 evaluations).
 import { constants, gql, inBatches } from '../gql.js';
 import { h, num, pct, select, shortId, EVALUATION_FIELDS } from '../dom.js';
 import { defaultSelection } from '../picker.js';
@@ -173,31 +173,19 @@ export async function render(root, ctx) {
       );
       return;
     }
-    const [compare, curves] = await Promise.all([
-      inBatches(
-        ids,
-        COMPARE_BATCH,
-        async (batch) =>
-          (
-            await gql(
-              `query($ids: [ID!]!, $scope: SliceScope) { compare(evaluationIds: $ids, scope: $scope) {
-        evaluationId trainingRunId site entropy mi structures { structure n dice assd } calibration { ece nll brier } } }`,
-              { ids: batch, scope },
-            )
-          ).compare,
-      ),
-      inBatches(siteA, 1, async ([id]) => {
-        const curve = `reviewAt(target: ${TARGET}) n poor`;
-        const { evaluation } = await gql(
-          `query($id: ID!, $scope: SliceScope, $measure: UncertaintyMeasure!) { evaluation(id: $id) { id ${STRUCTURES.map(
-            (s) => `${s}: qcCurve(structure: ${s}, measure: $measure, scope: $scope) { ${curve} }
-            ${s}b: baselines(structure: ${s}, scope: $scope) { random { reviewAt(target: ${TARGET}) } slicePosition { reviewAt(target: ${TARGET}) } }`,
-          ).join(' ')} } }`,
-          { id, scope, measure },
-        );
-        return evaluation;
-      }),
-    ]);
+    const compare = await inBatches(
+      ids,
+      COMPARE_BATCH,
+      async (batch) =>
+        (
+          await gql(
+            `query($ids: [ID!]!, $scope: SliceScope, $measure: UncertaintyMeasure!) { compare(evaluationIds: $ids, scope: $scope) {
+        evaluationId trainingRunId site entropy mi structures { structure n dice assd } calibration { ece nll brier }
+        qc(measure: $measure, target: ${TARGET}) { structure reviewAt randomReviewAt slicePositionReviewAt curve { n poor } } } }`,
+            { ids: batch, scope, measure },
+          )
+        ).compare,
+    );
     if (!ctx.isCurrent()) return;
     const row = (id) => compare.find((r) => r.evaluationId === id);
     const dice = (r, s) => r.structures.find((x) => x.structure === s)?.dice ?? null;
@@ -217,18 +205,22 @@ export async function render(root, ctx) {
         mi: r.mi,
       };
     });
-    const review = curves.flatMap((e) =>
-      STRUCTURES.map((s) => ({
-        evaluationId: e.id,
-        model: modelOf(byId.get(e.id)),
-        structure: s,
-        n: e[s]?.n ?? 0,
-        poor: e[s]?.poor ?? 0,
-        reviewAt: e[s]?.reviewAt ?? null,
-        random: e[`${s}b`]?.random.reviewAt ?? null,
-        slicePosition: e[`${s}b`]?.slicePosition.reviewAt ?? null,
-      })),
-    );
+    const review = siteA.flatMap((id) => {
+      const qc = row(id).qc;
+      return STRUCTURES.map((s) => {
+        const q = qc.find((x) => x.structure === s);
+        return {
+          evaluationId: id,
+          model: modelOf(byId.get(id)),
+          structure: s,
+          n: q?.curve.n ?? 0,
+          poor: q?.curve.poor ?? 0,
+          reviewAt: q?.reviewAt ?? null,
+          random: q?.randomReviewAt ?? null,
+          slicePosition: q?.slicePositionReviewAt ?? null,
+        };
+      });
+    });
     // Site shift: each model's site-A test evaluation against its site-B one.
     const shift = siteB.flatMap((idB) => {
       const b = byId.get(idB);
