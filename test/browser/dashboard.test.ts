@@ -298,6 +298,57 @@ describe('dashboard in Chromium', () => {
     expect(await points(page, '#chart-NOISE-mi')).toEqual(expected(distortionSweep, 'NOISE', 'mi', null));
     await shot(page, 'distortions-bbb');
 
+    // The calibration and failure-detection panel: every cell is the API's number for that
+    // evaluation (LV by entropy), and the NOISE risk–coverage chart draws the API's points.
+    const four = (x: number | null) => (x === null ? '—' : x.toFixed(4));
+    const sweepEvaluations = study.evaluations
+      .filter((e) => e.trainingRunId === variant('BBB').trainingRunId && e.site === 'A')
+      .sort(
+        (a, b) => (a.kind === 'NONE' ? '' : a.kind).localeCompare(b.kind === 'NONE' ? '' : b.kind) || a.level - b.level,
+      );
+    const panel = await Promise.all(
+      sweepEvaluations.map(async (e) => ({
+        e,
+        ...(
+          await gqlData(
+            `query($id: ID!) { evaluation(id: $id) { calibrationMeasures { ece mce classwiseEce adaptiveEce adaptiveEceErrorBound unavailable }
+              failureDetection(structure: LV, measure: ENTROPY, maxPoints: 100) { auroc diceRisk { aurc eAurc augrc points { coverage risk } } poorRisk { aurc eAurc } } } }`,
+            { id: e.id },
+          )
+        ).evaluation,
+      })),
+    );
+    const cells = await page.$$eval('#failure-table tbody tr', (trs) =>
+      trs.map((tr) => Array.from(tr.querySelectorAll('th, td'), (c) => c.textContent)),
+    );
+    expect(cells).toEqual(
+      panel.map(({ e, calibrationMeasures: c, failureDetection: f }) => [
+        e.kind,
+        String(e.level),
+        four(c.ece),
+        four(c.mce),
+        four(c.classwiseEce),
+        `${four(c.adaptiveEce)} ± ${four(c.adaptiveEceErrorBound)}`,
+        four(f.diceRisk.aurc),
+        four(f.diceRisk.eAurc),
+        four(f.diceRisk.augrc),
+        four(f.poorRisk.aurc),
+        four(f.poorRisk.eAurc),
+        f.auroc === null ? '—' : f.auroc.toFixed(3),
+      ]),
+    );
+    expect(
+      panel.every(
+        (r) => r.calibrationMeasures.unavailable === null && r.calibrationMeasures.adaptiveEceErrorBound === 0,
+      ),
+    ).toBe(true);
+    expect(await page.$('#failure-unavailable')).toBeNull();
+    expect(await points(page, '#chart-rc-NOISE')).toEqual(
+      panel
+        .filter((r) => ['NONE', 'NOISE'].includes(r.e.kind))
+        .map((r) => [r.e.level, r.failureDetection.diceRisk.points.map((p: any) => [p.coverage, p.risk])]),
+    );
+
     const running = await open(`#/distortions?sweep=${study.running.sweepRunId}`);
     expect(await running.textContent('#sweep-progress')).toBe(
       'This sweep is RUNNING: 2 of 13 evaluations finished; the charts show those.',

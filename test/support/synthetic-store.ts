@@ -243,8 +243,9 @@ const KINDS = ['NOISE', 'BLUR', 'STRETCH'] as const;
  * second PLAIN training whose sweep is still running. Metrics come from Postgres' random() after
  * setseed and worsen with the distortion level; every prediction shares one set of valid maps, so
  * the slice viewer renders; each structure metric carries pixel counts (mean segmentation, T samples,
- * truth) and the subjects a slice spacing, so every evaluation has biomarkers. No audit events (no
- * shard wrote these rows).
+ * truth) and the subjects a slice spacing, so every evaluation has biomarkers, and each image metric
+ * per-class and fine confidence histograms (class-wise and adaptive ECE). No audit events (no shard
+ * wrote these rows).
  */
 export async function seedSyntheticQuickStudy(
   store: Store,
@@ -488,10 +489,19 @@ export async function seedSyntheticQuickStudy(
           FROM "Prediction" p JOIN "Evaluation" e ON e.id = p."evaluationId" JOIN "Slice" s ON s.id = p."sliceId",
             unnest(ARRAY['LV', 'MYO', 'RV']::"Structure"[]) st WHERE p."evaluationId" = ANY(${ids}::uuid[])) y) x`;
   await store.$executeRaw`
-    INSERT INTO "ImageMetric" ("predictionId", "evaluationId", nll, brier, entropy, mi, pixels, "binCounts", "binConfidenceSum", "binCorrect", "metricVersion")
+    INSERT INTO "ImageMetric" ("predictionId", "evaluationId", nll, brier, entropy, mi, pixels, "binCounts", "binConfidenceSum", "binCorrect",
+      "classBinCounts", "classBinProbabilitySum", "classBinHits",
+      "fineBinIndex", "fineBinCounts", "fineBinConfidenceSum", "fineBinCorrect", "fineBinMin", "fineBinMax", "metricVersion")
     SELECT p.id, p."evaluationId", (1 + e."distortionLevel") * random() / 5, random() / 4, (1 + e."distortionLevel") * random() / 10, random() / 50, 15 * 40,
       array_fill(40, ARRAY[15]), ARRAY(SELECT 40 * (b + 0.5) / 15 FROM generate_series(0, 14) b)::float8[],
-      ARRAY(SELECT floor(40 * least(1, (b + 0.5) / 15 + 0.1 * random()))::int FROM generate_series(0, 14) b), 1
+      ARRAY(SELECT floor(40 * least(1, (b + 0.5) / 15 + 0.1 * random()))::int FROM generate_series(0, 14) b),
+      array_fill(40, ARRAY[60]), ARRAY(SELECT 40 * (b % 15 + 0.5) / 15 FROM generate_series(0, 59) b)::float8[],
+      ARRAY(SELECT floor(40 * least(1, (b % 15 + 0.5) / 15 + 0.1 * random()))::int FROM generate_series(0, 59) b),
+      -- the fine histogram: 20 single-valued bins of 30 pixels, confidences 0.9 … 0.995 (so adaptive ECE is exact)
+      ARRAY(SELECT 900 + 5 * k FROM generate_series(0, 19) k), array_fill(30, ARRAY[20]),
+      ARRAY(SELECT 30 * (0.9 + 0.005 * k) FROM generate_series(0, 19) k)::float8[],
+      ARRAY(SELECT floor(30 * least(1, 0.85 + 0.005 * k + 0.1 * random() - 0.02 * e."distortionLevel"))::int FROM generate_series(0, 19) k),
+      ARRAY(SELECT 0.9 + 0.005 * k FROM generate_series(0, 19) k)::float8[], ARRAY(SELECT 0.9 + 0.005 * k FROM generate_series(0, 19) k)::float8[], 1
     FROM "Prediction" p JOIN "Evaluation" e ON e.id = p."evaluationId" WHERE p."evaluationId" = ANY(${ids}::uuid[])`;
   return { studyRunId, datasets, variants, evaluations, running };
 }

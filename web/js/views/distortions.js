@@ -1,9 +1,11 @@
 // Distortions: box plots of accuracy and uncertainty against the degree of each distortion kind
-// (level 0 is the undistorted evaluation of the same sweep), from distortionSweep(runId, scope).
+// (level 0 is the undistorted evaluation of the same sweep), from distortionSweep(runId, scope), and
+// per level the calibration and failure-detection measures (failure-panel.js).
 import { constants, gql } from '../gql.js';
 import { h, select, shortId, num, table, EVALUATION_FIELDS } from '../dom.js';
 import { drawChart } from '../charts.js';
 import { updateParams } from '../state.js';
+import { renderFailurePanel } from './failure-panel.js';
 
 const ACCURACY = ['dice', 'assd', 'hd', 'diceWithin', 'assdWithin'];
 const UNCERTAINTY = ['entropy', 'mi', 'nll', 'brier'];
@@ -191,4 +193,6 @@ export async function render(root, ctx) {
       'Distortion sweep distributions',
     ),
   );
+  const evaluations = data.evaluations.filter((e) => finished.has(e.id));
+  await renderFailurePanel(root, { params, scope, structure, evaluations });
 }
