@@ -16,6 +16,7 @@ import { DatasetMutations } from './dataset.mutations';
 import { EvaluationResolver, QcCurveResolver } from './evaluation.resolver';
 import { EvaluationFailureDetectionResolver } from './failure-detection.resolver';
 import { InferenceResolver, InferenceSliceResolver } from './inference.resolver';
+import { EvaluationPlausibilityResolver } from './plausibility.resolver';
 import { PolicyResolver } from './policy.resolver';
 import { PredictionResolver } from './prediction.resolver';
 import { DatasetResolver } from './dataset.resolver';
@@ -50,6 +51,7 @@ export const RESOLVERS = [
   EvaluationResolver,
   QcCurveResolver,
   EvaluationFailureDetectionResolver,
+  EvaluationPlausibilityResolver,
   PredictionResolver,
   PolicyResolver,
   InferenceResolver,

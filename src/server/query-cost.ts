@@ -67,6 +67,9 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
   // One read of a structure's rows, or of each of the 3 × 4 pairs (src/services/failure-detection.ts).
   'Evaluation.failureDetection': ROW_PASS_COST,
   'Evaluation.failureDetections': 12 * ROW_PASS_COST,
+  // The structure's rows of the fitted and of the judged evaluation (src/services/plausibility-qc.ts).
+  'Evaluation.plausibilityQc': 2 * ROW_PASS_COST,
+  'Evaluation.plausibility': ROW_PASS_COST,
   'Inference.biomarkers': 2 * ROW_PASS_COST,
   'Evaluation.biomarkers': ROW_PASS_COST,
   'Evaluation.subjectQcCurve': ROW_PASS_COST,
