@@ -28,6 +28,8 @@ export const REPORT_BIOMARKERS = {
 export type ReportBiomarker = keyof typeof REPORT_BIOMARKERS;
 const KEYS = Object.keys(REPORT_BIOMARKERS) as ReportBiomarker[];
 
+/** A subject's EF is poor for the subject-level QC curve when |EF error| exceeds this (EF points). */
+export const POOR_EF_POINTS = 5;
 /** A calibrated 95 % interval covers its subject's truth with this probability. */
 export const NOMINAL_COVERAGE = 0.95;
 /** A coverage whose binomial tail P(X ≤ covered | calibrated) is below this is called too low. */
@@ -58,6 +60,8 @@ export interface SiteBiomarkers {
   leftOut: number;
   agreement: AgreementRow[];
   perSubject: SubjectRow[];
+  /** The subject-level QC curve of the LV (score: EF interval width; poor: |EF error| > 5 points). */
+  subjectQc: { n: number; poor: number; auc: number; reviewAt: number } | null;
 }
 
 export async function collectBiomarkers(gql: GqlClient, data: ReportData): Promise<SiteBiomarkers[]> {
@@ -72,7 +76,8 @@ export async function collectBiomarkers(gql: GqlClient, data: ReportData): Promi
         `query($id: ID!) {
           biomarkerAgreement(evaluationId: $id) { subjects leftOut
             biomarkers { biomarker n undefinedCount bias sdDiff lower upper pearsonR mae coverage covered coverageN } }
-          evaluation(id: $id) { biomarkers { externalId status values { biomarker value truth posterior { mean q025 q975 } } } } }`,
+          evaluation(id: $id) { biomarkers { externalId status values { biomarker value truth posterior { mean q025 q975 } } }
+            subjectQcCurve(structure: LV, poorEfPoints: ${POOR_EF_POINTS}) { n poor auc reviewAt(target: 0.05) } } }`,
         { id: e.id },
       );
       if (!r.biomarkerAgreement || !r.evaluation) continue;
@@ -86,6 +91,7 @@ export async function collectBiomarkers(gql: GqlClient, data: ReportData): Promi
         leftOut: r.biomarkerAgreement.leftOut,
         agreement: r.biomarkerAgreement.biomarkers,
         perSubject: r.evaluation.biomarkers,
+        subjectQc: r.evaluation.subjectQcCurve,
       });
     }
   }
@@ -224,6 +230,30 @@ export function efAgreementFindings(rows: SiteBiomarkers[]): string[] {
   return out;
 }
 
+/**
+ * Subject-level QC beside the slice-level curves of section 5: subjects reviewed widest LV EF
+ * interval first, poor when |EF error| > POOR_EF_POINTS; AUC and the review fraction that leaves
+ * ≤ 5 % poor subjects.
+ */
+export function subjectQcTable(rows: SiteBiomarkers[]): Block {
+  return {
+    type: 'table',
+    caption: `Subject-level QC (LV): subjects flagged by descending EF interval width, poor when |EF error| > ${POOR_EF_POINTS} points (\`subjectQcCurve\`); lower AUC is better, a random order gives ≈ (poor / subjects) / 2`,
+    header: ['method', 'site', 'poor / subjects', 'AUC', 'review for ≤ 5 % poor left'],
+    rows: rows.map((r) =>
+      r.subjectQc
+        ? [
+            r.method,
+            r.site,
+            `${r.subjectQc.poor} / ${r.subjectQc.n}`,
+            fixed(r.subjectQc.auc, 3),
+            percent(r.subjectQc.reviewAt),
+          ]
+        : [r.method, r.site, '—', '—', '—'],
+    ),
+  };
+}
+
 type FigureFn = (name: string, spec: Record<string, unknown>, caption: string, sources: string[]) => Promise<void>;
 
 /** Appends the section to `blocks` (figures through `figure`, which appends them too). */
@@ -271,6 +301,7 @@ export async function biomarkerSection(
     'LV ejection fraction per subject (EF points): the posterior mean over the T samples (dot) with its 2.5–97.5 % interval (bar), and the ground truth (black cross); a bar that misses the cross is a subject not covered. Per method (rows) and site (columns), repeat 0.',
     sources,
   );
+  blocks.push(subjectQcTable(rows));
   blocks.push({ type: 'h3', text: 'Findings' });
   blocks.push({ type: 'list', items: [...coverageFindings(rows), ...efAgreementFindings(rows)] });
 }

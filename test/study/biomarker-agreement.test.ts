@@ -16,6 +16,7 @@
 import { renderSvg } from '../../src/report/charts';
 import {
   agreementTable,
+  subjectQcTable,
   biomarkerSection,
   blandAltmanData,
   collectBiomarkers,
@@ -91,6 +92,7 @@ const answers: Record<string, any> = {
         })),
         { externalId: 'p5', status: 'PHASE_MISSING', values: [] },
       ],
+      subjectQcCurve: { n: 4, poor: 1, auc: 0.125, reviewAt: 0.25 },
     },
   },
   B1: {
@@ -105,6 +107,7 @@ const answers: Record<string, any> = {
         status: 'OK',
         values: [lvEf(value, truth, value, value)],
       })),
+      subjectQcCurve: null,
     },
   },
 };
@@ -190,6 +193,14 @@ describe('clinical biomarkers in the report', () => {
     expect(r[1].truth).toBeCloseTo(50, 10);
   });
 
+  test('the subject-level QC table gives each curve as the API sends it, dashes without one', async () => {
+    const t = subjectQcTable(await collectBiomarkers(gql, data)) as Extract<Block, { type: 'table' }>;
+    expect(t.rows).toEqual([
+      ['MCD-0.1', 'A', '1 / 4', '0.125', '25 %'],
+      ['PLAIN', 'B', '—', '—', '—'],
+    ]);
+  });
+
   test('findings state the coverage against a calibrated method and the EF bias, limits and MAE', async () => {
     const rows = await collectBiomarkers(gql, data);
     const [mcd, plain] = coverageFindings(rows);
@@ -213,7 +224,7 @@ describe('clinical biomarkers in the report', () => {
     await biomarkerSection(blocks, gql, data, async (_name, spec) => {
       specs.push(spec);
     });
-    expect(blocks.filter((b) => b.type === 'table').length).toBe(2);
+    expect(blocks.filter((b) => b.type === 'table').length).toBe(3);
     expect(specs.length).toBe(2);
     for (const spec of specs) expect(await renderSvg(spec)).toMatch(/^<svg/);
     const list = blocks.find((b) => b.type === 'list') as { items: string[] };
