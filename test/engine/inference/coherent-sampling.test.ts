@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { initBackend } from '../../../src/engine/backend';
 import { disposeCheckpoint, loadCheckpoint, type LoadedCheckpoint } from '../../../src/engine/checkpoint';
 import { trainModel } from '../../../src/engine/training';
+import { methodSamples, methodSamplesOfSlices } from '../../../src/engine/inference/method-samples';
 import { type ProbabilitySamples, sampleProbabilities, sampleSlices } from '../../../src/engine/inference/sampling';
 import { syntheticSet, syntheticSlice } from '../training/synthetic';
 
@@ -98,5 +99,19 @@ describe('coherent posterior draws', () => {
       expect(maxDiff(sample(sa, m), sample(sampleProbabilities(member, a, 1), 0))).toBeLessThan(1e-5);
       expect(maxDiff(sample(sb, m), sample(sampleProbabilities(member, b, 1), 0))).toBeLessThan(1e-5);
     });
+  });
+
+  it('an evaluation shard samples its slices together (methodSamplesOfSlices): the per-slice samples, tempered alike', () => {
+    for (const c of [ck.bbb, ck.ensemble, ck.mcd]) {
+      const opts = { seed: 7, temperature: 1.7 };
+      const [sa, sb] = methodSamplesOfSlices(c, [a, b], 4, opts);
+      const alone = [methodSamples(c, a, 4, opts), methodSamples(c, b, 4, opts)];
+      for (const [k, s] of [sa, sb].entries()) {
+        expect(s.shape).toEqual(alone[k].shape);
+        expect(maxDiff(s.data, alone[k].data)).toBeLessThan(1e-5);
+      }
+      // The temperature was applied: untempered samples differ.
+      expect(maxDiff(sa.data, sampleProbabilities(c, a, 4, { seed: 7 }).data)).toBeGreaterThan(1e-3);
+    }
   });
 });
