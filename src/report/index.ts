@@ -32,6 +32,7 @@ import { planNotes } from './plan-notes';
 import { stageTimingBlocks } from './stage-timings';
 import { findings, PAPER } from './findings';
 import { inProcessClient, type GqlClient } from './graphql-client';
+import { plausibilityQcBlocks } from './plausibility-qc';
 import { shiftPolicyBlocks } from './site-shift-policy';
 import { biomarkerSection } from './biomarker-agreement';
 
