@@ -261,6 +261,8 @@ export async function writeReportWith(
   blocks.push(...(await shiftPolicyBlocks(gql, data)));
   await biomarkerSection(blocks, gql, data, figure);
 
+  blocks.push(...(await plausibilityQcBlocks(gql, data)));
+
   // 6. BBB σ.
   blocks.push({ type: 'h2', text: '6. Bayes by Backprop: learned weight σ per layer' });
   const bbb = data.variants.filter((v) => v.label === 'BBB');
