@@ -97,6 +97,7 @@ describe('study flow through GraphQL (tiny preset)', () => {
       summary { structure n kept undefinedCount poorCount dice assd hd hd95 diceWithin assdWithin }
       calibration { ece nll brier points { confidence accuracy count } }
       calibrationMeasures { classwiseEce adaptiveEce adaptiveEceErrorBound unavailable }
+      plausibility { slices unavailable withLv myoOpen rvLvContact structures { structure present fragmented wrongHoles } }
       lv: qcCurve(structure: LV, measure: ENTROPY) { points { flagged remaining } auc reviewAt(target: 0.05) n poor }
       rv: qcCurve(structure: RV, measure: ASSD_WITHIN) { auc reviewAt }
       baselines(structure: LV) { random { auc reviewAt } slicePosition { auc reviewAt } }
@@ -119,6 +120,27 @@ describe('study flow through GraphQL (tiny preset)', () => {
       if (kept.length) expect(s.assd).toBeCloseTo(mean(kept.map((r) => r.assdMm!)), 9);
       expect(s.diceWithin).toBeCloseTo(mean(rows.map((r) => r.diceWithin)), 9);
     }
+
+    // The shards stored the mean segmentations' plausibility: the counts of the recomputed ones.
+    const plausible = engine.map((x) => x.result.plausibility!);
+    const count = (f: (p: (typeof plausible)[number]) => boolean) => plausible.filter(f).length;
+    expect(e.plausibility).toEqual({
+      slices: slices.length,
+      unavailable: 0,
+      withLv: count((p) => p.myoClosed !== null),
+      myoOpen: count((p) => p.myoClosed === false),
+      rvLvContact: count((p) => p.rvLvContact > 0),
+      structures: STRUCTURES.map((k) => k)
+        .sort()
+        .map((structure) => ({
+          structure,
+          present: count((p) => p.topology[structure].components > 0),
+          fragmented: count((p) => p.topology[structure].components > 1),
+          wrongHoles: count(
+            (p) => p.topology[structure].holes !== (structure === 'MYO' && p.myoClosed !== null ? 1 : 0),
+          ),
+        })),
+    });
 
     const histogram = engine.reduce(
       (h, x) => mergeReliabilityHistograms(h, x.result.histogram),
