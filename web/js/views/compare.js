@@ -6,7 +6,6 @@
 import { constants, gql, inBatches } from '../gql.js';
 import { h, num, pct, table, EVALUATION_FIELDS, select } from '../dom.js';
 import { defaultSelection, evaluationPicker } from '../picker.js';
-import { drawChart, colourAt } from '../charts.js';
 import { updateParams } from '../state.js';
 
 // compare(evaluationIds) takes at most 50 ids.
@@ -39,6 +38,9 @@ function compareRows(ids, fields, variables) {
 
 export async function render(root, ctx) {
   const { params, scope } = ctx;
+  // The chart library loads while the requests below are answered, not before them.
+  const charts = import('../charts.js');
+  charts.catch(() => {}); // awaited below; a view that returns early must not leave it unhandled
   const [{ structures: STRUCTURES, uncertaintyMeasures: MEASURES }, listed] = await Promise.all([
     constants(),
     gql(`{ evaluations { ${EVALUATION_FIELDS} } }`),
@@ -70,7 +72,10 @@ export async function render(root, ctx) {
     return;
   }
 
-  const compare = await compareRows(chosen, `${ACCURACY} ${QC}`, { scope, measure, target });
+  const [compare, { drawChart, colourAt }] = await Promise.all([
+    compareRows(chosen, `${ACCURACY} ${QC}`, { scope, measure, target }),
+    charts,
+  ]);
   // Accuracy and calibration table
   const mm = (x) => num(x, 2);
   const num4 = (x) => num(x, 4);
