@@ -106,6 +106,7 @@ export async function compareEvaluations(
     const imageInterval = (k: keyof typeof imageSum) => interval(weightedMean(imageSum[k], slices));
 
     // ECE of the resample: the drawn subjects' histograms summed with their multiplicities.
+    const imageSubject = images.map((r) => subjectOf.get(r.subjectId)!);
     const bins = e.calibrationBins;
     const ece: WeightedStatistic = (w) => {
       const histogram = {
@@ -114,8 +115,9 @@ export async function compareEvaluations(
         sumConfidence: new Array<number>(bins).fill(0),
         sumCorrect: new Array<number>(bins).fill(0),
       };
-      for (const r of images) {
-        const k = w[subjectOf.get(r.subjectId)!];
+      for (let i = 0; i < images.length; i++) {
+        const r = images[i];
+        const k = w[imageSubject[i]];
         if (k === 0) continue;
         for (let b = 0; b < r.binCounts.length && b < bins; b++) {
           histogram.count[b] += k * r.binCounts[b];

@@ -26,11 +26,11 @@ export interface QcCase {
 const rank = (score: number | null) => (score === null ? -Infinity : score);
 
 export class SubjectQcCurve {
-  /** Per step, the entries [stepStart[g], stepStart[g + 1]) of (subject, cases, poor cases). */
-  private readonly stepStart: number[] = [0];
-  private readonly entrySubject: number[] = [];
-  private readonly entryCases: number[] = [];
-  private readonly entryPoor: number[] = [];
+  /** Per step g, the entries [stepStart[g], stepStart[g + 1]) of (subject, cases, poor cases). */
+  private readonly stepStart: Int32Array;
+  private readonly entrySubject: Int32Array;
+  private readonly entryCases: Float64Array;
+  private readonly entryPoor: Float64Array;
   private readonly subjectCases: Float64Array;
   private readonly subjectPoor: Float64Array;
 
@@ -44,25 +44,34 @@ export class SubjectQcCurve {
       const [x, y] = [rank(a.score), rank(b.score)];
       return x > y ? -1 : x < y ? 1 : a.subject - b.subject;
     });
+    const stepStart = [0];
+    const entrySubject: number[] = [];
+    const entryCases: number[] = [];
+    const entryPoor: number[] = [];
     for (let i = 0; i < sorted.length;) {
       const s = rank(sorted[i].score);
       while (i < sorted.length && rank(sorted[i].score) === s) {
         const c = sorted[i];
-        const last = this.entrySubject.length - 1;
-        if (last >= this.stepStart[this.stepStart.length - 1] && this.entrySubject[last] === c.subject) {
-          this.entryCases[last]++;
-          if (c.poor) this.entryPoor[last]++;
+        const last = entrySubject.length - 1;
+        if (last >= stepStart[stepStart.length - 1] && entrySubject[last] === c.subject) {
+          entryCases[last]++;
+          if (c.poor) entryPoor[last]++;
         } else {
-          this.entrySubject.push(c.subject);
-          this.entryCases.push(1);
-          this.entryPoor.push(c.poor ? 1 : 0);
+          entrySubject.push(c.subject);
+          entryCases.push(1);
+          entryPoor.push(c.poor ? 1 : 0);
         }
         this.subjectCases[c.subject]++;
         if (c.poor) this.subjectPoor[c.subject]++;
         i++;
       }
-      this.stepStart.push(this.entrySubject.length);
+      stepStart.push(entrySubject.length);
     }
+    // Typed arrays: the bootstrap walks these B times.
+    this.stepStart = Int32Array.from(stepStart);
+    this.entrySubject = Int32Array.from(entrySubject);
+    this.entryCases = Float64Array.from(entryCases);
+    this.entryPoor = Float64Array.from(entryPoor);
   }
 
   /** The resample's curve points, from (0, P/N) to (1, 0); null when it holds no case. */
@@ -106,6 +115,7 @@ export class SubjectQcCurve {
       p += w[s] * this.subjectPoor[s];
     }
     if (n === 0) return null;
+    const { stepStart, entrySubject, entryCases, entryPoor } = this;
     const limit = target + REVIEW_SLACK;
     let x0 = 0;
     let y0 = p / n;
@@ -113,13 +123,13 @@ export class SubjectQcCurve {
     let reviewAt = y0 <= limit ? 0 : -1;
     let flagged = 0;
     let poorFlagged = 0;
-    for (let g = 0; g + 1 < this.stepStart.length; g++) {
+    for (let g = 0; g + 1 < stepStart.length; g++) {
       let f = 0;
       let pf = 0;
-      for (let e = this.stepStart[g]; e < this.stepStart[g + 1]; e++) {
-        const k = w[this.entrySubject[e]];
-        f += k * this.entryCases[e];
-        pf += k * this.entryPoor[e];
+      for (let e = stepStart[g]; e < stepStart[g + 1]; e++) {
+        const k = w[entrySubject[e]];
+        f += k * entryCases[e];
+        pf += k * entryPoor[e];
       }
       if (f === 0) continue;
       flagged += f;
