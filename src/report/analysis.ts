@@ -1,8 +1,15 @@
 /**
  * Shapes the GraphQL answers into the report's tables: means over repeats per method, distortion
- * medians per level, QC review fractions and the paper's time-saving estimate. Arithmetic on
- * returned numbers only (means across repeats, differences); every per-slice statistic comes from
- * the API.
+ * medians per level, QC review fractions and the paper's time-saving estimate, and the 95 %
+ * subject-bootstrap interval of each of those figures (subject-intervals.ts; docs/design.md "The
+ * report" → "Intervals and verdicts"). Point estimates are the API's numbers; intervals resample
+ * the subjects of the stored slice rows the report collected.
+ *
+ * With several repeats (training seeds) a method's figure is the mean over its repeats, and its
+ * interval resamples subjects once per resample and applies the same draw to every repeat's
+ * evaluation (all repeats are evaluated on the same test subjects): the interval of the repeat
+ * mean over subjects. The spread across seeds is reported beside it as the SD across repeats of
+ * the per-repeat figure.
  */
 import type {
   CompareRow,
@@ -14,6 +21,19 @@ import type {
   VariantResult,
 } from './collect';
 import { STRUCTURES } from './collect';
+import {
+  Resampler,
+  combine,
+  differenceOf,
+  meanOf,
+  type BootstrapInterval,
+  type GroupedEvaluation,
+  type QcOrder,
+  type Resampled,
+} from './subject-intervals';
+
+/** The report's bootstrap: B = 1000 resamples, site A (and the sweeps) seed 0, site B seed 1. */
+export const REPORT_BOOTSTRAP = { resamples: 1000, seedA: 0, seedB: 1 };
 
 export const mean = (xs: Array<number | null | undefined>): number | null => {
   const kept = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
@@ -107,6 +127,167 @@ export function methodSummaries(data: ReportData, site: 'A' | 'B'): MethodSummar
     ];
   });
 }
+
+// ---- intervals ------------------------------------------------------------------------------
+
+export type Site = 'A' | 'B';
+/** Where an evaluation's subjects come from: site A test, site B, or the repeat-0 distortion sweeps. */
+export type Context = Site | 'sweep';
+
+/**
+ * A figure of one evaluation, by key: `dice:LV`, `assd:LV`, `hd:LV` (structure means),
+ * `meanDice`, `meanAssd` (means over LV, MYO, RV), `nll`, `brier`, `entropy`, `mi` (image means),
+ * `ece`, `auc:LV:ASSD_WITHIN` and `review:LV:RANDOM` (QC AUC, review fraction at 5 %; the order
+ * a measure, RANDOM or POSITION), `rho:LV:ASSD_WITHIN` (Spearman with ASSD), `median:entropy`
+ * and `median:dice:LV` (medians over slices, as the box plots).
+ */
+export type FigureKey = string;
+
+export function evaluationFigure(g: GroupedEvaluation, key: FigureKey): Resampled {
+  const [name, a, b] = key.split(':');
+  switch (name) {
+    case 'dice':
+    case 'assd':
+    case 'hd':
+      return g.structureMean(a as StructureName, name);
+    case 'meanDice':
+    case 'meanAssd':
+      return meanOf(STRUCTURES.map((s) => g.structureMean(s, name === 'meanDice' ? 'dice' : 'assd')));
+    case 'nll':
+    case 'brier':
+    case 'entropy':
+    case 'mi':
+      return g.imageMean(name);
+    case 'ece':
+      return g.ece();
+    case 'auc':
+    case 'review':
+      return g.qc(a as StructureName, b as QcOrder, name);
+    case 'rho':
+      return g.spearman(a as StructureName, b as MeasureName);
+    case 'median':
+      return b ? g.median('dice', b as StructureName) : g.median(a as 'entropy' | 'mi' | 'nll' | 'brier');
+  }
+  throw new RangeError(`unknown figure ${key}`);
+}
+
+/** The report's intervals over one ReportData: resamplers per context, memoised per figure. */
+export class ReportIntervals {
+  private readonly resamplers: Record<Context, Resampler>;
+  private readonly memo = new Map<string, BootstrapInterval | null>();
+
+  constructor(private readonly data: ReportData) {
+    const rows = (ids: Array<string | undefined>) =>
+      new Map(ids.filter((id): id is string => !!id && data.slices.has(id)).map((id) => [id, data.slices.get(id)!]));
+    const resamples = REPORT_BOOTSTRAP.resamples;
+    this.resamplers = {
+      A: new Resampler(rows(data.variants.map((v) => v.siteA?.id)), { seed: REPORT_BOOTSTRAP.seedA, resamples }),
+      B: new Resampler(rows(data.variants.map((v) => v.siteB?.id)), { seed: REPORT_BOOTSTRAP.seedB, resamples }),
+      sweep: new Resampler(
+        rows(data.variants.filter((v) => v.repeat === 0).flatMap((v) => v.sweep?.evaluations.map((e) => e.id) ?? [])),
+        { seed: REPORT_BOOTSTRAP.seedA, resamples },
+      ),
+    };
+  }
+
+  resampler(c: Context): Resampler {
+    return this.resamplers[c];
+  }
+
+  private grouped(site: Site, label: string): GroupedEvaluation[] {
+    const r = this.resamplers[site];
+    return this.data.variants
+      .filter((v) => v.label === label)
+      .map((v) => (site === 'A' ? v.siteA : v.siteB)?.id)
+      .filter((id): id is string => r.has(id))
+      .map((id) => r.of(id)!);
+  }
+
+  /** A method's figure on a site: the mean over its repeats, each on the same drawn subjects. */
+  method(site: Site, label: string, key: FigureKey): Resampled | null {
+    const gs = this.grouped(site, label);
+    return gs.length ? meanOf(gs.map((g) => evaluationFigure(g, key))) : null;
+  }
+
+  /** A repeat-0 sweep evaluation's figure (level 0: the undistorted one). */
+  sweep(label: string, kind: string, level: number, key: FigureKey): Resampled | null {
+    const v = this.data.variants.find((x) => x.label === label && x.repeat === 0);
+    const e = v?.sweep?.evaluations.find((x) =>
+      level === 0 ? x.kind === 'NONE' : x.kind === kind && x.level === level,
+    );
+    const g = e && this.resamplers.sweep.of(e.id);
+    return g ? evaluationFigure(g, key) : null;
+  }
+
+  interval(c: Context, figure: Resampled | null, memoKey?: string): BootstrapInterval | null {
+    if (!figure) return null;
+    const k = memoKey && `${c}|${memoKey}`;
+    if (k && this.memo.has(k)) return this.memo.get(k)!;
+    const result = this.resamplers[c].interval(figure);
+    if (k) this.memo.set(k, result);
+    return result;
+  }
+
+  /** Interval of a method's figure on a site (repeat mean). */
+  methodInterval(site: Site, label: string, key: FigureKey): BootstrapInterval | null {
+    return this.interval(site, this.method(site, label, key), `${label}|${key}`);
+  }
+
+  /** Interval of a − b, both methods on the same drawn subjects (paired). */
+  difference(site: Site, a: string, b: string, key: FigureKey): BootstrapInterval | null {
+    const fa = this.method(site, a, key);
+    const fb = this.method(site, b, key);
+    return fa && fb ? this.interval(site, differenceOf(fa, fb), `${a}−${b}|${key}`) : null;
+  }
+
+  /** SD across repeats of the per-repeat figure on all subjects; null for one repeat. */
+  repeatSd(site: Site, label: string, key: FigureKey): number | null {
+    const all = this.resamplers[site].subjects.map((_, i) => i);
+    return sd(this.grouped(site, label).map((g) => evaluationFigure(g, key)(all)));
+  }
+}
+
+const intervalCache = new WeakMap<ReportData, ReportIntervals>();
+
+/** The intervals of a report's data (one set of draws per context, shared by every section). */
+export function intervalsOf(data: ReportData): ReportIntervals {
+  let ci = intervalCache.get(data);
+  if (!ci) {
+    ci = new ReportIntervals(data);
+    intervalCache.set(data, ci);
+  }
+  return ci;
+}
+
+/** "0.842 [0.815, 0.866]"; the bracket says "—" when no resample defined the figure. */
+export function withInterval(
+  x: number | null | undefined,
+  ci: BootstrapInterval | null | undefined,
+  format: (v: number) => string,
+): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  if (!ci) return format(x);
+  return `${format(x)} [${ci.interval ? `${format(ci.interval[0])}, ${format(ci.interval[1])}` : '—'}]`;
+}
+
+/** A method's figure as the tables show it: value [95 % interval], and "± SD" across repeats when several. */
+export function figureCell(
+  ci: ReportIntervals,
+  site: Site,
+  label: string,
+  key: FigureKey,
+  value: number | null | undefined,
+  format: (v: number) => string,
+): string {
+  const cell = withInterval(value, ci.methodInterval(site, label, key), format);
+  const spread = ci.repeatSd(site, label, key);
+  if (spread === null || value === null || value === undefined) return cell;
+  const [head, ...rest] = cell.split(' [');
+  return `${head} ± ${format(spread)}${rest.length ? ` [${rest.join(' [')}` : ''}`;
+}
+
+export const fixed = (digits: number) => (v: number) => v.toFixed(digits);
+export const percent = (v: number) => `${(100 * v).toFixed(0)} %`;
 
 /** Methods ordered best first by a key (ties keep plan order). */
 export function rankBy<T extends { label: string }>(
@@ -258,6 +439,27 @@ export function timeSavings(qc: QcSummary[], label: string, measure: MeasureName
     vsPosition: hoursSaved(rows.map((r) => ({ baseline: r.positionReviewAt!, fraction: r.reviewAt! }))),
     rows,
   };
+}
+
+/** Interval of the hours a method's ordering by `measure` saves against a baseline, on the same drawn subjects for the three structures. */
+export function hoursSavedInterval(
+  ci: ReportIntervals,
+  label: string,
+  measure: MeasureName,
+  baseline: 'RANDOM' | 'POSITION',
+): BootstrapInterval | null {
+  const figures = [
+    ...STRUCTURES.map((s) => ci.method('A', label, `review:${s}:${measure}`)),
+    ...STRUCTURES.map((s) => ci.method('A', label, `review:${s}:${baseline}`)),
+  ];
+  if (!figures.every((f) => f)) return null;
+  return ci.interval(
+    'A',
+    combine(figures as Resampled[], (v) =>
+      hoursSaved(STRUCTURES.map((_, k) => ({ fraction: v[k], baseline: v[k + STRUCTURES.length] }))),
+    ),
+    `${label}|hours|${measure}|${baseline}`,
+  );
 }
 
 // ---- timings ---------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ import { STRUCTURES, UNCERTAINTY_MEASURES as MEASURES, type UncertaintyMeasureNa
 import { plannedVariantLabel, variantLabel } from '../domain/methods';
 import { studyDatasetName } from '../domain/run-config';
 import type { GqlClient } from './graphql-client';
+import { sliceValues, type SliceValues } from './slice-values';
+import { temperaturePairs, type TemperaturePair } from './temperature-scaling';
 
 export { MEASURES, STRUCTURES };
 export type StructureName = Structure;
@@ -159,6 +161,13 @@ export interface ReportData {
   variants: VariantResult[];
   /** Labels in the plan's order. */
   labels: string[];
+  /**
+   * Slice rows per evaluation id, for the subject bootstrap: every site-A test and site-B
+   * evaluation, the repeat-0 sweeps, and both sides of each temperature pair.
+   */
+  slices: Map<string, SliceValues[]>;
+  /** Tempered (+TS) evaluations of the study's trainings, each with its untempered twin. */
+  temperature: TemperaturePair[];
   generatedAt: string;
 }
 
@@ -309,6 +318,9 @@ export async function collectReportData(gql: GqlClient, studyRunId: string): Pro
           c.kind === 'EVALUATE' &&
           c.status === 'SUCCEEDED' &&
           c.config.trainingRunId === run.id &&
+          // The variant's own evaluation: +TTA and +TS evaluations are other variants.
+          !c.config.testTimeAugmentation &&
+          !c.config.temperatureScaling &&
           datasetOf(c.config.datasetId)?.site === 'B',
       )
       .pop();
@@ -344,6 +356,19 @@ export async function collectReportData(gql: GqlClient, studyRunId: string): Pro
 
   const order = (v: VariantResult) => labels.indexOf(v.label) * 1000 + v.repeat;
   variants.sort((a, b) => order(a) - order(b));
+  const temperature = await temperaturePairs(
+    gql,
+    variants.map((v) => v.training),
+  );
+  const slices = new Map<string, SliceValues[]>();
+  const full = [
+    ...variants.flatMap((v) => [v.siteA?.id, v.siteB?.id]),
+    ...temperature.flatMap((p) => [p.before.id, p.after.id]),
+  ];
+  for (const id of new Set(full)) if (id) slices.set(id, await sliceValues(gql, id));
+  for (const v of variants.filter((x) => x.repeat === 0))
+    for (const e of v.sweep?.evaluations ?? [])
+      if (!slices.has(e.id)) slices.set(e.id, await sliceValues(gql, e.id, 'sweep'));
   return {
     study,
     plan,
@@ -356,6 +381,8 @@ export async function collectReportData(gql: GqlClient, studyRunId: string): Pro
     }),
     variants,
     labels,
+    slices,
+    temperature,
     generatedAt: new Date().toISOString(),
   };
 }

@@ -3,7 +3,8 @@
  * inline) and Markdown (figures in figures/*.svg). Sections follow the paper: (1) accuracy and
  * calibration, (2) distortions, (3) dataset shift, (4) correlations, (5) quality control (with a
  * policy chosen on site A applied to site B, site-shift-policy.ts), (5b) clinical biomarkers
- * against the ground truth (biomarker-agreement.ts), (6) BBB weight σ, (7) timings, (8) findings
+ * against the ground truth (biomarker-agreement.ts), (5c) further calibration measures and failure
+ * detection (failure-detection.ts), (6) BBB weight σ, (7) timings, (8) findings
  * against the paper. All numbers come from the GraphQL API (collect.ts); every figure names the runs and checkpoints it came from.
  */
 import fs from 'node:fs';
@@ -12,9 +13,16 @@ import type { Config } from '../config';
 import type { Store } from '../db/client';
 import type { Boss } from '../jobs/queues';
 import {
+  figureCell,
+  fixed,
+  hoursSavedInterval,
+  intervalsOf,
   mean,
   medianCurve,
   methodSummaries,
+  percent,
+  REPORT_BOOTSTRAP,
+  withInterval,
   qcSummaries,
   rankBy,
   riseThenCollapse,
@@ -24,17 +32,21 @@ import {
   timings,
   TIME_SAVING_SCENARIO,
   type MethodSummary,
+  type ReportIntervals,
+  type Site,
 } from './analysis';
 import * as charts from './charts';
 import { collectReportData, latestStudyId, MEASURES, STRUCTURES, type ReportData, type VariantResult } from './collect';
 import { toHtml, toMarkdown, type Block } from './document';
 import { planNotes } from './plan-notes';
 import { stageTimingBlocks } from './stage-timings';
-import { findings, PAPER } from './findings';
+import { findings, findingsTally, PAPER } from './findings';
 import { inProcessClient, type GqlClient } from './graphql-client';
 import { plausibilityQcBlocks } from './plausibility-qc';
 import { shiftPolicyBlocks } from './site-shift-policy';
+import { temperatureBlocks } from './temperature-scaling';
 import { biomarkerSection } from './biomarker-agreement';
+import { failureDetectionSection } from './failure-detection';
 
 export interface ReportDeps {
   store: Store;
@@ -52,7 +64,6 @@ export interface ReportFiles {
 
 const f = (x: number | null | undefined, digits = 3) =>
   x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(digits);
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(0)} %`);
 const short = (id: string) => id.slice(0, 8);
 
 function checkpointsOf(v: VariantResult): string {
@@ -96,6 +107,7 @@ export async function writeReportWith(
   header(blocks, data);
   const A = methodSummaries(data, 'A');
   const B = methodSummaries(data, 'B');
+  const ci = intervalsOf(data);
   const labels = data.labels.filter((l) => data.variants.some((v) => v.label === l));
   const r0 = data.variants.filter((v) => v.repeat === 0);
   const evalSources = (site: 'A' | 'B') =>
@@ -114,8 +126,14 @@ export async function writeReportWith(
     type: 'p',
     text: 'Means over the test slices (and over repeats). ASSD and HD average the slices where both masks are non-empty; a structure missed or hallucinated (one mask empty) is kept out of the distance means, counted as poor, and listed as "undefined".',
   });
+  blocks.push({ type: 'p', text: intervalNote(data, ci) });
   blocks.push(
-    accuracyTable(A, 'Site A test: accuracy (Dice, ASSD mm, HD mm) and calibration (NLL, Brier, ECE with 15 bins)'),
+    accuracyTable(
+      A,
+      'Site A test: accuracy (Dice, ASSD mm, HD mm) and calibration (NLL, Brier, ECE with 15 bins)',
+      ci,
+      'A',
+    ),
   );
   await figure(
     'accuracy-site-A',
@@ -161,6 +179,7 @@ export async function writeReportWith(
     'Reliability diagram (accuracy against confidence of the mean prediction, 15 equal-width bins, all pixels); the diagonal is perfect calibration. Repeat 0.',
     evalSources('A').filter((s) => s.includes(' r0:')),
   );
+  blocks.push(...temperatureBlocks(data));
 
   // 2. Distortions.
   await distortions(blocks, data, labels, figure);
@@ -177,7 +196,13 @@ export async function writeReportWith(
     accuracyTable(
       rankedB,
       'Site B: accuracy and calibration, methods ranked by mean Dice',
-      (m) => [String(nllRank.indexOf(m.label) + 1), f(m.entropy, 4), f(m.mi, 4)],
+      ci,
+      'B',
+      (m) => [
+        String(nllRank.indexOf(m.label) + 1),
+        figureCell(ci, 'B', m.label, 'entropy', m.entropy, fixed(4)),
+        figureCell(ci, 'B', m.label, 'mi', m.mi, fixed(4)),
+      ],
       ['NLL rank', 'entropy', 'MI'],
     ),
   );
@@ -244,7 +269,7 @@ export async function writeReportWith(
           const r = corrRows.find(
             (c) => c.method === l && c.site === site && c.measure === 'ASSD_WITHIN' && c.structure === s,
           );
-          return r ? `${f(r.rho, 2)} (n ${r.n})` : '—';
+          return r ? `${figureCell(ci, site, l, `rho:${s}:ASSD_WITHIN`, r.rho, fixed(2))} (n ${r.n})` : '—';
         }),
       ),
     ]),
@@ -257,9 +282,10 @@ export async function writeReportWith(
   );
 
   // 5. Quality control.
-  await qualityControl(blocks, data, A, labels, figure, evalSources('A'));
+  await qualityControl(blocks, data, A, ci, labels, figure, evalSources('A'));
   blocks.push(...(await shiftPolicyBlocks(gql, data)));
   await biomarkerSection(blocks, gql, data, figure);
+  await failureDetectionSection(blocks, gql, data, figure);
 
   blocks.push(...(await plausibilityQcBlocks(gql, data)));
 
@@ -355,19 +381,15 @@ export async function writeReportWith(
   blocks.push({ type: 'h2', text: '8. Findings: our results against the paper' });
   blocks.push({
     type: 'p',
-    text: "Each row quotes the paper and states our number from this study; the verdict follows the rule given (mechanical, so re-running the report on other runs re-judges them). Our setting differs from the paper's: a synthetic phantom instead of UK Biobank / ACDC, and for `quick` a smaller network, fewer epochs, fewer subjects and fewer posterior samples; differences are expected and reported as they are.",
+    text: "Each row quotes the paper and states our number from this study; the verdict follows the rule beside it (mechanical, so re-running the report on other runs re-judges them). Verdicts are judged by 95 % subject-bootstrap intervals of differences, not by point estimates: a comparison of methods uses the paired difference (both methods on the same drawn subjects), site B against site A resamples each site's subjects independently. agrees: the paper's direction holds and the interval of the difference excludes 0; differs: the opposite direction with the interval excluding 0; inconclusive: the interval contains 0 (too few subjects to tell). A claim made of several comparisons agrees when all agree and differs when any differs. Our setting differs from the paper's: a synthetic phantom instead of UK Biobank / ACDC, and for `quick` a smaller network, fewer epochs, fewer subjects and fewer posterior samples; differences are expected and reported as they are.",
   });
   const fs8 = findings(data);
+  blocks.push({ type: 'p', text: `**${findingsTally(fs8)}** of ${fs8.length} findings.` });
   blocks.push({
     type: 'table',
-    header: ['topic', 'paper', 'ours (this study)', 'verdict'],
-    rows: fs8.map((x) => [x.topic, x.paper, x.ours, x.verdict]),
+    header: ['topic', 'paper', 'ours (this study)', 'verdict', 'rule'],
+    rows: fs8.map((x) => [x.topic, x.paper, x.ours, x.verdict, x.rule]),
   });
-  const tally = ['agrees', 'partly', 'differs']
-    .map((v) => `${fs8.filter((x) => x.verdict === v).length} ${v}`)
-    .join(', ');
-  blocks.push({ type: 'p', text: `Tally: ${tally}.` });
-  blocks.push({ type: 'list', items: fs8.map((x) => `**${x.topic}** — rule: ${x.rule}`) });
 
   provenance(blocks, data);
 
@@ -429,12 +451,22 @@ function header(blocks: Block[], data: ReportData) {
   });
 }
 
+/** How every "value [interval]" cell of the report is formed. */
+function intervalNote(data: ReportData, ci: ReportIntervals): string {
+  const subjects = (c: 'A' | 'B' | 'sweep') => ci.resampler(c).subjects.length;
+  return `Every figure is shown as value [95 % interval]: the value is the API's; the interval is a subject bootstrap (${REPORT_BOOTSTRAP.resamples} resamples of the subjects with all their slices, seeded: site A test ${subjects('A')} subjects (seed ${REPORT_BOOTSTRAP.seedA}), site B ${subjects('B')} (seed ${REPORT_BOOTSTRAP.seedB}), the distortion sweeps ${subjects('sweep')}; type-7 2.5 % and 97.5 % quantiles).${data.repeats > 1 ? ` With ${data.repeats} repeats (training seeds) a cell reads mean ± SD across repeats [interval]: the mean over repeats of the figure, the SD of the per-repeat figures (the spread across seeds), and the subject-bootstrap interval of the repeat mean (each resample draws the test subjects once and applies them to every repeat's evaluation, so it spans subject sampling, not seeds).` : ''}`;
+}
+
 function accuracyTable(
   ms: MethodSummary[],
   caption: string,
+  ci: ReportIntervals,
+  site: Site,
   extra?: (m: MethodSummary) => string[],
   extraHeader: string[] = [],
 ): Block {
+  const cell = (m: MethodSummary, key: string, value: number | null, digits: number) =>
+    figureCell(ci, site, m.label, key, value, fixed(digits));
   return {
     type: 'table',
     caption,
@@ -450,13 +482,13 @@ function accuracyTable(
       ...extraHeader,
     ],
     rows: ms.map((m) => [
-      `${m.label}${m.repeats > 1 ? ` (${m.repeats} repeats${m.diceSd !== null ? `, Dice sd ${m.diceSd.toFixed(3)}` : ''})` : ''}`,
-      ...STRUCTURES.map((s) => f(m.structures[s].dice)),
-      ...STRUCTURES.map((s) => f(m.structures[s].assd, 2)),
-      ...STRUCTURES.map((s) => f(m.structures[s].hd, 2)),
-      f(m.nll, 4),
-      f(m.brier, 4),
-      f(m.ece, 4),
+      `${m.label}${m.repeats > 1 ? ` (${m.repeats} repeats)` : ''}`,
+      ...STRUCTURES.map((s) => cell(m, `dice:${s}`, m.structures[s].dice, 3)),
+      ...STRUCTURES.map((s) => cell(m, `assd:${s}`, m.structures[s].assd, 2)),
+      ...STRUCTURES.map((s) => cell(m, `hd:${s}`, m.structures[s].hd, 2)),
+      cell(m, 'nll', m.nll, 4),
+      cell(m, 'brier', m.brier, 4),
+      cell(m, 'ece', m.ece, 4),
       STRUCTURES.map((s) => `${m.structures[s].undefinedCount}`).join('/') + ` of ${m.structures.LV.n}`,
       ...(extra ? extra(m) : []),
     ]),
@@ -575,6 +607,7 @@ async function qualityControl(
   blocks: Block[],
   data: ReportData,
   A: MethodSummary[],
+  ci: ReportIntervals,
   labels: string[],
   figure: FigureFn,
   sources: string[],
@@ -634,16 +667,18 @@ async function qualityControl(
         const of = (measure: string) =>
           qc.find((q) => q.label === m.label && q.structure === s && q.measure === measure)!;
         const a = of('ASSD_WITHIN');
+        const cell = (key: string, value: number | null, format: (v: number) => string) =>
+          figureCell(ci, 'A', m.label, key, value, format);
         return [
           m.label,
           s,
           `${a.poor} / ${a.n}`,
-          ...MEASURES.map((measure) => f(of(measure).auc)),
-          f(a.randomAuc),
-          f(a.positionAuc),
-          pct(a.reviewAt),
-          pct(a.randomReviewAt),
-          pct(a.positionReviewAt),
+          ...MEASURES.map((measure) => cell(`auc:${s}:${measure}`, of(measure).auc, fixed(3))),
+          cell(`auc:${s}:RANDOM`, a.randomAuc, fixed(3)),
+          cell(`auc:${s}:POSITION`, a.positionAuc, fixed(3)),
+          cell(`review:${s}:ASSD_WITHIN`, a.reviewAt, percent),
+          cell(`review:${s}:RANDOM`, a.randomReviewAt, percent),
+          cell(`review:${s}:POSITION`, a.positionReviewAt, percent),
         ];
       }),
     ),
@@ -659,7 +694,13 @@ async function qualityControl(
     rows: A.flatMap((m) =>
       (['ASSD_WITHIN', 'ENTROPY'] as const).map((measure) => {
         const s = timeSavings(qc, m.label, measure);
-        return [m.label, measure, s ? s.vsRandom.toFixed(0) : '—', s ? s.vsPosition.toFixed(0) : '—'];
+        const hours = (v: number) => v.toFixed(0);
+        return [
+          m.label,
+          measure,
+          s ? withInterval(s.vsRandom, hoursSavedInterval(ci, m.label, measure, 'RANDOM'), hours) : '—',
+          s ? withInterval(s.vsPosition, hoursSavedInterval(ci, m.label, measure, 'POSITION'), hours) : '—',
+        ];
       }),
     ),
   });

@@ -6,17 +6,35 @@
  * fewer than 2 pairs or when either side is constant.
  */
 
-/** Average ranks (1-based, ties → mean rank). */
+/**
+ * Average ranks (1-based, ties → mean rank): a value with `below` values under it and `equal`
+ * values equal to it (itself included) spans ranks below + 1 … below + equal, mean below + (equal + 1)/2.
+ * Counted by binary search in a natively sorted copy (no comparator calls: the report's bootstrap
+ * ranks every resample).
+ */
 export function averageRanks(values: ArrayLike<number>): Float64Array {
   const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = values[i];
+  sorted.sort();
   const ranks = new Float64Array(n);
-  for (let i = 0; i < n;) {
-    let j = i;
-    while (j + 1 < n && values[order[j + 1]] === values[order[i]]) j++;
-    const r = (i + j + 2) / 2; // mean of ranks i+1 … j+1
-    for (let m = i; m <= j; m++) ranks[order[m]] = r;
-    i = j + 1;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] < v) lo = mid + 1;
+      else hi = mid;
+    }
+    const below = lo;
+    hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    ranks[i] = (below + 1 + lo) / 2; // mean of ranks below + 1 … lo
   }
   return ranks;
 }
