@@ -4,7 +4,7 @@ import { AcceptReviewInput, CorrectLabelInput } from '../schema/review.input';
 import { Review, ReviewLabel, SliceReviewStatus } from '../schema/review.type';
 import { acceptReview, correctLabel } from '../services/reviews';
 import { REVIEW_FIELDS, reviewStatus, reviewsOf } from '../store/reviews';
-import type { ApiContext } from './context';
+import { launcher, type ApiContext } from './context';
 import { loaders } from './loaders';
 import { isUuid } from './paginate';
 
@@ -18,13 +18,13 @@ export class ReviewResolver {
     description: "Accept the inference's segmentation of a slice or subject: it becomes their ground truth",
   })
   async acceptReview(@Arg('input', () => AcceptReviewInput) input: AcceptReviewInput, @Ctx() ctx: ApiContext) {
-    return reviewById(ctx, await acceptReview(ctx, input));
+    return reviewById(ctx, await acceptReview(launcher(ctx), input));
   }
 
   @Authorized('REVIEWER')
   @Mutation(() => Review, { description: 'Record a corrected label for a slice or subject as its ground truth' })
   async correctLabel(@Arg('input', () => CorrectLabelInput) input: CorrectLabelInput, @Ctx() ctx: ApiContext) {
-    return reviewById(ctx, await correctLabel(ctx, input));
+    return reviewById(ctx, await correctLabel(launcher(ctx), input));
   }
 
   @Query(() => [Review], { description: "An inference's review decisions, oldest first" })

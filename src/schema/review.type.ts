@@ -46,6 +46,12 @@ export class Review {
   @Field(() => String, { description: 'Who decided (the API key name)' })
   reviewer!: string;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'The platform version that recorded it (null for decisions recorded before it was kept)',
+  })
+  codeVersion!: string | null;
+
   @Field(() => Date)
   createdAt!: Date;
 }

@@ -71,7 +71,14 @@ function isUniqueViolation(error: unknown): boolean {
 export async function createPolicy(l: Launcher, request: PolicyRequest) {
   const bootstrap = checkRequest(request);
   const evaluation = isUuid(request.evaluationId)
-    ? await l.store.evaluation.findUnique({ where: { id: request.evaluationId }, include: { run: true } })
+    ? await l.store.evaluation.findUnique({
+        where: { id: request.evaluationId },
+        include: {
+          run: true,
+          dataset: { select: { contentHash: true } },
+          checkpoints: { select: { checkpoint: { select: { member: true, weightsSha256: true } } } },
+        },
+      })
     : null;
   if (!evaluation) throw notFound('evaluation', request.evaluationId);
   if (evaluation.run.status !== 'SUCCEEDED')
@@ -117,6 +124,12 @@ export async function createPolicy(l: Launcher, request: PolicyRequest) {
       {
         evaluationRunId: evaluation.runId,
         datasetId: evaluation.datasetId,
+        // The data and weights the thresholds were chosen on, as the audit chain records them.
+        datasetHash: evaluation.dataset.contentHash,
+        weightsSha256: evaluation.checkpoints
+          .map((c) => c.checkpoint)
+          .sort((a, b) => a.member - b.member)
+          .map((c) => c.weightsSha256),
         distortion: { kind: evaluation.distortionKind, level: evaluation.distortionLevel },
         samples: evaluation.samples,
         perRule: promise.rules.map((r) => ({

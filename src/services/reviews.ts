@@ -33,6 +33,8 @@ import { badInput, LaunchError, notFound } from './errors';
 export interface Reviewer {
   store: Store;
   actor: string;
+  /** The platform version recording the decision (provenance). */
+  codeVersion: string;
 }
 
 export interface AcceptRequest {
@@ -103,7 +105,7 @@ function refuseLabelled(slices: readonly ReviewedSlice[]): void {
 async function record(
   reviewer: Reviewer,
   request: AcceptRequest,
-  input: Omit<Parameters<typeof recordReview>[1], 'inferenceId' | 'reviewer' | 'comment'>,
+  input: Omit<Parameters<typeof recordReview>[1], 'inferenceId' | 'reviewer' | 'comment' | 'codeVersion'>,
 ) {
   try {
     return await recordReview(reviewer.store, {
@@ -111,6 +113,7 @@ async function record(
       inferenceId: request.inferenceId,
       comment: request.comment?.trim() || null,
       reviewer: reviewer.actor,
+      codeVersion: reviewer.codeVersion,
     });
   } catch (error) {
     // Another decision labelled one of the slices between our check and our write.

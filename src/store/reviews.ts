@@ -86,6 +86,7 @@ export interface NewReview {
   decision: ReviewDecision;
   comment: string | null;
   reviewer: string;
+  codeVersion: string;
   /** The ground truth the decision supplies, one label (class indices) per slice. */
   labels: Array<{ slice: ReviewedSlice; label: Uint8Array }>;
   /** Slices the decision covered that had ground truth already (subject-wide acceptances only). */
@@ -117,6 +118,7 @@ export async function recordReview(store: Store, input: NewReview): Promise<stri
         decision: input.decision,
         comment: input.comment,
         reviewer: input.reviewer,
+        codeVersion: input.codeVersion,
       },
     });
     await tx.sliceLabel.createMany({
@@ -140,6 +142,7 @@ export async function recordReview(store: Store, input: NewReview): Promise<stri
         labelsSha256: labelsDigest(input.labels),
         labels: labelRows.map((r) => ({ sliceId: r.sliceId, contentHash: r.contentHash })),
         skipped: input.skipped,
+        codeVersion: input.codeVersion,
       },
     });
     return review.id;
@@ -155,6 +158,7 @@ export const REVIEW_FIELDS = {
   decision: true,
   comment: true,
   reviewer: true,
+  codeVersion: true,
   createdAt: true,
 } as const;
 

@@ -186,7 +186,7 @@ describe('promise check', () => {
     expect(first).toMatchObject({ reviewFractionWithinInterval: true, poorLeftWithinInterval: false });
     // A reviewer accepts ES 1: its ground truth is the mean, not poor; 4 labelled, 1 flagged, 1 poor left.
     await acceptReview(
-      { store: fixture.store, actor: 'r' },
+      { store: fixture.store, actor: 'r', codeVersion: 'test' },
       { inferenceId: inf.inferenceId, sliceId: inf.slices[3].sliceId },
     );
     const second = (await gql(CHECK, { id: inf.inferenceId })).data.promiseCheck;

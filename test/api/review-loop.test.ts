@@ -30,7 +30,7 @@ async function post(query: string, variables: Record<string, unknown>, role: str
 }
 
 const ACCEPT = `mutation($input: AcceptReviewInput!) {
-  acceptReview(input: $input) { id decision sliceId subjectId reviewer comment labels { sliceId source contentHash } } }`;
+  acceptReview(input: $input) { id decision sliceId subjectId reviewer codeVersion comment labels { sliceId source contentHash } } }`;
 const CORRECT = `mutation($input: CorrectLabelInput!) {
   correctLabel(input: $input) { id decision sliceId labels { sliceId source } } }`;
 
@@ -70,6 +70,10 @@ describe('REVIEWER role', () => {
       decision: 'ACCEPT',
       reviewer: 'reviewer-k',
       comment: 'fine',
+      // The version of the platform that recorded it: package version, then the commit.
+      codeVersion: expect.stringMatching(
+        new RegExp(`^${require('../../package.json').version.replace(/\./g, '\\.')}(\\+|$)`),
+      ),
     });
     const operator = await post(ACCEPT, { input: { ...input, sliceId: at(1, 'ED', 1).sliceId } }, 'OPERATOR');
     expect(operator.body.errors).toBeUndefined();
@@ -112,6 +116,7 @@ describe('review decisions', () => {
     });
     expect(event.actor).toBe('reviewer-k');
     expect(JSON.parse(event.details)).toMatchObject({
+      codeVersion: (await fixture.store.review.findUniqueOrThrow({ where: { id: review.id } })).codeVersion,
       inferenceId: inf.inferenceId,
       sliceId: slice.sliceId,
       decision: 'ACCEPT',
@@ -274,7 +279,7 @@ describe('review decisions', () => {
 
   it('of two decisions racing for one slice, one is recorded and the other refused', async () => {
     const fresh = await seedInference(fixture.store, { subjects: 1, phases: ['ED'], slices: 1, mean });
-    const reviewer = { store: fixture.store, actor: 'racer' };
+    const reviewer = { store: fixture.store, actor: 'racer', codeVersion: 'test' };
     const input = { inferenceId: fresh.inferenceId, sliceId: fresh.slices[0].sliceId };
     const labelMap = Buffer.from(new Uint8Array(20)).toString('base64');
     const outcomes = await Promise.allSettled([

@@ -168,7 +168,17 @@ describe('QC policy and inference through GraphQL (tiny preset)', () => {
     }
     expect(p.bootstrap).toMatchObject({ resamples: 200, seed: 3, unit: 'subject', subjects: 4 });
     const audit = await store.auditEvent.findFirstOrThrow({ where: { action: 'policy.created', entityId: p.id } });
-    expect(JSON.parse(audit.details)).toMatchObject({ evaluationId, trainingRunId, distortion: { kind: 'NONE' } });
+    const evaluation = await store.evaluation.findUniqueOrThrow({
+      where: { id: evaluationId },
+      include: { dataset: true, checkpoints: { include: { checkpoint: true } } },
+    });
+    expect(JSON.parse(audit.details)).toMatchObject({
+      evaluationId,
+      trainingRunId,
+      distortion: { kind: 'NONE' },
+      datasetHash: evaluation.dataset.contentHash,
+      weightsSha256: evaluation.checkpoints.map((c) => c.checkpoint.weightsSha256),
+    });
   });
 
   test("a one-rule policy flags exactly the QC curve's reviewAt fraction; a budget policy stays within its budget", async () => {
