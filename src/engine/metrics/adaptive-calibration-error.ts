@@ -23,10 +23,17 @@
  * e_b land in a neighbouring bin; moving one pixel changes two bins' |Σcorrect − Σconfidence| by at
  * most 1 each, so
  *
- *   |ACE_histogram − ACE_exact| ≤ 2·Σ_b |s_b − e_b| / N        (returned as `errorBound`; exact
- *                                                              cuts count s_b = e_b)
+ *   |ACE_histogram − ACE_exact| ≤ 2·Σ_b |s_b − e_b| / N        (exact cuts count s_b = e_b)
  *
  * and the two are equal when every e_b falls on a fine-bin edge or inside a single-valued bin.
+ * `errorBound` is the smaller of that and a tighter one: the exact prefix sum A_b of (correct −
+ * confidence) before cut b lies in an interval known from the fine bin the cut falls in (its first
+ * m pixels hold between max(0, m − (n − Σcorrect)) and min(m, Σcorrect) correct, and confidences
+ * summing to between max(m·lo, S − (n − m)·hi) and min(m·hi, m·S/n), being the lowest), and
+ * ACE_exact = Σ_b |A_{b+1} − A_b| / N lies between the least and the largest such sum over those
+ * intervals (the largest exactly, at a vertex of the box; the least bounded below by splitting the
+ * bins into runs). When the bins' gaps share a sign, moving a cut changes nothing, and the bound
+ * says so.
  */
 import type { ReliabilityHistogram } from './calibration';
 
@@ -105,25 +112,79 @@ export function adaptiveCalibrationErrorFromHistogram(
   if (n === 0) return null;
   const { min, max } = fine;
   const cuts = equalMassCuts(n, bins);
-  // at[b]: Σ (correct − confidence) of the pixels before cut b, as far as the histogram can place it.
+  // at[b]: Σ (correct − confidence) of the pixels before cut b, as far as the histogram can place it;
+  // [low[b], high[b]]: where the exact prefix can lie.
   const at: number[] = [];
+  const low: number[] = [];
+  const high: number[] = [];
   let moved = 0;
   // k: the fine bin the cut falls in (edges[k] ≤ cut < edges[k + 1]); cuts and edges both ascend.
   for (let b = 0, k = 0; b <= bins; b++) {
     const cut = cuts[b];
     while (k < fine.bins && edges[k + 1] <= cut) k++;
     const inside = cut - edges[k];
-    if (inside === 0) at.push(prefix[k]);
+    let exact: number | null = null;
+    if (inside === 0) exact = prefix[k];
     else if (min !== undefined && max !== undefined && min[k] === max[k]) {
       const wrong = fine.count[k] - fine.sumCorrect[k];
-      at.push(prefix[k] + Math.max(0, inside - wrong) - inside * min[k]);
-    } else {
-      const s = edges[k + 1] - cut < inside ? k + 1 : k;
-      moved += Math.abs(edges[s] - cut);
-      at.push(prefix[s]);
+      exact = prefix[k] + Math.max(0, inside - wrong) - inside * min[k];
     }
+    if (exact !== null) {
+      at.push(exact);
+      low.push(exact);
+      high.push(exact);
+      continue;
+    }
+    const s = edges[k + 1] - cut < inside ? k + 1 : k;
+    moved += Math.abs(edges[s] - cut);
+    at.push(prefix[s]);
+    const [lo, hi] = firstPixelsRange(fine, k, inside, min?.[k] ?? 0, max?.[k] ?? 1);
+    low.push(prefix[k] + lo);
+    high.push(prefix[k] + hi);
   }
   let gap = 0;
   for (let b = 0; b < bins; b++) gap += Math.abs(at[b + 1] - at[b]);
-  return { ace: gap / n, errorBound: (2 * moved) / n };
+  // The exact ACE is Σ_b |A_{b+1} − A_b| / N for some A_b in [low_b, high_b]: bounded above by the
+  // largest such sum and below by the smallest, each over the boxes (variationRange).
+  const [least, most] = variationRange(low, high);
+  const errorBound = Math.min(2 * moved, Math.max(most - gap, gap - least, 0)) / n;
+  return { ace: gap / n, errorBound };
+}
+
+/**
+ * Range of Σ (correct − confidence) over the first m (lowest-confidence) pixels of fine bin k, from
+ * its count n, Σ correct c, Σ confidence S and extremes [lo, hi]: the correct among them lie in
+ * [max(0, m − (n − c)), min(m, c)], their confidences sum to at least max(m·lo, S − (n − m)·hi)
+ * and, being the lowest, to at most min(m·hi, m·S/n).
+ */
+function firstPixelsRange(fine: ReliabilityHistogram, k: number, m: number, lo: number, hi: number): [number, number] {
+  const count = fine.count[k];
+  const correct = fine.sumCorrect[k];
+  const sum = fine.sumConfidence[k];
+  const confLow = Math.max(m * lo, sum - (count - m) * hi);
+  const confHigh = Math.min(m * hi, (m * sum) / count);
+  return [Math.max(0, m - (count - correct)) - confHigh, Math.min(m, correct) - confLow];
+}
+
+/**
+ * Smallest and largest Σ_b |A_{b+1} − A_b| over A_b ∈ [low_b, high_b] (b = 0..B). The largest is
+ * exact: the sum is convex, so its maximum over the box is at a vertex, found by a two-state chain
+ * DP. The smallest is a lower bound: any split of the bins into runs i..j has Σ ≥ the least
+ * |A_j − A_i| per run, and a DP takes the best split.
+ */
+function variationRange(low: number[], high: number[]): [number, number] {
+  const B = low.length - 1;
+  let best = [0, 0];
+  for (let b = 1; b <= B; b++) {
+    const from = [low[b - 1], high[b - 1]];
+    best = [low[b], high[b]].map((x) => Math.max(best[0] + Math.abs(x - from[0]), best[1] + Math.abs(x - from[1])));
+  }
+  const most = Math.max(best[0], best[1]);
+  const split = new Array<number>(B + 1).fill(0);
+  for (let j = 1; j <= B; j++) {
+    let v = 0;
+    for (let i = 0; i < j; i++) v = Math.max(v, split[i] + Math.max(0, low[j] - high[i], low[i] - high[j]));
+    split[j] = v;
+  }
+  return [split[B], most];
 }

@@ -124,10 +124,14 @@ describe('adaptive ECE from a fine histogram', () => {
 
   it('a cut inside a fine bin moves to the nearest edge and the bound says how far', () => {
     // 2 fine bins: bin 0 {.1 ✓, .2 ✗, .3 ✓}, bin 1 {.8 ✓}; B = 2, cut at 2, edges 0, 3, 4 → 3
-    // histogram: |2 − .6| + |1 − .8| = 1.6 → .4; bound 2·|3 − 2|/4 = .5
+    // histogram: |2 − .6| + |1 − .8| = 1.6 → .4. Moving the cut bounds the error by 2·|3 − 2|/4 = .5;
+    // tighter: the first 2 of bin 0 hold 1 or 2 correct and confidence in [max(0, .6 − 1), 2·.6/3]
+    // = [0, .4], so the prefix A_1 ∈ [.6, 2] with A_0 = 0, A_2 = 1.6: the sum |A_1| + |1.6 − A_1|
+    // is at most 2 + .4 = 2.4 and at least 1.6, so the bound is max(2.4 − 1.6, 0)/4 = .2
+    // (exact: {.1 ✓, .2 ✗} {.3 ✓, .8 ✓} → |1 − .3| + |2 − 1.1| = 1.6 → .4).
     const approx = adaptiveCalibrationErrorFromHistogram(histogramOf([0.1, 0.2, 0.3, 0.8], [1, 0, 1, 1], 2), 2);
     expect(approx!.ace).toBeCloseTo(0.4, 12);
-    expect(approx!.errorBound).toBeCloseTo(0.5, 12);
+    expect(approx!.errorBound).toBeCloseTo(0.2, 12);
   });
 
   it('empty fine bins: the cut snaps past a run of equal edges', () => {

@@ -135,4 +135,32 @@ describe('adaptive ECE from merged fine histograms', () => {
     expect(r.errorBound).toBeGreaterThan(0);
     expect(r.errorBound).toBeLessThan(0.05);
   });
+
+  it('never errs by more than its bound: 300 random small cases, coarse fine bins with extremes', () => {
+    const random = seedrandom('fine-stress');
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(random() * 40);
+      const coarse = 1 + Math.floor(random() * 6);
+      const pixels: Array<[number, number]> = Array.from({ length: n }, () => {
+        const c = random() < 0.3 ? 0.5 + Math.floor(random() * 3) / 4 : 0.5 + random() / 2;
+        return [c, random() < c ? 1 : 0];
+      });
+      // Fine bins of width 1/(2·coarse) over [.5, 1], with their extremes.
+      const binOf = (c: number) => Math.min(Math.floor((c - 0.5) * 2 * coarse), coarse - 1);
+      const h = merge(
+        pixels.map(([c, ok]) => ({
+          bins: 1,
+          index: [binOf(c)],
+          count: [1],
+          sumConfidence: [c],
+          sumCorrect: [ok],
+          min: [c],
+          max: [c],
+        })),
+      );
+      const bins = 1 + Math.floor(random() * 8);
+      const r = adaptiveCalibrationErrorFromHistogram(h, bins)!;
+      expect(Math.abs(r.ace - bruteAce(pixels, bins))).toBeLessThanOrEqual(r.errorBound + 1e-12);
+    }
+  });
 });
