@@ -2,7 +2,7 @@
  * The report's "Temperature scaling: calibration before and after" (docs/design.md "Temperature
  * scaling" and "The report" → "Temperature scaling"): every tempered (+TS) evaluation of the
  * study's trainings found in the store, paired with the untempered evaluation of the same training
- * run, dataset, split, distortion, T and test-time augmentation. Per pair NLL, Brier and ECE before
+ * run, dataset, split (and subject sample), distortion, T and test-time augmentation. Per pair NLL, Brier and ECE before
  * and after with subject-bootstrap 95 % intervals, and the interval of after − before on the same
  * drawn subjects (paired). Temperature scaling never changes the argmax, so accuracy is not shown.
  */
@@ -52,7 +52,9 @@ const sameSetting = (a: Listed, b: Listed) =>
   a.distortionKind === b.distortionKind &&
   a.distortionLevel === b.distortionLevel &&
   a.samples === b.samples &&
-  !!a.run.config.testTimeAugmentation === !!b.run.config.testTimeAugmentation;
+  !!a.run.config.testTimeAugmentation === !!b.run.config.testTimeAugmentation &&
+  // A sweep's degree 0 on a subject sample is not the evaluation of every test subject.
+  JSON.stringify(a.run.config.subjectSample ?? null) === JSON.stringify(b.run.config.subjectSample ?? null);
 
 /** The +TS evaluations of these trainings, each paired with its newest untempered twin (none: left out). */
 export async function temperaturePairs(gql: GqlClient, trainings: Training[]): Promise<TemperaturePair[]> {
