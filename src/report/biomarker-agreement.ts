@@ -181,27 +181,41 @@ export function intervalData(rows: SiteBiomarkers[], k: ReportBiomarker) {
 }
 
 /**
- * One finding per method, site and ventricle's EF: coverage against the nominal 95 %, with the
- * binomial tail that says whether a calibrated method could plausibly cover so few.
+ * One finding per site and ventricle's EF: each method's coverage ("k of n") beside what a
+ * calibrated method gives — 95 %, and P = P(X ≤ k) for X ~ Binomial(n, 0.95), the chance that it
+ * covers so few — and the methods whose coverage is too low for a calibrated one (P < 0.05).
  */
 export function coverageFindings(rows: SiteBiomarkers[]): string[] {
-  return rows.flatMap((r) =>
-    (['LV_EF', 'RV_EF'] as const).flatMap((k) => {
-      const a = r.agreement.find((x) => x.biomarker === k);
-      if (!a || a.coverage === null) return [];
-      const p = binomialCdf(a.covered, a.coverageN, NOMINAL_COVERAGE);
-      const expected = NOMINAL_COVERAGE * a.coverageN;
-      const verdict =
-        p < UNDERCOVERAGE_P
-          ? `fewer than a calibrated method covers (P = ${p.toPrecision(2)} < ${UNDERCOVERAGE_P}): the intervals are too narrow or off-centre`
-          : `as many as a calibrated method could cover (P = ${p.toPrecision(2)})`;
-      const point =
-        r.samples === 1 ? ' With T = 1 the interval is a single value, so it covers only an exact match.' : '';
-      return [
-        `Coverage of ${REPORT_BIOMARKERS[k].name} intervals, site ${r.site}: ${r.method} ${percent(a.coverage)} of ${a.coverageN} subjects (${a.covered} covered); a calibrated method covers 95 % (${Number(expected.toFixed(2))} of ${a.coverageN} expected), and covers ${a.covered} or fewer with probability ${p.toPrecision(2)}: ${verdict}.${point}`,
-      ];
-    }),
-  );
+  const out: string[] = [];
+  for (const site of ['A', 'B'] as const) {
+    for (const k of ['LV_EF', 'RV_EF'] as const) {
+      const measured = rows
+        .filter((r) => r.site === site)
+        .map((r) => ({ r, a: r.agreement.find((x) => x.biomarker === k) }))
+        .filter((x): x is { r: SiteBiomarkers; a: AgreementRow } => !!x.a && x.a.coverage !== null)
+        .map(({ r, a }) => ({ r, a, p: binomialCdf(a.covered, a.coverageN, NOMINAL_COVERAGE) }));
+      if (!measured.length) continue;
+      const ns = [...new Set(measured.map((m) => m.a.coverageN))];
+      const expected = ns.map((n) => `${Number((NOMINAL_COVERAGE * n).toFixed(2))} of ${n}`).join(', ');
+      const low = measured.filter((m) => m.p < UNDERCOVERAGE_P);
+      const point = measured.filter((m) => m.r.samples === 1).map((m) => m.r.method);
+      out.push(
+        `Coverage of ${REPORT_BIOMARKERS[k].name} intervals, site ${site}: ${measured
+          .map(
+            ({ r, a, p }) =>
+              `${r.method} ${percent(a.coverage)} of ${a.coverageN} subjects (${a.covered} covered, P = ${p.toPrecision(2)})`,
+          )
+          .join(
+            '; ',
+          )}. A calibrated method covers 95 % (${expected} expected); P is the chance it covers as few or fewer. ${
+          low.length
+            ? `Fewer than a calibrated method covers (P < ${UNDERCOVERAGE_P}): ${low.map((m) => m.r.method).join(', ')} — intervals too narrow or off-centre.`
+            : `No method covers fewer than a calibrated one plausibly would (every P ≥ ${UNDERCOVERAGE_P}).`
+        }${point.length ? ` ${point.join(', ')}: T = 1, the interval is a single value and covers only an exact match.` : ''}`,
+      );
+    }
+  }
+  return out;
 }
 
 /** EF bias and limits per method and site, and which method's EF is closest to the truth. */
@@ -298,7 +312,7 @@ export async function biomarkerSection(
   await figure(
     'biomarker-ef-intervals',
     charts.subjectIntervals(intervalData(rows, 'LV_EF'), labels, 'LV EF per subject: posterior mean and 95 % interval'),
-    'LV ejection fraction per subject (EF points): the posterior mean over the T samples (dot) with its 2.5–97.5 % interval (bar), and the ground truth (black cross); a bar that misses the cross is a subject not covered. Per method (rows) and site (columns), repeat 0.',
+    'LV ejection fraction per subject (EF points): the posterior mean over the T samples (dot) with its 2.5–97.5 % interval (bar), and the ground truth (black tick); a bar that misses the tick is a subject not covered. Per method (rows), the subjects of site A then site B, repeat 0.',
     sources,
   );
   blocks.push(subjectQcTable(rows));

@@ -486,7 +486,7 @@ export function blandAltman(
   };
 }
 
-/** Per subject: the interval q025–q975 (bar), the posterior mean (dot) and the truth (cross). */
+/** Per subject: the interval q025–q975 (bar), the posterior mean (dot) and the truth (black tick). */
 export function subjectIntervals(
   rows: Array<{
     method: string;
@@ -517,11 +517,11 @@ export function subjectIntervals(
       },
     },
     spec: {
-      width: { step: 16 },
-      height: 110,
+      width: { step: 22 },
+      height: 120,
       layer: [
         {
-          mark: { type: 'rule', strokeWidth: 3, opacity: 0.6 },
+          mark: { type: 'rule', strokeWidth: 2 },
           encoding: {
             x,
             y: { field: 'q025', type: 'quantitative', title: 'EF (points)', scale: { zero: false } },
@@ -530,7 +530,7 @@ export function subjectIntervals(
           },
         },
         {
-          mark: { type: 'point', filled: true, size: 25 },
+          mark: { type: 'point', filled: true, size: 18, stroke: 'white', strokeWidth: 0.5 },
           encoding: {
             x,
             y: { field: 'mean', type: 'quantitative' },
@@ -546,7 +546,7 @@ export function subjectIntervals(
         },
         {
           // A subject without ground truth has truth null: dropped as an invalid value.
-          mark: { type: 'point', shape: 'cross', color: 'black', size: 40 },
+          mark: { type: 'tick', color: 'black', thickness: 1.5, size: 12 },
           encoding: { x, y: { field: 'truth', type: 'quantitative' } },
         },
       ],

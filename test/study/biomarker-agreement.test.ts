@@ -95,6 +95,14 @@ const answers: Record<string, any> = {
       subjectQcCurve: { n: 4, poor: 1, auc: 0.125, reviewAt: 0.25 },
     },
   },
+  A2: {
+    biomarkerAgreement: {
+      subjects: 4,
+      leftOut: 0,
+      biomarkers: [row('LV_EF', { n: 4, bias: 0.01, mae: 0.02, coverage: 0.75, covered: 3, coverageN: 4 })],
+    },
+    evaluation: { biomarkers: [], subjectQcCurve: null },
+  },
   B1: {
     biomarkerAgreement: {
       subjects: 3,
@@ -119,6 +127,7 @@ const data = {
     { label: 'MCD-0.1', repeat: 0, siteA: { id: 'A1', runId: 'runA1', samples: 20 } },
     { label: 'MCD-0.1', repeat: 1, siteA: { id: 'A-repeat', runId: 'x', samples: 20 } },
     { label: 'PLAIN', repeat: 0, siteB: { id: 'B1', runId: 'runB1', samples: 1 } },
+    { label: 'BBB', repeat: 0, siteA: { id: 'A2', runId: 'runA2', samples: 10 } },
   ],
 } as any;
 
@@ -128,6 +137,7 @@ describe('clinical biomarkers in the report', () => {
     expect(rows.map((r) => [r.method, r.site, r.evaluationId, r.samples, r.subjects, r.leftOut])).toEqual([
       ['MCD-0.1', 'A', 'A1', 20, 4, 1],
       ['PLAIN', 'B', 'B1', 1, 3, 0],
+      ['BBB', 'A', 'A2', 10, 4, 0],
     ]);
   });
 
@@ -144,7 +154,9 @@ describe('clinical biomarkers in the report', () => {
       'MAE',
       '95 % coverage',
     ]);
-    expect(t.rows.map((r) => r[1])).toEqual([
+    // A row per method (MCD-0.1, BBB) and biomarker.
+    expect(t.rows.length).toBe(14);
+    expect(t.rows.slice(0, 7).map((r) => r[1])).toEqual([
       'LV EDV',
       'LV ESV',
       'LV EF',
@@ -198,23 +210,22 @@ describe('clinical biomarkers in the report', () => {
     expect(t.rows).toEqual([
       ['MCD-0.1', 'A', '1 / 4', '0.125', '25 %'],
       ['PLAIN', 'B', '—', '—', '—'],
+      ['BBB', 'A', '—', '—', '—'],
     ]);
   });
 
   test('findings state the coverage against a calibrated method and the EF bias, limits and MAE', async () => {
     const rows = await collectBiomarkers(gql, data);
-    const [mcd, plain] = coverageFindings(rows);
-    expect(mcd).toBe(
-      'Coverage of LV EF intervals, site A: MCD-0.1 50 % of 4 subjects (2 covered); a calibrated method covers 95 % (3.8 of 4 expected), and covers 2 or fewer with probability 0.014: fewer than a calibrated method covers (P = 0.014 < 0.05): the intervals are too narrow or off-centre.',
+    const [siteA, siteB] = coverageFindings(rows);
+    expect(siteA).toBe(
+      'Coverage of LV EF intervals, site A: MCD-0.1 50 % of 4 subjects (2 covered, P = 0.014); BBB 75 % of 4 subjects (3 covered, P = 0.19). A calibrated method covers 95 % (3.8 of 4 expected); P is the chance it covers as few or fewer. Fewer than a calibrated method covers (P < 0.05): MCD-0.1 — intervals too narrow or off-centre.',
     );
-    expect(plain).toMatch(
-      /^Coverage of LV EF intervals, site B: PLAIN 0 % of 3 subjects \(0 covered\).*\(2\.85 of 3 expected\)/,
+    expect(siteB).toBe(
+      'Coverage of LV EF intervals, site B: PLAIN 0 % of 3 subjects (0 covered, P = 0.00013). A calibrated method covers 95 % (2.85 of 3 expected); P is the chance it covers as few or fewer. Fewer than a calibrated method covers (P < 0.05): PLAIN — intervals too narrow or off-centre. PLAIN: T = 1, the interval is a single value and covers only an exact match.',
     );
-    expect(plain).toMatch(/probability 0\.00013: fewer/);
-    expect(plain).toMatch(/With T = 1 the interval is a single value/);
     const ef = efAgreementFindings(rows);
     expect(ef[0]).toBe(
-      'LV EF, site A: MCD-0.1 bias 0.5 points [-7.7, 8.7], MAE 3.5; smallest MAE: MCD-0.1 (3.5 points over 4 subjects).',
+      'LV EF, site A: MCD-0.1 bias 0.5 points [-7.7, 8.7], MAE 3.5; BBB bias 1.0 points, MAE 2.0; smallest MAE: BBB (2.0 points over 4 subjects).',
     );
   });
 
