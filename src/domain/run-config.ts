@@ -165,8 +165,8 @@ const studySite = z.object({
 const StudyExtras = z.object({
   /** Variant labels evaluated also under test-time augmentation (site-A test and site B). */
   tta: z.array(z.string()),
-  /** A temperature fit per training, then the site-A test evaluated with it (+TS). */
-  temperatureScaling: z.boolean(),
+  /** Variant labels with a temperature fit per training, then the site-A test evaluated with it (+TS). */
+  temperatureScaling: z.array(z.string()),
 });
 
 /** The study's design (services/study/plan.ts); the plan is the study's identity. */

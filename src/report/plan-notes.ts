@@ -22,7 +22,7 @@ export function planNotes(plan: StudyPlan): string[] {
     );
   if (plan.extras)
     notes.push(
-      `Beside the paper's variants: test-time augmentation for ${plan.extras.tta.join(', ') || 'none'} (site-A test and site B)${plan.extras.temperatureScaling ? '; a temperature fitted per training on the validation split, and the site-A test evaluated with it (+TS)' : ''}.`,
+      `Beside the paper's variants: test-time augmentation for ${plan.extras.tta.join(', ') || 'none'} (site-A test and site B); temperature scaling for ${plan.extras.temperatureScaling.join(', ') || 'none'} (a temperature fitted per training on the validation split, then the site-A test evaluated with it, +TS).`,
     );
   return notes;
 }

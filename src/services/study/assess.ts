@@ -133,7 +133,7 @@ export async function assessStudy(store: Store, study: Run): Promise<StudyItem[]
           evaluationItem(at, 'extras', `${label} +TTA site B`, { datasetId: datasets.B, split: null, ...tta }),
         );
       }
-      if (plan.extras?.temperatureScaling) {
+      if (plan.extras?.temperatureScaling.includes(variant.label)) {
         const fit = calibrationItem(at, `${label} temperature fit`);
         items.push(fit);
         const ts = { temperatureScaling: true, waitFor: fit };

@@ -71,7 +71,7 @@ const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number;
     stepSeconds: 5,
     sweepSubjects: 10,
     reuseEnsembleMember: true,
-    extras: { tta: ['PLAIN', 'MCD-0.1'], temperatureScaling: true },
+    extras: { tta: ['PLAIN', 'MCD-0.1'], temperatureScaling: ['PLAIN', 'MCD-0.1', 'MCD-0.5', 'BBB', 'DE-10'] },
     repeats: 3,
   },
   quick: {
@@ -105,7 +105,8 @@ const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number;
     stepSeconds: 1,
     sweepSubjects: 1,
     reuseEnsembleMember: true,
-    extras: { tta: ['PLAIN'], temperatureScaling: true },
+    // One of each extra, so the study test covers them and stays about as fast.
+    extras: { tta: ['PLAIN'], temperatureScaling: ['MCD-0.1'] },
     repeats: 1,
   },
 };
