@@ -264,7 +264,9 @@ describe('calibration measures and failure detection over the API', () => {
     const points = f.diceRisk.points;
     expect(points.length).toBeLessThanOrEqual(5);
     expect(points[0].coverage).toBeCloseTo(1 / cases.length, 12);
-    expect(points[points.length - 1]).toEqual({ coverage: 1, risk: want.points[cases.length - 1][1] });
+    // The last point is (1, mean risk); the brute force sums in another order, so to rounding.
+    expect(points[points.length - 1].coverage).toBe(1);
+    expect(points[points.length - 1].risk).toBeCloseTo(want.points[cases.length - 1][1], 12);
   });
 
   test('calibration measures equal the brute force over the pixels written, whole and in a scope', async () => {
