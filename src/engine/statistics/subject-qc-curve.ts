@@ -74,53 +74,20 @@ export class SubjectQcCurve {
     this.entryPoor = Float64Array.from(entryPoor);
   }
 
-  /** The resample's curve points, from (0, P/N) to (1, 0); null when it holds no case. */
-  points(w: Int32Array): Array<[number, number]> | null {
-    let n = 0;
-    let p = 0;
-    for (let s = 0; s < this.subjects; s++) {
-      n += w[s] * this.subjectCases[s];
-      p += w[s] * this.subjectPoor[s];
-    }
-    if (n === 0) return null;
-    const points: Array<[number, number]> = [[0, p / n]];
-    let flagged = 0;
-    let poorFlagged = 0;
-    for (let g = 0; g + 1 < this.stepStart.length; g++) {
-      let f = 0;
-      let pf = 0;
-      for (let e = this.stepStart[g]; e < this.stepStart[g + 1]; e++) {
-        const k = w[this.entrySubject[e]];
-        f += k * this.entryCases[e];
-        pf += k * this.entryPoor[e];
-      }
-      if (f === 0) continue;
-      flagged += f;
-      poorFlagged += pf;
-      points.push([flagged / n, (p - poorFlagged) / n]);
-    }
-    return points;
-  }
-
   /**
-   * AUC and review fraction for `target` of a resample in one walk, without building its points:
-   * the same points in the same order with trapezoidArea's and reviewFractionAt's arithmetic, so
-   * the same numbers as those functions on points(w); null when the resample holds no case.
+   * Walks a resample's curve: `visit` gets each point (F/N, (P − poor flagged)/N) in order, the
+   * start point (0, P/N) first. False when the resample holds no case (nothing visited).
    */
-  figures(w: Int32Array, target: number): { auc: number; reviewAt: number } | null {
+  private walk(w: Int32Array, visit: (x: number, y: number) => void): boolean {
+    const { stepStart, entrySubject, entryCases, entryPoor } = this;
     let n = 0;
     let p = 0;
     for (let s = 0; s < this.subjects; s++) {
       n += w[s] * this.subjectCases[s];
       p += w[s] * this.subjectPoor[s];
     }
-    if (n === 0) return null;
-    const { stepStart, entrySubject, entryCases, entryPoor } = this;
-    const limit = target + REVIEW_SLACK;
-    let x0 = 0;
-    let y0 = p / n;
-    let auc = 0;
-    let reviewAt = y0 <= limit ? 0 : -1;
+    if (n === 0) return false;
+    visit(0, p / n);
     let flagged = 0;
     let poorFlagged = 0;
     for (let g = 0; g + 1 < stepStart.length; g++) {
@@ -134,14 +101,37 @@ export class SubjectQcCurve {
       if (f === 0) continue;
       flagged += f;
       poorFlagged += pf;
-      const x = flagged / n;
-      const y = (p - poorFlagged) / n;
-      auc += ((x - x0) * (y + y0)) / 2;
+      visit(flagged / n, (p - poorFlagged) / n);
+    }
+    return true;
+  }
+
+  /** The resample's curve points, from (0, P/N) to (1, 0); null when it holds no case. */
+  points(w: Int32Array): Array<[number, number]> | null {
+    const points: Array<[number, number]> = [];
+    return this.walk(w, (x, y) => points.push([x, y])) ? points : null;
+  }
+
+  /**
+   * AUC and review fraction for `target` of a resample in one walk, without building its points:
+   * the same points in the same order with trapezoidArea's and reviewFractionAt's arithmetic, so
+   * the same numbers as those functions on points(w); null when the resample holds no case.
+   */
+  figures(w: Int32Array, target: number): { auc: number; reviewAt: number } | null {
+    const limit = target + REVIEW_SLACK;
+    let first = true;
+    let x0 = 0;
+    let y0 = 0;
+    let auc = 0;
+    let reviewAt = -1;
+    const held = this.walk(w, (x, y) => {
+      if (!first) auc += ((x - x0) * (y + y0)) / 2;
+      first = false;
       if (reviewAt < 0 && y <= limit) reviewAt = x;
       x0 = x;
       y0 = y;
-    }
-    return { auc, reviewAt: reviewAt < 0 ? 1 : reviewAt };
+    });
+    return held ? { auc, reviewAt: reviewAt < 0 ? 1 : reviewAt } : null;
   }
 
   /** Intervals of the AUC and of the review fraction for `target` over the resamples `multiplicities`. */
