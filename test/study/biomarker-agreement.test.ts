@@ -12,8 +12,15 @@
  * (3.5 points); coverage 2 of 4 = 50 %, P(X ≤ 2 | 4, 0.95) = 0.01401875 < 0.05.
  * PLAIN on site B (T = 1): three subjects, intervals single values, none equal to the truth:
  * coverage 0 of 3, P = 0.05³ = 1.25e-4. A fifth site-A subject with one phase missing is left out.
+ * Last, the section on the synthetic quick store through the API's own schema (its queries valid,
+ * its cells the API's numbers).
  */
+import { graphql } from 'graphql';
+import { createStore } from '../../src/db/client';
 import { renderSvg } from '../../src/report/charts';
+import { buildApiSchema } from '../../src/resolvers';
+import { createDatabase, testServers } from '../support/databases';
+import { seedSyntheticQuickStudy } from '../support/synthetic-store';
 import {
   agreementTable,
   subjectQcTable,
@@ -254,4 +261,66 @@ describe('clinical biomarkers in the report', () => {
     );
     expect(blocks.map((b) => b.type)).toEqual(['h2', 'p']);
   });
+});
+
+describe('clinical biomarkers in the report, through the real schema', () => {
+  // The synthetic quick store (pixel counts, slice spacing) answered by the API's own schema: the
+  // section's queries are valid, and its LV EF cells are the API's numbers.
+  test('the table rows carry biomarkerAgreement; the figures get a point per subject', async () => {
+    const db = await createDatabase(testServers()[0]);
+    const store = createStore(db.url);
+    try {
+      const study = await seedSyntheticQuickStudy(store, { slicesPerSubject: 4, size: 8 });
+      const schema = await buildApiSchema();
+      const api: GqlClient = async (source, variableValues = {}) => {
+        const r = await graphql({
+          schema,
+          source,
+          variableValues,
+          contextValue: { store, actor: 't', role: 'ANALYST' },
+        });
+        if (r.errors) throw new Error(r.errors.map((e) => e.message).join('; '));
+        return r.data as any;
+      };
+      const real = {
+        labels: study.variants.map((v) => v.label),
+        variants: study.variants.map((v) => ({
+          label: v.label,
+          repeat: 0,
+          siteA: { id: v.siteA, runId: 'a', samples: 20 },
+          siteB: { id: v.siteB, runId: 'b', samples: 20 },
+        })),
+      } as any;
+      const blocks: Block[] = [];
+      const specs: any[] = [];
+      await biomarkerSection(blocks, api, real, async (_name, spec) => {
+        specs.push(spec);
+      });
+      const [siteA] = blocks.filter((b) => b.type === 'table') as Array<Extract<Block, { type: 'table' }>>;
+      const mcd = study.variants.find((v) => v.label === 'MCD-0.1')!;
+      const { biomarkerAgreement: a } = await api(
+        `query($id: ID!) { biomarkerAgreement(evaluationId: $id) { subjects leftOut biomarkers { biomarker n bias lower upper mae coverage covered coverageN } } }`,
+        { id: mcd.siteA },
+      );
+      const ef = a.biomarkers.find((b: any) => b.biomarker === 'LV_EF');
+      expect([a.subjects, a.leftOut, ef.coverageN]).toEqual([4, 0, 4]);
+      expect(siteA.rows.find((r) => r[0] === 'MCD-0.1' && r[1] === 'LV EF')).toEqual([
+        'MCD-0.1',
+        'LV EF',
+        '4 (0)',
+        (100 * ef.bias).toFixed(1),
+        `[${(100 * ef.lower).toFixed(1)}, ${(100 * ef.upper).toFixed(1)}]`,
+        expect.any(String),
+        (100 * ef.mae).toFixed(1),
+        `${(100 * ef.coverage).toFixed(0)} % (${ef.covered} of 4)`,
+      ]);
+      // Bland–Altman: LV and RV EF of 5 methods × (4 site-A + 10 site-B subjects); intervals: LV EF.
+      const subjectPoints = (spec: any) => spec.data.values.filter((v: any) => v.subject !== undefined).length;
+      expect(subjectPoints(specs[0])).toBe(2 * 5 * 14);
+      expect(subjectPoints(specs[1])).toBe(5 * 14);
+    } finally {
+      await store.$disconnect();
+      await db.drop();
+    }
+  }, 60000);
 });
