@@ -2,7 +2,11 @@
  * Per-parent reads are batched (src/resolvers/loaders.ts): a page of predictions with their slice,
  * metrics and image rows, and evaluations with their runs, datasets and checkpoints, take a fixed
  * number of SQL statements whatever the page size, counted from the real Prisma client's query
- * events on a synthetic store.
+ * events on a synthetic store. `compare` over several evaluations (src/services/comparison.ts)
+ * likewise, with every number equal to one computed here by brute force over the stored rows —
+ * the means, ECE of the pooled histograms, the QC curves (the engine's qcCurve and
+ * Evaluation.qcCurve), and each 95 % interval against the engine's subjectBootstrap over the rows
+ * themselves (subjects ordered by id, the same seed).
  */
 import { graphql, type GraphQLSchema } from 'graphql';
 import { PrismaClient } from '../../src/db/generated/client';
@@ -10,6 +14,35 @@ import { createPgAdapter } from '../../src/db/pg-adapter';
 import { buildApiSchema } from '../../src/resolvers';
 import { createDatabase, testServers } from '../support/databases';
 import { seedSyntheticResults, type SyntheticStore } from '../support/synthetic-results';
+import { COMPARE_RESAMPLES } from '../../src/services/comparison';
+import { qcCurve, randomReviewBaseline, reviewFractionAt } from '../../src/engine/metrics/qc-curve';
+import { subjectBootstrap, type Statistic } from '../../src/engine/statistics/bootstrap';
+
+const STRUCTURES = ['LV', 'MYO', 'RV'] as const;
+const SEED = 7;
+const CI = 'ci { low high }';
+const ci = (name: string) => CI.replace('ci', name);
+
+interface Row {
+  subjectId: string;
+  structure: string;
+  dice: number;
+  assd: number | null;
+  poor: boolean;
+  entropy: number;
+  diceWithin: number | null;
+  assdWithin: number | null;
+  sliceIndex: number;
+  sliceCount: number;
+}
+interface Image {
+  subjectId: string;
+  nll: number;
+  entropy: number;
+  counts: number[];
+  conf: number[];
+  correct: number[];
+}
 
 describe('batched reads', () => {
   let db: Awaited<ReturnType<typeof createDatabase>>;
@@ -22,7 +55,9 @@ describe('batched reads', () => {
     db = await createDatabase(testServers()[0]);
     store = new PrismaClient({ adapter: createPgAdapter(db.url), log: [{ emit: 'event', level: 'query' }] });
     store.$on('query', () => void statements++);
-    seeded = await seedSyntheticResults(store as never, { slices: 120, evaluations: 3 });
+    // 12 subjects of 10 slices; scores on a grid (ties), some ASSD and ASSD_within undefined;
+    // histograms that differ per slice, so ECE varies between resamples.
+    seeded = await seedSyntheticResults(store as never, { slices: 120, evaluations: 3, ties: true, randomBins: true });
     schema = await buildApiSchema();
   }, 60000);
 
@@ -66,5 +101,192 @@ describe('batched reads', () => {
     expect(data.evaluations).toHaveLength(3);
     expect(data.evaluations.every((e: any) => e.method === 'MC_DROPOUT' && e.dataset.name)).toBe(true);
     expect(n).toBeLessThanOrEqual(5);
+  });
+
+  const QUERY = `query($ids: [ID!]!, $seed: Int) { compare(evaluationIds: $ids, seed: $seed) {
+    evaluationId subjects entropy ${ci('entropyCi95')}
+    structures { structure n dice assd ${ci('diceCi95')} ${ci('assdCi95')} }
+    calibration { ece nll ${ci('eceCi95')} ${ci('nllCi95')} }
+    qc(measure: ASSD_WITHIN) { structure reviewAt randomReviewAt slicePositionReviewAt ${ci('aucCi95')} ${ci('reviewAtCi95')}
+      curve { auc n poor points { flagged remaining } } slicePosition { auc points { flagged remaining } } } } }`;
+
+  async function storedRows(evaluationId: string) {
+    const metrics = await store.structureMetric.findMany({
+      where: { evaluationId },
+      include: { prediction: { include: { slice: true } } },
+    });
+    const images = await store.imageMetric.findMany({
+      where: { evaluationId },
+      include: { prediction: { include: { slice: true } } },
+    });
+    const entropyOf = new Map(images.map((i) => [i.predictionId, i.entropy]));
+    const rows: Row[] = metrics.map((m) => ({
+      subjectId: m.prediction.slice.subjectId,
+      structure: m.structure,
+      dice: m.dice,
+      assd: m.assdMm,
+      poor: m.poor,
+      entropy: entropyOf.get(m.predictionId)!,
+      diceWithin: m.diceWithin,
+      assdWithin: m.assdWithinMm,
+      sliceIndex: m.prediction.slice.sliceIndex,
+      sliceCount: m.prediction.slice.sliceCount,
+    }));
+    const imageRows: Image[] = images.map((i) => ({
+      subjectId: i.prediction.slice.subjectId,
+      nll: i.nll,
+      entropy: i.entropy,
+      counts: i.binCounts,
+      conf: i.binConfidenceSum,
+      correct: i.binCorrect,
+    }));
+    return { rows, images: imageRows };
+  }
+
+  /** Cases grouped by subject, subjects in id order (as compare orders them). */
+  function bySubject<T extends { subjectId: string }>(cases: T[]): T[][] {
+    const ids = [...new Set(cases.map((c) => c.subjectId))].sort();
+    return ids.map((id) => cases.filter((c) => c.subjectId === id));
+  }
+  const mean = (xs: Array<number | null>) => {
+    const kept = xs.filter((x): x is number => x !== null);
+    return kept.length ? kept.reduce((a, b) => a + b, 0) / kept.length : null;
+  };
+  const ece = (images: readonly Image[]) => {
+    let n = 0;
+    let gap = 0;
+    for (let b = 0; b < 15; b++) {
+      const [c, conf, cor] = [0, 1, 2].map((k) => images.reduce((a, i) => a + [i.counts, i.conf, i.correct][k][b], 0));
+      n += c;
+      gap += Math.abs(cor - conf);
+    }
+    return n ? gap / n : null;
+  };
+  const score = (r: Row) => (r.assdWithin === null ? Infinity : r.assdWithin);
+  const curveOf = (rows: readonly Row[], scoreOf: (r: Row) => number) =>
+    qcCurve(
+      rows.map(scoreOf),
+      rows.map((r) => r.poor),
+    );
+  function bruteInterval<T>(groups: T[][], statistic: Statistic<T>) {
+    const b = subjectBootstrap(groups, statistic, { seed: SEED, resamples: COMPARE_RESAMPLES });
+    return b.interval && { low: b.interval[0], high: b.interval[1] };
+  }
+  function expectInterval(
+    actual: { low: number; high: number } | null,
+    expected: { low: number; high: number } | null,
+  ) {
+    expect(expected).not.toBeNull();
+    expect(actual!.low).toBeCloseTo(expected!.low, 12);
+    expect(actual!.high).toBeCloseTo(expected!.high, 12);
+    expect(actual!.low).toBeLessThanOrEqual(actual!.high);
+  }
+
+  test('three evaluations take the statements of one', async () => {
+    const one = await count(QUERY, { ids: seeded.evaluationIds.slice(0, 1), seed: SEED });
+    const three = await count(QUERY, { ids: seeded.evaluationIds, seed: SEED });
+    expect(three.data.compare.map((r: any) => r.evaluationId)).toEqual(seeded.evaluationIds);
+    expect(three.statements).toBe(one.statements);
+    expect(three.statements).toBeLessThanOrEqual(8);
+    // Each evaluation's row is the same whether compared alone or with others.
+    expect(three.data.compare[0]).toEqual(one.data.compare[0]);
+  });
+
+  test('means, ECE, QC curves and every interval equal brute force over the stored rows', async () => {
+    const { data } = await count(QUERY, { ids: seeded.evaluationIds, seed: SEED });
+    for (const r of data.compare) {
+      const { rows, images } = await storedRows(r.evaluationId);
+      const imageGroups = bySubject(images);
+      expect(r.subjects).toBe(12);
+      expect(r.entropy).toBeCloseTo(mean(images.map((i) => i.entropy))!, 12);
+      expectInterval(
+        r.entropyCi95,
+        bruteInterval(imageGroups, (c) => mean(c.map((i) => i.entropy))),
+      );
+      expect(r.calibration.nll).toBeCloseTo(mean(images.map((i) => i.nll))!, 12);
+      expectInterval(
+        r.calibration.nllCi95,
+        bruteInterval(imageGroups, (c) => mean(c.map((i) => i.nll))),
+      );
+      expect(r.calibration.ece).toBeCloseTo(ece(images)!, 12);
+      expectInterval(r.calibration.eceCi95, bruteInterval(imageGroups, ece));
+
+      const { evaluation } = (
+        await count(
+          `query($id: ID!) { evaluation(id: $id) { ${STRUCTURES.map(
+            (
+              s,
+            ) => `${s}: qcCurve(structure: ${s}, measure: ASSD_WITHIN) { auc reviewAt(target: 0.05) points { flagged remaining } }
+            ${s}b: baselines(structure: ${s}) { random { reviewAt(target: 0.05) } slicePosition { auc reviewAt(target: 0.05) points { flagged remaining } } }`,
+          ).join(' ')} } }`,
+          { id: r.evaluationId },
+        )
+      ).data;
+      for (const structure of STRUCTURES) {
+        const mine = rows.filter((x) => x.structure === structure);
+        const groups = bySubject(mine);
+        const s = r.structures.find((x: any) => x.structure === structure);
+        expect(s.n).toBe(mine.length);
+        expect(s.dice).toBeCloseTo(mean(mine.map((x) => x.dice))!, 12);
+        expect(s.assd).toBeCloseTo(mean(mine.map((x) => x.assd))!, 12);
+        expectInterval(
+          s.diceCi95,
+          bruteInterval(groups, (c) => mean(c.map((x) => x.dice))),
+        );
+        expectInterval(
+          s.assdCi95,
+          bruteInterval(groups, (c) => mean(c.map((x) => x.assd))),
+        );
+
+        const qc = r.qc.find((x: any) => x.structure === structure);
+        const brute = curveOf(mine, score);
+        expect(qc.curve.n).toBe(mine.length);
+        expect(qc.curve.poor).toBe(brute.poor);
+        expect(qc.curve.points.map((p: any) => [p.flagged, p.remaining])).toEqual(brute.points);
+        expect(qc.curve.auc).toBeCloseTo(brute.auc, 14);
+        expect(qc.reviewAt).toBe(reviewFractionAt(brute.points, 0.05));
+        expect(qc.randomReviewAt).toBe(randomReviewBaseline(brute.n, brute.poor, 0.05).reviewFraction);
+        const position = curveOf(mine, (x) => -Math.min(x.sliceIndex, x.sliceCount - 1 - x.sliceIndex));
+        expect(qc.slicePosition.points.map((p: any) => [p.flagged, p.remaining])).toEqual(position.points);
+        expect(qc.slicePositionReviewAt).toBe(reviewFractionAt(position.points, 0.05));
+        // The same numbers as the evaluation's own fields (computed in SQL).
+        expect(qc.curve.points).toEqual(evaluation[structure].points);
+        expect(qc.curve.auc).toBe(evaluation[structure].auc);
+        expect(qc.reviewAt).toBe(evaluation[structure].reviewAt);
+        expect(qc.randomReviewAt).toBe(evaluation[`${structure}b`].random.reviewAt);
+        expect(qc.slicePosition.auc).toBe(evaluation[`${structure}b`].slicePosition.auc);
+        expect(qc.slicePositionReviewAt).toBe(evaluation[`${structure}b`].slicePosition.reviewAt);
+
+        expectInterval(
+          qc.aucCi95,
+          bruteInterval(groups, (c) => curveOf(c, score).auc),
+        );
+        expectInterval(
+          qc.reviewAtCi95,
+          bruteInterval(groups, (c) => reviewFractionAt(curveOf(c, score).points, 0.05)),
+        );
+      }
+    }
+  });
+
+  test('another seed gives other intervals around the same estimates; a scope with no slice gives none', async () => {
+    const id = seeded.evaluationIds[0];
+    const a = (await count(QUERY, { ids: [id], seed: SEED })).data.compare[0];
+    const b = (await count(QUERY, { ids: [id], seed: SEED + 1 })).data.compare[0];
+    expect(b.structures[0].dice).toBe(a.structures[0].dice);
+    expect(b.structures[0].diceCi95).not.toEqual(a.structures[0].diceCi95);
+    const empty = (
+      await count(
+        `query($ids: [ID!]!) { compare(evaluationIds: $ids, scope: { site: "nowhere" }) { subjects structures { structure } calibration { ece ${ci('eceCi95')} } entropyCi95 { low } qc(measure: ENTROPY) { structure } } }`,
+        { ids: [id] },
+      )
+    ).data.compare[0];
+    expect(empty).toEqual({
+      subjects: 0,
+      structures: [],
+      calibration: { ece: null, eceCi95: null },
+      entropyCi95: null,
+      qc: [],
+    });
   });
 });
