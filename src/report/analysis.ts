@@ -64,7 +64,6 @@ export interface MethodSummary {
     }
   >;
   meanDice: number | null;
-  diceSd: number | null;
   meanAssd: number | null;
   nll: number | null;
   brier: number | null;
@@ -115,7 +114,6 @@ export function methodSummaries(data: ReportData, site: 'A' | 'B'): MethodSummar
         repeats: mine.length,
         structures,
         meanDice: mean(perRepeatDice),
-        diceSd: sd(perRepeatDice),
         meanAssd: mean(STRUCTURES.map((k) => structures[k].assd)),
         nll: mean(mine.map((e) => e.row.calibration.nll)),
         brier: mean(mine.map((e) => e.row.calibration.brier)),
