@@ -42,6 +42,7 @@ export async function launchPhantomDataset(l: Launcher, input: PhantomDatasetReq
     site: input.site,
     subjects: input.subjects,
     seed: input.seed,
+    ...(input.extraTestSubjects ? { extraTestSubjects: input.extraTestSubjects } : {}),
   };
   const run = await createRun(
     l.store,
