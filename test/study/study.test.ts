@@ -237,6 +237,15 @@ describe('benchmark study (tiny preset) through the platform', () => {
     const findings = JSON.parse(fs.readFileSync(path.join(reportDir, 'findings.json'), 'utf8'));
     expect(findings.studyRunId).toBe(studyId);
     expect(findings.findings.length).toBeGreaterThanOrEqual(10);
-    for (const f of findings.findings) expect(['agrees', 'partly', 'differs', 'n/a']).toContain(f.verdict);
+    for (const f of findings.findings) expect(['agrees', 'differs', 'inconclusive', 'n/a']).toContain(f.verdict);
+    // Figures carry subject-bootstrap intervals; the findings open with their counts and give each rule.
+    for (const s of row.structures)
+      expect(deLine).toMatch(new RegExp(`${s.dice.toFixed(3)} \\[-?\\d\\.\\d{3}, -?\\d\\.\\d{3}\\]`));
+    const n = (v: string) => findings.findings.filter((f: { verdict: string }) => f.verdict === v).length;
+    expect(md).toContain(`**${n('agrees')} agree, ${n('differs')} differ, ${n('inconclusive')} inconclusive`);
+    for (const f of findings.findings) expect(f.rule).toMatch(/interval|margin|not a figure of test subjects/i);
+    // The tiny plan fits a temperature and evaluates +TS on the site-A test: before and after, per method.
+    expect(md).toContain('Temperature scaling: calibration before and after');
+    expect(md).toMatch(/\| [A-Z0-9.-]+\+TS \|/);
   });
 });
