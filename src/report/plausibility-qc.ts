@@ -47,7 +47,10 @@ async function validationEvaluation(gql: GqlClient, v: VariantResult): Promise<s
   const own = v.siteA ? data.evaluations.find((e) => e.id === v.siteA!.id)?.datasetId : undefined;
   const val = data.evaluations.find(
     (e) =>
-      e.split === 'VAL' && e.distortionKind === 'NONE' && (!own || e.datasetId === own) && !/\+(TTA|TS)/.test(e.variant),
+      e.split === 'VAL' &&
+      e.distortionKind === 'NONE' &&
+      (!own || e.datasetId === own) &&
+      !/\+(TTA|TS)/.test(e.variant),
   );
   return val?.id ?? null;
 }
@@ -55,7 +58,9 @@ async function validationEvaluation(gql: GqlClient, v: VariantResult): Promise<s
 function conditions(v: VariantResult): Condition[] {
   const out: Condition[] = [];
   if (v.siteA) out.push({ name: 'site A test', kind: null, level: null, evaluationId: v.siteA.id });
-  for (const e of [...(v.sweep?.evaluations ?? [])].sort((a, b) => a.kind.localeCompare(b.kind) || a.level - b.level))
+  for (const e of [...(v.sweep?.evaluations ?? [])]
+    .filter((x) => x.kind !== 'NONE')
+    .sort((a, b) => a.kind.localeCompare(b.kind) || a.level - b.level))
     out.push({ name: `${e.kind.toLowerCase()} ${e.level}`, kind: e.kind, level: e.level, evaluationId: e.id });
   if (v.siteB) out.push({ name: 'site B', kind: null, level: null, evaluationId: v.siteB.id });
   return out;
