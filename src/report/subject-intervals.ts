@@ -6,7 +6,8 @@
  *   - means (Dice, ASSD, HD, NLL, Brier, entropy, MI) from per-subject sums (sufficient statistics:
  *     Σ value and count per subject, so a resample costs S additions, not a pass over the slices);
  *   - ECE from the drawn subjects' summed reliability histograms (each pixel once, as the API pools);
- *   - QC AUC and review fraction at 5 % (engine qcCurve, random and slice-position baselines),
+ *   - QC AUC and review fraction at 5 % (the engine's qcCurve walked with subject weights; random
+ *     and slice-position baselines),
  *     Spearman ρ with ASSD (weighted rank walks, equal to the engine's spearman of the resample)
  *     and medians over the drawn subjects' slices.
  * Every evaluation of one Resampler is grouped on the same sorted subject list and read with the
@@ -15,7 +16,7 @@
  * independently, from their own seeds.
  */
 import { expectedCalibrationError } from '../engine/metrics/calibration';
-import { qcCurve, randomReviewBaseline, slicePositionScore, DEFAULT_REVIEW_TARGET } from '../engine/metrics/qc-curve';
+import { randomReviewBaseline, slicePositionScore, DEFAULT_REVIEW_TARGET } from '../engine/metrics/qc-curve';
 import { qcScore, type QcMeasure } from '../engine/metrics/qc-policy';
 import { percentileLinear } from '../engine/metrics/segmentation-metrics';
 import {
@@ -171,15 +172,27 @@ export class GroupedEvaluation {
     return out;
   }
 
-  /** QC AUC or review fraction at `target` of a structure under an ordering, over the drawn slices. */
+  /**
+   * QC AUC or review fraction at `target` of a structure under an ordering, over the drawn slices:
+   * the engine's qcCurve of the concatenated resample, walked without building it — the slices
+   * sorted once by descending score in groups of equal scores; per resample each slice counts w
+   * times (w = draws of its subject), a group flags Σw slices and removes Σw·poor, and the points,
+   * the trapezoid AUC and the first point within the target are the engine's, step for step
+   * (tested against qcCurve on the concatenation).
+   */
   qc(structure: StructureName, order: QcOrder, figure: 'auc' | 'review', target = DEFAULT_REVIEW_TARGET): Resampled {
     return this.memo(`qc|${structure}|${order}|${figure}|${target}`, () => {
-      const poor = this.column((x) => (x.structures[structure].poor ? 1 : 0));
-      const scores =
-        order === 'RANDOM'
-          ? null
-          : this.column((x) =>
-              order === 'POSITION'
+      const subject: number[] = [];
+      const poor: number[] = [];
+      const score: number[] = [];
+      this.bySubject.forEach((slices, s) => {
+        for (const x of slices) {
+          subject.push(s);
+          poor.push(x.structures[structure].poor ? 1 : 0);
+          score.push(
+            order === 'RANDOM'
+              ? 0
+              : order === 'POSITION'
                 ? slicePositionScore(x.sliceIndex, x.sliceCount)
                 : qcScore(order, {
                     entropy: x.entropy,
@@ -187,20 +200,55 @@ export class GroupedEvaluation {
                     diceWithin: x.structures[structure].diceWithin ?? 1,
                     assdWithinMm: x.structures[structure].assdWithin,
                   }),
-            );
-      return (drawn) => {
-        const p = GroupedEvaluation.gather(poor, drawn);
-        if (!p.length) return null;
-        if (!scores) {
-          const c = randomReviewBaseline(
-            p.length,
-            p.reduce((a, b) => a + b, 0),
-            target,
           );
+        }
+      });
+      const n = subject.length;
+      const sorted = Array.from({ length: n }, (_, j) => j).sort((i, j) => score[j] - score[i]);
+      const weights = new Float64Array(this.bySubject.length);
+      const slack = 1e-9;
+      return (drawn) => {
+        weights.fill(0);
+        for (const s of drawn) weights[s]++;
+        let N = 0;
+        let P = 0;
+        for (let j = 0; j < n; j++) {
+          N += weights[subject[j]];
+          P += weights[subject[j]] * poor[j];
+        }
+        if (N === 0) return null;
+        if (order === 'RANDOM') {
+          const c = randomReviewBaseline(N, P, target);
           return figure === 'auc' ? c.auc : c.reviewFraction;
         }
-        const c = qcCurve(GroupedEvaluation.gather(scores, drawn), Array.from(p, Boolean), target);
-        return figure === 'auc' ? c.auc : c.reviewFraction;
+        let review = P <= target * N + slack ? 0 : 1;
+        let found = review === 0;
+        let flagged = 0;
+        let remaining = P;
+        let x0 = 0;
+        let y0 = P / N;
+        let auc = 0;
+        for (let i = 0; i < n;) {
+          const v = score[sorted[i]];
+          let w = 0;
+          while (i < n && score[sorted[i]] === v) {
+            const j = sorted[i++];
+            w += weights[subject[j]];
+            remaining -= weights[subject[j]] * poor[j];
+          }
+          if (w === 0) continue; // no copy of this group drawn: no step
+          flagged += w;
+          const x1 = flagged / N;
+          const y1 = remaining / N;
+          auc += ((x1 - x0) * (y1 + y0)) / 2;
+          x0 = x1;
+          y0 = y1;
+          if (!found && remaining <= target * N + slack) {
+            review = flagged / N;
+            found = true;
+          }
+        }
+        return figure === 'auc' ? auc : review;
       };
     });
   }

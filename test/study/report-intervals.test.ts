@@ -5,6 +5,7 @@
  * seeded resample's slices and recomputes the figure naively (mean, pooled ECE, QC AUC by the
  * trapezoid rule, Spearman from ranks), with the type-7 quantiles computed here too.
  */
+import { qcCurve, slicePositionScore } from '../../src/engine/metrics/qc-curve';
 import { spearman } from '../../src/engine/metrics/spearman';
 import { subjectDraws } from '../../src/engine/statistics/bootstrap';
 import type { ReportData } from '../../src/report/collect';
@@ -260,7 +261,7 @@ describe('report intervals: subject bootstrap of the figures', () => {
     expect(ci.resamples).toBe(B);
   });
 
-  test("Spearman per resample equals the engine's spearman of the concatenated slices (ties, undefined ASSD)", () => {
+  test("Spearman and QC per resample equal the engine's spearman and qcCurve of the concatenated slices (ties, undefined values)", () => {
     let seed = 11;
     const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const rows = Array.from({ length: 30 }, (_, i) =>
@@ -274,10 +275,39 @@ describe('report intervals: subject bootstrap of the figures', () => {
         bins: [[1, 0.5, 1]],
       }),
     );
+    rows.forEach((r, i) => {
+      r.structures.LV = {
+        ...r.structures.LV,
+        poor: i % 3 === 0,
+        assdWithin: i % 7 === 0 ? null : r.structures.LV.assdWithin,
+      };
+      r.sliceIndex = i % 3;
+    });
     const rr = new Resampler(new Map([['x', rows]]), { seed: 5, resamples: 60 });
-    const rho = rr.of('x')!.spearman('LV', 'ASSD_WITHIN');
+    const g = rr.of('x')!;
+    const rho = g.spearman('LV', 'ASSD_WITHIN');
     for (const d of rr.draws()) {
       const drawn = d.flatMap((i) => rows.filter((r) => r.subjectId === rr.subjects[i]));
+      // QC of the concatenation by the engine (ASSD-within null scores +∞, ties of scores and positions).
+      const poor = drawn.map((r) => r.structures.LV.poor);
+      const own = qcCurve(
+        drawn.map((r) => r.structures.LV.assdWithin ?? Infinity),
+        poor,
+      );
+      const position = qcCurve(
+        drawn.map((r) => slicePositionScore(r.sliceIndex, r.sliceCount)),
+        poor,
+      );
+      expect(g.qc('LV', 'ASSD_WITHIN', 'auc')(d)).toBeCloseTo(own.auc, 14);
+      expect(g.qc('LV', 'ASSD_WITHIN', 'review')(d)).toBe(own.reviewFraction);
+      expect(g.qc('LV', 'POSITION', 'auc')(d)).toBeCloseTo(position.auc, 14);
+      expect(g.qc('LV', 'POSITION', 'review', 0.2)(d)).toBe(
+        qcCurve(
+          drawn.map((r) => slicePositionScore(r.sliceIndex, r.sliceCount)),
+          poor,
+          0.2,
+        ).reviewFraction,
+      );
       const expected = spearman(
         drawn.map((r) => r.structures.LV.assdWithin),
         drawn.map((r) => r.structures.LV.assd),
