@@ -63,6 +63,9 @@ export async function render(root, ctx) {
   const selected = chosen.map((id) => all.find((e) => e.id === id));
   const labelOf = new Map(all.map((e) => [e.id, e.label]));
 
+  // The compare request leaves before the page is built: it is most of the wait.
+  const answered = selected.length ? compareRows(chosen, `${ACCURACY} ${QC}`, { scope, measure, target }) : null;
+  answered?.catch(() => {}); // awaited below, after the page around it is built
   const picker = evaluationPicker(all, chosen, (next) => updateParams({ evals: next.join(',') || '-' }), {
     legend: 'Evaluations to compare',
   });
@@ -72,100 +75,44 @@ export async function render(root, ctx) {
     return;
   }
 
-  const [compare, { drawChart, colourAt }] = await Promise.all([
-    compareRows(chosen, `${ACCURACY} ${QC}`, { scope, measure, target }),
-    charts,
-  ]);
-  // Accuracy and calibration table
-  const mm = (x) => num(x, 2);
-  const num4 = (x) => num(x, 4);
-  const rows = [];
-  for (const r of compare) {
-    for (const s of r.structures) {
-      rows.push([
-        labelOf.get(r.evaluationId),
-        s.structure,
-        `${s.n}`,
-        withCi(num, s.dice, s.diceCi95),
-        withCi(mm, s.assd, s.assdCi95),
-        withCi(mm, s.hd, s.hdCi95),
-        withCi(mm, s.hd95, s.hd95Ci95),
-        num(s.diceWithin),
-        `${s.poorCount}/${s.n}`,
-        s.structure === 'LV' ? withCi(num4, r.calibration.ece, r.calibration.eceCi95) : '',
-        s.structure === 'LV' ? withCi(num4, r.calibration.nll, r.calibration.nllCi95) : '',
-        s.structure === 'LV' ? withCi(num4, r.calibration.brier, r.calibration.brierCi95) : '',
-        s.structure === 'LV' ? withCi(num4, r.entropy, r.entropyCi95) : '',
-        s.structure === 'LV' ? withCi(num4, r.mi, r.miCi95) : '',
-      ]);
-    }
-  }
-  root.append(
+  // The sections are built while compare is answered.
+  const { drawChart, colourAt } = await charts;
+  const accuracy = h('div');
+  const reliability = h('div', { class: 'chart', id: 'chart-reliability' });
+  const body = h(
+    'div',
+    {},
     h('h3', {}, 'Accuracy and calibration'),
-    table(
-      [
-        'Evaluation',
-        'Structure',
-        'Slices',
-        'Dice',
-        'ASSD mm',
-        'HD mm',
-        'HD95 mm',
-        'Dice within',
-        'Poor',
-        'ECE',
-        'NLL',
-        'Brier',
-        'Entropy',
-        'MI',
-      ],
-      rows,
-      'Accuracy and calibration per evaluation and structure',
-    ),
+    accuracy,
     h('p', { class: 'note' }, 'In brackets: 95 % subject-bootstrap intervals (1000 resamples of subjects, seed 0).'),
+    h('h3', {}, 'Reliability diagram'),
+    reliability,
   );
+  root.append(body);
 
   // Reliability diagram: one line per evaluation over the non-empty bins, diagonal for reference.
-  const reliability = h('div', { class: 'chart', id: 'chart-reliability' });
-  root.append(h('h3', {}, 'Reliability diagram'), reliability);
-  const byChoice = [...compare].sort((a, b) => chosen.indexOf(a.evaluationId) - chosen.indexOf(b.evaluationId));
-  const relPoints = byChoice.map((r) => ({
-    evaluationId: r.evaluationId,
-    points: r.calibration.points
-      .filter((p) => p.count > 0 && p.confidence !== null)
-      .map((p) => [p.confidence, p.accuracy]),
-  }));
-  drawChart(
-    reliability,
-    {
-      title: { text: 'Accuracy against confidence (pixels)', textStyle: { fontSize: 13 } },
-      legend: { top: 26, type: 'scroll' },
-      xAxis: { type: 'value', name: 'confidence', nameLocation: 'middle', nameGap: 26, min: 0, max: 1 },
-      yAxis: { type: 'value', name: 'accuracy', min: 0, max: 1 },
-      series: [
-        {
-          name: 'perfect calibration',
-          type: 'line',
-          data: [
-            [0, 0],
-            [1, 1],
-          ],
-          symbol: 'none',
-          lineStyle: { type: 'dashed', color: '#999' },
-          silent: true,
-        },
-        ...relPoints.map((r, i) => ({
-          name: labelOf.get(r.evaluationId),
-          type: 'line',
-          data: r.points,
-          color: colourAt(i),
-          symbolSize: 6,
-        })),
-      ],
-    },
-    relPoints,
-    'Reliability diagram: fraction correct against mean confidence per bin, for each selected evaluation',
-  );
+  const reliabilityOption = (lines) => ({
+    title: { text: 'Accuracy against confidence (pixels)', textStyle: { fontSize: 13 } },
+    legend: { top: 26, type: 'scroll' },
+    xAxis: { type: 'value', name: 'confidence', nameLocation: 'middle', nameGap: 26, min: 0, max: 1 },
+    yAxis: { type: 'value', name: 'accuracy', min: 0, max: 1 },
+    series: [
+      {
+        name: 'perfect calibration',
+        type: 'line',
+        data: [
+          [0, 0],
+          [1, 1],
+        ],
+        symbol: 'none',
+        lineStyle: { type: 'dashed', color: '#999' },
+        silent: true,
+      },
+      ...lines,
+    ],
+  });
+  const reliabilityText =
+    'Reliability diagram: fraction correct against mean confidence per bin, for each selected evaluation';
 
   // QC curves
   const qcSection = h('section', { 'aria-label': 'Quality control' });
@@ -179,7 +126,7 @@ export async function render(root, ctx) {
     'aria-describedby': 'qc-target-value',
   });
   const targetText = h('output', { id: 'qc-target-value', for: 'qc-target' }, pct(target));
-  root.append(
+  body.append(
     h('h3', {}, 'Segmentation quality control'),
     h(
       'div',
@@ -219,6 +166,100 @@ export async function render(root, ctx) {
     h('div', { class: 'grid' }, Object.values(qcCharts)),
     aucTable,
   );
+  const qcOption = (structure, series) => ({
+    title: { text: `${structure}: poor remaining vs flagged (${measure})`, textStyle: { fontSize: 13 } },
+    legend: { show: false },
+    tooltip: { trigger: 'axis' },
+    xAxis: {
+      type: 'value',
+      name: 'fraction flagged for review',
+      nameLocation: 'middle',
+      nameGap: 26,
+      min: 0,
+      max: 1,
+    },
+    yAxis: { type: 'value', name: 'poor remaining' },
+    series,
+  });
+  const qcText = (structure) =>
+    `QC curves for ${structure}: fraction of poor segmentations remaining against fraction of slices flagged, with random (dotted) and slice-position (dashed) baselines`;
+
+  let compare;
+  try {
+    compare = await answered;
+  } catch (error) {
+    body.remove(); // no empty frames under the error
+    throw error;
+  }
+  // Accuracy and calibration table
+  const mm = (x) => num(x, 2);
+  const num4 = (x) => num(x, 4);
+  const rows = [];
+  for (const r of compare) {
+    for (const s of r.structures) {
+      rows.push([
+        labelOf.get(r.evaluationId),
+        s.structure,
+        `${s.n}`,
+        withCi(num, s.dice, s.diceCi95),
+        withCi(mm, s.assd, s.assdCi95),
+        withCi(mm, s.hd, s.hdCi95),
+        withCi(mm, s.hd95, s.hd95Ci95),
+        num(s.diceWithin),
+        `${s.poorCount}/${s.n}`,
+        s.structure === 'LV' ? withCi(num4, r.calibration.ece, r.calibration.eceCi95) : '',
+        s.structure === 'LV' ? withCi(num4, r.calibration.nll, r.calibration.nllCi95) : '',
+        s.structure === 'LV' ? withCi(num4, r.calibration.brier, r.calibration.brierCi95) : '',
+        s.structure === 'LV' ? withCi(num4, r.entropy, r.entropyCi95) : '',
+        s.structure === 'LV' ? withCi(num4, r.mi, r.miCi95) : '',
+      ]);
+    }
+  }
+  accuracy.replaceWith(
+    table(
+      [
+        'Evaluation',
+        'Structure',
+        'Slices',
+        'Dice',
+        'ASSD mm',
+        'HD mm',
+        'HD95 mm',
+        'Dice within',
+        'Poor',
+        'ECE',
+        'NLL',
+        'Brier',
+        'Entropy',
+        'MI',
+      ],
+      rows,
+      'Accuracy and calibration per evaluation and structure',
+    ),
+  );
+
+  const byChoice = [...compare].sort((a, b) => chosen.indexOf(a.evaluationId) - chosen.indexOf(b.evaluationId));
+  const relPoints = byChoice.map((r) => ({
+    evaluationId: r.evaluationId,
+    points: r.calibration.points
+      .filter((p) => p.count > 0 && p.confidence !== null)
+      .map((p) => [p.confidence, p.accuracy]),
+  }));
+  drawChart(
+    reliability,
+    reliabilityOption(
+      relPoints.map((r, i) => ({
+        name: labelOf.get(r.evaluationId),
+        type: 'line',
+        data: r.points,
+        color: colourAt(i),
+        symbolSize: 6,
+      })),
+    ),
+    relPoints,
+    reliabilityText,
+  );
+
   let pending = 0;
   const qcOf = (rows) => new Map(rows.map((r) => [r.evaluationId, r.qc]));
   // The first drawing uses the rows already read; the slider asks compare for the QC part again.
@@ -289,26 +330,7 @@ export async function render(root, ctx) {
           lineStyle: { color: '#f5a524' },
           data: [{ yAxis: t }],
         };
-      drawChart(
-        el,
-        {
-          title: { text: `${structure}: poor remaining vs flagged (${measure})`, textStyle: { fontSize: 13 } },
-          legend: { show: false },
-          tooltip: { trigger: 'axis' },
-          xAxis: {
-            type: 'value',
-            name: 'fraction flagged for review',
-            nameLocation: 'middle',
-            nameGap: 26,
-            min: 0,
-            max: 1,
-          },
-          yAxis: { type: 'value', name: 'poor remaining' },
-          series,
-        },
-        points,
-        `QC curves for ${structure}: fraction of poor segmentations remaining against fraction of slices flagged, with random (dotted) and slice-position (dashed) baselines`,
-      );
+      drawChart(el, qcOption(structure, series), points, qcText(structure));
     }
     aucTable.replaceChildren(
       table(
