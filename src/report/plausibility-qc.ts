@@ -66,16 +66,30 @@ function conditions(v: VariantResult): Condition[] {
   return out;
 }
 
-async function judge(gql: GqlClient, fitId: string, condition: Condition): Promise<Judged | null> {
-  const data = await gql<{ evaluation: Record<string, any> }>(
-    `query($id: ID!, $fit: ID!) { evaluation(id: $id) { ${STRUCTURES.map(
-      (s) =>
-        `${s}: plausibilityQc(fitEvaluationId: $fit, structure: ${s}, measure: ${PLAUSIBILITY_MEASURE}, maxPoints: 2) {
-          combined { auc reviewAt(target: 0.05) } uncertainty { auc reviewAt(target: 0.05) } }`,
-    ).join(' ')} } }`,
-    { id: condition.evaluationId, fit: fitId },
-  );
-  const per = STRUCTURES.map((s) => data.evaluation[s]).filter(Boolean);
+/** One structure's curves, or null when its fit set has no poor or no good slice (no fit exists). */
+async function judgeStructure(gql: GqlClient, fitId: string, evaluationId: string, structure: string) {
+  try {
+    const data = await gql<{ evaluation: { plausibilityQc: any } }>(
+      `query($id: ID!, $fit: ID!) { evaluation(id: $id) {
+        plausibilityQc(fitEvaluationId: $fit, structure: ${structure}, measure: ${PLAUSIBILITY_MEASURE}, maxPoints: 2) {
+          combined { auc reviewAt(target: 0.05) } uncertainty { auc reviewAt(target: 0.05) } } } }`,
+      { id: evaluationId, fit: fitId },
+    );
+    return data.evaluation.plausibilityQc;
+  } catch (error) {
+    if (/cannot fit on evaluation/.test((error as Error).message)) return null;
+    throw error;
+  }
+}
+
+async function judge(gql: GqlClient, fitId: string, condition: Condition, unfit: Set<string>): Promise<Judged | null> {
+  const per: any[] = [];
+  for (const s of STRUCTURES) {
+    if (unfit.has(s)) continue;
+    const q = await judgeStructure(gql, fitId, condition.evaluationId, s);
+    if (q === null) unfit.add(s);
+    else per.push(q);
+  }
   if (per.length === 0) return null;
   const mean = (f: (q: any) => number) => per.reduce((a, q) => a + f(q), 0) / per.length;
   return {
@@ -96,7 +110,7 @@ export async function plausibilityQcBlocks(gql: GqlClient, data: ReportData): Pr
       text: `Per method, a combined QC score of the ${PLAUSIBILITY_MEASURE} and the mean segmentation's anatomical plausibility (components, holes, myocardium closing around the LV, RV touching the LV, area jumps between neighbouring slices; a ridge-logistic model of P(poor), docs/design.md "Anatomical plausibility"), fitted per structure on the method's undistorted validation split and judged on the test conditions below against the ${PLAUSIBILITY_MEASURE} alone over the same slices. Cells: QC AUC (smaller is better) and review fraction at 5 % poor left, each the mean over LV, MYO and RV, "alone → combined".`,
     },
   ];
-  const results: Array<{ label: string; judged: Judged[] }> = [];
+  const results: Array<{ label: string; judged: Judged[]; unfit: string[] }> = [];
   const missing: string[] = [];
   for (const v of data.variants.filter((x) => x.repeat === 0)) {
     const fit = await validationEvaluation(gql, v);
@@ -105,16 +119,23 @@ export async function plausibilityQcBlocks(gql: GqlClient, data: ReportData): Pr
       continue;
     }
     const judged: Judged[] = [];
+    const unfit = new Set<string>();
     for (const c of conditions(v)) {
-      const j = await judge(gql, fit, c);
+      const j = await judge(gql, fit, c, unfit);
       if (j) judged.push(j);
     }
-    results.push({ label: v.label, judged });
+    results.push({ label: v.label, judged, unfit: [...unfit] });
   }
   if (missing.length)
     blocks.push({
       type: 'p',
       text: `No undistorted validation evaluation for ${missing.join(', ')}: no combined score is fitted for ${missing.length === 1 ? 'it' : 'them'}.`,
+    });
+  const unfit = results.filter((r) => r.unfit.length);
+  if (unfit.length)
+    blocks.push({
+      type: 'p',
+      text: `No fit (the validation split has no poor or no good slice of the structure, so no logistic model exists), left out of the means: ${unfit.map((r) => `${r.label} ${r.unfit.join(', ')}`).join('; ')}.`,
     });
   if (results.length === 0) return blocks;
   const names = [...new Set(results.flatMap((r) => r.judged.map((j) => j.condition.name)))];
