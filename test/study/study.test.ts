@@ -111,15 +111,24 @@ describe('benchmark study (tiny preset) through the platform', () => {
   });
 
   test('the paper design: two sites, five methods, a sweep and a site-B evaluation each, all children of the study', async () => {
-    const children = await store.run.findMany({ where: { parentRunId: studyId } });
+    const launched = await store.run.findMany({ where: { parentRunId: studyId } });
+    // A launch cut off by the restart is marked FAILED and launched again; everything else succeeded.
+    for (const c of launched.filter((r) => r.status !== 'SUCCEEDED'))
+      expect([c.status, c.error]).toEqual([
+        'FAILED',
+        expect.stringMatching(/launch interrupted|its jobs ended|a child run failed/),
+      ]);
+    const children = launched.filter((c) => c.status === 'SUCCEEDED');
     const of = (kind: string) => children.filter((c) => c.kind === kind);
-    expect(children.every((c) => c.status === 'SUCCEEDED')).toBe(true);
     expect(of('DATASET')).toHaveLength(2);
     const datasets = await store.dataset.findMany({ orderBy: { site: 'asc' } });
     expect(datasets.map((d) => [d.name, d.site])).toEqual([
-      ['phantom-A-n6-s1', 'A'],
+      ['phantom-A-n6-s1-t1', 'A'],
       ['phantom-B-n3-s2', 'B'],
     ]);
+    // Site A: 6 subjects split 4/1/1 plus one more test subject.
+    const splits = await store.subject.groupBy({ by: ['split'], where: { datasetId: datasets[0].id }, _count: true });
+    expect(Object.fromEntries(splits.map((g) => [g.split, g._count]))).toEqual({ TRAIN: 4, VAL: 1, TEST: 2 });
 
     const trainings = of('TRAIN');
     const label = (c: (typeof trainings)[number]) => {
@@ -141,24 +150,77 @@ describe('benchmark study (tiny preset) through the platform', () => {
     expect(trainings.every((t) => t.datasetId === datasets[0].id)).toBe(true);
     const ensemble = trainings.find((t) => t.method === 'ENSEMBLE')!;
     expect(await store.checkpoint.count({ where: { runId: ensemble.id } })).toBe(2);
+    // Member 0 is the plain U-Net's checkpoint, adopted (not trained again), with its epochs and an audit event.
+    const plain = trainings.find((t) => t.method === 'PLAIN')!;
+    const [plainCheckpoint, member0] = await Promise.all([
+      store.checkpoint.findFirstOrThrow({ where: { runId: plain.id } }),
+      store.checkpoint.findUniqueOrThrow({ where: { runId_member: { runId: ensemble.id, member: 0 } } }),
+    ]);
+    expect(member0.weightsSha256).toBe(plainCheckpoint.weightsSha256);
+    expect(member0.id).not.toBe(plainCheckpoint.id);
+    expect((ensemble.config as { member0From?: string }).member0From).toBe(plain.id);
+    expect(await store.trainingEpoch.count({ where: { runId: ensemble.id, member: 0 } })).toBe(
+      await store.trainingEpoch.count({ where: { runId: plain.id } }),
+    );
+    expect(await store.auditEvent.count({ where: { action: 'checkpoint.adopted', entityId: member0.id } })).toBe(1);
 
     const sweeps = of('SWEEP');
     expect(sweeps.map((s) => (s.config as { trainingRunId: string }).trainingRunId).sort()).toEqual(
       trainings.map((t) => t.id).sort(),
     );
+    const testSubjects = await store.subject.findMany({
+      where: { datasetId: datasets[0].id, split: 'TEST' },
+      select: { externalId: true },
+    });
+    const sliceCount = async (where: object) =>
+      store.slice.count({ where: { subject: { datasetId: datasets[0].id, split: 'TEST', ...where } } });
     for (const sweep of sweeps) {
       const evaluations = await store.evaluation.findMany({
         where: { run: { parentRunId: sweep.id } },
+        include: { run: true },
         orderBy: [{ distortionKind: 'asc' }, { distortionLevel: 'asc' }],
       });
       expect(evaluations.map((e) => `${e.distortionKind}${e.distortionLevel}`)).toEqual(['NONE0', 'NOISE1', 'NOISE4']);
       expect(evaluations.every((e) => e.datasetId === datasets[0].id && e.split === 'TEST')).toBe(true);
+      // The sweep runs on a seeded sample of one of the two test subjects, recorded on every run.
+      const sample = (sweep.config as { subjectSample: { count: number; subjectIds: string[] } }).subjectSample;
+      expect(sample.count).toBe(1);
+      expect(testSubjects.map((t) => t.externalId)).toContain(sample.subjectIds[0]);
+      const sampled = await sliceCount({ externalId: { in: sample.subjectIds } });
+      for (const e of evaluations) expect((e.run.config as { slices: number }).slices).toBe(sampled);
     }
-    const siteB = await store.evaluation.findMany({ where: { run: { parentRunId: studyId, kind: 'EVALUATE' } } });
+    // Succeeded ones: a launch cut off by the restart is marked FAILED and launched again.
+    const evaluations = await store.evaluation.findMany({
+      where: { run: { parentRunId: studyId, kind: 'EVALUATE', status: 'SUCCEEDED' } },
+      include: { run: true },
+    });
+    const flags = (e: (typeof evaluations)[number]) => {
+      const c = e.run.config as { testTimeAugmentation?: boolean; temperatureScaling?: unknown };
+      return `${c.testTimeAugmentation ? '+TTA' : ''}${c.temperatureScaling ? '+TS' : ''}`;
+    };
+    const siteB = evaluations.filter((e) => e.datasetId === datasets[1].id && !flags(e));
     expect(siteB).toHaveLength(5);
-    expect(siteB.every((e) => e.datasetId === datasets[1].id && e.split === null && e.distortionKind === 'NONE')).toBe(
-      true,
+    expect(siteB.every((e) => e.split === null && e.distortionKind === 'NONE')).toBe(true);
+    // The undistorted site-A test of every test subject, per training; +TTA (PLAIN) on both sites; +TS on site A.
+    const siteATest = evaluations.filter((e) => e.datasetId === datasets[0].id && !flags(e));
+    expect(siteATest.map((e) => e.trainingRunId).sort()).toEqual(trainings.map((t) => t.id).sort());
+    const all = await sliceCount({});
+    for (const e of siteATest) expect([e.split, (e.run.config as { slices: number }).slices]).toEqual(['TEST', all]);
+    const plainId = trainings.find((t) => t.method === 'PLAIN')!.id;
+    const tta = evaluations.filter((e) => flags(e) === '+TTA');
+    expect(tta.map((e) => [e.trainingRunId, e.datasetId === datasets[0].id ? 'A' : 'B']).sort()).toEqual(
+      [
+        [plainId, 'A'],
+        [plainId, 'B'],
+      ].sort(),
     );
+    // +TS for MCD-0.1: its temperature fit (a CALIBRATE child), then the site-A test with it.
+    const mcd01 = trainings.find((t) => label(t) === 'MC_DROPOUT:0.1:middle')!;
+    const fit = await store.temperatureFit.findFirstOrThrow({ where: { trainingRunId: mcd01.id } });
+    const ts = evaluations.filter((e) => flags(e) === '+TS');
+    expect(ts.map((e) => [e.trainingRunId, e.datasetId, e.split])).toEqual([[mcd01.id, datasets[0].id, 'TEST']]);
+    expect((ts[0].run.config as { temperatureScaling: { fitId: string } }).temperatureScaling.fitId).toBe(fit.id);
+    expect(of('CALIBRATE').map((c) => (c.config as { trainingRunId: string }).trainingRunId)).toEqual([mcd01.id]);
     const samples = Object.fromEntries(
       await Promise.all(
         siteB.map(async (e) => [
@@ -206,14 +268,31 @@ describe('benchmark study (tiny preset) through the platform', () => {
 
     // The site-A numbers in the table are the API's compare() numbers.
     const { gql } = api!;
-    const trainings = await store.run.findMany({ where: { parentRunId: studyId, kind: 'TRAIN' } });
+    const trainings = await store.run.findMany({ where: { parentRunId: studyId, kind: 'TRAIN', status: 'SUCCEEDED' } });
     const ensemble = trainings.find((t) => t.method === 'ENSEMBLE')!;
     const sweep = await store.run.findFirstOrThrow({
-      where: { parentRunId: studyId, kind: 'SWEEP', config: { path: ['trainingRunId'], equals: ensemble.id } },
+      where: {
+        parentRunId: studyId,
+        kind: 'SWEEP',
+        status: 'SUCCEEDED',
+        config: { path: ['trainingRunId'], equals: ensemble.id },
+      },
     });
-    const none = await store.evaluation.findFirstOrThrow({
-      where: { run: { parentRunId: sweep.id }, distortionKind: 'NONE' },
-    });
+    // The site-A test figures come from the undistorted evaluation of every test subject (not +TTA, +TS).
+    const none = (
+      await store.evaluation.findMany({
+        where: {
+          trainingRunId: ensemble.id,
+          split: 'TEST',
+          distortionKind: 'NONE',
+          run: { parentRunId: studyId, status: 'SUCCEEDED' },
+        },
+        include: { run: true },
+      })
+    ).find((e) => {
+      const c = e.run.config as { testTimeAugmentation?: boolean; temperatureScaling?: unknown };
+      return !c.testTimeAugmentation && !c.temperatureScaling;
+    })!;
     const res = await gql(
       `{ compare(evaluationIds: ["${none.id}"]) { structures { structure dice } calibration { nll } } }`,
     );
