@@ -63,8 +63,10 @@ function rowOf(run: TimedRun, trainings: Map<string, TimedRun>): Omit<TimingRow,
       const variant = evaluatedVariantLabel(t?.config as Config, c as LabelledEvaluation);
       const seed = t ? ` seed ${(t.config as Config).seed}` : '';
       const extra = c.testTimeAugmentation === true || !!c.temperatureScaling;
-      const site = c.split === 'TEST' ? 'site-A test' : 'site B';
-      return { stage: extra ? 'TTA / TS' : site, label: `${variant}${seed}${extra ? ` ${site}` : ''}` };
+      // A split is one of site A's (the study evaluates all of site B, split null).
+      const site = c.split === null || c.split === undefined ? 'site B' : 'site-A test';
+      const where = c.split === 'VAL' ? ' validation' : extra ? ` ${site}` : '';
+      return { stage: extra ? 'TTA / TS' : site, label: `${variant}${seed}${where}` };
     }
     default:
       return null;
