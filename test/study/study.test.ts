@@ -202,8 +202,13 @@ describe('benchmark study (tiny preset) through the platform', () => {
     expect(siteB).toHaveLength(5);
     expect(siteB.every((e) => e.split === null && e.distortionKind === 'NONE')).toBe(true);
     // The undistorted site-A test of every test subject, per training; +TTA (PLAIN) on both sites; +TS on site A.
-    const siteATest = evaluations.filter((e) => e.datasetId === datasets[0].id && !flags(e));
+    const siteATest = evaluations.filter((e) => e.datasetId === datasets[0].id && e.split !== 'VAL' && !flags(e));
     expect(siteATest.map((e) => e.trainingRunId).sort()).toEqual(trainings.map((t) => t.id).sort());
+    // And the validation split of each, undistorted: what the combined QC score is fitted on.
+    const validation = evaluations.filter((e) => e.split === 'VAL');
+    expect(validation.map((e) => [e.trainingRunId, e.datasetId, e.distortionKind, flags(e)]).sort()).toEqual(
+      trainings.map((t) => [t.id, datasets[0].id, 'NONE', '']).sort(),
+    );
     const all = await sliceCount({});
     for (const e of siteATest) expect([e.split, (e.run.config as { slices: number }).slices]).toEqual(['TEST', all]);
     const plainId = trainings.find((t) => t.method === 'PLAIN')!.id;
@@ -326,5 +331,37 @@ describe('benchmark study (tiny preset) through the platform', () => {
     // The tiny plan fits a temperature and evaluates +TS on the site-A test: before and after, per method.
     expect(md).toContain('Temperature scaling: calibration before and after');
     expect(md).toMatch(/\| [A-Z0-9.-]+\+TS \|/);
+    // Uncertainty with plausibility: the ensemble's site-A test cell is the API's plausibilityQc, fitted
+    // on its validation evaluation, averaged over the structures that have a fit.
+    expect(md).toContain('Uncertainty with anatomical plausibility');
+    const validation = await store.evaluation.findFirstOrThrow({
+      where: { trainingRunId: ensemble.id, split: 'VAL', run: { parentRunId: studyId, status: 'SUCCEEDED' } },
+    });
+    const fitted: Array<{ alone: number; combined: number }> = [];
+    for (const s of ['LV', 'MYO', 'RV']) {
+      const pq = await gql(
+        `{ evaluation(id: "${none.id}") { plausibilityQc(fitEvaluationId: "${validation.id}", structure: ${s}, measure: ENTROPY) { combined { auc } uncertainty { auc } } } }`,
+      );
+      if (pq.body.errors) expect(pq.body.errors[0].message).toMatch(/cannot fit/);
+      else {
+        const q = pq.body.data.evaluation.plausibilityQc;
+        fitted.push({ alone: q.uncertainty.auc, combined: q.combined.auc });
+      }
+    }
+    if (fitted.length) {
+      const mean = (f: (x: (typeof fitted)[number]) => number) => fitted.reduce((a, x) => a + f(x), 0) / fitted.length;
+      const table = md.slice(md.indexOf('QC AUC, ENTROPY alone'));
+      const cells = (prefix: string) =>
+        table
+          .split('\n')
+          .find((l: string) => l.startsWith(prefix))!
+          .slice(1, -1)
+          .split(' | ')
+          .map((c: string) => c.trim());
+      const column = cells('| condition |').indexOf('DE-2');
+      expect(cells('| site A test |')[column]).toBe(
+        `${mean((x) => x.alone).toFixed(3)} → ${mean((x) => x.combined).toFixed(3)}`,
+      );
+    }
   });
 });

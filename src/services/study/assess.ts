@@ -124,6 +124,10 @@ export async function assessStudy(store: Store, study: Run): Promise<StudyItem[]
       if (plan.sweepSubjects !== undefined)
         items.push(evaluationItem(at, 'siteA', `${label} test`, { datasetId: datasets.A, split: 'TEST' }));
       items.push(evaluationItem(at, 'siteB', label, { datasetId: datasets.B, split: null }));
+      // The validation split, undistorted: what the report fits the combined QC score of
+      // uncertainty and plausibility on (docs/design.md "Anatomical plausibility"); repeat 0 only.
+      if (repeat === 0)
+        items.push(evaluationItem(at, 'siteA', `${label} validation`, { datasetId: datasets.A, split: 'VAL' }));
       if (plan.extras?.tta.includes(variant.label)) {
         const tta = { testTimeAugmentation: true };
         items.push(
@@ -249,7 +253,7 @@ function evaluationItem(
   label: string,
   what: {
     datasetId: string | undefined;
-    split: 'TEST' | null;
+    split: 'TEST' | 'VAL' | null;
     testTimeAugmentation?: boolean;
     temperatureScaling?: boolean;
     waitFor?: StudyItem;
