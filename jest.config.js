@@ -2,7 +2,7 @@
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  // test/ops needs Postgres client tools: `npm run test:ops` (jest.ops.config.js), not `npm test`.
+  // test/ops needs Postgres client tools: `npm run test:ops` (jest.ops.config.mjs), not `npm test`.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/ops/'],
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest'] },
   transformIgnorePatterns: ['/node_modules/(?!(pg-boss|serialize-error|non-error|nifti-reader-js)/)'],

@@ -30,7 +30,8 @@ const counts = async (url: string) =>
 
 test('the procedure has what it needs: an external Postgres and its client tools', () => {
   expect(testServers().map((s) => s.name)).toContain('external');
-  for (const tool of ['pg_dump', 'pg_restore']) expect([tool, spawnSync(tool, ['--version']).status]).toEqual([tool, 0]);
+  for (const tool of ['pg_dump', 'pg_restore'])
+    expect([tool, spawnSync(tool, ['--version']).status]).toEqual([tool, 0]);
 });
 
 test('pg_dump → fresh database → pg_restore: audit verify passes, same head, triggers in place', async () => {
