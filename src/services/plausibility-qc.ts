@@ -8,7 +8,7 @@
 import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
 import type { UncertaintyMeasureName } from '../domain/constants';
-import { qcCurve, thinCurvePoints } from '../engine/metrics/qc-curve';
+import { qcCurve, reviewFractionAt, thinCurvePoints } from '../engine/metrics/qc-curve';
 import { areaJumps } from '../engine/plausibility/area-jump';
 import {
   COMBINED_FEATURES,
@@ -93,7 +93,7 @@ function curveResult(scores: number[], poor: boolean[], maxPoints: number): QcCu
     poor: curve.poor,
     auc: curve.auc,
     points: thinCurvePoints(curve.points, maxPoints).map(([flagged, remaining]) => ({ flagged, remaining })),
-    reviewAtFn: (target) => qcCurve(scores, poor, target).reviewFraction,
+    reviewAtFn: (target) => reviewFractionAt(curve.points, target),
   };
 }
 
