@@ -26,7 +26,7 @@ export class ComparisonResolver {
     @Arg('seed', () => Int, { defaultValue: 0, description: 'Seeds the subject resamples of the intervals' })
     seed: number,
     @Ctx() ctx: ApiContext,
-  ): Promise<Array<ComparisonRow & ComparedEvaluation>> {
+  ): Promise<Array<Omit<ComparisonRow, 'correlations'> & ComparedEvaluation>> {
     if (evaluationIds.length > MAX_COMPARED) throw badInput(`at most ${MAX_COMPARED} evaluations`, 'evaluationIds');
     const wanted = evaluationIds.filter(isUuid);
     const found = await ctx.store.evaluation.findMany({

@@ -1,8 +1,8 @@
 /**
  * `compare`'s result (docs/design.md "GraphQL API" → compare, "Bootstrap intervals"): per
  * evaluation the accuracy, calibration and uncertainty means with their 95 % subject-bootstrap
- * intervals, and per structure the QC curve of a measure with intervals for its AUC and review
- * fraction.
+ * intervals, per structure and measure Spearman ρ with ASSD and its interval, and per structure the
+ * QC curve of a measure with intervals for its AUC and review fraction.
  */
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { DistortionKind, Method, Structure } from './enums';
@@ -48,6 +48,19 @@ export class ComparisonQc {
   @Field(() => Interval95, { nullable: true }) reviewAtCi95!: Interval95 | null;
 }
 
+@ObjectType({
+  description:
+    "Spearman ρ of an uncertainty measure with the structure's ASSD (as Evaluation.correlations) and its interval",
+})
+export class ComparisonCorrelation {
+  @Field(() => Structure) structure!: Structure;
+  @Field(() => UncertaintyMeasure) measure!: UncertaintyMeasure;
+  @Field(() => Float, { nullable: true, description: 'Spearman rank correlation with ASSD (average ranks for ties)' })
+  spearman!: number | null;
+  @Field(() => Int, { description: 'Rows with both values defined' }) n!: number;
+  @Field(() => Interval95, { nullable: true }) spearmanCi95!: Interval95 | null;
+}
+
 @ObjectType({ description: 'One row of a method comparison' })
 export class ComparisonRow {
   @Field(() => ID) evaluationId!: string;
@@ -63,4 +76,8 @@ export class ComparisonRow {
   @Field(() => Interval95, { nullable: true }) entropyCi95!: Interval95 | null;
   @Field(() => Float, { nullable: true }) mi!: number | null;
   @Field(() => Interval95, { nullable: true }) miCi95!: Interval95 | null;
+  @Field(() => [ComparisonCorrelation], {
+    description: 'Per structure in scope, then measure: Spearman ρ with ASSD over the rows compare read',
+  })
+  correlations!: ComparisonCorrelation[];
 }

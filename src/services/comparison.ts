@@ -9,15 +9,17 @@
  * statistic from per-subject sufficient statistics: sums and counts for the means (Dice over all
  * rows, ASSD/HD/HD95 over the rows where defined, NLL/Brier/entropy/MI over slices), summed
  * reliability histograms for ECE, the subject's cases in score order for the QC AUC and review
- * fraction (SubjectQcCurve). The same statistic on the concatenated resampled cases gives the same
- * value, so the intervals are those of subjectBootstrap over the rows. Intervals are getters:
- * resampled only when a request selects them.
+ * fraction (SubjectQcCurve), the rows with both values finite weighted by their subject's draws
+ * for Spearman ρ of each measure with ASSD (SubjectSpearman). The same statistic on the
+ * concatenated resampled cases gives the same value, so the intervals are those of
+ * subjectBootstrap over the rows. Intervals are getters: resampled only when a request selects them.
  */
 import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
-import { STRUCTURES, type UncertaintyMeasureName } from '../domain/constants';
+import { STRUCTURES, UNCERTAINTY_MEASURES, type UncertaintyMeasureName } from '../domain/constants';
 import { expectedCalibrationError } from '../engine/metrics/calibration';
 import { reviewFractionAt, thinCurvePoints, trapezoidArea } from '../engine/metrics/qc-curve';
+import { spearman } from '../engine/metrics/spearman';
 import {
   bootstrapWeighted,
   subjectMultiplicities,
@@ -26,6 +28,7 @@ import {
   type WeightedStatistic,
 } from '../engine/statistics/bootstrap';
 import { SubjectQcCurve } from '../engine/statistics/subject-qc-curve';
+import { SubjectSpearman } from '../engine/statistics/subject-spearman';
 import { structureCases, subjectImageSums, type StructureCase } from '../store/comparison-rows';
 import {
   calibrationBinSumsByEvaluation,
@@ -53,6 +56,16 @@ export interface QcSource {
   multiplicities: Int32Array[];
 }
 
+/** Spearman ρ of a measure's value with the structure's ASSD, as Evaluation.correlations gives it. */
+export interface ComparedCorrelation {
+  structure: Structure;
+  measure: UncertaintyMeasureName;
+  spearman: number | null;
+  /** Rows with both values finite. */
+  n: number;
+  spearmanCi95: Interval95 | null;
+}
+
 export interface ComparedEvaluation {
   evaluationId: string;
   subjects: number;
@@ -62,6 +75,7 @@ export interface ComparedEvaluation {
   entropyCi95: Interval95 | null;
   mi: number | null;
   miCi95: Interval95 | null;
+  correlations: ComparedCorrelation[];
   qcSource: QcSource;
 }
 
@@ -163,6 +177,28 @@ export async function compareEvaluations(
         },
       };
     });
+    // Per structure with rows, then measure (Evaluation.correlations' order): ρ on every row with
+    // the engine's spearman (the same number as Evaluation.correlations), its interval by SubjectSpearman.
+    const correlations = STRUCTURES.flatMap((structure) => {
+      const rows = byStructure.get(structure);
+      if (!rows?.length) return [];
+      return UNCERTAINTY_MEASURES.map((measure): ComparedCorrelation => {
+        const r = spearman(
+          rows.map(({ row }) => row.values[measure]),
+          rows.map(({ row }) => row.assd),
+        );
+        return {
+          structure,
+          measure,
+          spearman: r.rho,
+          n: r.n,
+          get spearmanCi95() {
+            const pairs = rows.map(({ subject, row }) => ({ subject, x: row.values[measure], y: row.assd }));
+            return S ? ci(new SubjectSpearman(pairs, S).bootstrap(multiplicities)) : null;
+          },
+        };
+      });
+    });
     const imageMeans = means.get(e.id);
     return {
       evaluationId: e.id,
@@ -188,6 +224,7 @@ export async function compareEvaluations(
       get miCi95() {
         return imageInterval('mi');
       },
+      correlations,
       qcSource: { subjects: S, cases: byStructure, multiplicities },
     };
   });

@@ -3,8 +3,8 @@
  * (docs/design.md "Bootstrap intervals", "GraphQL API" → compare): every evaluation in one
  * statement each, restricted by the SliceScope like the other evaluation reads.
  *   - structureCases: each structure row with its subject, the values whose means compare shows,
- *     the QC scores of every measure (SCORE_SQL, so they are the curves' own) and the slice-position
- *     score;
+ *     the QC scores of every measure (SCORE_SQL, so they are the curves' own), the slice-position
+ *     score and the measures' raw values (VALUE_SQL, what Evaluation.correlations ranks against ASSD);
  *   - subjectImageSums: per evaluation and subject, the sums and counts of the image-level values
  *     and the stored reliability histograms summed bin by bin (what NLL, Brier, entropy, MI and ECE
  *     of a resample are computed from).
@@ -15,7 +15,7 @@ import { Prisma } from '../db/generated/client';
 import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
 import { UNCERTAINTY_MEASURES, type UncertaintyMeasureName } from '../domain/constants';
-import { POSITION_SCORE_SQL, SCORE_SQL } from './evaluation-queries';
+import { POSITION_SCORE_SQL, SCORE_SQL, VALUE_SQL } from './evaluation-queries';
 import { metricRows, structureRows, type SliceScope } from './scope-sql';
 
 export interface StructureCase {
@@ -30,6 +30,8 @@ export interface StructureCase {
   /** QC scores by measure (higher = review first); null where the score is undefined (sorted last). */
   scores: Record<UncertaintyMeasureName, number | null>;
   positionScore: number;
+  /** The measures' raw values as Evaluation.correlations ranks them (null where undefined). */
+  values: Record<UncertaintyMeasureName, number | null>;
 }
 
 export async function structureCases(
@@ -40,10 +42,14 @@ export async function structureCases(
   const scoreColumns = UNCERTAINTY_MEASURES.map(
     (m) => Prisma.sql`(${SCORE_SQL[m]})::float8 AS ${Prisma.raw(`"score_${m}"`)}`,
   );
+  const valueColumns = UNCERTAINTY_MEASURES.map(
+    (m) => Prisma.sql`(${VALUE_SQL[m]})::float8 AS ${Prisma.raw(`"value_${m}"`)}`,
+  );
   const rows = await store.$queryRaw<Array<Record<string, unknown>>>`
     SELECT sm."evaluationId"::text AS "evaluationId", s."subjectId"::text AS "subjectId", sm.structure::text AS structure,
       sm.dice::float8 AS dice, sm."assdMm"::float8 AS assd, sm."hdMm"::float8 AS hd, sm."hd95Mm"::float8 AS hd95, sm.poor,
-      ${Prisma.join(scoreColumns, ', ')}, (${POSITION_SCORE_SQL})::float8 AS "positionScore"
+      ${Prisma.join(scoreColumns, ', ')}, (${POSITION_SCORE_SQL})::float8 AS "positionScore",
+      ${Prisma.join(valueColumns, ', ')}
     FROM ${structureRows(ids, scope, { slice: true })}
     ORDER BY sm."predictionId", sm.structure`;
   return rows.map((r) => ({
@@ -60,6 +66,10 @@ export async function structureCases(
       number | null
     >,
     positionScore: r.positionScore as number,
+    values: Object.fromEntries(UNCERTAINTY_MEASURES.map((m) => [m, r[`value_${m}`] as number | null])) as Record<
+      UncertaintyMeasureName,
+      number | null
+    >,
   }));
 }
 

@@ -124,7 +124,7 @@ export const SCORE_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
 };
 
 /** The raw value correlated with ASSD. */
-const VALUE_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
+export const VALUE_SQL: Record<UncertaintyMeasureName, Prisma.Sql> = {
   ENTROPY: Prisma.sql`im.entropy`,
   MI: Prisma.sql`im.mi`,
   DICE_WITHIN: Prisma.sql`sm."diceWithin"`,

@@ -5,8 +5,9 @@
  * events on a synthetic store. `compare` over several evaluations (src/services/comparison.ts)
  * likewise, with every number equal to one computed here by brute force over the stored rows —
  * the means, ECE of the pooled histograms, the QC curves (the engine's qcCurve and
- * Evaluation.qcCurve), and each 95 % interval against the engine's subjectBootstrap over the rows
- * themselves (subjects ordered by id, the same seed).
+ * Evaluation.qcCurve), Spearman ρ of each measure with ASSD (ranks and Pearson written here, and
+ * Evaluation.correlations), and each 95 % interval against the engine's subjectBootstrap over the
+ * rows themselves (subjects ordered by id, the same seed).
  */
 import { graphql, type GraphQLSchema } from 'graphql';
 import { PrismaClient } from '../../src/db/generated/client';
@@ -30,6 +31,7 @@ interface Row {
   assd: number | null;
   poor: boolean;
   entropy: number;
+  mi: number;
   diceWithin: number | null;
   assdWithin: number | null;
   sliceIndex: number;
@@ -107,6 +109,7 @@ describe('batched reads', () => {
     evaluationId subjects entropy ${ci('entropyCi95')}
     structures { structure n dice assd ${ci('diceCi95')} ${ci('assdCi95')} }
     calibration { ece nll ${ci('eceCi95')} ${ci('nllCi95')} }
+    correlations { structure measure spearman n ${ci('spearmanCi95')} }
     qc(measure: ASSD_WITHIN) { structure reviewAt randomReviewAt slicePositionReviewAt ${ci('aucCi95')} ${ci('reviewAtCi95')}
       curve { auc n poor points { flagged remaining } } slicePosition { auc points { flagged remaining } } } } }`;
 
@@ -120,6 +123,7 @@ describe('batched reads', () => {
       include: { prediction: { include: { slice: true } } },
     });
     const entropyOf = new Map(images.map((i) => [i.predictionId, i.entropy]));
+    const miOf = new Map(images.map((i) => [i.predictionId, i.mi]));
     const rows: Row[] = metrics.map((m) => ({
       subjectId: m.prediction.slice.subjectId,
       structure: m.structure,
@@ -127,6 +131,7 @@ describe('batched reads', () => {
       assd: m.assdMm,
       poor: m.poor,
       entropy: entropyOf.get(m.predictionId)!,
+      mi: miOf.get(m.predictionId)!,
       diceWithin: m.diceWithin,
       assdWithin: m.assdWithinMm,
       sliceIndex: m.prediction.slice.sliceIndex,
@@ -162,6 +167,41 @@ describe('batched reads', () => {
     }
     return n ? gap / n : null;
   };
+  /** Average ranks (1-based) by sorting: equal values share the mean of the positions they span. */
+  const ranks = (v: number[]) => {
+    const order = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
+    const out = new Array<number>(v.length);
+    for (let i = 0; i < order.length;) {
+      let j = i;
+      while (j < order.length && v[order[j]] === v[order[i]]) j++;
+      for (let k = i; k < j; k++) out[order[k]] = (i + 1 + j) / 2;
+      i = j;
+    }
+    return out;
+  };
+  /** Spearman ρ: Pearson of the average ranks over the pairs with both values finite. */
+  const rho = (pairs: Array<[number | null, number | null]>) => {
+    const kept = pairs.filter((p): p is [number, number] => Number.isFinite(p[0]) && Number.isFinite(p[1]));
+    if (kept.length < 2) return { rho: null, n: kept.length };
+    const a = ranks(kept.map((p) => p[0]));
+    const b = ranks(kept.map((p) => p[1]));
+    const m = (kept.length + 1) / 2;
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    a.forEach((x, i) => {
+      ab += (x - m) * (b[i] - m);
+      aa += (x - m) ** 2;
+      bb += (b[i] - m) ** 2;
+    });
+    return { rho: aa === 0 || bb === 0 ? null : ab / Math.sqrt(aa * bb), n: kept.length };
+  };
+  const MEASURE_VALUE = {
+    ENTROPY: (r: Row) => r.entropy,
+    MI: (r: Row) => r.mi,
+    DICE_WITHIN: (r: Row) => r.diceWithin,
+    ASSD_WITHIN: (r: Row) => r.assdWithin,
+  } as const;
   const score = (r: Row) => (r.assdWithin === null ? Infinity : r.assdWithin);
   const curveOf = (rows: readonly Row[], scoreOf: (r: Row) => number) =>
     qcCurve(
@@ -218,7 +258,7 @@ describe('batched reads', () => {
               s,
             ) => `${s}: qcCurve(structure: ${s}, measure: ASSD_WITHIN) { auc reviewAt(target: 0.05) points { flagged remaining } }
             ${s}b: baselines(structure: ${s}) { random { reviewAt(target: 0.05) } slicePosition { auc reviewAt(target: 0.05) points { flagged remaining } } }`,
-          ).join(' ')} } }`,
+          ).join(' ')} correlations { structure measure spearman n } } }`,
           { id: r.evaluationId },
         )
       ).data;
@@ -265,7 +305,27 @@ describe('batched reads', () => {
           qc.reviewAtCi95,
           bruteInterval(groups, (c) => reviewFractionAt(curveOf(c, score).points, 0.05)),
         );
+
+        for (const [measure, value] of Object.entries(MEASURE_VALUE)) {
+          const c = r.correlations.find((x: any) => x.structure === structure && x.measure === measure);
+          const pairsOf = (xs: readonly Row[]) => xs.map((x) => [value(x), x.assd] as [number | null, number | null]);
+          const want = rho(pairsOf(mine));
+          expect(c.n).toBe(want.n);
+          expect(want.rho).not.toBeNull();
+          expect(c.spearman).toBeCloseTo(want.rho!, 12);
+          // The same number as the evaluation's own correlations.
+          const own = evaluation.correlations.find((x: any) => x.structure === structure && x.measure === measure);
+          expect(own).toMatchObject({ n: c.n });
+          expect(c.spearman).toBeCloseTo(own.spearman, 14);
+          expectInterval(
+            c.spearmanCi95,
+            bruteInterval(groups, (xs) => rho(pairsOf(xs)).rho),
+          );
+        }
       }
+      expect(r.correlations.map((c: any) => `${c.structure}/${c.measure}`)).toEqual(
+        STRUCTURES.flatMap((s) => Object.keys(MEASURE_VALUE).map((m) => `${s}/${m}`)),
+      );
     }
   });
 
@@ -277,7 +337,7 @@ describe('batched reads', () => {
     expect(b.structures[0].diceCi95).not.toEqual(a.structures[0].diceCi95);
     const empty = (
       await count(
-        `query($ids: [ID!]!) { compare(evaluationIds: $ids, scope: { site: "nowhere" }) { subjects structures { structure } calibration { ece ${ci('eceCi95')} } entropyCi95 { low } qc(measure: ENTROPY) { structure } } }`,
+        `query($ids: [ID!]!) { compare(evaluationIds: $ids, scope: { site: "nowhere" }) { subjects structures { structure } calibration { ece ${ci('eceCi95')} } entropyCi95 { low } correlations { spearman } qc(measure: ENTROPY) { structure } } }`,
         { ids: [id] },
       )
     ).data.compare[0];
@@ -286,6 +346,7 @@ describe('batched reads', () => {
       structures: [],
       calibration: { ece: null, eceCi95: null },
       entropyCi95: null,
+      correlations: [],
       qc: [],
     });
   });

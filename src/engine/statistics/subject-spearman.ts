@@ -27,6 +27,9 @@ export class SubjectSpearman {
   private readonly y: Float64Array;
   private readonly orderX: Int32Array;
   private readonly orderY: Int32Array;
+  /** The current resample's ranks (reused: the bootstrap ranks B resamples). */
+  private readonly rx: Float64Array;
+  private readonly ry: Float64Array;
 
   constructor(
     cases: readonly SpearmanCase[],
@@ -42,6 +45,8 @@ export class SubjectSpearman {
     const indices = () => Array.from({ length: kept.length }, (_, j) => j);
     this.orderX = Int32Array.from(indices().sort(ascending(this.x)));
     this.orderY = Int32Array.from(indices().sort(ascending(this.y)));
+    this.rx = new Float64Array(kept.length);
+    this.ry = new Float64Array(kept.length);
   }
 
   /** Average ranks of every kept pair's copies in the resample `w`; returns the resample's pair count. */
@@ -69,9 +74,8 @@ export class SubjectSpearman {
 
   /** ρ of the resample `w`; null for fewer than 2 pairs or a constant side. */
   rho(w: Int32Array): number | null {
+    const { rx, ry } = this;
     const n = this.subject.length;
-    const rx = new Float64Array(n);
-    const ry = new Float64Array(n);
     const N = this.rank(w, this.orderX, this.x, rx);
     this.rank(w, this.orderY, this.y, ry);
     if (N < 2) return null;
