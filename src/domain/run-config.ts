@@ -195,6 +195,8 @@ export const StudyPlan = z.object({
    * the undistorted site-A test then a separate evaluation of every test subject; absent: sweeps on all.
    */
   sweepSubjects: z.number().int().positive().optional(),
+  /** Posterior samples T for MC Dropout and BBB in the distortion sweeps; absent: `samples`. */
+  sweepSamples: z.number().int().positive().optional(),
   /** The ensemble's member 0 is the plain U-Net of the same repeat (TrainRunConfig.member0From). */
   reuseEnsembleMember: z.boolean().optional(),
   extras: StudyExtras.optional(),

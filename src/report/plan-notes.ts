@@ -1,7 +1,8 @@
 /**
  * What a study plan changes against the paper's design beyond sizes (services/study/plan.ts),
  * stated in the report's header: the extra site-A test subjects, the distortion sweeps' subject
- * sample, the ensemble member reused from the plain U-Net, and the evaluations beside the paper's.
+ * sample and posterior samples, the ensemble member reused from the plain U-Net, and the evaluations
+ * beside the paper's.
  */
 import type { StudyPlan } from '../domain/run-config';
 
@@ -15,6 +16,10 @@ export function planNotes(plan: StudyPlan): string[] {
   if (plan.sweepSubjects !== undefined)
     notes.push(
       `Distortion sweeps run on a seeded sample of ${plan.sweepSubjects} site-A test subjects (seed: the repeat's; the subjects are recorded on each sweep run), their degree 0 on the same sample; the site-A test figures (sections 1, 4, 5) come from a separate undistorted evaluation of every test subject.`,
+    );
+  if (plan.sweepSamples !== undefined && plan.sweepSamples !== plan.samples)
+    notes.push(
+      `MC Dropout and BBB draw T = ${plan.sweepSamples} posterior samples in the distortion sweeps (section 2; T = ${plan.samples} elsewhere): the sweeps compare levels of one method, and half the samples halve their cost.`,
     );
   if (plan.reuseEnsembleMember)
     notes.push(

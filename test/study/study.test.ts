@@ -188,6 +188,10 @@ describe('benchmark study (tiny preset) through the platform', () => {
       expect(testSubjects.map((t) => t.externalId)).toContain(sample.subjectIds[0]);
       const sampled = await sliceCount({ externalId: { in: sample.subjectIds } });
       for (const e of evaluations) expect((e.run.config as { slices: number }).slices).toBe(sampled);
+      // Sweeps draw the plan's sweepSamples (tiny: 2) for MC Dropout and BBB, T = 4 elsewhere.
+      const method = trainings.find((t) => t.id === (sweep.config as { trainingRunId: string }).trainingRunId)!.method;
+      const sweepT = { PLAIN: 1, MC_DROPOUT: 2, BBB: 2, ENSEMBLE: 2 }[method as string];
+      expect(evaluations.map((e) => e.samples)).toEqual(evaluations.map(() => sweepT));
     }
     // Succeeded ones: a launch cut off by the restart is marked FAILED and launched again.
     const evaluations = await store.evaluation.findMany({

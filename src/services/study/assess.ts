@@ -15,7 +15,7 @@ import { launchEvaluation, launchSweep } from '../evaluations';
 import type { Launcher } from '../launcher';
 import { launchTemperatureFit } from '../temperature';
 import { launchTraining } from '../training';
-import { datasetName, expectedTrainingKey, storedSamples, trainingKey, trainingPreset } from './plan';
+import { datasetName, expectedTrainingKey, storedSamples, sweepSamples, trainingKey, trainingPreset } from './plan';
 
 /** Launches of an item (counted since the study was last (re)started) before it counts as failed. */
 export const MAX_ATTEMPTS = 2;
@@ -198,7 +198,7 @@ function sweepItem(
   since: Date,
 ): StudyItem {
   if (!trainingRunId || !datasetId) return { stage: 'siteA', label, state: 'waiting', progress: 0 };
-  const samples = storedSamples(plan, variant);
+  const samples = storedSamples(plan, variant, false, sweepSamples(plan));
   const kinds = canonicalJson([...plan.kinds].sort());
   const levels = canonicalJson(plan.levels);
   const candidates = children.filter((r) => {
@@ -227,7 +227,7 @@ function sweepItem(
           split: 'TEST',
           kinds: plan.kinds,
           levels: plan.levels,
-          samples: plan.samples,
+          samples: sweepSamples(plan),
           seed: plan.seed + repeat,
           shardSize: plan.shardSize,
           ...(plan.sweepSubjects !== undefined ? { subjects: plan.sweepSubjects } : {}),

@@ -7,8 +7,9 @@
  * - `paper`: the paper's design (ensemble M = 10, T = 50) on a phantom large enough for a GPU.
  * - `quick`: the same design sized for a 2-core CPU in ≤ 30 min: 20 site-A subjects (14/2/4 by
  *   subject) plus 16 more test subjects (test 20), 10 site-B subjects, ensemble M = 5 whose member
- *   0 is the plain U-Net, T = 20 posterior samples for MC Dropout and BBB instead of 50, and
- *   distortion sweeps on a seeded sample of 4 of the 20 test subjects (all stated in the report).
+ *   0 is the plain U-Net, T = 20 posterior samples for MC Dropout and BBB instead of 50 (T = 10 in
+ *   the distortion sweeps), and distortion sweeps on a seeded sample of 4 of the 20 test subjects
+ *   (all stated in the report).
  * - `standard`: the paper's statistics (T = 50, M = 10, 3 repeats by default) on the `quick`
  *   network and a larger phantom, with +TTA and +TS: hours on a 2-core CPU, minutes on a GPU worker.
  * - `tiny`: tests; any field can be overridden.
@@ -87,6 +88,7 @@ const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number;
     seed: 1,
     stepSeconds: 3,
     sweepSubjects: 4,
+    sweepSamples: 10,
     reuseEnsembleMember: true,
     // No extras: +TTA and +TS would not fit in 30 min (docs/design.md "The study's variants").
     repeats: 1,
@@ -104,6 +106,7 @@ const BASE: Record<StudyPreset, Omit<StudyPlan, 'variants'> & { members: number;
     seed: 1,
     stepSeconds: 1,
     sweepSubjects: 1,
+    sweepSamples: 2,
     reuseEnsembleMember: true,
     // One of each extra, so the study test covers them and stays about as fast.
     extras: { tta: ['PLAIN'], temperatureScaling: ['MCD-0.1'] },
@@ -190,13 +193,16 @@ export function expectedTrainingKey(plan: StudyPlan, variant: StudyVariant, repe
 }
 
 /**
- * Posterior samples an evaluation of this variant stores (services/evaluations.ts samplesDrawn:
- * plain 1, or T under test-time augmentation; ensemble M).
+ * Posterior samples an evaluation of this variant stores when T are asked for (services/evaluations.ts
+ * samplesDrawn: plain 1, or T under test-time augmentation; ensemble M).
  */
-export function storedSamples(plan: StudyPlan, variant: StudyVariant, tta = false): number {
-  if (variant.method === 'PLAIN') return tta ? plan.samples : 1;
+export function storedSamples(plan: StudyPlan, variant: StudyVariant, tta = false, T = plan.samples): number {
+  if (variant.method === 'PLAIN') return tta ? T : 1;
   if (variant.method === 'ENSEMBLE') return variant.members ?? 1;
-  return plan.samples;
+  return T;
 }
+
+/** T asked of the distortion sweeps (plan.sweepSamples, else the plan's T). */
+export const sweepSamples = (plan: StudyPlan): number => plan.sweepSamples ?? plan.samples;
 
 export { studyDatasetName as datasetName } from '../../domain/run-config';
