@@ -8,57 +8,14 @@
  * - components(R) = number of 4-connected components of R = {labels == value}.
  * - holes(R) = number of 8-connected components of the complement of R that touch no image edge.
  *
- * Written by hand: a breadth-first flood over a typed-array queue is a dozen lines, and no
- * maintained JavaScript library labels typed-array images.
+ * Both are counted inside R's bounding box grown by one pixel (clipped to the image): every pixel
+ * outside the box is background and each piece of the image outside a rectangle reaches the image
+ * edge, so a background component reaches the edge exactly when it reaches the window's border.
+ * A slice's classes cover a few percent of its pixels, so this floods ≈ 20× fewer than the whole map.
+ *
+ * Written by hand: a flood over a typed-array stack is a dozen lines, and no maintained JavaScript
+ * library labels typed-array images.
  */
-
-const NEIGHBOURS_4: ReadonlyArray<readonly [number, number]> = [
-  [-1, 0],
-  [1, 0],
-  [0, -1],
-  [0, 1],
-];
-const NEIGHBOURS_8: ReadonlyArray<readonly [number, number]> = [...NEIGHBOURS_4, [-1, -1], [-1, 1], [1, -1], [1, 1]];
-
-/**
- * Floods every component of {inside(i)} with the given neighbourhood; calls `done(touchesEdge)`
- * once per component. `seen` is scratch of length rows·cols, zeroed here.
- */
-function floodComponents(
-  rows: number,
-  cols: number,
-  inside: (i: number) => boolean,
-  neighbours: ReadonlyArray<readonly [number, number]>,
-  done: (touchesEdge: boolean) => void,
-): void {
-  const n = rows * cols;
-  const seen = new Uint8Array(n);
-  const queue = new Int32Array(n);
-  for (let start = 0; start < n; start++) {
-    if (seen[start] || !inside(start)) continue;
-    let head = 0;
-    let tail = 0;
-    let touchesEdge = false;
-    seen[start] = 1;
-    queue[tail++] = start;
-    while (head < tail) {
-      const i = queue[head++];
-      const r = (i / cols) | 0;
-      const c = i - r * cols;
-      if (r === 0 || c === 0 || r === rows - 1 || c === cols - 1) touchesEdge = true;
-      for (const [dr, dc] of neighbours) {
-        const rr = r + dr;
-        const cc = c + dc;
-        if (rr < 0 || cc < 0 || rr >= rows || cc >= cols) continue;
-        const j = rr * cols + cc;
-        if (seen[j] || !inside(j)) continue;
-        seen[j] = 1;
-        queue[tail++] = j;
-      }
-    }
-    done(touchesEdge);
-  }
-}
 
 export interface RegionTopology {
   /** 4-connected components of the class. */
@@ -67,25 +24,81 @@ export interface RegionTopology {
   holes: number;
 }
 
+/**
+ * Floods every component of {mask == want} in a rows × cols window (4- or 8-connected); returns
+ * how many there are and how many of them touch no border of the window.
+ */
+function countComponents(
+  mask: Uint8Array,
+  rows: number,
+  cols: number,
+  want: 0 | 1,
+  eight: boolean,
+): { all: number; inner: number } {
+  const n = rows * cols;
+  const seen = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  let all = 0;
+  let inner = 0;
+  for (let start = 0; start < n; start++) {
+    if (seen[start] || mask[start] !== want) continue;
+    let top = 0;
+    let touchesBorder = false;
+    seen[start] = 1;
+    stack[top++] = start;
+    while (top > 0) {
+      const i = stack[--top];
+      const r = (i / cols) | 0;
+      const c = i - r * cols;
+      if (r === 0 || c === 0 || r === rows - 1 || c === cols - 1) touchesBorder = true;
+      const r0 = r > 0 ? r - 1 : r;
+      const r1 = r < rows - 1 ? r + 1 : r;
+      const c0 = c > 0 ? c - 1 : c;
+      const c1 = c < cols - 1 ? c + 1 : c;
+      for (let rr = r0; rr <= r1; rr++) {
+        for (let cc = c0; cc <= c1; cc++) {
+          // 4-connectivity: only the neighbours sharing a row or a column.
+          if (!eight && rr !== r && cc !== c) continue;
+          const j = rr * cols + cc;
+          if (seen[j] || mask[j] !== want) continue;
+          seen[j] = 1;
+          stack[top++] = j;
+        }
+      }
+    }
+    all++;
+    if (!touchesBorder) inner++;
+  }
+  return { all, inner };
+}
+
 export function regionTopology(labels: Uint8Array, rows: number, cols: number, value: number): RegionTopology {
   if (labels.length !== rows * cols) throw new RangeError(`label map has ${labels.length} pixels, not ${rows}×${cols}`);
-  let components = 0;
-  let holes = 0;
-  floodComponents(
-    rows,
-    cols,
-    (i) => labels[i] === value,
-    NEIGHBOURS_4,
-    () => components++,
-  );
-  floodComponents(
-    rows,
-    cols,
-    (i) => labels[i] !== value,
-    NEIGHBOURS_8,
-    (touchesEdge) => {
-      if (!touchesEdge) holes++;
-    },
-  );
-  return { components, holes };
+  let rMin = rows;
+  let rMax = -1;
+  let cMin = cols;
+  let cMax = -1;
+  for (let r = 0, i = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++, i++) {
+      if (labels[i] !== value) continue;
+      if (r < rMin) rMin = r;
+      if (r > rMax) rMax = r;
+      if (c < cMin) cMin = c;
+      if (c > cMax) cMax = c;
+    }
+  }
+  if (rMax < 0) return { components: 0, holes: 0 };
+  const top = Math.max(0, rMin - 1);
+  const left = Math.max(0, cMin - 1);
+  const h = Math.min(rows - 1, rMax + 1) - top + 1;
+  const w = Math.min(cols - 1, cMax + 1) - left + 1;
+  const mask = new Uint8Array(h * w);
+  for (let r = 0; r < h; r++) {
+    const row = (top + r) * cols + left;
+    for (let c = 0; c < w; c++) mask[r * w + c] = labels[row + c] === value ? 1 : 0;
+  }
+  return {
+    components: countComponents(mask, h, w, 1, false).all,
+    holes: countComponents(mask, h, w, 0, true).inner,
+  };
 }

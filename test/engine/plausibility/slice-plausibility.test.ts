@@ -39,6 +39,55 @@ describe('components and holes', () => {
     expect(regionTopology(labels, rows, cols, 2)).toEqual({ components: 1, holes: 0 });
   });
 
+  test('on random maps, equals a flood of the whole image (components 4-connected, holes 8-connected off the edge)', () => {
+    // Reference: label every pixel of the whole map by breadth-first search, no window.
+    const flood = (inside: (i: number) => boolean, rows: number, cols: number, eight: boolean) => {
+      const seen = new Array<boolean>(rows * cols).fill(false);
+      const steps = eight
+        ? [-1, 0, 1].flatMap((dr) => [-1, 0, 1].map((dc) => [dr, dc])).filter(([dr, dc]) => dr || dc)
+        : [
+            [-1, 0],
+            [1, 0],
+            [0, -1],
+            [0, 1],
+          ];
+      const out: boolean[] = []; // per component: touches the image edge
+      for (let s = 0; s < rows * cols; s++) {
+        if (seen[s] || !inside(s)) continue;
+        const queue = [s];
+        seen[s] = true;
+        let edge = false;
+        while (queue.length) {
+          const i = queue.shift()!;
+          const [r, c] = [Math.floor(i / cols), i % cols];
+          if (r === 0 || c === 0 || r === rows - 1 || c === cols - 1) edge = true;
+          for (const [dr, dc] of steps) {
+            const [rr, cc] = [r + dr, c + dc];
+            const j = rr * cols + cc;
+            if (rr < 0 || cc < 0 || rr >= rows || cc >= cols || seen[j] || !inside(j)) continue;
+            seen[j] = true;
+            queue.push(j);
+          }
+        }
+        out.push(edge);
+      }
+      return out;
+    };
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (let trial = 0; trial < 200; trial++) {
+      const rows = 3 + Math.floor(next() * 12);
+      const cols = 3 + Math.floor(next() * 12);
+      const density = 0.2 + next() * 0.6;
+      const labels = Uint8Array.from({ length: rows * cols }, () => (next() < density ? 2 : next() < 0.5 ? 1 : 0));
+      const expected = {
+        components: flood((i) => labels[i] === 2, rows, cols, false).length,
+        holes: flood((i) => labels[i] !== 2, rows, cols, true).filter((edge) => !edge).length,
+      };
+      expect(regionTopology(labels, rows, cols, 2)).toEqual(expected);
+    }
+  });
+
   test('shape mismatch is refused', () => {
     expect(() => regionTopology(new Uint8Array(5), 2, 3, 1)).toThrow(RangeError);
   });
