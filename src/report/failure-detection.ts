@@ -4,9 +4,13 @@
  * site-A test evaluation, the equal-width ECE beside MCE, class-wise ECE and adaptive ECE (with its
  * error bound, or why it is missing) from `Evaluation.calibrationMeasures`, and per structure and
  * uncertainty measure AURC, E-AURC and AUGRC with risk = 1 − Dice and with risk = poor and the
- * AUROC for poor segmentations from `Evaluation.failureDetections`, with the risk–coverage curves
- * (risk = 1 − Dice) drawn per structure and measure. Nothing is recomputed here.
+ * AUROC for poor segmentations from `Evaluation.failureDetections`, each with its 95 %
+ * subject-bootstrap interval from the API (`…Ci95`, the site-A seed of the report's other
+ * intervals: the subjects of the rows ordered by id, each figure recomputed on the resampled
+ * slices), with the risk–coverage curves (risk = 1 − Dice) drawn per structure and measure.
+ * Nothing is recomputed here.
  */
+import { REPORT_BOOTSTRAP } from './analysis';
 import * as charts from './charts';
 import { MEASURES, STRUCTURES, type MeasureName, type ReportData, type StructureName } from './collect';
 import type { Block } from './document';
@@ -24,10 +28,16 @@ export interface CalibrationMeasures {
   unavailable: string | null;
 }
 
+/** A 95 % interval as the API gives it; null where no resample defines the figure. */
+export type Ci95 = { low: number; high: number } | null;
+
 export interface RiskCoverage {
   aurc: number | null;
   eAurc: number | null;
   augrc: number | null;
+  aurcCi95: Ci95;
+  eAurcCi95: Ci95;
+  augrcCi95: Ci95;
   points: Array<{ coverage: number; risk: number }>;
 }
 
@@ -36,7 +46,9 @@ export interface FailureDetection {
   measure: MeasureName;
   n: number;
   poor: number;
+  subjects: number;
   auroc: number | null;
+  aurocCi95: Ci95;
   diceRisk: RiskCoverage;
   poorRisk: RiskCoverage;
 }
@@ -53,17 +65,19 @@ export interface MethodFailure {
 /** Points per risk–coverage curve drawn (the areas use every row). */
 const CURVE_POINTS = 200;
 
-const RISK = 'aurc eAurc augrc points { coverage risk }';
+const CI = '{ low high }';
+const RISK = `aurc eAurc augrc aurcCi95 ${CI} eAurcCi95 ${CI} augrcCi95 ${CI} points { coverage risk }`;
 
 export async function collectFailureDetection(gql: GqlClient, data: ReportData): Promise<MethodFailure[]> {
   const out: MethodFailure[] = [];
   for (const v of data.variants.filter((x) => x.repeat === 0)) {
     if (!v.siteA) continue;
     const r = await gql(
-      `query($id: ID!, $points: Int!) { evaluation(id: $id) {
+      `query($id: ID!, $points: Int!, $seed: Int!) { evaluation(id: $id) {
         calibrationMeasures { slices ece mce classwiseEce adaptiveEce adaptiveEceErrorBound unavailable }
-        failureDetections(maxPoints: $points) { structure measure n poor auroc diceRisk { ${RISK} } poorRisk { ${RISK} } } } }`,
-      { id: v.siteA.id, points: CURVE_POINTS },
+        failureDetections(maxPoints: $points, seed: $seed) {
+          structure measure n poor subjects auroc aurocCi95 ${CI} diceRisk { ${RISK} } poorRisk { ${RISK} } } } }`,
+      { id: v.siteA.id, points: CURVE_POINTS, seed: REPORT_BOOTSTRAP.seedA },
     );
     if (!r.evaluation) continue;
     out.push({
@@ -79,6 +93,12 @@ export async function collectFailureDetection(gql: GqlClient, data: ReportData):
 }
 
 const fixed = (x: number | null, digits: number) => (x === null || !Number.isFinite(x) ? '—' : x.toFixed(digits));
+
+/** "0.1235 [0.1010, 0.1490]" as the report's other cells; "[—]" when no resample defines the figure. */
+const withCi = (x: number | null, ci: Ci95, digits: number) =>
+  x === null || !Number.isFinite(x)
+    ? '—'
+    : `${x.toFixed(digits)} [${ci ? `${ci.low.toFixed(digits)}, ${ci.high.toFixed(digits)}` : '—'}]`;
 
 export function calibrationMeasuresTable(rows: MethodFailure[]): Block {
   return {
@@ -107,8 +127,7 @@ const MEASURE_NAMES: Record<MeasureName, string> = {
 export function failureDetectionTable(rows: MethodFailure[]): Block {
   return {
     type: 'table',
-    caption:
-      'Site A test, undistorted: failure detection per structure and uncertainty measure over every slice (cases accepted least uncertain first; smaller AURC, E-AURC and AUGRC are better, AUROC of 1 flags every poor segmentation first, 0.5 is chance). Risk = 1 − Dice, and risk = poor (ASSD above the inter-observer threshold or a missed structure)',
+    caption: `Site A test, undistorted: failure detection per structure and uncertainty measure over every slice (cases accepted least uncertain first; smaller AURC, E-AURC and AUGRC are better, AUROC of 1 flags every poor segmentation first, 0.5 is chance). Risk = 1 − Dice, and risk = poor (ASSD above the inter-observer threshold or a missed structure). Value [95 % subject-bootstrap interval: ${REPORT_BOOTSTRAP.resamples} resamples of the test subjects with all their slices, seed ${REPORT_BOOTSTRAP.seedA}, each figure recomputed on the resampled slices]`,
     header: [
       'method',
       'structure',
@@ -133,13 +152,13 @@ export function failureDetectionTable(rows: MethodFailure[]): Block {
               structure,
               MEASURE_NAMES[measure],
               `${f.n} (${f.poor})`,
-              fixed(f.diceRisk.aurc, 4),
-              fixed(f.diceRisk.eAurc, 4),
-              fixed(f.diceRisk.augrc, 4),
-              fixed(f.poorRisk.aurc, 4),
-              fixed(f.poorRisk.eAurc, 4),
-              fixed(f.poorRisk.augrc, 4),
-              fixed(f.auroc, 3),
+              withCi(f.diceRisk.aurc, f.diceRisk.aurcCi95, 4),
+              withCi(f.diceRisk.eAurc, f.diceRisk.eAurcCi95, 4),
+              withCi(f.diceRisk.augrc, f.diceRisk.augrcCi95, 4),
+              withCi(f.poorRisk.aurc, f.poorRisk.aurcCi95, 4),
+              withCi(f.poorRisk.eAurc, f.poorRisk.eAurcCi95, 4),
+              withCi(f.poorRisk.augrc, f.poorRisk.augrcCi95, 4),
+              withCi(f.auroc, f.aurocCi95, 3),
             ],
           ];
         }),
@@ -178,7 +197,7 @@ export async function failureDetectionSection(
   }
   blocks.push({
     type: 'p',
-    text: 'Beside the equal-width ECE: the maximum calibration error (Naeini et al. 2015), class-wise ECE (Kull et al. 2019) and adaptive, equal-mass ECE (Nixon et al. 2019), each pooled over the pixels of every slice; and the failure-detection measures of selective classification as ValUES (Kahl et al. 2024) and torch-uncertainty define them — the area under the risk–coverage curve (AURC), its excess over the optimal ordering (E-AURC), the area under the generalized risk–coverage curve (AUGRC, Traub et al. 2024) — with the risk of a segmentation 1 − Dice or whether it is poor, and the AUROC of the uncertainty for telling poor segmentations from good ones. The unit is one slice and structure, as in the QC curves.',
+    text: 'Beside the equal-width ECE: the maximum calibration error (Naeini et al. 2015), class-wise ECE (Kull et al. 2019) and adaptive, equal-mass ECE (Nixon et al. 2019), each pooled over the pixels of every slice; and the failure-detection measures of selective classification as ValUES (Kahl et al. 2024) and torch-uncertainty define them — the area under the risk–coverage curve (AURC), its excess over the optimal ordering (E-AURC), the area under the generalized risk–coverage curve (AUGRC, Traub et al. 2024) — with the risk of a segmentation 1 − Dice or whether it is poor, and the AUROC of the uncertainty for telling poor segmentations from good ones. The unit is one slice and structure, as in the QC curves; each failure-detection figure carries its 95 % subject-bootstrap interval (subjects resampled with all their slices, the figure recomputed on each resample).',
   });
   blocks.push(calibrationMeasuresTable(rows));
   const missing = rows.filter((r) => r.calibration.unavailable);

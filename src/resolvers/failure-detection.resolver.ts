@@ -13,6 +13,11 @@ import { checkMaxPoints, MAX_POINTS_ARG } from './evaluation.resolver';
 
 type EvaluationRow = Evaluation & { calibrationBins: number };
 
+const SEED_ARG = {
+  defaultValue: 0,
+  description: 'Seeds the subject resamples of the intervals (as compare: the subjects of the rows ordered by id)',
+};
+
 @Resolver(() => Evaluation)
 export class EvaluationFailureDetectionResolver {
   @FieldResolver(() => CalibrationMeasures)
@@ -36,9 +41,10 @@ export class EvaluationFailureDetectionResolver {
     @Arg('measure', () => UncertaintyMeasure) measure: UncertaintyMeasure,
     @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
     @Arg('maxPoints', () => Int, MAX_POINTS_ARG) maxPoints: number,
+    @Arg('seed', () => Int, SEED_ARG) seed: number,
     @Ctx() ctx: ApiContext,
   ) {
-    return failureDetectionOf(ctx.store, e.id, structure, measure, scope, checkMaxPoints(maxPoints));
+    return failureDetectionOf(ctx.store, e.id, structure, measure, scope, checkMaxPoints(maxPoints), seed);
   }
 
   @FieldResolver(() => [FailureDetection], {
@@ -48,8 +54,9 @@ export class EvaluationFailureDetectionResolver {
     @Root() e: EvaluationRow,
     @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
     @Arg('maxPoints', () => Int, { ...MAX_POINTS_ARG, defaultValue: 200 }) maxPoints: number,
+    @Arg('seed', () => Int, SEED_ARG) seed: number,
     @Ctx() ctx: ApiContext,
   ) {
-    return failureDetectionsOf(ctx.store, e.id, scope, checkMaxPoints(maxPoints));
+    return failureDetectionsOf(ctx.store, e.id, scope, checkMaxPoints(maxPoints), seed);
   }
 }

@@ -1,6 +1,7 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
 import { Structure } from './enums';
 import { UncertaintyMeasure } from './evaluation.type';
+import { Interval95 } from './comparison.type';
 
 @ObjectType({
   description:
@@ -47,7 +48,10 @@ export class RiskCoveragePoint {
   @Field(() => Float, { description: 'Selective risk: mean risk of the accepted cases' }) risk!: number;
 }
 
-@ObjectType({ description: 'Risk–coverage of one risk: areas over every row, the curve thinned for drawing' })
+@ObjectType({
+  description:
+    'Risk–coverage of one risk: areas over every row with their 95 % subject-bootstrap intervals, the curve thinned for drawing',
+})
 export class RiskCoverage {
   @Field(() => Float, { nullable: true, description: 'Area under the risk–coverage curve; null for fewer than 2 rows' })
   aurc!: number | null;
@@ -59,6 +63,9 @@ export class RiskCoverage {
     description: 'At most maxPoints, thinned keeping the endpoints (as QcCurve.points)',
   })
   points!: RiskCoveragePoint[];
+  @Field(() => Interval95, { nullable: true }) aurcCi95!: Interval95 | null;
+  @Field(() => Interval95, { nullable: true }) eAurcCi95!: Interval95 | null;
+  @Field(() => Interval95, { nullable: true }) augrcCi95!: Interval95 | null;
 }
 
 @ObjectType({
@@ -70,11 +77,17 @@ export class FailureDetection {
   @Field(() => UncertaintyMeasure) measure!: UncertaintyMeasure;
   @Field(() => Int) n!: number;
   @Field(() => Int) poor!: number;
+  @Field(() => Int, { description: 'Subjects of the rows: the units the intervals resample' }) subjects!: number;
   @Field(() => Float, {
     nullable: true,
     description: 'AUROC of the score for detecting poor segmentations; null without poor or without good rows',
   })
   auroc!: number | null;
+  @Field(() => Interval95, {
+    nullable: true,
+    description: 'null when no resample holds both a poor and a good row',
+  })
+  aurocCi95!: Interval95 | null;
   @Field(() => RiskCoverage, { description: 'Risk = 1 − Dice' }) diceRisk!: RiskCoverage;
   @Field(() => RiskCoverage, { description: 'Risk = poor (0/1)' }) poorRisk!: RiskCoverage;
 }

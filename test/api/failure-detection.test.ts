@@ -4,12 +4,16 @@
  * the stored structure rows read back through Prisma (expected accepted risk per case, pairwise
  * AUROC), calibration over the pixels a shard was written from (pooled, sorted, binned by hand),
  * never against the engine's output. An evaluation stored before the per-class and fine histograms
- * answers null with a reason for those, and its MCE from the stored reliability histograms.
+ * answers null with a reason for those, and its MCE from the stored reliability histograms. Each
+ * figure's 95 % interval equals the engine's subjectBootstrap (subjects ordered by id, the seed
+ * given) of that brute force over the stored rows grouped by subject.
  */
 import seedrandom from 'seedrandom';
 import { classwiseHistograms } from '../../src/engine/metrics/classwise-calibration-error';
 import { calibration } from '../../src/engine/metrics/calibration';
 import { fineConfidenceHistogram } from '../../src/engine/metrics/fine-confidence-histogram';
+import { subjectBootstrap } from '../../src/engine/statistics/bootstrap';
+import { FAILURE_RESAMPLES } from '../../src/services/failure-detection';
 import { writeShard } from '../../src/store/write-shard';
 import { usePlatform } from '../support/platform';
 import { seedSyntheticResults } from '../support/synthetic-results';
@@ -17,6 +21,7 @@ import { seedSyntheticResults } from '../support/synthetic-results';
 const MEASURES = ['ENTROPY', 'MI', 'DICE_WITHIN', 'ASSD_WITHIN'] as const;
 
 interface Case {
+  subjectId: string;
   score: number;
   dice: number;
   poor: boolean;
@@ -36,14 +41,18 @@ function area(points: Array<[number, number]>, n: number): number {
  */
 function bruteRiskCoverage(cases: Case[], risk: (c: Case) => number) {
   const n = cases.length;
+  const counts = new Map<number, number>();
+  for (const c of cases) counts.set(c.score, (counts.get(c.score) ?? 0) + 1);
+  const places = cases.map((c) => ({
+    below: [...counts].reduce((a, [score, k]) => a + (score < c.score ? k : 0), 0),
+    tied: counts.get(c.score)!,
+  }));
   const sums = Array.from({ length: n }, (_, k0) => {
     const k = k0 + 1;
     let s = 0;
-    for (const c of cases) {
-      const below = cases.filter((d) => d.score < c.score).length;
-      const tied = cases.filter((d) => d.score === c.score).length;
-      s += risk(c) * Math.min(1, Math.max(0, (k - below) / tied));
-    }
+    cases.forEach((c, i) => {
+      s += risk(c) * Math.min(1, Math.max(0, (k - places[i].below) / places[i].tied));
+    });
     return s;
   });
   const selective = sums.map((s, k) => [(k + 1) / n, s / (k + 1)] as [number, number]);
@@ -190,7 +199,7 @@ describe('calibration measures and failure detection over the API', () => {
   async function storedCases(evaluationId: string, structure: 'LV' | 'MYO' | 'RV', measure: (typeof MEASURES)[number]) {
     const rows = await fx.store.structureMetric.findMany({
       where: { evaluationId, structure },
-      include: { prediction: { include: { image: true } } },
+      include: { prediction: { include: { image: true, slice: { select: { subjectId: true } } } } },
     });
     return rows.map((r): Case => {
       const im = r.prediction.image!;
@@ -200,7 +209,7 @@ describe('calibration measures and failure detection over the API', () => {
         DICE_WITHIN: 1 - (r.diceWithin as number),
         ASSD_WITHIN: r.assdWithinMm ?? Infinity,
       }[measure];
-      return { score, dice: r.dice, poor: r.poor };
+      return { subjectId: r.prediction.slice.subjectId, score, dice: r.dice, poor: r.poor };
     });
   }
 
@@ -240,6 +249,62 @@ describe('calibration measures and failure detection over the API', () => {
     }
   });
 
+  test("every figure's interval is the subject bootstrap of the brute force over the stored rows", async () => {
+    const seed = 5;
+    const { body } = await fx.api.gql(
+      `query($id: ID!, $seed: Int) { evaluation(id: $id) { failureDetections(seed: $seed) {
+        structure measure subjects auroc aurocCi95 { low high }
+        diceRisk { aurc aurcCi95 { low high } eAurcCi95 { low high } augrcCi95 { low high } }
+        poorRisk { aurcCi95 { low high } eAurcCi95 { low high } augrcCi95 { low high } } } } }`,
+      { id: oldEvaluation, seed },
+    );
+    expect(body.errors).toBeUndefined();
+    // LV by entropy (scores on a grid: ties) and by ASSD within (undefined ones +∞, tied last).
+    const list = body.data.evaluation.failureDetections.filter(
+      (f: any) => f.structure === 'LV' && (f.measure === 'ENTROPY' || f.measure === 'ASSD_WITHIN'),
+    );
+    expect(list).toHaveLength(2);
+    for (const f of list) {
+      const cases = await storedCases(oldEvaluation, f.structure, f.measure);
+      const ids = [...new Set(cases.map((c) => c.subjectId))].sort();
+      const groups = ids.map((id) => cases.filter((c) => c.subjectId === id));
+      expect(f.subjects).toBe(8);
+      const interval = (statistic: (c: readonly Case[]) => number | null) => {
+        const b = subjectBootstrap(groups, statistic, { seed, resamples: FAILURE_RESAMPLES });
+        return b.interval && { low: b.interval[0], high: b.interval[1] };
+      };
+      const expectInterval = (got: { low: number; high: number }, want: { low: number; high: number } | null) => {
+        expect(want).not.toBeNull();
+        expect(got.low).toBeCloseTo(want!.low, 12);
+        expect(got.high).toBeCloseTo(want!.high, 12);
+      };
+      expectInterval(
+        f.aurocCi95,
+        interval((c) => bruteAuroc([...c])),
+      );
+      expect(f.aurocCi95.low).toBeLessThanOrEqual(f.auroc);
+      expect(f.aurocCi95.high).toBeGreaterThanOrEqual(f.auroc);
+      for (const [field, risk] of [
+        ['diceRisk', (c: Case) => 1 - c.dice],
+        ['poorRisk', (c: Case) => (c.poor ? 1 : 0)],
+      ] as const) {
+        // The three areas of one resample from one brute force (a resample is named by its
+        // subjects in order: the same seed draws the same resamples for each area).
+        const memo = new Map<string, ReturnType<typeof bruteRiskCoverage>>();
+        const of = (c: readonly Case[]) => {
+          const key = c.map((x) => x.subjectId).join();
+          if (!memo.has(key)) memo.set(key, bruteRiskCoverage([...c], risk));
+          return memo.get(key)!;
+        };
+        for (const key of ['aurc', 'eAurc', 'augrc'] as const)
+          expectInterval(
+            f[field][`${key}Ci95`],
+            interval((c) => of(c)[key]),
+          );
+      }
+    }
+  });
+
   test('one pair with a scope, its curve thinned to maxPoints keeping both ends', async () => {
     const { body } = await fx.api.gql(
       `query($id: ID!) { evaluation(id: $id) {
@@ -256,7 +321,7 @@ describe('calibration measures and failure detection over the API', () => {
     const rows = await fx.store.structureMetric.findMany({ where: { evaluationId: oldEvaluation, structure: 'MYO' } });
     const cases = rows
       .filter((r) => ed.has(r.predictionId))
-      .map((r) => ({ score: r.assdWithinMm ?? Infinity, dice: r.dice, poor: r.poor }));
+      .map((r) => ({ subjectId: '', score: r.assdWithinMm ?? Infinity, dice: r.dice, poor: r.poor }));
     expect(f.n).toBe(cases.length);
     const want = bruteRiskCoverage(cases, (c) => 1 - c.dice);
     expect(f.diceRisk.aurc).toBeCloseTo(want.aurc, 12);

@@ -6,8 +6,11 @@
  *
  * MCD-0.1 (T = 20): ECE 0.01234 → 0.0123, MCE 0.25 → 0.2500, class-wise 0.00456 → 0.0046, adaptive
  * 0.0111 ± 0.00004 → "0.0111 ± 0.0000". LV entropy: n 84, 9 poor; 1 − Dice AURC 0.12345 → 0.1235,
- * E-AURC 0.061725 → 0.0617, AUGRC 0.0308625 → 0.0309; AUROC 0.81234 → 0.812.
- * PLAIN (T = 1): stored before the histograms — class-wise and adaptive "—", its reason printed.
+ * E-AURC 0.061725 → 0.0617, AUGRC 0.0308625 → 0.0309; AUROC 0.81234 → 0.812; each with its
+ * interval as the API gives it ([0.10004, 0.15] → "[0.1000, 0.1500]"; the AUROC's [0.70049, 0.9]
+ * → "[0.700, 0.900]"). PLAIN (T = 1): stored before the histograms — class-wise and adaptive "—",
+ * its reason printed; no poor row, so the AUROC is "—" and the risk = poor areas, 0 on every
+ * resample, read "0.0000 [0.0000, 0.0000]"; an interval no resample defines reads "[—]".
  */
 import { renderSvg } from '../../src/report/charts';
 import type { Block } from '../../src/report/document';
@@ -20,10 +23,16 @@ import {
 } from '../../src/report/failure-detection';
 import type { GqlClient } from '../../src/report/graphql-client';
 
-const risk = (aurc: number, points: Array<[number, number]>) => ({
+type Ci = [number, number] | null;
+const ci = (x: Ci) => x && { low: x[0], high: x[1] };
+/** E-AURC and AUGRC are AURC/2 and AURC/4, their intervals given (AURC's, E-AURC's, AUGRC's). */
+const risk = (aurc: number, points: Array<[number, number]>, cis: [Ci, Ci, Ci]) => ({
   aurc,
   eAurc: aurc / 2,
   augrc: aurc / 4,
+  aurcCi95: ci(cis[0]),
+  eAurcCi95: ci(cis[1]),
+  augrcCi95: ci(cis[2]),
   points: points.map(([coverage, r]) => ({ coverage, risk: r })),
 });
 
@@ -45,12 +54,22 @@ const answers: Record<string, any> = {
           measure: 'ENTROPY',
           n: 84,
           poor: 9,
+          subjects: 4,
           auroc: 0.81234,
-          diceRisk: risk(0.12345, [
-            [0.5, 0.05],
-            [1, 0.1],
-          ]),
-          poorRisk: risk(0.2, [[1, 0.107]]),
+          aurocCi95: { low: 0.70049, high: 0.9 },
+          diceRisk: risk(
+            0.12345,
+            [
+              [0.5, 0.05],
+              [1, 0.1],
+            ],
+            [
+              [0.10004, 0.15],
+              [0.04, 0.08],
+              [0.02, 0.04],
+            ],
+          ),
+          poorRisk: risk(0.2, [[1, 0.107]], [[0.15, 0.25], [0.05, 0.15], null]),
         },
       ],
     },
@@ -73,9 +92,27 @@ const answers: Record<string, any> = {
           measure: 'MI',
           n: 84,
           poor: 0,
+          subjects: 4,
           auroc: null,
-          diceRisk: risk(0.3, [[1, 0.3]]),
-          poorRisk: { aurc: 0, eAurc: 0, augrc: 0, points: [{ coverage: 1, risk: 0 }] },
+          aurocCi95: null,
+          diceRisk: risk(
+            0.3,
+            [[1, 0.3]],
+            [
+              [0.25, 0.35],
+              [0.1, 0.2],
+              [0.05, 0.1],
+            ],
+          ),
+          poorRisk: risk(
+            0,
+            [[1, 0]],
+            [
+              [0, 0],
+              [0, 0],
+              [0, 0],
+            ],
+          ),
         },
       ],
     },
@@ -83,8 +120,11 @@ const answers: Record<string, any> = {
 };
 
 const asked: string[] = [];
-const gql: GqlClient = async (_query, variables = {}) => {
+const seeds: unknown[] = [];
+const gql: GqlClient = async (query, variables = {}) => {
   asked.push(variables.id as string);
+  seeds.push(variables.seed);
+  expect(query).toMatch(/failureDetections\(maxPoints: \$points, seed: \$seed\)/);
   return answers[variables.id as string];
 };
 const data = {
@@ -99,8 +139,11 @@ const data = {
 describe('failure detection in the report', () => {
   test('reads the site-A test evaluation of repeat 0 of each method, and tabulates as rounded by hand', async () => {
     asked.length = 0;
+    seeds.length = 0;
     const rows = await collectFailureDetection(gql, data);
     expect(asked).toEqual(['A1', 'P1']);
+    // The site-A seed of the report's other intervals.
+    expect(seeds).toEqual([0, 0]);
     const cal = calibrationMeasuresTable(rows) as Extract<Block, { type: 'table' }>;
     expect(cal.rows).toEqual([
       ['MCD-0.1', '84', '0.0123', '0.2500', '0.0046', '0.0111 ± 0.0000'],
@@ -108,8 +151,32 @@ describe('failure detection in the report', () => {
     ]);
     const fd = failureDetectionTable(rows) as Extract<Block, { type: 'table' }>;
     expect(fd.rows).toEqual([
-      ['MCD-0.1', 'LV', 'entropy', '84 (9)', '0.1235', '0.0617', '0.0309', '0.2000', '0.1000', '0.0500', '0.812'],
-      ['PLAIN', 'RV', 'MI', '84 (0)', '0.3000', '0.1500', '0.0750', '0.0000', '0.0000', '0.0000', '—'],
+      [
+        'MCD-0.1',
+        'LV',
+        'entropy',
+        '84 (9)',
+        '0.1235 [0.1000, 0.1500]',
+        '0.0617 [0.0400, 0.0800]',
+        '0.0309 [0.0200, 0.0400]',
+        '0.2000 [0.1500, 0.2500]',
+        '0.1000 [0.0500, 0.1500]',
+        '0.0500 [—]',
+        '0.812 [0.700, 0.900]',
+      ],
+      [
+        'PLAIN',
+        'RV',
+        'MI',
+        '84 (0)',
+        '0.3000 [0.2500, 0.3500]',
+        '0.1500 [0.1000, 0.2000]',
+        '0.0750 [0.0500, 0.1000]',
+        '0.0000 [0.0000, 0.0000]',
+        '0.0000 [0.0000, 0.0000]',
+        '0.0000 [0.0000, 0.0000]',
+        '—',
+      ],
     ]);
     expect(riskCoverageRows(rows)).toEqual([
       { method: 'MCD-0.1', structure: 'LV', measure: 'entropy', coverage: 0.5, risk: 0.05, order: 0 },
