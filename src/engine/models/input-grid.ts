@@ -91,7 +91,8 @@ export function labelToTarget(
 }
 
 /**
- * Probabilities [T, s, s, C] on the input grid → [T, rows, cols, C] on the slice's grid.
+ * Probabilities [T, s, s, C] on the input grid → [T, rows, cols, C] on the slice's grid: bilinear
+ * with half-pixel centres inside the crop window, background (1, 0, 0, 0) outside it.
  */
 export function probabilitiesToSlice(
   probs: Float32Array,
@@ -106,6 +107,7 @@ export function probabilitiesToSlice(
   const r0 = cropOrigin(rows, g.cropSize);
   const c0 = cropOrigin(cols, g.cropSize);
   const out = new Float32Array(T * rows * cols * C);
+  if (f === 1) return copyCropWindow(probs, out, T, rows, cols, s, r0, c0);
   const clamp = (v: number): number => (v < 0 ? 0 : v > s - 1 ? s - 1 : v);
   for (let t = 0; t < T; t++) {
     const src = t * s * s * C;
@@ -139,6 +141,38 @@ export function probabilitiesToSlice(
             wy * ((1 - wx) * probs[d + k] + wx * probs[e + k]);
         }
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * probabilitiesToSlice at full resolution: the bilinear weights are then 0 and 1, so the window's
+ * rows are copied as they are (the same values, without the per-pixel arithmetic).
+ */
+function copyCropWindow(
+  probs: Float32Array,
+  out: Float32Array,
+  T: number,
+  rows: number,
+  cols: number,
+  s: number,
+  r0: number,
+  c0: number,
+): Float32Array {
+  const C = NUM_CLASSES;
+  const cStart = Math.max(0, c0);
+  const cEnd = Math.min(cols, c0 + s);
+  for (let t = 0; t < T; t++) {
+    const src = t * s * s * C;
+    const dst = t * rows * cols * C;
+    for (let r = 0; r < rows; r++) {
+      const y = r - r0;
+      const row = dst + r * cols * C;
+      const inside = y >= 0 && y < s && cEnd > cStart;
+      for (let c = 0; c < cols; c++) if (!inside || c < cStart || c >= cEnd) out[row + c * C] = 1;
+      if (inside)
+        out.set(probs.subarray(src + (y * s + cStart - c0) * C, src + (y * s + cEnd - c0) * C), row + cStart * C);
     }
   }
   return out;
