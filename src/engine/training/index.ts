@@ -6,6 +6,10 @@
  * plain / mcd / bbb train one network in-process. `ensemble` trains M members (seed + m) into
  * `<outDir>/member-m` and writes `<outDir>/ensemble.json`; members run in worker threads (one
  * tfjs instance each, since wasm uses one thread) unless `workers` is 0.
+ *
+ * `trainSingleInThread` is trainSingle in a worker thread: a worker process that trains there
+ * keeps its event loop free for the other jobs it runs meanwhile (an evaluation shard's queries
+ * would otherwise wait for every training step).
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -43,7 +47,11 @@ function runWorker(input: WorkerInput, opts: TrainOptions): Promise<Awaited<Retu
         resolve(m.result);
       } else {
         settled = true;
-        reject(m.cancelled ? new TrainingCancelledError() : new Error(`member ${input.member}: ${m.message}`));
+        reject(
+          m.cancelled
+            ? new TrainingCancelledError()
+            : new Error(input.member === undefined ? m.message : `member ${input.member}: ${m.message}`),
+        );
       }
     });
     worker.on('error', (e) => {
@@ -55,6 +63,26 @@ function runWorker(input: WorkerInput, opts: TrainOptions): Promise<Awaited<Retu
       if (!settled) reject(new Error(`training worker for member ${input.member} exited with code ${code}`));
     });
   });
+}
+
+/** trainSingle in a worker thread of its own (see the module comment), on the active backend. */
+export function trainSingleInThread(
+  config: TrainConfig,
+  data: TrainingData,
+  opts: TrainOptions,
+): Promise<Awaited<ReturnType<typeof trainSingle>>> {
+  return runWorker(
+    {
+      config,
+      data,
+      outDir: opts.outDir,
+      resumeFrom: opts.resumeFrom,
+      member: opts.member,
+      backend: activeBackend(),
+      augment: opts.augment !== null,
+    },
+    opts,
+  );
 }
 
 async function trainEnsemble(config: TrainConfig, data: TrainingData, opts: TrainOptions): Promise<TrainResult> {

@@ -14,7 +14,8 @@ export interface WorkerInput {
   data: TrainingData;
   outDir: string;
   resumeFrom?: string;
-  member: number;
+  /** The ensemble member (seed + member); absent for a single network. */
+  member?: number;
   backend: BackendRequest;
   augment: boolean;
 }

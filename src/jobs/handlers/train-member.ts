@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { initBackend } from '../../engine/backend';
 import { loadSlices } from '../../store/load-slices';
-import { trainSingle } from '../../engine/training/train';
+import { trainSingleInThread } from '../../engine/training';
 import { presetAugmenter } from '../../engine/training/augmentation';
 import { appendAudit } from '../../db/audit';
 import { DIGEST_VERSION, checkpointDigest } from '../../db/result-digest';
@@ -39,7 +39,8 @@ export const trainMember: JobHandler<typeof QUEUES.trainMember> = async (job, { 
     };
     const outDir = path.join(appConfig.dataDir, 'work', runId, `member-${member}`);
     let progressError: unknown;
-    const result = await trainSingle(trainConfig, data, {
+    // In a thread: this process's evaluation shards keep their event loop meanwhile.
+    const result = await trainSingleInThread(trainConfig, data, {
       outDir,
       resumeFrom: outDir,
       member: trainConfig.method === 'ensemble' ? member : undefined,
