@@ -5,9 +5,9 @@ import type { ApiContext } from './context';
 import { comparisonQc, compareEvaluations, type ComparedEvaluation } from '../services/comparison';
 import {
   IMAGE_COLUMNS,
-  imageDistribution,
+  imageDistributionsByEvaluation,
   STRUCTURE_COLUMNS,
-  structureDistributions,
+  structureDistributionsByEvaluation,
 } from '../store/evaluation-queries';
 import { badInput, notFound } from './errors';
 import { isUuid } from './paginate';
@@ -82,17 +82,22 @@ export class ComparisonResolver {
       where: { run: { parentRunId: runId } },
       orderBy: [{ distortionKind: 'asc' }, { distortionLevel: 'asc' }],
     });
+    // Two statements for the whole sweep (every evaluation, structure and metric grouped).
+    const ids = evaluations.map((e) => e.id);
+    const [structureDistribution, imageDistribution] = await Promise.all([
+      structureDistributionsByEvaluation(ctx.store, ids, scope),
+      imageDistributionsByEvaluation(ctx.store, ids, scope),
+    ]);
     const points: SweepPoint[] = [];
     for (const e of evaluations) {
       const base = { evaluationId: e.id, kind: e.distortionKind, level: e.distortionLevel };
       for (const metric of Object.keys(STRUCTURE_COLUMNS) as Array<keyof typeof STRUCTURE_COLUMNS>) {
-        for (const { structure, ...distribution } of await structureDistributions(ctx.store, e.id, metric, scope)) {
+        for (const { structure, ...distribution } of structureDistribution(e.id, metric)) {
           points.push({ ...base, structure, metric, distribution });
         }
       }
       for (const metric of Object.keys(IMAGE_COLUMNS) as Array<keyof typeof IMAGE_COLUMNS>) {
-        const distribution = await imageDistribution(ctx.store, e.id, metric, scope);
-        if (distribution) points.push({ ...base, structure: null, metric, distribution });
+        points.push({ ...base, structure: null, metric, distribution: imageDistribution(e.id, metric) });
       }
     }
     return points;

@@ -172,29 +172,56 @@ const DISTRIBUTION = (column: Prisma.Sql, order: Prisma.Sql) => Prisma.sql`
   (percentile_cont(0.75) WITHIN GROUP (ORDER BY ${column}))::float8 AS q3,
   max(${column})::float8 AS max`;
 
-export async function structureDistributions(
-  store: Store,
-  evaluationId: string,
-  metric: keyof typeof STRUCTURE_COLUMNS,
-  scope?: SliceScope,
-) {
-  const column = Prisma.raw(`sm."${STRUCTURE_COLUMNS[metric]}"`);
-  return store.$queryRaw<Array<Distribution & { structure: Structure }>>`
-    SELECT sm.structure::text AS structure, ${DISTRIBUTION(column, Prisma.sql`sm."predictionId"`)}
-    FROM ${metricRows('structure', evaluationId, scope)} GROUP BY sm.structure ORDER BY sm.structure`;
+/** A distribution of every column in `columns` (alias.column by name), per evaluation and per `group` key. */
+function unpivoted(columns: Record<string, string>, alias: 'sm' | 'im') {
+  return Prisma.join(
+    Object.entries(columns).map(([metric, column]) => Prisma.sql`(${metric}, ${Prisma.raw(`${alias}."${column}"`)})`),
+    ', ',
+  );
 }
 
-export async function imageDistribution(
-  store: Store,
-  evaluationId: string,
-  metric: keyof typeof IMAGE_COLUMNS,
-  scope?: SliceScope,
-) {
-  const column = Prisma.raw(`im."${IMAGE_COLUMNS[metric]}"`);
-  const [row] = await store.$queryRaw<Distribution[]>`
-    SELECT ${DISTRIBUTION(column, Prisma.sql`im."predictionId"`)}
-    FROM ${metricRows('image', evaluationId, scope)}`;
-  return row;
+/**
+ * Per evaluation in `ids`, per structure with rows in scope and per STRUCTURE_COLUMNS metric, the
+ * distribution (one statement: the rows unpivoted into (metric, value), grouped; the mean sums in
+ * prediction-id order, as the other summaries).
+ */
+export async function structureDistributionsByEvaluation(store: Store, ids: readonly string[], scope?: SliceScope) {
+  const rows = await store.$queryRaw<
+    Array<Distribution & { evaluationId: string; structure: Structure; metric: keyof typeof STRUCTURE_COLUMNS }>
+  >`
+    SELECT sm."evaluationId"::text AS "evaluationId", sm.structure::text AS structure, v.metric,
+      ${DISTRIBUTION(Prisma.sql`v.x`, Prisma.sql`sm."predictionId"`)}
+    FROM (SELECT sm.* FROM ${metricRows('structure', ids, scope)}) sm
+      CROSS JOIN LATERAL (VALUES ${unpivoted(STRUCTURE_COLUMNS, 'sm')}) AS v(metric, x)
+    GROUP BY sm."evaluationId", sm.structure, v.metric`;
+  const key = (id: string, metric: string, structure: string) => `${id}|${metric}|${structure}`;
+  const found = new Map(
+    rows.map(({ evaluationId, metric, structure, ...d }) => [key(evaluationId, metric, structure), d]),
+  );
+  /** Per evaluation and metric: the structures with rows, in enum order. */
+  return (evaluationId: string, metric: keyof typeof STRUCTURE_COLUMNS) =>
+    STRUCTURES.flatMap((structure) => {
+      const d = found.get(key(evaluationId, metric, structure));
+      return d ? [{ structure, ...d }] : [];
+    });
+}
+
+const NO_ROWS: Distribution = { n: 0, mean: null, min: null, q1: null, median: null, q3: null, max: null };
+
+/**
+ * Per evaluation in `ids` and IMAGE_COLUMNS metric, the distribution over the slices in scope (one
+ * statement, as structureDistributionsByEvaluation); n = 0 where no slice is in scope.
+ */
+export async function imageDistributionsByEvaluation(store: Store, ids: readonly string[], scope?: SliceScope) {
+  const rows = await store.$queryRaw<Array<Distribution & { evaluationId: string; metric: string }>>`
+    SELECT im."evaluationId"::text AS "evaluationId", v.metric,
+      ${DISTRIBUTION(Prisma.sql`v.x`, Prisma.sql`im."predictionId"`)}
+    FROM (SELECT im.* FROM ${metricRows('image', ids, scope)}) im
+      CROSS JOIN LATERAL (VALUES ${unpivoted(IMAGE_COLUMNS, 'im')}) AS v(metric, x)
+    GROUP BY im."evaluationId", v.metric`;
+  const found = new Map(rows.map(({ evaluationId, metric, ...d }) => [`${evaluationId}|${metric}`, d]));
+  return (evaluationId: string, metric: keyof typeof IMAGE_COLUMNS): Distribution =>
+    found.get(`${evaluationId}|${metric}`) ?? NO_ROWS;
 }
 
 /** The order in which `predictions(sortBy)` lists slices: most uncertain first. */

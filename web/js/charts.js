@@ -20,8 +20,7 @@ export const METHOD_COLOURS = { PLAIN: '#5470c6', MC_DROPOUT: '#d9534f', BBB: '#
 const PALETTE = ['#5470c6', '#d9534f', '#2e9b57', '#d69a00', '#7b4fb3', '#1496a8', '#a0522d', '#e377c2'];
 export const colourAt = (i) => PALETTE[i % PALETTE.length];
 
-/** Draws `option` into `el` (replacing what was there) and records `points` on the element. */
-export function drawChart(el, option, points, description) {
+function draw(el, option, description) {
   let chart = chartOf(el);
   if (!chart) {
     chart = echarts.init(el, null, { renderer: 'canvas' });
@@ -38,7 +37,23 @@ export function drawChart(el, option, points, description) {
     },
     true,
   );
+  return chart;
+}
+
+/** Draws `option` into `el` (replacing what was there) and records `points` on the element. */
+export function drawChart(el, option, points, description) {
+  const chart = draw(el, option, description);
   el.dataset.points = JSON.stringify(points);
   el.dataset.ready = 'true';
   return chart;
+}
+
+/**
+ * Draws a chart's frame (title, axes, fixed series such as a reference line) while its numbers are
+ * on their way: the first drawing of a page is the slowest (the library's code runs for the first
+ * time), and this one costs no wait. The chart is not ready (no `data-ready`, no `data-points`)
+ * until drawChart draws the numbers into it.
+ */
+export function drawFrame(el, option, description) {
+  draw(el, option, `${description} (loading)`);
 }

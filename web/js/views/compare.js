@@ -76,7 +76,7 @@ export async function render(root, ctx) {
   }
 
   // The sections are built while compare is answered.
-  const { drawChart, colourAt } = await charts;
+  const { drawChart, drawFrame, colourAt } = await charts;
   const accuracy = h('div');
   const reliability = h('div', { class: 'chart', id: 'chart-reliability' });
   const body = h(
@@ -183,6 +183,10 @@ export async function render(root, ctx) {
   });
   const qcText = (structure) =>
     `QC curves for ${structure}: fraction of poor segmentations remaining against fraction of slices flagged, with random (dotted) and slice-position (dashed) baselines`;
+
+  // Frames while compare is answered (the first drawing is the slowest; this one costs no wait).
+  drawFrame(reliability, reliabilityOption([]), reliabilityText);
+  for (const structure of STRUCTURES) drawFrame(qcCharts[structure], qcOption(structure, []), qcText(structure));
 
   let compare;
   try {

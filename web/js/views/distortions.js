@@ -1,11 +1,11 @@
 // Distortions: box plots of accuracy and uncertainty against the degree of each distortion kind
 // (level 0 is the undistorted evaluation of the same sweep), from distortionSweep(runId, scope), and
-// per level the calibration and failure-detection measures (failure-panel.js).
+// per level the calibration and failure-detection measures (failure-panel.js). The sweep's box
+// plots and the panel's measures are asked for together, and the chart library loads meanwhile.
 import { constants, gql } from '../gql.js';
 import { h, select, shortId, num, table, EVALUATION_FIELDS } from '../dom.js';
-import { drawChart } from '../charts.js';
 import { updateParams } from '../state.js';
-import { renderFailurePanel } from './failure-panel.js';
+import { failurePanelMeasure, renderFailurePanel, requestFailurePanel } from './failure-panel.js';
 
 const ACCURACY = ['dice', 'assd', 'hd', 'diceWithin', 'assdWithin'];
 const UNCERTAINTY = ['entropy', 'mi', 'nll', 'brier'];
@@ -13,11 +13,16 @@ const KIND_COLOURS = { NOISE: '#5470c6', BLUR: '#2e9b57', STRETCH: '#d9534f' };
 
 export async function render(root, ctx) {
   const { params, scope } = ctx;
-  const { structures: STRUCTURES } = await constants();
+  // The chart library loads while the requests below are answered, not before them.
+  const charts = import('../charts.js');
+  charts.catch(() => {}); // awaited below; a view that returns early must not leave it unhandled
+  const [{ structures: STRUCTURES }, data] = await Promise.all([
+    constants(),
+    gql(
+      `{ runs(first: 100, filter: { kind: SWEEP }) { nodes { id status method createdAt config children { id status } } } evaluations { ${EVALUATION_FIELDS} } }`,
+    ),
+  ]);
   root.append(h('h2', {}, 'Distortions'));
-  const data = await gql(
-    `{ runs(first: 100, filter: { kind: SWEEP }) { nodes { id status method createdAt config children { id status } } } evaluations { ${EVALUATION_FIELDS} } }`,
-  );
   const sweeps = data.runs.nodes;
   if (!sweeps.length) {
     root.append(h('p', { class: 'empty' }, 'No distortion sweeps yet (mutation startDistortionSweep).'));
@@ -95,11 +100,20 @@ export async function render(root, ctx) {
       ),
     );
   }
-  const { distortionSweep: swept } = await gql(
-    `query($id: ID!, $scope: SliceScope) { distortionSweep(runId: $id, scope: $scope) {
+  // The panel's measures are asked for with the box plots, not after them.
+  const evaluations = data.evaluations.filter((e) => finished.has(e.id));
+  const measure = failurePanelMeasure(params);
+  const panel = requestFailurePanel({ scope, structure, measure, evaluations });
+  panel.catch(() => {}); // awaited below, after the box plots
+  const [{ distortionSweep: swept }, chartModule] = await Promise.all([
+    gql(
+      `query($id: ID!, $scope: SliceScope) { distortionSweep(runId: $id, scope: $scope) {
     evaluationId kind level structure metric distribution { n mean min q1 median q3 max } } }`,
-    { id: runId, scope },
-  );
+      { id: runId, scope },
+    ),
+    charts,
+  ]);
+  const { drawChart } = chartModule;
   const distortionSweep = swept.filter((p) => finished.has(p.evaluationId));
   const kinds = [...new Set(distortionSweep.map((p) => p.kind).filter((k) => k !== 'NONE'))];
   if (!kinds.length) {
@@ -118,6 +132,7 @@ export async function render(root, ctx) {
   const grid = h('div', { class: 'grid' });
   root.append(grid);
   const tableRows = [];
+  const drawings = [];
   for (const kind of kinds) {
     for (const [metric, struct] of [
       [accuracy, structure],
@@ -145,30 +160,32 @@ export async function render(root, ctx) {
       });
       grid.append(el);
       const what = struct ? `${metric} (${struct})` : metric;
-      drawChart(
-        el,
-        {
-          title: { text: `${kind}: ${what} by level`, textStyle: { fontSize: 13 } },
-          xAxis: {
-            type: 'category',
-            name: 'level',
-            nameLocation: 'middle',
-            nameGap: 26,
-            data: points.map((p) => String(p[0])),
-          },
-          yAxis: { type: 'value', name: what, scale: true },
-          series: [
-            {
-              name: what,
-              type: 'boxplot',
-              itemStyle: { color: '#fff', borderColor: KIND_COLOURS[kind] ?? '#333' },
-              data: points.map((p) => p.slice(1, 6)),
+      drawings.push(() =>
+        drawChart(
+          el,
+          {
+            title: { text: `${kind}: ${what} by level`, textStyle: { fontSize: 13 } },
+            xAxis: {
+              type: 'category',
+              name: 'level',
+              nameLocation: 'middle',
+              nameGap: 26,
+              data: points.map((p) => String(p[0])),
             },
-          ],
-          tooltip: { trigger: 'item' },
-        },
-        points,
-        `Box plots of ${what} for ${kind} levels ${points.map((p) => p[0]).join(', ')} (level 0: undistorted)`,
+            yAxis: { type: 'value', name: what, scale: true },
+            series: [
+              {
+                name: what,
+                type: 'boxplot',
+                itemStyle: { color: '#fff', borderColor: KIND_COLOURS[kind] ?? '#333' },
+                data: points.map((p) => p.slice(1, 6)),
+              },
+            ],
+            tooltip: { trigger: 'item' },
+          },
+          points,
+          `Box plots of ${what} for ${kind} levels ${points.map((p) => p[0]).join(', ')} (level 0: undistorted)`,
+        ),
       );
       for (const p of kept)
         tableRows.push([
@@ -193,6 +210,7 @@ export async function render(root, ctx) {
       'Distortion sweep distributions',
     ),
   );
-  const evaluations = data.evaluations.filter((e) => finished.has(e.id));
-  await renderFailurePanel(root, { params, scope, structure, evaluations });
+  // Drawn once every chart is in the grid: a chart drawn while the grid still grows is laid out again.
+  for (const draw of drawings) draw();
+  renderFailurePanel(root, { structure, measure, evaluations, answer: await panel, charts: chartModule });
 }

@@ -5,22 +5,51 @@
 // risk–coverage curves (risk 1 − Dice) of each kind's levels (docs/design.md "Dashboard").
 import { gql } from '../gql.js';
 import { h, num, select, table } from '../dom.js';
-import { drawChart, colourAt } from '../charts.js';
 import { updateParams } from '../state.js';
 
 export const FD_MEASURES = ['ENTROPY', 'MI', 'DICE_WITHIN', 'ASSD_WITHIN'];
 const CURVE_POINTS = 100;
 const RISK = 'aurc eAurc augrc points { coverage risk }';
 
-/** `evaluations`: the sweep's finished ones ({ id, distortionKind, distortionLevel }). */
-export async function renderFailurePanel(root, { params, scope, structure, evaluations }) {
-  const measure = FD_MEASURES.includes(params.get('fd')) ? params.get('fd') : 'ENTROPY';
-  const ordered = [...evaluations].sort(
+/** The QC measure the panel shows (URL parameter fd). */
+export const failurePanelMeasure = (params) => (FD_MEASURES.includes(params.get('fd')) ? params.get('fd') : 'ENTROPY');
+
+/** The sweep's finished evaluations in the panel's order: level 0, then kind by kind, level by level. */
+function inOrder(evaluations) {
+  return [...evaluations].sort(
     (a, b) =>
       (a.distortionKind === 'NONE' ? '' : a.distortionKind).localeCompare(
         b.distortionKind === 'NONE' ? '' : b.distortionKind,
       ) || a.distortionLevel - b.distortionLevel,
   );
+}
+
+/**
+ * The panel's one request (sent with the view's others; `evaluations`: the sweep's finished ones,
+ * { id, distortionKind, distortionLevel }): resolves to the answer renderFailurePanel draws.
+ */
+export async function requestFailurePanel({ scope, structure, measure, evaluations }) {
+  const ordered = inOrder(evaluations);
+  if (!ordered.length) return {};
+  const fields = ordered
+    .map(
+      (e, i) => `e${i}: evaluation(id: "${e.id}") {
+        calibrationMeasures(scope: $scope) { ece mce classwiseEce adaptiveEce adaptiveEceErrorBound unavailable }
+        failureDetection(structure: $structure, measure: $measure, scope: $scope, maxPoints: ${CURVE_POINTS}) {
+          n poor auroc diceRisk { ${RISK} } poorRisk { ${RISK} } } }`,
+    )
+    .join('\n');
+  return gql(`query($scope: SliceScope, $structure: Structure!, $measure: UncertaintyMeasure!) { ${fields} }`, {
+    scope,
+    structure,
+    measure,
+  });
+}
+
+/** Appends the panel to `root` from requestFailurePanel's `answer` (`charts`: the charts.js module, loaded by the view). */
+export function renderFailurePanel(root, { structure, measure, evaluations, answer, charts }) {
+  const { drawChart, colourAt } = charts;
+  const ordered = inOrder(evaluations);
   root.append(
     h('h3', {}, 'Calibration and failure detection by level'),
     h(
@@ -36,18 +65,6 @@ export async function renderFailurePanel(root, { params, scope, structure, evalu
     ),
   );
   if (!ordered.length) return;
-  const fields = ordered
-    .map(
-      (e, i) => `e${i}: evaluation(id: "${e.id}") {
-        calibrationMeasures(scope: $scope) { ece mce classwiseEce adaptiveEce adaptiveEceErrorBound unavailable }
-        failureDetection(structure: $structure, measure: $measure, scope: $scope, maxPoints: ${CURVE_POINTS}) {
-          n poor auroc diceRisk { ${RISK} } poorRisk { ${RISK} } } }`,
-    )
-    .join('\n');
-  const answer = await gql(
-    `query($scope: SliceScope, $structure: Structure!, $measure: UncertaintyMeasure!) { ${fields} }`,
-    { scope, structure, measure },
-  );
   const results = ordered.map((e, i) => ({ e, ...answer[`e${i}`] }));
   const rows = results.map(({ e, calibrationMeasures: c, failureDetection: f }) => [
     e.distortionKind,
@@ -92,10 +109,13 @@ export async function renderFailurePanel(root, { params, scope, structure, evalu
   const grid = h('div', { class: 'grid' });
   root.append(grid);
   const none = results.filter((r) => r.e.distortionKind === 'NONE');
-  for (const kind of [...new Set(results.map((r) => r.e.distortionKind))].filter((k) => k !== 'NONE')) {
+  const kinds = [...new Set(results.map((r) => r.e.distortionKind))].filter((k) => k !== 'NONE');
+  // Every chart is in the grid before the first is drawn (a growing grid lays drawn charts out again).
+  const els = kinds.map((kind) => h('div', { class: 'chart', id: `chart-rc-${kind}` }));
+  grid.append(...els);
+  kinds.forEach((kind, k) => {
     const curves = [...none, ...results.filter((r) => r.e.distortionKind === kind)].filter((r) => r.failureDetection);
-    const el = h('div', { class: 'chart', id: `chart-rc-${kind}` });
-    grid.append(el);
+    const el = els[k];
     drawChart(
       el,
       {
@@ -114,5 +134,5 @@ export async function renderFailurePanel(root, { params, scope, structure, evalu
       curves.map((r) => [r.e.distortionLevel, r.failureDetection.diceRisk.points.map((p) => [p.coverage, p.risk])]),
       `Risk–coverage curves (risk 1 − Dice) of ${structure} flagged by ${measure}, ${kind} levels ${curves.map((r) => r.e.distortionLevel).join(', ')}`,
     );
-  }
+  });
 }
