@@ -3,31 +3,56 @@
  * plausibility"): per variant of repeat 0, the combined QC score fitted on the variant's undistorted
  * validation evaluation (Evaluation.plausibilityQc) and judged on the site-A test split, every
  * distortion kind × level of the sweep and site B, against the uncertainty alone over the same
- * rows: QC AUC and review fraction at 5 %, averaged over the three structures. A variant without a
- * validation evaluation says so (no fit on test data stands in for it).
+ * rows: QC AUC and review fraction at 5 %, averaged over the structures with a fit
+ * (Evaluation.plausibilityQcSummary), each with its 95 % subject-bootstrap interval and the
+ * interval of the paired difference combined − alone, by which a cell reads helps / hurts /
+ * inconclusive (verdicts.ts's direction rule: lower is better). The fitted score is held fixed;
+ * the intervals resample the judged evaluation's subjects with the report's seeds (site B 1, the
+ * rest 0). A variant without a validation evaluation says so (no fit on test data stands in for it).
  */
-import { STRUCTURES } from '../engine/data/types';
 import type { QcMeasure } from '../engine/metrics/qc-policy';
+import { REPORT_BOOTSTRAP } from './analysis';
 import type { ReportData, VariantResult } from './collect';
 import type { Block } from './document';
 import type { GqlClient } from './graphql-client';
+import { directionVerdict } from './verdicts';
 
 export const PLAUSIBILITY_MEASURE: QcMeasure = 'ENTROPY';
 /** The levels where the paper sees uncertainty collapse. */
 const HEAVY_LEVELS = [3, 4];
 
-interface Condition {
+export interface Condition {
   name: string;
   kind: string | null;
   level: number | null;
   evaluationId: string;
 }
 
-interface Judged {
+type Ci95 = { low: number; high: number } | null;
+
+/** As Evaluation.plausibilityQcSummary gives a figure: alone, combined, combined − alone, intervals. */
+export interface PairedFigure {
+  uncertainty: number;
+  uncertaintyCi95: Ci95;
+  combined: number;
+  combinedCi95: Ci95;
+  difference: number;
+  differenceCi95: Ci95;
+}
+
+export type Effect = 'helps' | 'hurts' | 'inconclusive';
+
+export interface Judged {
   condition: Condition;
-  /** Means over the structures with rows: alone, combined. */
-  auc: [number, number];
-  reviewAt: [number, number];
+  /** Means over the structures with a fit. */
+  auc: PairedFigure;
+  reviewAt: PairedFigure;
+}
+
+/** helps: the interval of combined − alone lies below 0 (lower is better); hurts: above; else inconclusive. */
+export function effectOf(f: PairedFigure): Effect {
+  const v = directionVerdict(f.differenceCi95 ? [f.differenceCi95.low, f.differenceCi95.high] : null, 'below');
+  return v === 'agrees' ? 'helps' : v === 'differs' ? 'hurts' : 'inconclusive';
 }
 
 interface StoredEvaluation {
@@ -55,6 +80,9 @@ async function validationEvaluation(gql: GqlClient, v: VariantResult): Promise<s
   return val?.id ?? null;
 }
 
+/** The report's seed for the condition's subjects: site B its own, site A test and the sweeps site A's. */
+const seedOf = (c: Condition) => (c.name === 'site B' ? REPORT_BOOTSTRAP.seedB : REPORT_BOOTSTRAP.seedA);
+
 function conditions(v: VariantResult): Condition[] {
   const out: Condition[] = [];
   if (v.siteA) out.push({ name: 'site A test', kind: null, level: null, evaluationId: v.siteA.id });
@@ -66,48 +94,50 @@ function conditions(v: VariantResult): Condition[] {
   return out;
 }
 
-/** One structure's curves, or null when its fit set has no poor or no good slice (no fit exists). */
-async function judgeStructure(gql: GqlClient, fitId: string, evaluationId: string, structure: string) {
-  try {
-    const data = await gql<{ evaluation: { plausibilityQc: any } }>(
-      `query($id: ID!, $fit: ID!) { evaluation(id: $id) {
-        plausibilityQc(fitEvaluationId: $fit, structure: ${structure}, measure: ${PLAUSIBILITY_MEASURE}, maxPoints: 2) {
-          combined { auc reviewAt(target: 0.05) } uncertainty { auc reviewAt(target: 0.05) } } } }`,
-      { id: evaluationId, fit: fitId },
-    );
-    return data.evaluation.plausibilityQc;
-  } catch (error) {
-    if (/cannot fit on evaluation/.test((error as Error).message)) return null;
-    throw error;
-  }
-}
+const CI = '{ low high }';
+const PAIRED = `uncertainty uncertaintyCi95 ${CI} combined combinedCi95 ${CI} difference differenceCi95 ${CI}`;
 
+/**
+ * One condition judged: the means over the structures with a fit (a structure whose fit set has
+ * no poor or no good slice has none; it is added to `unfit`); null when no structure has one.
+ */
 async function judge(gql: GqlClient, fitId: string, condition: Condition, unfit: Set<string>): Promise<Judged | null> {
-  const per: any[] = [];
-  for (const s of STRUCTURES) {
-    if (unfit.has(s)) continue;
-    const q = await judgeStructure(gql, fitId, condition.evaluationId, s);
-    if (q === null) unfit.add(s);
-    else per.push(q);
-  }
-  if (per.length === 0) return null;
-  const mean = (f: (q: any) => number) => per.reduce((a, q) => a + f(q), 0) / per.length;
-  return {
-    condition,
-    auc: [mean((q) => q.uncertainty.auc), mean((q) => q.combined.auc)],
-    reviewAt: [mean((q) => q.uncertainty.reviewAt), mean((q) => q.combined.reviewAt)],
-  };
+  const data = await gql<{ evaluation: { plausibilityQcSummary: any } }>(
+    `query($id: ID!, $fit: ID!, $seed: Int!) { evaluation(id: $id) {
+      plausibilityQcSummary(fitEvaluationId: $fit, measure: ${PLAUSIBILITY_MEASURE}, target: 0.05, seed: $seed) {
+        unfit { structure } auc { ${PAIRED} } reviewAt { ${PAIRED} } } } }`,
+    { id: condition.evaluationId, fit: fitId, seed: seedOf(condition) },
+  );
+  const q = data.evaluation.plausibilityQcSummary;
+  for (const u of q.unfit) unfit.add(u.structure);
+  return q.auc && q.reviewAt ? { condition, auc: q.auc, reviewAt: q.reviewAt } : null;
 }
 
 const fixed3 = (x: number) => x.toFixed(3);
 const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
+const signed3 = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
+const signedPercent = (x: number) => `${x >= 0 ? '+' : '−'}${(100 * Math.abs(x)).toFixed(1)} %`;
+
+/** "0.123 [0.100, 0.150]"; "[—]" when no resample defines the figure. */
+const withCi = (x: number, ci: Ci95, f: (v: number) => string) =>
+  `${f(x)} [${ci ? `${f(ci.low)}, ${f(ci.high)}` : '—'}]`;
+
+/** "alone [interval] → combined [interval]". */
+export function pairCell(p: PairedFigure, f: (v: number) => string): string {
+  return `${withCi(p.uncertainty, p.uncertaintyCi95, f)} → ${withCi(p.combined, p.combinedCi95, f)}`;
+}
+
+/** "−0.012 [−0.020, −0.004] helps". */
+export function differenceCell(p: PairedFigure, f: (v: number) => string): string {
+  return `${withCi(p.difference, p.differenceCi95, f)} ${effectOf(p)}`;
+}
 
 export async function plausibilityQcBlocks(gql: GqlClient, data: ReportData): Promise<Block[]> {
   const blocks: Block[] = [
     { type: 'h3', text: 'Uncertainty with anatomical plausibility' },
     {
       type: 'p',
-      text: `Per method, a combined QC score of the ${PLAUSIBILITY_MEASURE} and the mean segmentation's anatomical plausibility (components, holes, myocardium closing around the LV, RV touching the LV, area jumps between neighbouring slices; a ridge-logistic model of P(poor), docs/design.md "Anatomical plausibility"), fitted per structure on the method's undistorted validation split and judged on the test conditions below against the ${PLAUSIBILITY_MEASURE} alone over the same slices. Cells: QC AUC (smaller is better) and review fraction at 5 % poor left, each the mean over LV, MYO and RV, "alone → combined".`,
+      text: `Per method, a combined QC score of the ${PLAUSIBILITY_MEASURE} and the mean segmentation's anatomical plausibility (components, holes, myocardium closing around the LV, RV touching the LV, area jumps between neighbouring slices; a ridge-logistic model of P(poor), docs/design.md "Anatomical plausibility"), fitted per structure on the method's undistorted validation split and judged on the test conditions below against the ${PLAUSIBILITY_MEASURE} alone over the same slices. Cells: QC AUC (smaller is better) and review fraction at 5 % poor left, each the mean over LV, MYO and RV, "alone [95 % interval] → combined [95 % interval]", and the paired difference combined − alone [95 % interval]. The score is fitted once per structure on the validation evaluation and held fixed; the intervals are subject bootstraps of the judged evaluation (${REPORT_BOOTSTRAP.resamples} resamples of its subjects with all their slices, seed ${REPORT_BOOTSTRAP.seedA} for site A test and the sweeps, ${REPORT_BOOTSTRAP.seedB} for site B; the difference computed inside each resample, on the same drawn subjects), so they span the sampling of test subjects, not the uncertainty of the fit. A difference reads helps when its interval lies below 0, hurts when it lies above 0, inconclusive when it contains 0.`,
     },
   ];
   const results: Array<{ label: string; judged: Judged[]; unfit: string[] }> = [];
@@ -139,33 +169,40 @@ export async function plausibilityQcBlocks(gql: GqlClient, data: ReportData): Pr
     });
   if (results.length === 0) return blocks;
   const names = [...new Set(results.flatMap((r) => r.judged.map((j) => j.condition.name)))];
-  const cell = (
-    r: (typeof results)[number],
-    name: string,
-    pick: (j: Judged) => [number, number],
-    f: (x: number) => string,
-  ) => {
+  const cell = (r: (typeof results)[number], name: string, format: (j: Judged) => string) => {
     const j = r.judged.find((x) => x.condition.name === name);
-    return j ? `${f(pick(j)[0])} → ${f(pick(j)[1])}` : '—';
+    return j ? format(j) : '—';
   };
-  for (const [what, pick, f] of [
-    ['QC AUC', (j: Judged) => j.auc, fixed3],
-    ['review fraction at 5 %', (j: Judged) => j.reviewAt, percent],
-  ] as const)
+  for (const [what, pick, f, signed] of [
+    ['QC AUC', (j: Judged) => j.auc, fixed3, signed3],
+    ['review fraction at 5 %', (j: Judged) => j.reviewAt, percent, signedPercent],
+  ] as const) {
     blocks.push({
       type: 'table',
-      caption: `${what}, ${PLAUSIBILITY_MEASURE} alone → combined with plausibility (mean over structures)`,
+      caption: `${what}, ${PLAUSIBILITY_MEASURE} alone → combined with plausibility (mean over structures) [95 % subject-bootstrap intervals]`,
       header: ['condition', ...results.map((r) => r.label)],
-      rows: names.map((name) => [name, ...results.map((r) => cell(r, name, pick, f))]),
+      rows: names.map((name) => [name, ...results.map((r) => cell(r, name, (j) => pairCell(pick(j), f)))]),
     });
-  const all = results.flatMap((r) => r.judged);
+    blocks.push({
+      type: 'table',
+      caption: `${what}: combined − ${PLAUSIBILITY_MEASURE} alone, paired (the same drawn subjects) [95 % interval], and what the interval says`,
+      header: ['condition', ...results.map((r) => r.label)],
+      rows: names.map((name) => [name, ...results.map((r) => cell(r, name, (j) => differenceCell(pick(j), signed)))]),
+    });
+  }
+  blocks.push({ type: 'p', text: plausibilityFinding(results.flatMap((r) => r.judged)) });
+  return blocks;
+}
+
+/** The section's finding: helps / hurts / inconclusive by the paired intervals, heavy levels apart. */
+export function plausibilityFinding(all: readonly Judged[]): string {
   const heavy = all.filter((j) => j.condition.kind && HEAVY_LEVELS.includes(j.condition.level!));
   const light = all.filter((j) => !(j.condition.kind && HEAVY_LEVELS.includes(j.condition.level!)));
-  const helped = (js: Judged[]) => js.filter((j) => j.auc[1] < j.auc[0]).length;
-  const meanGain = (js: Judged[]) => (js.length ? js.reduce((a, j) => a + (j.auc[0] - j.auc[1]), 0) / js.length : 0);
-  blocks.push({
-    type: 'p',
-    text: `Finding: at distortion levels ${HEAVY_LEVELS.join(' and ')} the combined score has the smaller QC AUC in ${helped(heavy)} of ${heavy.length} method × condition cells (mean AUC change ${fixed3(-meanGain(heavy))}); elsewhere (undistorted, levels 1–2, site B) in ${helped(light)} of ${light.length} (mean change ${fixed3(-meanGain(light))}). Each cell is one fit and one judged evaluation, without an interval: differences of a few thousandths are not findings.`,
-  });
-  return blocks;
+  const counts = (js: readonly Judged[], pick: (j: Judged) => PairedFigure) => {
+    const n = (e: Effect) => js.filter((j) => effectOf(pick(j)) === e).length;
+    return `helps in ${n('helps')}, hurts in ${n('hurts')} and is inconclusive in ${n('inconclusive')} of ${js.length}`;
+  };
+  const meanChange = (js: readonly Judged[]) =>
+    js.length ? signed3(js.reduce((a, j) => a + j.auc.difference, 0) / js.length) : '—';
+  return `Finding, judged by the 95 % interval of the paired difference (combined − alone): at distortion levels ${HEAVY_LEVELS.join(' and ')} the combined score ${counts(heavy, (j) => j.auc)} method × condition cells for the QC AUC (mean change ${meanChange(heavy)}), and ${counts(heavy, (j) => j.reviewAt)} for the review fraction at 5 %; elsewhere (undistorted, levels 1–2, site B) it ${counts(light, (j) => j.auc)} for the QC AUC (mean change ${meanChange(light)}), and ${counts(light, (j) => j.reviewAt)} for the review fraction. The intervals hold the fitted score fixed, so they do not include the uncertainty of its coefficients.`;
 }

@@ -5,8 +5,8 @@
 import { Arg, Ctx, FieldResolver, Float, ID, Int, Resolver, Root } from 'type-graphql';
 import { Structure } from '../schema/enums';
 import { Evaluation, SliceScope, UncertaintyMeasure } from '../schema/evaluation.type';
-import { PlausibilityQc, PlausibilitySummary } from '../schema/plausibility.type';
-import { plausibilityQcOf, plausibilitySummaryOf } from '../services/plausibility-qc';
+import { PlausibilityQc, PlausibilityQcSummary, PlausibilitySummary } from '../schema/plausibility.type';
+import { plausibilityQcOf, plausibilityQcSummaryOf, plausibilitySummaryOf } from '../services/plausibility-qc';
 import type { ApiContext } from './context';
 import { checkMaxPoints, MAX_POINTS_ARG } from './evaluation.resolver';
 
@@ -55,5 +55,38 @@ export class EvaluationPlausibilityResolver {
         ridge: result.model.ridge,
       }
     );
+  }
+
+  @FieldResolver(() => PlausibilityQcSummary, {
+    description:
+      'Every structure at once: the combined score fitted once per structure on `fitEvaluationId` and held fixed, QC AUC and review fraction at `target` by it and by the uncertainty alone, their means over the fitted structures and the paired differences, each with a 95 % interval resampling this evaluation’s subjects',
+  })
+  async plausibilityQcSummary(
+    @Root() e: Evaluation,
+    @Arg('fitEvaluationId', () => ID, {
+      description: 'A labelled evaluation of the same trained model to fit the score on (the validation split)',
+    })
+    fitEvaluationId: string,
+    @Arg('measure', () => UncertaintyMeasure) measure: UncertaintyMeasure,
+    @Arg('structures', () => [Structure], { nullable: true, description: 'Default: LV, MYO and RV' })
+    structures: Structure[] | undefined,
+    @Arg('scope', () => SliceScope, { nullable: true }) scope: SliceScope | undefined,
+    @Arg('ridge', () => Float, { nullable: true, description: 'Ridge λ > 0 (default 1)' }) ridge: number | undefined,
+    @Arg('target', () => Float, { defaultValue: 0.05, description: 'Poor fraction the review fractions leave at most' })
+    target: number,
+    @Arg('seed', () => Int, { defaultValue: 0, description: 'Seeds the subject resamples of the intervals' })
+    seed: number,
+    @Ctx() ctx: ApiContext,
+  ) {
+    return plausibilityQcSummaryOf(ctx.store, {
+      evaluationId: e.id,
+      fitEvaluationId,
+      measure,
+      structures: structures ?? undefined,
+      scope,
+      ridge: ridge ?? undefined,
+      target,
+      seed,
+    });
   }
 }

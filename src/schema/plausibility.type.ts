@@ -1,6 +1,7 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Structure } from './enums';
 import { QcCurve, UncertaintyMeasure } from './evaluation.type';
+import { Interval95 } from './comparison.type';
 
 @ObjectType({ description: 'One feature of the combined QC score, on the standardised scale' })
 export class CombinedQcCoefficient {
@@ -29,6 +30,56 @@ export class PlausibilityQc {
   @Field(() => QcCurve, { description: 'Flag in descending combined score' }) combined!: QcCurve;
   @Field(() => QcCurve, { description: 'Flag in descending uncertainty alone (the same as qcCurve)' })
   uncertainty!: QcCurve;
+}
+
+@ObjectType({
+  description:
+    'A QC figure by the uncertainty alone and by the combined score over the same rows, and combined − alone, each with its 95 % subject-bootstrap interval (the fitted score held fixed; a difference computed inside each resample)',
+})
+export class PairedQcFigure {
+  @Field(() => Float) uncertainty!: number;
+  @Field(() => Interval95, { nullable: true }) uncertaintyCi95!: Interval95 | null;
+  @Field(() => Float) combined!: number;
+  @Field(() => Interval95, { nullable: true }) combinedCi95!: Interval95 | null;
+  @Field(() => Float, { description: 'combined − uncertainty (below 0: the combined score is better)' })
+  difference!: number;
+  @Field(() => Interval95, { nullable: true }) differenceCi95!: Interval95 | null;
+}
+
+@ObjectType()
+export class PlausibilityQcStructure {
+  @Field(() => Structure) structure!: Structure;
+  @Field(() => Int, { description: 'Rows judged' }) n!: number;
+  @Field(() => Int) poor!: number;
+  @Field(() => PairedQcFigure, { description: 'QC AUC (smaller is better)' }) auc!: PairedQcFigure;
+  @Field(() => PairedQcFigure, { description: 'Review fraction that leaves ≤ target poor' })
+  reviewAt!: PairedQcFigure;
+}
+
+@ObjectType({ description: 'A structure without a fit' })
+export class PlausibilityQcUnfit {
+  @Field(() => Structure) structure!: Structure;
+  @Field(() => String, { description: 'Why no model exists (e.g. the fit set has no poor or no good row)' })
+  reason!: string;
+}
+
+@ObjectType({
+  description:
+    'The combined QC score of every structure (fitted once per structure on another evaluation of the same model) against the uncertainty alone, with subject-bootstrap intervals over the judged evaluation (docs/design.md "Anatomical plausibility", "Bootstrap intervals")',
+})
+export class PlausibilityQcSummary {
+  @Field(() => ID) fitEvaluationId!: string;
+  @Field(() => UncertaintyMeasure) measure!: UncertaintyMeasure;
+  @Field(() => Float) target!: number;
+  @Field(() => Int, { description: 'Subjects of the judged rows in scope: the units the intervals resample' })
+  subjects!: number;
+  @Field(() => [PlausibilityQcStructure], { description: 'Fitted structures with judged rows in scope' })
+  structures!: PlausibilityQcStructure[];
+  @Field(() => [PlausibilityQcUnfit]) unfit!: PlausibilityQcUnfit[];
+  @Field(() => PairedQcFigure, { nullable: true, description: 'Mean QC AUC over `structures`' })
+  auc!: PairedQcFigure | null;
+  @Field(() => PairedQcFigure, { nullable: true, description: 'Mean review fraction over `structures`' })
+  reviewAt!: PairedQcFigure | null;
 }
 
 @ObjectType()

@@ -69,6 +69,8 @@ export const FIELD_COSTS: Readonly<Record<string, number>> = Object.freeze({
   'Evaluation.failureDetections': 12 * ROW_PASS_COST,
   // The structure's rows of the fitted and of the judged evaluation (src/services/plausibility-qc.ts).
   'Evaluation.plausibilityQc': 2 * ROW_PASS_COST,
+  // Every structure's rows of the fitted and of the judged evaluation, one read each.
+  'Evaluation.plausibilityQcSummary': 2 * ROW_PASS_COST,
   'Evaluation.plausibility': ROW_PASS_COST,
   'Inference.biomarkers': 2 * ROW_PASS_COST,
   'Evaluation.biomarkers': ROW_PASS_COST,

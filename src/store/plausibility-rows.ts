@@ -1,8 +1,9 @@
 /**
  * The rows behind the combined QC score (docs/design.md "Anatomical plausibility"): every structure
- * row of an evaluation in scope with its slice's place in its stack (subject, phase, slice index),
- * the measure's QC score (SCORE_SQL, the curves' own), the poor flag, the stored plausibility of
- * the mean segmentation and the structure's predicted pixels (for the area jumps), in stack order.
+ * row of an evaluation in scope with its slice's subject and place in its stack (subject, phase,
+ * slice index), the measure's QC score (SCORE_SQL, the curves' own), the poor flag, the stored
+ * plausibility of the mean segmentation and the structure's predicted pixels (for the area jumps),
+ * in stack order.
  */
 import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
@@ -12,6 +13,8 @@ import { structureRows, type SliceScope } from './scope-sql';
 
 export interface PlausibilityRow {
   predictionId: string;
+  /** The slice's subject (the unit the intervals resample). */
+  subjectId: string;
   /** subject id and phase: one stack */
   stack: string;
   structure: Structure;
@@ -33,7 +36,8 @@ export async function plausibilityRows(
   scope?: SliceScope,
 ): Promise<PlausibilityRow[]> {
   return store.$queryRaw<PlausibilityRow[]>`
-    SELECT sm."predictionId"::text AS "predictionId", s."subjectId"::text || ' ' || s.phase::text AS stack,
+    SELECT sm."predictionId"::text AS "predictionId", s."subjectId"::text AS "subjectId",
+      s."subjectId"::text || ' ' || s.phase::text AS stack,
       sm.structure::text AS structure, (${SCORE_SQL[measure]})::float8 AS score, sm.poor,
       sm.components, sm.holes,
       (SELECT lv.components FROM "StructureMetric" lv WHERE lv."predictionId" = sm."predictionId" AND lv.structure = 'LV') AS "lvComponents",

@@ -4,13 +4,19 @@
  * score fitted on one evaluation flags every poor slice of another before any good one (the ideal
  * curve, worked out by hand), while the uncertainty-alone curve equals a brute-force QC curve of
  * the stored entropies; the summary counts equal those set; and a fit across models, an unknown
- * id and rows stored before plausibility are refused.
+ * id and rows stored before plausibility are refused. plausibilityQcSummary gives per structure
+ * plausibilityQc's own figures and their means, and its intervals (LV alone) equal the engine's
+ * subjectBootstrap, subjects by id and the seed given, of figures computed here on each resample:
+ * the brute-force curve of the stored entropies, the ideal curve's (P/N)²/2 for the fitted score
+ * (held fixed: it ranks every poor row first on any resample) and their paired difference.
  */
 import { graphql, type GraphQLSchema } from 'graphql';
 import crypto from 'node:crypto';
 import { createStore, type Store } from '../../src/db/client';
 import { buildApiSchema } from '../../src/resolvers';
 import type { LaunchError } from '../../src/services/errors';
+import { subjectBootstrap } from '../../src/engine/statistics/bootstrap';
+import { PLAUSIBILITY_RESAMPLES } from '../../src/services/plausibility-qc';
 import { bypassed } from '../security/integrity-seed';
 import { createDatabase, testServers } from '../support/databases';
 import { seedSyntheticResults, type SyntheticStore } from '../support/synthetic-results';
@@ -114,6 +120,99 @@ describe('plausibility and the combined QC score', () => {
     expect(coefficient('extra').coefficient).toBeGreaterThan(2);
     expect(coefficient('holes')).toMatchObject({ coefficient: 0, sd: 0 });
     expect(coefficient('jump')).toMatchObject({ coefficient: 0, sd: 0 });
+  });
+
+  const PAIRED =
+    'uncertainty combined difference uncertaintyCi95 { low high } combinedCi95 { low high } differenceCi95 { low high }';
+  const SUMMARY = `query($id: ID!, $fit: ID!, $structures: [Structure!], $seed: Int) { evaluation(id: $id) {
+    plausibilityQcSummary(fitEvaluationId: $fit, measure: ENTROPY, structures: $structures, ridge: 0.01, seed: $seed) {
+      subjects unfit { structure reason } structures { structure n poor auc { ${PAIRED} } reviewAt { ${PAIRED} } }
+      auc { ${PAIRED} } reviewAt { ${PAIRED} } } } }`;
+
+  test("the summary: plausibilityQc's figures per structure, their means, paired differences", async () => {
+    const [fit, judged] = seeded.evaluationIds;
+    const res = await gql(SUMMARY, { id: judged, fit, seed: 3 });
+    expect(res.errors).toBeUndefined();
+    const q = res.data.evaluation.plausibilityQcSummary;
+    expect(q.subjects).toBe(8);
+    expect(q.unfit).toEqual([]);
+    expect(q.structures.map((s: any) => s.structure)).toEqual(['LV', 'MYO', 'RV']);
+    for (const s of q.structures) {
+      const one = await gql(
+        `query($id: ID!, $fit: ID!) { evaluation(id: $id) { plausibilityQc(fitEvaluationId: $fit, structure: ${s.structure}, measure: ENTROPY, ridge: 0.01, maxPoints: 2) {
+          combined { auc n poor reviewAt(target: 0.05) } uncertainty { auc reviewAt(target: 0.05) } } } }`,
+        { id: judged, fit },
+      );
+      const p = one.data.evaluation.plausibilityQc;
+      expect([s.n, s.poor]).toEqual([p.combined.n, p.combined.poor]);
+      expect([s.auc.uncertainty, s.auc.combined]).toEqual([p.uncertainty.auc, p.combined.auc]);
+      expect([s.reviewAt.uncertainty, s.reviewAt.combined]).toEqual([p.uncertainty.reviewAt, p.combined.reviewAt]);
+      expect(s.auc.difference).toBeCloseTo(p.combined.auc - p.uncertainty.auc, 14);
+      for (const f of [s.auc, s.reviewAt])
+        for (const side of ['uncertainty', 'combined', 'difference'])
+          expect(f[`${side}Ci95`].low).toBeLessThanOrEqual(f[`${side}Ci95`].high);
+    }
+    const mean = (f: (s: any) => number) => q.structures.reduce((a: number, s: any) => a + f(s), 0) / 3;
+    expect(q.auc.uncertainty).toBeCloseTo(
+      mean((s) => s.auc.uncertainty),
+      14,
+    );
+    expect(q.auc.combined).toBeCloseTo(
+      mean((s) => s.auc.combined),
+      14,
+    );
+    expect(q.reviewAt.difference).toBeCloseTo(
+      mean((s) => s.reviewAt.combined - s.reviewAt.uncertainty),
+      14,
+    );
+  });
+
+  test('the summary of LV: every interval is the subject bootstrap of figures computed by hand per resample', async () => {
+    const [fit, judged] = seeded.evaluationIds;
+    const seed = 11;
+    const res = await gql(SUMMARY, { id: judged, fit, seed, structures: ['LV'] });
+    expect(res.errors).toBeUndefined();
+    const q = res.data.evaluation.plausibilityQcSummary;
+    expect(q.structures.map((s: any) => s.structure)).toEqual(['LV']);
+    // The mean over one structure is that structure's figure.
+    expect(q.auc).toEqual(q.structures[0].auc);
+    expect(q.reviewAt).toEqual(q.structures[0].reviewAt);
+    const rows = await store.$queryRaw<Array<{ subjectId: string; entropy: number; poor: boolean }>>`
+      SELECT s."subjectId"::text AS "subjectId", im.entropy, sm.poor FROM "StructureMetric" sm
+      JOIN "ImageMetric" im ON im."predictionId" = sm."predictionId"
+      JOIN "Prediction" p ON p.id = sm."predictionId" JOIN "Slice" s ON s.id = p."sliceId"
+      WHERE sm."evaluationId" = ${judged}::uuid AND sm.structure = 'LV'`;
+    const ids = [...new Set(rows.map((r) => r.subjectId))].sort();
+    const groups = ids.map((id) => rows.filter((r) => r.subjectId === id));
+    type R = (typeof rows)[number];
+    const alone = (c: readonly R[]) => bruteCurve(c.map((r) => ({ score: r.entropy, poor: r.poor })));
+    const ideal = (c: readonly R[]) => (c.filter((r) => r.poor).length / c.length) ** 2 / 2;
+    const review = (points: Array<[number, number]>) => points.find(([, remaining]) => remaining <= 0.05 + 1e-9)![0];
+    const interval = (statistic: (c: readonly R[]) => number) => {
+      const b = subjectBootstrap(groups, statistic, { seed, resamples: PLAUSIBILITY_RESAMPLES });
+      return { low: b.interval![0], high: b.interval![1] };
+    };
+    const expectInterval = (got: { low: number; high: number }, want: { low: number; high: number }) => {
+      expect(got.low).toBeCloseTo(want.low, 12);
+      expect(got.high).toBeCloseTo(want.high, 12);
+    };
+    const lv = q.structures[0];
+    expect(lv.auc.combined).toBeCloseTo(ideal(rows), 12);
+    expectInterval(
+      lv.auc.uncertaintyCi95,
+      interval((c) => alone(c).auc),
+    );
+    expectInterval(
+      lv.reviewAt.uncertaintyCi95,
+      interval((c) => review(alone(c).points)),
+    );
+    expectInterval(lv.auc.combinedCi95, interval(ideal));
+    expectInterval(
+      lv.auc.differenceCi95,
+      interval((c) => ideal(c) - alone(c).auc),
+    );
+    // The fitted score beats entropy here on every resample: the difference's interval lies below 0.
+    expect(lv.auc.differenceCi95.high).toBeLessThan(0);
   });
 
   test('the summary counts the breaks as set', async () => {

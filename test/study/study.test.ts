@@ -363,9 +363,12 @@ describe('benchmark study (tiny preset) through the platform', () => {
           .split(' | ')
           .map((c: string) => c.trim());
       const column = cells('| condition |').indexOf('DE-2');
-      expect(cells('| site A test |')[column]).toBe(
-        `${mean((x) => x.alone).toFixed(3)} → ${mean((x) => x.combined).toFixed(3)}`,
+      // "alone [interval] → combined [interval]" (plausibilityQcSummary's intervals; "—" where none).
+      const ci = '\\[(-?\\d\\.\\d{3}, -?\\d\\.\\d{3}|—)\\]';
+      expect(cells('| site A test |')[column]).toMatch(
+        new RegExp(`^${mean((x) => x.alone).toFixed(3)} ${ci} → ${mean((x) => x.combined).toFixed(3)} ${ci}$`),
       );
+      expect(md).toContain('QC AUC: combined − ENTROPY alone, paired');
     }
   });
 });
