@@ -100,7 +100,7 @@ describe('plausibility section of the report', () => {
       { id: 'B', seed: 1 },
     ]);
     const tables = blocks.filter((b): b is Extract<Block, { type: 'table' }> => b.type === 'table');
-    expect(tables.map((t) => t.caption.split(',')[0].split(':')[0])).toEqual([
+    expect(tables.map((t) => t.caption!.split(',')[0].split(':')[0])).toEqual([
       'QC AUC',
       'QC AUC',
       'review fraction at 5 %',
