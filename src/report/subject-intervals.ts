@@ -15,6 +15,7 @@
  * is computed inside each resample. Two Resamplers (site A and site B: other subjects) draw
  * independently, from their own seeds.
  */
+import { SubjectSpearman } from '../engine/statistics/subject-spearman';
 import { expectedCalibrationError } from '../engine/metrics/calibration';
 import { randomReviewBaseline, slicePositionScore, DEFAULT_REVIEW_TARGET } from '../engine/metrics/qc-curve';
 import { qcScore, type QcMeasure } from '../engine/metrics/qc-policy';
@@ -255,67 +256,20 @@ export class GroupedEvaluation {
 
   /**
    * Spearman ρ of a measure's value (as the API correlates it) with a structure's ASSD, over the
-   * slices where both are finite. A resample repeats whole subjects, so it is a multiset of the
-   * kept slices with weight w_j = times slice j's subject was drawn: walking the slices once in
-   * value order (sorted here, once) gives each slice the average rank its copies share in the
-   * concatenated resample — a tie group of total weight W after C lower ranks has rank C + (W + 1)/2
-   * — and ρ is the weighted Pearson correlation of those ranks, the same number the engine's
-   * spearman gives on the concatenation (tested), without sorting each resample.
+   * slices where both are finite, as engine/statistics/subject-spearman.ts ranks a resample given
+   * as subject multiplicities (the number spearman gives on the concatenation, without sorting it).
    */
   spearman(structure: StructureName, measure: QcMeasure): Resampled {
     return this.memo(`rho|${structure}|${measure}`, () => {
-      const subject: number[] = [];
-      const u: number[] = [];
-      const d: number[] = [];
-      this.bySubject.forEach((slices, s) => {
-        for (const x of slices) {
-          const a = measureValue(x, structure, measure);
-          const b = x.structures[structure].assd;
-          if (a === null || b === null || !Number.isFinite(a) || !Number.isFinite(b)) continue;
-          subject.push(s);
-          u.push(a);
-          d.push(b);
-        }
-      });
-      const n = subject.length;
-      const orderU = Array.from({ length: n }, (_, j) => j).sort((i, j) => u[i] - u[j]);
-      const orderD = Array.from({ length: n }, (_, j) => j).sort((i, j) => d[i] - d[j]);
-      const ru = new Float64Array(n);
-      const rd = new Float64Array(n);
-      const weights = new Float64Array(this.bySubject.length);
-      const rank = (order: number[], values: number[], out: Float64Array) => {
-        let below = 0;
-        for (let i = 0; i < n;) {
-          let k = i;
-          let w = 0;
-          while (k < n && values[order[k]] === values[order[i]]) w += weights[subject[order[k++]]];
-          const r = below + (w + 1) / 2;
-          for (let m = i; m < k; m++) out[order[m]] = r;
-          below += w;
-          i = k;
-        }
-        return below;
-      };
+      const cases = this.bySubject.flatMap((slices, subject) =>
+        slices.map((x) => ({ subject, x: measureValue(x, structure, measure), y: x.structures[structure].assd })),
+      );
+      const rho = new SubjectSpearman(cases, this.bySubject.length);
+      const weights = new Int32Array(this.bySubject.length);
       return (drawn) => {
         weights.fill(0);
         for (const s of drawn) weights[s]++;
-        const N = rank(orderU, u, ru);
-        rank(orderD, d, rd);
-        if (N < 2) return null;
-        const mean = (N + 1) / 2; // the mean of ranks 1..N, ties averaged
-        let sxy = 0;
-        let sxx = 0;
-        let syy = 0;
-        for (let j = 0; j < n; j++) {
-          const w = weights[subject[j]];
-          if (w === 0) continue;
-          const a = ru[j] - mean;
-          const b = rd[j] - mean;
-          sxy += w * a * b;
-          sxx += w * a * a;
-          syy += w * b * b;
-        }
-        return sxx === 0 || syy === 0 ? null : sxy / Math.sqrt(sxx * syy);
+        return rho.rho(weights);
       };
     });
   }
