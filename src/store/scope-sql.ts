@@ -65,6 +65,11 @@ export function metricRows(
     joins.push(Prisma.sql`JOIN "Subject" su ON su.id = s."subjectId" JOIN "Dataset" d ON d.id = su."datasetId"`);
   const conditions = [
     evaluationCondition(Prisma.sql`${alias}."evaluationId"`, evaluationId),
+    // Said of the image rows too: the planner carries `= id` across the join, not `= ANY(ids)`, and
+    // would otherwise read every evaluation's image rows to join the few wanted.
+    ...(table === 'structure' && options.image && typeof evaluationId !== 'string'
+      ? [evaluationCondition(Prisma.sql`im."evaluationId"`, evaluationId)]
+      : []),
     ...scopeConditions(scope),
   ];
   return Prisma.sql`${Prisma.join(joins, ' ')} WHERE ${Prisma.join(conditions, ' AND ')}`;

@@ -184,9 +184,10 @@ export async function render(root, ctx) {
   const qcText = (structure) =>
     `QC curves for ${structure}: fraction of poor segmentations remaining against fraction of slices flagged, with random (dotted) and slice-position (dashed) baselines`;
 
-  // Frames while compare is answered (the first drawing is the slowest; this one costs no wait).
+  // The reliability diagram's frame while compare is answered: a page's first drawing is the
+  // slowest (the chart library's code runs for the first time), and this one costs no wait. (The
+  // QC charts' frames would not pay: drawn after the first, they cost about what they would save.)
   drawFrame(reliability, reliabilityOption([]), reliabilityText);
-  for (const structure of STRUCTURES) drawFrame(qcCharts[structure], qcOption(structure, []), qcText(structure));
 
   let compare;
   try {
