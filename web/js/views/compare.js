@@ -184,10 +184,17 @@ export async function render(root, ctx) {
   const qcText = (structure) =>
     `QC curves for ${structure}: fraction of poor segmentations remaining against fraction of slices flagged, with random (dotted) and slice-position (dashed) baselines`;
 
-  // The reliability diagram's frame while compare is answered: a page's first drawing is the
-  // slowest (the chart library's code runs for the first time), and this one costs no wait. (The
-  // QC charts' frames would not pay: drawn after the first, they cost about what they would save.)
-  drawFrame(reliability, reliabilityOption([]), reliabilityText);
+  // The reliability diagram's frame while compare is answered, with its legend (the selection's
+  // names, measured once): a page's first drawing is the slowest (the chart library's code runs for
+  // the first time), and this one costs no wait. (The QC charts' frames would not pay: drawn after
+  // the first, they cost about what they would save.)
+  drawFrame(
+    reliability,
+    reliabilityOption(
+      chosen.map((id, i) => ({ name: labelOf.get(id), type: 'line', data: [], color: colourAt(i), symbolSize: 6 })),
+    ),
+    reliabilityText,
+  );
 
   let compare;
   try {
