@@ -21,7 +21,8 @@ import type { DigestRecord, ResultVerification } from './result-digest';
 
 export { canonicalJson };
 
-const AUDIT_LOCK = 0x63617564; // 'caud'
+/** The transaction-scoped advisory lock appends serialise on. */
+export const AUDIT_LOCK = 0x63617564; // 'caud'
 export const GENESIS_HASH = '0'.repeat(64);
 
 type Tx = Parameters<Parameters<Store['$transaction']>[0]>[0];
@@ -64,9 +65,20 @@ export function eventHash(event: HashedFields, secret?: Buffer): string {
   return (secret ? crypto.createHmac('sha256', secret) : crypto.createHash('sha256')).update(body).digest('hex');
 }
 
-export async function appendAudit(tx: Tx, input: AuditInput, keys: AuditKeys = auditKeysFromEnv()): Promise<string> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`;
-  const last = await tx.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true, keyId: true } });
+/** The row an append stores after `last` (the chain's newest event, null for the first). */
+export interface PreparedAuditEvent extends HashedFields {
+  hash: string;
+}
+
+/**
+ * The next event after `last`, linked and hashed; the caller holds the audit lock (`AUDIT_LOCK`,
+ * taken in a statement before the one that read `last`) until the event is committed.
+ */
+export function prepareAuditEvent(
+  last: { hash: string; keyId: string | null } | null,
+  input: AuditInput,
+  keys: AuditKeys = auditKeysFromEnv(),
+): PreparedAuditEvent {
   // A process without the key must not extend a keyed chain with plain links (verify would flag them).
   if (last?.keyId && !keys.current) {
     throw new AuditKeyError(
@@ -79,24 +91,25 @@ export async function appendAudit(tx: Tx, input: AuditInput, keys: AuditKeys = a
   const details = canonicalJson(input.details ?? {});
   const entityId = input.entityId ?? null;
   const keyId = keys.current?.id ?? null;
-  const hash = eventHash(
-    { prevHash, at, actor: input.actor, action: input.action, entity: input.entity, entityId, details, keyId },
-    keys.current?.secret,
-  );
-  await tx.auditEvent.create({
-    data: {
-      at,
-      actor: input.actor,
-      action: input.action,
-      entity: input.entity,
-      entityId,
-      details,
-      prevHash,
-      hash,
-      keyId,
-    },
-  });
-  return hash;
+  const fields = {
+    prevHash,
+    at,
+    actor: input.actor,
+    action: input.action,
+    entity: input.entity,
+    entityId,
+    details,
+    keyId,
+  };
+  return { ...fields, hash: eventHash(fields, keys.current?.secret) };
+}
+
+export async function appendAudit(tx: Tx, input: AuditInput, keys: AuditKeys = auditKeysFromEnv()): Promise<string> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`;
+  const last = await tx.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true, keyId: true } });
+  const event = prepareAuditEvent(last, input, keys);
+  await tx.auditEvent.create({ data: event });
+  return event.hash;
 }
 
 /** Appends in a transaction of its own (for events with no other write to join). */

@@ -7,7 +7,7 @@
  * Character column on every queryable, transactions included. Remove once upstream maps them.
  */
 import { PrismaPg } from '@prisma/adapter-pg';
-import type { PoolConfig } from 'pg';
+import pg, { type PoolConfig } from 'pg';
 import { ColumnTypeEnum } from '@prisma/driver-adapter-utils';
 import type { SqlQuery, SqlResultSet } from '@prisma/driver-adapter-utils';
 
@@ -62,6 +62,11 @@ class CatalogSafePrismaPg extends PrismaPg {
   }
 }
 
-export function createPgAdapter(connectionString: string, pool: Omit<PoolConfig, 'connectionString'> = {}): PrismaPg {
-  return new CatalogSafePrismaPg({ connectionString, ...pool });
+/** Over a pool of its own, or over the given pool (which the client's $disconnect then ends). */
+export function createPgAdapter(
+  connection: string | pg.Pool,
+  pool: Omit<PoolConfig, 'connectionString'> = {},
+): PrismaPg {
+  if (connection instanceof pg.Pool) return new CatalogSafePrismaPg(connection, { disposeExternalPool: true });
+  return new CatalogSafePrismaPg({ connectionString: connection, ...pool });
 }

@@ -6,14 +6,16 @@
  *
  * A digest is SHA-256 over a canonical serialisation of the rows as stored, read back the same
  * way at write time (inside the writing transaction) and at verification, so both sides see the
- * same values by construction:
+ * same values by construction (the shard writer serialises the rows it writes instead, through the
+ * same `digestShardRows`, having made sure they are stored as given; its test checks the two agree):
  * - an evaluation shard: the Evaluation row and its checkpoint links, then the shard's
  *   predictions by id, each with its structure metrics (by structure), image metrics (with the
  *   reliability, per-class and fine histograms) and samples (by index);
  * - a dataset: the Dataset row, its subjects by id, its slices by (subject, id) with image and label bytes;
  * - a checkpoint: the Checkpoint row (weights included) and the epoch history of its run and member;
  * - an inference shard: the Inference row and its checkpoint links, then the shard's slices by id,
- *   each with its structure rows.
+ *   each with its structure rows;
+ * - an evaluation's stored QC curves: the EvaluationCurve rows by (structure, measure).
  * Each value is written with a type tag and, for strings, bytes and lists, a length, so no two row
  * sets serialise alike: `n;` null, `t;`/`f;` booleans, `d<String(x)>;` numbers, `T<ISO time>;`,
  * `s<utf-8 length>:<text>`, `b<length>:<bytes>`, `h<SHA-256 hex>;` bulk bytes (slice images and
@@ -34,23 +36,35 @@ export const DIGEST_VERSION = 1;
 
 type DigestValue = null | undefined | boolean | number | string | Date | Uint8Array | DigestValue[];
 
+/**
+ * Text is gathered and hashed in one update per run of text (the same bytes as one update per
+ * piece: every piece starts with an ASCII tag, so UTF-8 encoding never joins two pieces' characters).
+ */
 class DigestWriter {
   private readonly hash = crypto.createHash('sha256');
+  private text = '';
 
   constructor(domain: string) {
     this.value(`cardiac-uq ${domain} digest v${DIGEST_VERSION}`);
   }
 
+  private flush(): void {
+    if (this.text) this.hash.update(this.text, 'utf8');
+    this.text = '';
+  }
+
   value(v: DigestValue): this {
-    const h = this.hash;
-    if (v === null || v === undefined) h.update('n;');
-    else if (typeof v === 'boolean') h.update(v ? 't;' : 'f;');
-    else if (typeof v === 'number') h.update(`d${String(v)};`);
-    else if (typeof v === 'string') h.update(`s${Buffer.byteLength(v, 'utf8')}:`).update(v, 'utf8');
-    else if (v instanceof Date) h.update(`T${v.toISOString()};`);
-    else if (v instanceof Uint8Array) h.update(`b${v.length}:`).update(v);
-    else {
-      h.update(`a${v.length}:`);
+    if (v === null || v === undefined) this.text += 'n;';
+    else if (typeof v === 'boolean') this.text += v ? 't;' : 'f;';
+    else if (typeof v === 'number') this.text += `d${String(v)};`;
+    else if (typeof v === 'string') this.text += `s${Buffer.byteLength(v, 'utf8')}:${v}`;
+    else if (v instanceof Date) this.text += `T${v.toISOString()};`;
+    else if (v instanceof Uint8Array) {
+      this.text += `b${v.length}:`;
+      this.flush();
+      this.hash.update(v);
+    } else {
+      this.text += `a${v.length}:`;
       for (const item of v) this.value(item);
     }
     return this;
@@ -58,29 +72,118 @@ class DigestWriter {
 
   /** Bulk bytes by their SHA-256 (hex, as Postgres's sha256() gives it; null stays null). */
   bytesHash(hex: string | null): this {
-    this.hash.update(hex === null ? 'n;' : `h${hex};`);
+    this.text += hex === null ? 'n;' : `h${hex};`;
     return this;
   }
 
   row(values: DigestValue[]): this {
-    this.hash.update(`r${values.length}:`);
+    this.text += `r${values.length}:`;
     for (const v of values) this.value(v);
     return this;
   }
 
   hex(): string {
+    this.flush();
     return this.hash.digest('hex');
   }
 }
 
 const json = (v: unknown) => (v === null || v === undefined ? null : canonicalJson(v));
 
+/** An evaluation as a shard digest covers it: its row and its checkpoint links (ids ascending). */
+export interface DigestEvaluation {
+  id: string;
+  runId: string;
+  trainingRunId: string;
+  datasetId: string;
+  split: string | null;
+  distortionKind: string;
+  distortionLevel: number;
+  samples: number;
+  storeSamples: boolean;
+  calibrationBins: number;
+  metricVersion: number;
+  createdAt: Date;
+  checkpoints: Array<{ checkpointId: string }>;
+}
+
+/**
+ * A stored prediction with its metric rows, as Prisma reads them back (a null list reads as []):
+ * structures by structure, samples by index. The shard writer builds the same objects from the
+ * values it stores (src/store/write-shard.ts), so both sides serialise through `digestShardRows`.
+ */
+export interface DigestPrediction {
+  id: string;
+  evaluationId: string;
+  sliceId: string;
+  shard: number;
+  labelMap: Uint8Array;
+  entropyMap: Uint8Array | null;
+  miMap: Uint8Array | null;
+  createdAt: Date;
+  structures: Array<{
+    predictionId: string;
+    evaluationId: string;
+    structure: string;
+    status: string;
+    dice: number;
+    assdMm: number | null;
+    hdMm: number | null;
+    hd95Mm: number | null;
+    diceWithin: number | null;
+    assdWithinMm: number | null;
+    poor: boolean;
+    metricVersion: number;
+    pixels: number | null;
+    samplePixels: number[];
+    gtPixels: number | null;
+    components: number | null;
+    holes: number | null;
+  }>;
+  image: {
+    predictionId: string;
+    evaluationId: string;
+    nll: number;
+    brier: number;
+    entropy: number;
+    mi: number;
+    pixels: number;
+    binCounts: number[];
+    binConfidenceSum: number[];
+    binCorrect: number[];
+    metricVersion: number;
+    classBinCounts: number[];
+    classBinProbabilitySum: number[];
+    classBinHits: number[];
+    fineBinIndex: number[];
+    fineBinCounts: number[];
+    fineBinConfidenceSum: number[];
+    fineBinCorrect: number[];
+    fineBinMin: number[];
+    fineBinMax: number[];
+    lvExposed: number | null;
+    rvLvContact: number | null;
+  } | null;
+  samples: Array<{ predictionId: string; index: number; labelMap: Uint8Array }>;
+}
+
+/** Reads the shard back (inside the writing transaction, or at verification) and digests it. */
 export async function shardDigest(client: Client, evaluationId: string, shard: number): Promise<string> {
-  const w = new DigestWriter('evaluation shard');
   const e = await client.evaluation.findUnique({
     where: { id: evaluationId },
     include: { checkpoints: { select: { checkpointId: true }, orderBy: { checkpointId: 'asc' } } },
   });
+  const predictions = await client.prediction.findMany({
+    where: { evaluationId, shard },
+    orderBy: { id: 'asc' },
+    include: { structures: { orderBy: { structure: 'asc' } }, image: true, samples: { orderBy: { index: 'asc' } } },
+  });
+  return digestShardRows(e, predictions);
+}
+
+/** The shard digest of an evaluation row (null: missing) and its shard's predictions in id order. */
+export function digestShardRows(e: DigestEvaluation | null, predictions: readonly DigestPrediction[]): string {
+  const w = new DigestWriter('evaluation shard');
   w.row(
     e
       ? [
@@ -100,11 +203,6 @@ export async function shardDigest(client: Client, evaluationId: string, shard: n
         ]
       : [null],
   );
-  const predictions = await client.prediction.findMany({
-    where: { evaluationId, shard },
-    orderBy: { id: 'asc' },
-    include: { structures: { orderBy: { structure: 'asc' } }, image: true, samples: { orderBy: { index: 'asc' } } },
-  });
   w.value(predictions.length);
   for (const p of predictions) {
     w.row([p.id, p.evaluationId, p.sliceId, p.shard, p.labelMap, p.entropyMap, p.miMap, p.createdAt]);
@@ -217,6 +315,19 @@ export async function inferenceShardDigest(client: Client, inferenceId: string, 
     for (const x of s.structures)
       w.row([x.inferenceSliceId, x.inferenceId, x.structure, x.diceWithin, x.assdWithinMm, x.pixels, x.samplePixels]);
   }
+  return w.hex();
+}
+
+/** An evaluation's stored QC curves (EvaluationCurve), by structure and measure (the enums' order). */
+export async function curvesDigest(client: Client, evaluationId: string): Promise<string> {
+  const w = new DigestWriter('evaluation curves');
+  const curves = await client.evaluationCurve.findMany({
+    where: { evaluationId },
+    orderBy: [{ structure: 'asc' }, { measure: 'asc' }],
+  });
+  w.value(curves.length);
+  for (const c of curves)
+    w.row([c.evaluationId, c.structure, c.measure, c.n, c.poor, c.auc, c.flagged, c.poorFlagged, c.createdAt]);
   return w.hex();
 }
 
@@ -338,7 +449,8 @@ export type DigestTarget =
   | { kind: 'shard'; evaluationId: string; shard: number }
   | { kind: 'dataset'; datasetId: string }
   | { kind: 'checkpoint'; checkpointId: string }
-  | { kind: 'inferenceShard'; inferenceId: string; shard: number };
+  | { kind: 'inferenceShard'; inferenceId: string; shard: number }
+  | { kind: 'curves'; evaluationId: string };
 
 export interface DigestRecord {
   /** The audit event that recorded it. */
@@ -365,7 +477,9 @@ export function digestRecordOf(event: {
           ? { kind: 'checkpoint', checkpointId: event.entityId }
           : event.action === 'inference.shard.stored'
             ? { kind: 'inferenceShard', inferenceId: event.entityId, shard: Number(JSON.parse(event.details).shard) }
-            : null;
+            : event.action === 'evaluation.curves.stored'
+              ? { kind: 'curves', evaluationId: event.entityId }
+              : null;
   if (!target) return null;
   const digest = JSON.parse(event.details).digest;
   return { seq: event.seq, target, digest: typeof digest === 'string' ? digest : null };
@@ -375,6 +489,7 @@ export function describeTarget(target: DigestTarget): string {
   if (target.kind === 'shard') return `evaluation ${target.evaluationId} shard ${target.shard}`;
   if (target.kind === 'dataset') return `dataset ${target.datasetId}`;
   if (target.kind === 'inferenceShard') return `inference ${target.inferenceId} shard ${target.shard}`;
+  if (target.kind === 'curves') return `evaluation ${target.evaluationId} QC curves`;
   return `checkpoint ${target.checkpointId}`;
 }
 
@@ -382,6 +497,7 @@ function digestOf(client: Client, target: DigestTarget): Promise<string> {
   if (target.kind === 'shard') return shardDigest(client, target.evaluationId, target.shard);
   if (target.kind === 'dataset') return datasetDigest(client, target.datasetId);
   if (target.kind === 'inferenceShard') return inferenceShardDigest(client, target.inferenceId, target.shard);
+  if (target.kind === 'curves') return curvesDigest(client, target.evaluationId);
   return checkpointDigest(client, target.checkpointId);
 }
 
@@ -392,11 +508,13 @@ const targetKey = (t: DigestTarget) =>
       ? `dataset ${t.datasetId}`
       : t.kind === 'inferenceShard'
         ? `inference ${t.inferenceId} ${t.shard}`
-        : `checkpoint ${t.checkpointId}`;
+        : t.kind === 'curves'
+          ? `curves ${t.evaluationId}`
+          : `checkpoint ${t.checkpointId}`;
 
 export interface ResultVerification {
   ok: boolean;
-  checked: { shards: number; datasets: number; checkpoints: number; inferenceShards: number };
+  checked: { shards: number; datasets: number; checkpoints: number; inferenceShards: number; curves: number };
   /** Results recorded before digests were (legacy events): in the chain, but their rows cannot be checked. */
   unverified: number;
   /** The first recorded digest (in chain order) that the stored rows no longer give. */
@@ -407,7 +525,7 @@ export interface ResultVerification {
 
 /** Recomputes every recorded digest, in chain order, then looks for result rows none covers. */
 export async function verifyResults(client: Client, records: DigestRecord[]): Promise<ResultVerification> {
-  const checked = { shards: 0, datasets: 0, checkpoints: 0, inferenceShards: 0 };
+  const checked = { shards: 0, datasets: 0, checkpoints: 0, inferenceShards: 0, curves: 0 };
   let unverified = 0;
   for (const record of records) {
     if (record.digest === null) {
@@ -423,7 +541,7 @@ export async function verifyResults(client: Client, records: DigestRecord[]): Pr
         unrecorded: null,
       };
     }
-    checked[`${record.target.kind}s` as keyof typeof checked]++;
+    checked[record.target.kind === 'curves' ? 'curves' : (`${record.target.kind}s` as keyof typeof checked)]++;
   }
   const unrecorded = await findUnrecorded(client, new Set(records.map((r) => targetKey(r.target))));
   return { ok: unrecorded === null, checked, unverified, firstMismatch: null, unrecorded };
@@ -450,6 +568,9 @@ async function findUnrecorded(client: Client, recorded: Set<string>): Promise<Re
   for (const s of inferenceShards)
     if (!recorded.has(targetKey({ kind: 'inferenceShard', ...s })))
       loose.push(`inference ${s.inferenceId} shard ${s.shard}`);
+  const curved = await client.evaluationCurve.groupBy({ by: ['evaluationId'], orderBy: { evaluationId: 'asc' } });
+  for (const { evaluationId } of curved)
+    if (!recorded.has(targetKey({ kind: 'curves', evaluationId }))) loose.push(`evaluation ${evaluationId} QC curves`);
   if (loose.length) return { what: loose[0], count: loose.length };
   // Rows outside every shard: their prediction is missing, or belongs to another evaluation.
   const [orphans] = await client.$queryRaw<

@@ -18,7 +18,14 @@ import {
   type BinSum,
   type ImageMeans,
 } from '../store/evaluation-queries';
-import { qcCurveInSql, reviewFractionInSql, type CurveSource, type SqlQcCurve } from '../store/qc-curve-sql';
+import {
+  qcCurveInSql,
+  reviewFractionInSql,
+  storedQcCurve,
+  storedReviewFraction,
+  type CurveSource,
+  type SqlQcCurve,
+} from '../store/qc-curve-sql';
 import type { SliceScope } from '../store/scope-sql';
 import { badInput } from './errors';
 
@@ -110,6 +117,15 @@ async function sqlCurve(store: Store, source: CurveSource, maxPoints: number): P
   return curve && { ...curve, reviewAtFn: (target) => reviewFractionInSql(store, source, target) };
 }
 
+/** No filter at all (GraphQL sends an explicit null as readily as it omits a field). */
+const wholeEvaluation = (scope: SliceScope | undefined) =>
+  !scope || Object.values(scope).every((v) => v === null || v === undefined);
+
+/**
+ * Over every row of a settled evaluation, the curve stored when its last shard was written
+ * (store/evaluation-curves.ts), the same points and figures as the live query's; otherwise (running,
+ * settled before curves were stored, or a scope) the live query.
+ */
 export async function qcCurveOf(
   store: Store,
   evaluationId: string,
@@ -117,7 +133,13 @@ export async function qcCurveOf(
   measure: UncertaintyMeasureName,
   scope?: SliceScope,
   maxPoints = DEFAULT_CURVE_POINTS,
-) {
+): Promise<QcCurveResult | null> {
+  if (wholeEvaluation(scope)) {
+    const key = { evaluationId, structure, measure };
+    const stored = await storedQcCurve(store, key, maxPoints);
+    if (stored !== undefined)
+      return stored && { ...stored, reviewAtFn: (target) => storedReviewFraction(store, key, target) };
+  }
   return sqlCurve(store, { evaluationId, structure, score: SCORE_SQL[measure], scope }, maxPoints);
 }
 

@@ -34,34 +34,45 @@ export interface SqlQcCurve {
 
 const REVIEW_SLACK = 1e-9;
 
-/** The curve's points (k = 0 the start) as the CTE `pts(k, x, y)`, with the totals `tot(n, p, steps)`. */
+/**
+ * The curve's steps in review order as the CTE `cum(score, k, f, pf)` — step k = 1..steps, with f
+ * rows and pf poor rows flagged once it is taken — and the totals `tot(n, p, steps)`. One sort
+ * (the window's) orders them; everything after runs in that order.
+ */
 function curveCtes(source: CurveSource): Prisma.Sql {
   return Prisma.sql`
     r AS (SELECT (${source.score})::float8 AS score, sm.poor
           FROM ${structureRows(source.evaluationId, source.scope, { slice: source.slice })} AND sm.structure = ${source.structure}::"Structure"),
     g AS (SELECT score, count(*) AS c, count(*) FILTER (WHERE poor) AS pc FROM r GROUP BY score),
     tot AS (SELECT sum(c)::float8 AS n, sum(pc)::float8 AS p, count(*)::int AS steps FROM g),
-    cum AS (SELECT row_number() OVER w AS k, (sum(c) OVER w)::float8 AS f, (sum(pc) OVER w)::float8 AS pf
-            FROM g WINDOW w AS (ORDER BY score DESC NULLS LAST ROWS UNBOUNDED PRECEDING)),
-    pts AS (SELECT 0::bigint AS k, 0::float8 AS x, tot.p / tot.n AS y FROM tot WHERE tot.n > 0
-            UNION ALL SELECT cum.k, cum.f / tot.n, (tot.p - cum.pf) / tot.n FROM cum, tot)`;
+    cum AS (SELECT score, row_number() OVER w AS k, (sum(c) OVER w)::float8 AS f, (sum(pc) OVER w)::float8 AS pf
+            FROM g WINDOW w AS (ORDER BY score DESC NULLS LAST ROWS UNBOUNDED PRECEDING))`;
 }
 
-/** The QC curve of one structure, null when no row is in scope. */
-export async function qcCurveInSql(store: Store, source: CurveSource, maxPoints: number): Promise<SqlQcCurve | null> {
-  const last = maxPoints - 2;
-  const [row] = await store.$queryRaw<
-    Array<{ n: number | null; poor: number | null; auc: number | null; points: Array<[number, number]> | null }>
-  >`
-    WITH ${curveCtes(source)},
-    seg AS (SELECT k, x, y, lag(x) OVER (ORDER BY k) AS x0, lag(y) OVER (ORDER BY k) AS y0 FROM pts),
-    kept AS (SELECT k, x, y FROM (
-               SELECT k, x, y, max(k) OVER (PARTITION BY CASE WHEN k = 0 THEN -1 ELSE least(floor(x * ${maxPoints - 1}), ${last}) END) AS bin_last FROM pts
-             ) b, tot WHERE tot.steps + 1 <= ${maxPoints} OR k = 0 OR k = bin_last)
-    SELECT tot.n, tot.p AS poor,
-      (SELECT sum(((x - x0) * (y + y0)) / 2 ORDER BY k) FROM seg WHERE k > 0) AS auc,
-      (SELECT json_agg(json_build_array(x, y) ORDER BY k) FROM kept) AS points
-    FROM tot`;
+/**
+ * Points k > 0 as `run(k, f, pf, x, y, x1, area, steps)`: x = f/n, y = (p − pf)/n, x1 the next
+ * point's x, and `area` the running AUC: each segment from point k − 1 adds ((x − x₀)(y + y₀))/2
+ * to a sum taken in the window's order (sum over float8 adds in frame order), so the AUC is the
+ * area at the last step — the trapezoid sum in point order, without sorting the points again.
+ */
+function runCtes(source: CurveSource): Prisma.Sql {
+  return Prisma.sql`${curveCtes(source)},
+    pts AS (SELECT cum.score, cum.k, cum.f, cum.pf, cum.f / tot.n AS x, (tot.p - cum.pf) / tot.n AS y, tot.p / tot.n AS y_start, tot.steps FROM cum, tot),
+    seg AS (SELECT score, k, f, pf, x, y, steps, lag(x, 1, 0::float8) OVER w AS x0, lag(y, 1, y_start) OVER w AS y0, lead(x) OVER w AS x1
+            FROM pts WINDOW w AS (ORDER BY score DESC NULLS LAST)),
+    run AS MATERIALIZED (SELECT k, f, pf, x, y, steps, x1,
+            sum(((x - x0) * (y + y0)) / 2) OVER (ORDER BY score DESC NULLS LAST ROWS UNBOUNDED PRECEDING) AS area FROM seg)`;
+}
+
+/** Point k > 0 is kept when every point fits, or it is the last of its bin (the next one's bin differs). */
+function keptPoint(maxPoints: number, steps: Prisma.Sql): Prisma.Sql {
+  const bin = (x: Prisma.Sql) => Prisma.sql`least(floor(${x} * ${maxPoints - 1}), ${maxPoints - 2})`;
+  return Prisma.sql`${steps} + 1 <= ${maxPoints} OR x1 IS NULL OR ${bin(Prisma.sql`x`)} <> ${bin(Prisma.sql`x1`)}`;
+}
+
+type CurveRow = { n: number | null; poor: number | null; auc: number | null; points: Array<[number, number]> | null };
+
+function curveOf(row: CurveRow | undefined): SqlQcCurve | null {
   if (!row || !row.n) return null;
   return {
     n: row.n,
@@ -71,10 +82,86 @@ export async function qcCurveInSql(store: Store, source: CurveSource, maxPoints:
   };
 }
 
+/** The QC curve of one structure, null when no row is in scope. */
+export async function qcCurveInSql(store: Store, source: CurveSource, maxPoints: number): Promise<SqlQcCurve | null> {
+  const [row] = await store.$queryRaw<CurveRow[]>`
+    WITH ${runCtes(source)}
+    SELECT tot.n, tot.p AS poor,
+      (SELECT area FROM run WHERE k = steps) AS auc,
+      (SELECT json_agg(json_build_array(x, y) ORDER BY k) FROM (
+         SELECT 0::bigint AS k, 0::float8 AS x, tot.p / tot.n AS y WHERE tot.n > 0
+         UNION ALL
+         SELECT k, x, y FROM run WHERE ${keptPoint(maxPoints, Prisma.sql`steps`)}
+       ) kept) AS points
+    FROM tot`;
+  return curveOf(row);
+}
+
+/**
+ * One structure's curve as stored when its evaluation's results are final (store/evaluation-curves.ts):
+ * `SELECT n, poor, auc, flagged, "poorFlagged"` — the totals (none when no row is in scope), the
+ * AUC, and f and pf of every step in review order.
+ */
+export function curveStepsSql(source: CurveSource): Prisma.Sql {
+  return Prisma.sql`
+    WITH ${runCtes(source)}
+    SELECT tot.n::int AS n, tot.p::int AS poor, (SELECT area FROM run WHERE k = steps) AS auc,
+      (SELECT array_agg(f::int ORDER BY k) FROM run) AS flagged, (SELECT array_agg(pf::int ORDER BY k) FROM run) AS "poorFlagged"
+    FROM tot WHERE tot.n > 0`;
+}
+
+/** A stored curve's row (alias `c`) of one evaluation, structure and measure. */
+export interface StoredCurveKey {
+  evaluationId: string;
+  structure: Structure;
+  measure: string;
+}
+
+const storedCurve = (key: StoredCurveKey) => Prisma.sql`"EvaluationCurve" c
+  WHERE c."evaluationId" = ${key.evaluationId}::uuid AND c.structure = ${key.structure}::"Structure" AND c.measure = ${key.measure}::"QcMeasure"`;
+
+/**
+ * The curve from its stored steps, the live query's arithmetic over the same integers (x = f/n,
+ * y = (p − pf)/n in float8, the same thinning), so both give the same points to the last bit;
+ * undefined when the curve is not stored.
+ */
+export async function storedQcCurve(
+  store: Store,
+  key: StoredCurveKey,
+  maxPoints: number,
+): Promise<SqlQcCurve | null | undefined> {
+  const rows = await store.$queryRaw<CurveRow[]>`
+    SELECT c.n::float8 AS n, c.poor::float8 AS poor, c.auc,
+      (SELECT json_agg(json_build_array(x, y) ORDER BY k) FROM (
+         SELECT 0::bigint AS k, 0::float8 AS x, c.poor::float8 / c.n::float8 AS y
+         UNION ALL
+         SELECT k, x, y FROM (
+           SELECT u.k, u.f::float8 / c.n::float8 AS x, (c.poor::float8 - u.pf::float8) / c.n::float8 AS y, u.f1::float8 / c.n::float8 AS x1
+           FROM unnest(c.flagged, c."poorFlagged", c.flagged[2:]) WITH ORDINALITY AS u(f, pf, f1, k)) s
+         WHERE ${keptPoint(maxPoints, Prisma.sql`cardinality(c.flagged)`)}
+       ) kept) AS points
+    FROM ${storedCurve(key)}`;
+  return rows.length ? curveOf(rows[0]) : undefined;
+}
+
+/** Review fraction for `target` from a stored curve (as reviewFractionInSql over its points). */
+export async function storedReviewFraction(store: Store, key: StoredCurveKey, target: number): Promise<number> {
+  const threshold = Prisma.sql`${target + REVIEW_SLACK}::float8`;
+  const [row] = await store.$queryRaw<Array<{ f: number | null }>>`
+    SELECT CASE WHEN c.poor::float8 / c.n::float8 <= ${threshold} THEN 0::float8
+                ELSE (SELECT min(u.f::float8 / c.n::float8) FROM unnest(c.flagged, c."poorFlagged") AS u(f, pf)
+                      WHERE (c.poor::float8 - u.pf::float8) / c.n::float8 <= ${threshold}) END AS f
+    FROM ${storedCurve(key)}`;
+  return row?.f ?? 1;
+}
+
 /** Review fraction for `target` over every point of the curve (1 when no point reaches it). */
 export async function reviewFractionInSql(store: Store, source: CurveSource, target: number): Promise<number> {
+  const threshold = Prisma.sql`${target + REVIEW_SLACK}::float8`;
   const [row] = await store.$queryRaw<Array<{ f: number | null }>>`
     WITH ${curveCtes(source)}
-    SELECT min(x) FILTER (WHERE y <= ${target + REVIEW_SLACK}::float8) AS f FROM pts`;
+    SELECT CASE WHEN tot.p / tot.n <= ${threshold} THEN 0::float8
+                ELSE (SELECT min(cum.f / tot.n) FILTER (WHERE (tot.p - cum.pf) / tot.n <= ${threshold}) FROM cum) END AS f
+    FROM tot`;
   return row?.f ?? 1;
 }

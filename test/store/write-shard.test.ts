@@ -2,8 +2,13 @@
  * The shard writer's multi-row inserts (src/store/write-shard.ts): every value comes back as given
  * (nulls, +∞-free floats to the last bit, the reliability, per-class and fine histograms per row), and a shard is
  * written exactly once — a second or concurrent attempt writes nothing, a bad row writes nothing.
+ * The digest its audit event records (computed from the rows it writes) is the digest of the rows
+ * read back (db/result-digest.ts shardDigest, what `audit verify` recomputes), for shards with
+ * every optional part, nulls, and floats at the edges of the double range.
  */
 import { createStore, type Store } from '../../src/db/client';
+import { verifyAuditChain } from '../../src/db/audit';
+import { shardDigest } from '../../src/db/result-digest';
 import { STRUCTURES, type Structure } from '../../src/engine/data/types';
 import type { RegionTopology } from '../../src/engine/plausibility/connected-components';
 import { createRng } from '../../src/engine/random';
@@ -204,6 +209,167 @@ describe('writeShard', () => {
     expect(outcomes.sort()).toEqual([false, true]);
     expect(await writeShard(store, shard(1, rows))).toBe(false);
     expect(await counts()).toEqual([before[0] + 16, before[1] + 48, before[2] + 16]);
+  });
+
+  test('the digest recorded is the digest of the rows read back, whatever the shard holds', async () => {
+    // A second evaluation with checkpoint links and a split, so its row's every field is digested.
+    const run = await store.run.create({
+      data: { kind: 'EVALUATE', config: {}, codeVersion: 'test', createdBy: 'test' },
+    });
+    const training = await store.run.create({
+      data: { kind: 'TRAIN', config: {}, codeVersion: 'test', createdBy: 'test' },
+    });
+    const checkpoints = await Promise.all(
+      [0, 1, 2].map((member) =>
+        store.checkpoint.create({
+          data: { runId: training.id, member, epoch: 1, valNll: 0.5, weightsSha256: 'x', config: {}, backend: 'cpu' },
+        }),
+      ),
+    );
+    const datasetId = (await store.evaluation.findUniqueOrThrow({ where: { id: evaluationId } })).datasetId;
+    const other = await store.evaluation.create({
+      data: {
+        runId: run.id,
+        trainingRunId: training.id,
+        datasetId,
+        split: 'TEST',
+        distortionKind: 'NOISE',
+        distortionLevel: 2,
+        samples: 3,
+        storeSamples: true,
+        metricVersion: 1,
+        checkpoints: { create: checkpoints.map((c) => ({ checkpointId: c.id })) },
+      },
+    });
+    const rng = createRng(7, 'write-shard digest');
+    // Doubles whose text is long, tiny, huge, subnormal or negative zero: each must come back the same.
+    const edges = [
+      0.1 + 0.2,
+      1 / 3,
+      1e-300,
+      5e-324,
+      2.2250738585072014e-308,
+      1.7976931348623157e308,
+      -0,
+      -1.5e-7,
+      123456789.12345679,
+    ];
+    const edge = (i: number) => edges[i % edges.length];
+    const full = sliceIds.slice(0, 16).map((sliceId, i): ShardRow => {
+      const r = result(rng);
+      const pixels = 6;
+      const probs = Array.from({ length: pixels }, () => [0.7, 0.1, 0.1, 0.1]).flat();
+      const labels = [0, 1, 2, 3, 0, 1];
+      return {
+        sliceId,
+        sampleLabels: [
+          new Uint8Array([0, 1, 2, 3, 0, i % 4]),
+          new Uint8Array([i % 4, 0, 0, 0, 0, 0]),
+          new Uint8Array(6),
+        ],
+        counts: {
+          pixels: { LV: i, MYO: 2 * i, RV: 3 },
+          samplePixels: [0, 1, 2].map((t) => ({ LV: i + t, MYO: t, RV: 0 })),
+          gtPixels: i % 3 === 0 ? null : { LV: 1, MYO: 2, RV: i },
+        },
+        result: {
+          ...r,
+          nll: edge(i),
+          mi: edge(i + 1),
+          structures: {
+            ...r.structures,
+            MYO: { ...r.structures.MYO, dice: edge(i + 2), hdMm: i % 2 ? null : edge(i + 3) },
+          },
+          entropyMap: Float64Array.from({ length: pixels }, (_, k) => (k * 0.2 + i * 0.01) % 1.3),
+          miMap: Float64Array.from({ length: pixels }, (_, k) => (k * 0.05) % 0.4),
+          histogram: {
+            ...r.histogram,
+            sumConfidence: r.histogram.sumConfidence.map((v, b) => (b === 0 ? edge(i + 4) : v)),
+          },
+          classHistograms: classwiseHistograms(probs, labels, pixels, 4, 15),
+          // A row whose fine histogram is empty stores an empty list, which reads back as none.
+          confidenceHistogram:
+            i === 5
+              ? { bins: 0, count: [], sumConfidence: [], sumCorrect: [], index: [], min: [], max: [] }
+              : fineConfidenceHistogram(probs, labels, pixels, 4),
+          plausibility: {
+            topology: {
+              LV: { components: 1, holes: 0 },
+              MYO: { components: i, holes: i % 2 },
+              RV: { components: 0, holes: 0 },
+            },
+            lvExposed: i,
+            myoClosed: null,
+            rvLvContact: i % 3,
+          },
+        },
+      };
+    });
+    // Counts without samples (T = 0) and without ground truth, no maps, no optional histograms.
+    const bare = sliceIds.slice(16, 32).map((sliceId): ShardRow => ({
+      sliceId,
+      sampleLabels: [],
+      result: result(rng),
+      counts: { pixels: { LV: 1, MYO: 0, RV: 2 }, samplePixels: [], gtPixels: null },
+    }));
+    const write = (n: number, rows: ShardRow[]) =>
+      writeShard(store, { runId: run.id, evaluationId: other.id, shard: n, actor: 'test', backend: 'cpu', rows });
+    expect(await write(0, full)).toBe(true);
+    expect(await write(1, bare)).toBe(true);
+    expect(await write(2, [])).toBe(true);
+    const events = await store.auditEvent.findMany({
+      where: { action: 'evaluation.shard.stored', entityId: other.id },
+      orderBy: { seq: 'asc' },
+    });
+    expect(events).toHaveLength(3);
+    for (const [n, event] of events.entries()) {
+      const details = JSON.parse(event.details);
+      expect(details.shard).toBe(n);
+      expect(details.digest).toBe(await shardDigest(store, other.id, n));
+    }
+    // The values did round-trip (so the digests above compared equal values, not two coincidences).
+    const p = await store.prediction.findUniqueOrThrow({
+      where: { evaluationId_sliceId: { evaluationId: other.id, sliceId: sliceIds[3] } },
+      include: { image: true },
+    });
+    expect([p.image!.nll, p.image!.mi]).toEqual([5e-324, 2.2250738585072014e-308]);
+    // Every edge value comes back (−0 as 0: String(−0) is '0', and both digest as "d0;").
+    const structuresBack = await store.structureMetric.findMany({
+      where: { evaluationId: other.id, structure: 'MYO' },
+    });
+    expect(new Set(structuresBack.map((m) => m.dice).filter((d) => edges.includes(d))).size).toBe(edges.length);
+    const chain = await verifyAuditChain(store, { results: false });
+    expect(chain.ok).toBe(true);
+    // A change behind the writer's back changes the read-back digest: the comparison is not vacuous.
+    const recorded = JSON.parse(events[1].details).digest;
+    await store.$executeRawUnsafe(`ALTER TABLE "StructureMetric" DISABLE TRIGGER "StructureMetric_immutable"`);
+    await store.$executeRaw`UPDATE "StructureMetric" SET dice = dice + 1e-12 WHERE "evaluationId" = ${other.id}::uuid AND "predictionId" IN (SELECT id FROM "Prediction" WHERE "evaluationId" = ${other.id}::uuid AND shard = 1) AND structure = 'LV'`;
+    await store.$executeRawUnsafe(`ALTER TABLE "StructureMetric" ENABLE TRIGGER "StructureMetric_immutable"`);
+    expect(await shardDigest(store, other.id, 1)).not.toBe(recorded);
+  });
+
+  test('values the digest takes as given are refused when Postgres would coerce them', async () => {
+    const rng = createRng(8, 'write-shard');
+    const rows = sliceIds
+      .slice(0, 2)
+      .map((sliceId) => ({ sliceId, result: result(rng), sampleLabels: [] as Uint8Array[] }));
+    const bad = (f: (r: SliceEvaluation) => void) => {
+      const copy = structuredClone(rows);
+      f(copy[1].result);
+      return writeShard(store, shard(9, copy));
+    };
+    await expect(bad((r) => ((r.structures.LV as unknown as { poor: unknown }).poor = 1))).rejects.toThrow(/boolean/);
+    await expect(bad((r) => ((r as unknown as { nll: unknown }).nll = '0.5'))).rejects.toThrow(/number/);
+    await expect(
+      writeShard(
+        store,
+        shard(9, [{ ...rows[0], counts: { pixels: { LV: 1.5, MYO: 0, RV: 0 }, samplePixels: [], gtPixels: null } }]),
+      ),
+    ).rejects.toThrow(/integer/);
+    await expect(writeShard(store, shard(9, [{ ...rows[0], sliceId: rows[0].sliceId.toUpperCase() }]))).rejects.toThrow(
+      /UUID/,
+    );
+    expect(await store.prediction.count({ where: { evaluationId, shard: 9 } })).toBe(0);
   });
 
   test('a bad row writes nothing of its shard', async () => {

@@ -127,7 +127,7 @@ function describe(result: Verification, kept: KeptHead | undefined, keyId: strin
   const chain = `${result.events} audit events chain correctly${result.keyedFrom !== null ? ` (HMAC-SHA-256 with the audit key from event ${result.keyedFrom})` : ''}`;
   const r = result.results;
   const resultsLine = r
-    ? `results: ${r.checked.shards} evaluation shards, ${r.checked.datasets} datasets, ${r.checked.checkpoints} checkpoints${r.checked.inferenceShards ? `, ${r.checked.inferenceShards} inference shards` : ''} match their recorded digests${r.unverified ? ` (${r.unverified} written before digests were recorded: not checked)` : ''}`
+    ? `results: ${r.checked.shards} evaluation shards, ${r.checked.datasets} datasets, ${r.checked.checkpoints} checkpoints${r.checked.inferenceShards ? `, ${r.checked.inferenceShards} inference shards` : ''}${r.checked.curves ? `, ${r.checked.curves} evaluations' QC curves` : ''} match their recorded digests${r.unverified ? ` (${r.unverified} written before digests were recorded: not checked)` : ''}`
     : '';
   if (b?.reason === 'RESULT_MISMATCH') {
     lines.push(

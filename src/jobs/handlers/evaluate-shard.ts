@@ -2,7 +2,8 @@
  * Job: evaluate one shard of an evaluation's slices — distort (never seen in training), draw T
  * posterior samples (under test-time augmentation and a fitted temperature when the run asks for
  * them, engine/inference/method-samples.ts), compute every measure (engine), and write the shard (write-shard.ts).
- * A retried shard whose rows exist does nothing. The run succeeds with its last shard.
+ * A retried shard whose rows exist does nothing. The run succeeds with its last shard, once the
+ * QC curves over all its (now final) rows are stored (store/evaluation-curves.ts).
  */
 import crypto from 'node:crypto';
 import { initBackend } from '../../engine/backend';
@@ -14,6 +15,7 @@ import { methodSamplesOfSlices } from '../../engine/inference/method-samples';
 import { runConfig } from '../../domain/run-config';
 import { NUM_CLASSES } from '../../engine/data/types';
 import { modelOfRun } from '../../store/checkpoint-cache';
+import { storeEvaluationCurves } from '../../store/evaluation-curves';
 import { loadSlices } from '../../store/load-slices';
 import { type ShardRow, writeShard } from '../../store/write-shard';
 import type { JobHandler } from '../job-handler';
@@ -44,8 +46,14 @@ export const evaluateShard: JobHandler<typeof QUEUES.evaluateShard> = async (job
   const total = config.slices;
   const backend = await initBackend(appConfig.backend);
   const allWritten = async () => (await store.prediction.count({ where: { evaluationId } })) >= total;
+  // The job that finds every shard written settles the run; a second one finds the curves stored.
+  const settle = async () => {
+    if (!(await allWritten())) return false;
+    await storeEvaluationCurves(store, { evaluationId, runId, actor: evaluation.run.createdBy });
+    return true;
+  };
 
-  await withRun(store, runId, { backend, jobSignal: job.signal, complete: allWritten }, async (ctx) => {
+  await withRun(store, runId, { backend, jobSignal: job.signal, complete: settle }, async (ctx) => {
     if ((await store.prediction.count({ where: { evaluationId, shard } })) > 0) return;
     const model = await modelOfRun(store, appConfig.dataDir, evaluation.trainingRunId);
     const slices = await loadSlices(store, { datasetId: evaluation.datasetId, ids: sliceIds });
