@@ -130,17 +130,21 @@ export async function storedQcCurve(
   key: StoredCurveKey,
   maxPoints: number,
 ): Promise<SqlQcCurve | null | undefined> {
+  // Materialised, so the step count is taken once: an array column named per unnested row would
+  // be read (detoasted) again for each of them.
   const rows = await store.$queryRaw<CurveRow[]>`
-    SELECT c.n::float8 AS n, c.poor::float8 AS poor, c.auc,
+    WITH c AS MATERIALIZED (SELECT c.n::float8 AS n, c.poor::float8 AS poor, c.auc, c.flagged, c."poorFlagged", cardinality(c.flagged) AS steps
+                            FROM ${storedCurve(key)})
+    SELECT c.n, c.poor, c.auc,
       (SELECT json_agg(json_build_array(x, y) ORDER BY k) FROM (
-         SELECT 0::bigint AS k, 0::float8 AS x, c.poor::float8 / c.n::float8 AS y
+         SELECT 0::bigint AS k, 0::float8 AS x, c.poor / c.n AS y
          UNION ALL
          SELECT k, x, y FROM (
-           SELECT u.k, u.f::float8 / c.n::float8 AS x, (c.poor::float8 - u.pf::float8) / c.n::float8 AS y, u.f1::float8 / c.n::float8 AS x1
+           SELECT u.k, u.f::float8 / c.n AS x, (c.poor - u.pf::float8) / c.n AS y, u.f1::float8 / c.n AS x1
            FROM unnest(c.flagged, c."poorFlagged", c.flagged[2:]) WITH ORDINALITY AS u(f, pf, f1, k)) s
-         WHERE ${keptPoint(maxPoints, Prisma.sql`cardinality(c.flagged)`)}
+         WHERE ${keptPoint(maxPoints, Prisma.sql`c.steps`)}
        ) kept) AS points
-    FROM ${storedCurve(key)}`;
+    FROM c`;
   return rows.length ? curveOf(rows[0]) : undefined;
 }
 
