@@ -10,6 +10,10 @@
  * Only the points sent are thinned (`maxPoints` ≥ 2): when the curve has more, the start point is
  * kept and the flagged axis (0, 1] is cut into maxPoints − 1 equal bins, each represented by its
  * last point, so (1, 0) is always kept and the drawn polyline stays within one bin of the curve.
+ *
+ * A settled evaluation's curves are stored by the same SQL (`curveStepsSql`, written by
+ * evaluation-curves.ts) as integer counts per step; `storedQcCurve` and `storedReviewFraction` redo
+ * the float8 arithmetic above over them, so stored and live curves agree to the last bit.
  */
 import { Prisma } from '../db/generated/client';
 import type { Structure } from '../db/generated/enums';
