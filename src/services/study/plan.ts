@@ -8,8 +8,8 @@
  * - `quick`: the same design sized for a 2-core CPU (target 30 min; measured 31.9 min quiet,
  *   docs/design.md "The study's variants"): 20 site-A subjects (14/2/4 by subject) plus 16 more
  *   test subjects (test 20), 10 site-B subjects, ensemble M = 5 whose member 0 is the plain U-Net,
- *   T = 20 posterior samples for MC Dropout and BBB instead of 50 (T = 10 in the distortion sweeps), and distortion sweeps on a seeded sample of 4 of the 20 test subjects
- *   (all stated in the report).
+ *   T = 20 posterior samples for MC Dropout and BBB instead of 50 (T = 10 in the distortion sweeps),
+ *   and distortion sweeps on a seeded sample of 4 of the 20 test subjects (all stated in the report).
  * - `standard`: the paper's statistics (T = 50, M = 10, 3 repeats by default) on the `quick`
  *   network and a larger phantom, with +TTA and +TS: hours on a 2-core CPU, minutes on a GPU worker.
  * - `tiny`: tests; any field can be overridden.
