@@ -6,7 +6,7 @@
  *   points }` — of a settled evaluation, whose curves are stored as the job settling its run stores
  *   them (src/store/evaluation-curves.ts; the time that takes is printed), and of one still without
  *   them (the live query a running evaluation gets) — `summary` and `compare` of 5 evaluations, each
- *   over one evaluation's N / E slices;
+ *   over one evaluation's N / E slices, without intervals (the aggregates alone) and with them;
  * - ingestion through the shard writer (src/store/write-shard.ts: one transaction per shard, its
  *   metric rows as column arrays, an advisory lock, an existence check, the audit event with its
  *   digest) against row-at-a-time ORM inserts of the same rows.
@@ -153,6 +153,17 @@ async function main() {
         'query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId structures { structure dice assd } calibration { ece nll brier } entropy mi } }',
         { ids },
       ),
+    );
+    await timed(
+      `the same with every interval (Dice, ASSD, ECE, NLL, Brier, entropy, MI; 1 000 subject resamples)`,
+      () =>
+        ask(
+          `query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId subjects
+          structures { structure dice assd diceCi95 { low high } assdCi95 { low high } }
+          calibration { ece nll brier eceCi95 { low high } nllCi95 { low high } brierCi95 { low high } }
+          entropy entropyCi95 { low high } mi miCi95 { low high } } }`,
+          { ids },
+        ),
     );
 
     // Ingestion: a fresh evaluation over the same slices, SHARDS shards of 16 through the writer.

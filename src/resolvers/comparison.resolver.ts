@@ -26,7 +26,12 @@ export class ComparisonResolver {
     @Arg('seed', () => Int, { defaultValue: 0, description: 'Seeds the subject resamples of the intervals' })
     seed: number,
     @Ctx() ctx: ApiContext,
-  ): Promise<Array<Omit<ComparisonRow, 'correlations'> & ComparedEvaluation>> {
+  ): Promise<
+    Array<
+      Pick<ComparisonRow, 'method' | 'trainingRunId' | 'distortionKind' | 'distortionLevel' | 'site'> &
+        ComparedEvaluation
+    >
+  > {
     if (evaluationIds.length > MAX_COMPARED) throw badInput(`at most ${MAX_COMPARED} evaluations`, 'evaluationIds');
     const wanted = evaluationIds.filter(isUuid);
     const found = await ctx.store.evaluation.findMany({
@@ -42,29 +47,31 @@ export class ComparisonResolver {
       select: { id: true, method: true },
     });
     const methodOf = new Map(trainings.map((r) => [r.id, r.method]));
-    const compared = await compareEvaluations(ctx.store, evaluations, scope, seed);
-    return evaluations.map((e, i) => ({
-      ...compared[i],
-      method: methodOf.get(e.trainingRunId) ?? null,
-      trainingRunId: e.trainingRunId,
-      distortionKind: e.distortionKind,
-      distortionLevel: e.distortionLevel,
-      site: e.dataset.site,
-    }));
+    return compareEvaluations(ctx.store, evaluations, scope, seed, (i) => {
+      const e = evaluations[i];
+      return {
+        method: methodOf.get(e.trainingRunId) ?? null,
+        trainingRunId: e.trainingRunId,
+        distortionKind: e.distortionKind,
+        distortionLevel: e.distortionLevel,
+        site: e.dataset.site,
+      };
+    });
   }
 
   @FieldResolver(() => [ComparisonQc], {
     description:
       'Per structure in scope: the QC curve by `measure` (the same as Evaluation.qcCurve), its baselines, the review fractions at `target`, and intervals for AUC and review fraction (computed from the rows compare read)',
   })
-  qc(
+  async qc(
     @Root() row: ComparedEvaluation,
     @Arg('measure', () => UncertaintyMeasure) measure: UncertaintyMeasure,
     @Arg('target', () => Float, { defaultValue: 0.05 }) target: number,
     @Arg('maxPoints', () => Int, MAX_POINTS_ARG) maxPoints: number,
   ) {
     if (!(target >= 0 && target <= 1)) throw badInput('target must be between 0 and 1', 'target');
-    return comparisonQc(row.qcSource, measure, target, checkMaxPoints(maxPoints));
+    const points = checkMaxPoints(maxPoints);
+    return comparisonQc(await row.qcSource, measure, target, points);
   }
 
   @Query(() => [SweepPoint], {

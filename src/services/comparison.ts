@@ -12,7 +12,9 @@
  * fraction (SubjectQcCurve), the rows with both values finite weighted by their subject's draws
  * for Spearman ρ of each measure with ASSD (SubjectSpearman). The same statistic on the
  * concatenated resampled cases gives the same value, so the intervals are those of
- * subjectBootstrap over the rows. Intervals are getters: resampled only when a request selects them.
+ * subjectBootstrap over the rows. Intervals are getters: resampled only when a request selects them,
+ * and the per-subject rows (every structure row of every evaluation compared) are read only when a
+ * selected field needs them, so a table of point estimates costs the grouped aggregates alone.
  */
 import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
@@ -29,7 +31,7 @@ import {
 } from '../engine/statistics/bootstrap';
 import { SubjectQcCurve } from '../engine/statistics/subject-qc-curve';
 import { SubjectSpearman } from '../engine/statistics/subject-spearman';
-import { structureCases, subjectImageSums, type StructureCase } from '../store/comparison-rows';
+import { structureCases, subjectImageSums, type StructureCase, type SubjectImageSums } from '../store/comparison-rows';
 import {
   calibrationBinSumsByEvaluation,
   imageMeansByEvaluation,
@@ -66,166 +68,237 @@ export interface ComparedCorrelation {
   spearmanCi95: Interval95 | null;
 }
 
+type Lazy<T> = Promise<T>;
+
+/**
+ * A compared evaluation. The point estimates are read at once; what rests on the per-subject rows
+ * (subject count, intervals, correlations, QC) is a promise, read only when a request selects it.
+ */
 export interface ComparedEvaluation {
   evaluationId: string;
-  subjects: number;
-  structures: Array<StructureSummary & Record<'diceCi95' | 'assdCi95' | 'hdCi95' | 'hd95Ci95', Interval95 | null>>;
-  calibration: Calibration & Record<'eceCi95' | 'nllCi95' | 'brierCi95', Interval95 | null>;
+  subjects: Lazy<number>;
+  structures: Array<
+    StructureSummary & Record<'diceCi95' | 'assdCi95' | 'hdCi95' | 'hd95Ci95', Lazy<Interval95 | null>>
+  >;
+  calibration: Calibration & Record<'eceCi95' | 'nllCi95' | 'brierCi95', Lazy<Interval95 | null>>;
   entropy: number | null;
-  entropyCi95: Interval95 | null;
+  entropyCi95: Lazy<Interval95 | null>;
   mi: number | null;
-  miCi95: Interval95 | null;
-  correlations: ComparedCorrelation[];
-  qcSource: QcSource;
+  miCi95: Lazy<Interval95 | null>;
+  correlations: Lazy<ComparedCorrelation[]>;
+  qcSource: Lazy<QcSource>;
 }
 
 /** Per-subject columns: index s holds subject s's sum (or count). */
 const perSubject = (subjects: number) => new Float64Array(subjects);
 
+type ImageValue = 'nll' | 'brier' | 'entropy' | 'mi';
+
+/** What one evaluation's intervals, correlations and QC are computed from (the header says how). */
+interface SubjectData {
+  subjects: number;
+  structureMean(structure: Structure, value: (c: StructureCase) => number | null): Interval95 | null;
+  imageMean(value: ImageValue): Interval95 | null;
+  ece(): Interval95 | null;
+  correlations: ComparedCorrelation[];
+  qcSource: QcSource;
+}
+
+function subjectData(
+  calibrationBins: number,
+  mine: StructureCase[],
+  images: SubjectImageSums[],
+  seed: number,
+): SubjectData {
+  const subjectIds = [...new Set([...mine.map((c) => c.subjectId), ...images.map((r) => r.subjectId)])].sort();
+  const subjectOf = new Map(subjectIds.map((id, i) => [id, i]));
+  const S = subjectIds.length;
+  const multiplicities = S ? subjectMultiplicities(S, COMPARE_RESAMPLES, seed) : [];
+  const interval = (statistic: WeightedStatistic) => (S ? ci(bootstrapWeighted(S, statistic, multiplicities)) : null);
+
+  // Means of image values: per subject the sum over its slices and its slice count.
+  const slices = perSubject(S);
+  const imageSum = { nll: perSubject(S), brier: perSubject(S), entropy: perSubject(S), mi: perSubject(S) };
+  for (const r of images) {
+    const s = subjectOf.get(r.subjectId)!;
+    slices[s] = r.slices;
+    for (const k of ['nll', 'brier', 'entropy', 'mi'] as const) imageSum[k][s] = r[k];
+  }
+
+  // ECE of the resample: the drawn subjects' histograms summed with their multiplicities.
+  const imageSubject = images.map((r) => subjectOf.get(r.subjectId)!);
+  const bins = calibrationBins;
+  const ece: WeightedStatistic = (w) => {
+    const histogram = {
+      bins,
+      count: new Array<number>(bins).fill(0),
+      sumConfidence: new Array<number>(bins).fill(0),
+      sumCorrect: new Array<number>(bins).fill(0),
+    };
+    for (let i = 0; i < images.length; i++) {
+      const r = images[i];
+      const k = w[imageSubject[i]];
+      if (k === 0) continue;
+      for (let b = 0; b < r.binCounts.length && b < bins; b++) {
+        histogram.count[b] += k * r.binCounts[b];
+        histogram.sumConfidence[b] += k * r.binConfidence[b];
+        histogram.sumCorrect[b] += k * r.binCorrect[b];
+      }
+    }
+    return expectedCalibrationError(histogram);
+  };
+
+  const byStructure = new Map<Structure, Array<{ subject: number; row: StructureCase }>>();
+  for (const c of mine) {
+    const list = byStructure.get(c.structure) ?? [];
+    list.push({ subject: subjectOf.get(c.subjectId)!, row: c });
+    byStructure.set(c.structure, list);
+  }
+  // Per structure with rows, then measure (Evaluation.correlations' order): ρ on every row with
+  // the engine's spearman (the same number as Evaluation.correlations), its interval by SubjectSpearman.
+  const correlations = STRUCTURES.flatMap((structure) => {
+    const rows = byStructure.get(structure);
+    if (!rows?.length) return [];
+    return UNCERTAINTY_MEASURES.map((measure): ComparedCorrelation => {
+      const r = spearman(
+        rows.map(({ row }) => row.values[measure]),
+        rows.map(({ row }) => row.assd),
+      );
+      return {
+        structure,
+        measure,
+        spearman: r.rho,
+        n: r.n,
+        get spearmanCi95() {
+          const pairs = rows.map(({ subject, row }) => ({ subject, x: row.values[measure], y: row.assd }));
+          return S ? ci(new SubjectSpearman(pairs, S).bootstrap(multiplicities)) : null;
+        },
+      };
+    });
+  });
+  return {
+    subjects: S,
+    structureMean(structure, value) {
+      const sums = perSubject(S);
+      const counts = perSubject(S);
+      for (const { subject, row } of byStructure.get(structure) ?? []) {
+        const v = value(row);
+        if (v === null) continue;
+        sums[subject] += v;
+        counts[subject]++;
+      }
+      return interval(weightedMean(sums, counts));
+    },
+    imageMean: (k) => interval(weightedMean(imageSum[k], slices)),
+    ece: () => interval(ece),
+    correlations,
+    qcSource: { subjects: S, cases: byStructure, multiplicities },
+  };
+}
+
+/** `items` grouped by their evaluation id. */
+function byEvaluation<T extends { evaluationId: string }>(items: T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(item.evaluationId);
+    if (group) group.push(item);
+    else groups.set(item.evaluationId, [item]);
+  }
+  return groups;
+}
+
 /**
- * The compared figures of evaluations `ids` (each with its stored bin count), in `ids` order.
+ * The compared figures of evaluations `ids` (each with its stored bin count), in `ids` order, each
+ * row with the fields `describe(index)` gives it (a row is not to be spread: that would call its getters).
  * `seed` seeds the subject resamples (the same for every evaluation).
  */
-export async function compareEvaluations(
+export async function compareEvaluations<Description extends object>(
   store: Store,
   evaluations: ReadonlyArray<{ id: string; calibrationBins: number }>,
   scope: SliceScope | undefined,
   seed: number,
-): Promise<ComparedEvaluation[]> {
+  describe: (index: number) => Description,
+): Promise<Array<Description & ComparedEvaluation>> {
   const ids = [...new Set(evaluations.map((e) => e.id))];
-  const [summaries, means, binSums, cases, imageSums] = await Promise.all([
+  const [summaries, means, binSums] = await Promise.all([
     structureSummariesByEvaluation(store, ids, scope),
     imageMeansByEvaluation(store, ids, scope),
     calibrationBinSumsByEvaluation(store, ids, scope),
-    structureCases(store, ids, scope),
-    subjectImageSums(store, ids, scope),
   ]);
-  return evaluations.map((e) => {
-    const mine = cases.filter((c) => c.evaluationId === e.id);
-    const images = imageSums.filter((r) => r.evaluationId === e.id);
-    const subjectIds = [...new Set([...mine.map((c) => c.subjectId), ...images.map((r) => r.subjectId)])].sort();
-    const subjectOf = new Map(subjectIds.map((id, i) => [id, i]));
-    const S = subjectIds.length;
-    const multiplicities = S ? subjectMultiplicities(S, COMPARE_RESAMPLES, seed) : [];
-    const interval = (statistic: WeightedStatistic) => (S ? ci(bootstrapWeighted(S, statistic, multiplicities)) : null);
+  // Every structure row of every evaluation: read once, on the first field that needs it.
+  let subjectRows: Promise<Map<string, SubjectData>> | undefined;
+  const readSubjectRows = async () => {
+    const [cases, imageSums] = await Promise.all([
+      structureCases(store, ids, scope),
+      subjectImageSums(store, ids, scope),
+    ]);
+    const casesOf = byEvaluation(cases);
+    const imagesOf = byEvaluation(imageSums);
+    return new Map(
+      evaluations.map((e) => [
+        e.id,
+        subjectData(e.calibrationBins, casesOf.get(e.id) ?? [], imagesOf.get(e.id) ?? [], seed),
+      ]),
+    );
+  };
+  const later = <T>(id: string, pick: (d: SubjectData) => T): Promise<T> =>
+    (subjectRows ??= readSubjectRows()).then((data) => pick(data.get(id)!));
 
-    // Means of image values: per subject the sum over its slices and its slice count.
-    const slices = perSubject(S);
-    const imageSum = { nll: perSubject(S), brier: perSubject(S), entropy: perSubject(S), mi: perSubject(S) };
-    for (const r of images) {
-      const s = subjectOf.get(r.subjectId)!;
-      slices[s] = r.slices;
-      for (const k of ['nll', 'brier', 'entropy', 'mi'] as const) imageSum[k][s] = r[k];
-    }
-    const imageInterval = (k: keyof typeof imageSum) => interval(weightedMean(imageSum[k], slices));
-
-    // ECE of the resample: the drawn subjects' histograms summed with their multiplicities.
-    const imageSubject = images.map((r) => subjectOf.get(r.subjectId)!);
+  return evaluations.map((e, index) => {
     const bins = e.calibrationBins;
-    const ece: WeightedStatistic = (w) => {
-      const histogram = {
-        bins,
-        count: new Array<number>(bins).fill(0),
-        sumConfidence: new Array<number>(bins).fill(0),
-        sumCorrect: new Array<number>(bins).fill(0),
-      };
-      for (let i = 0; i < images.length; i++) {
-        const r = images[i];
-        const k = w[imageSubject[i]];
-        if (k === 0) continue;
-        for (let b = 0; b < r.binCounts.length && b < bins; b++) {
-          histogram.count[b] += k * r.binCounts[b];
-          histogram.sumConfidence[b] += k * r.binConfidence[b];
-          histogram.sumCorrect[b] += k * r.binCorrect[b];
-        }
-      }
-      return expectedCalibrationError(histogram);
-    };
-
-    const byStructure = new Map<Structure, Array<{ subject: number; row: StructureCase }>>();
-    for (const c of mine) {
-      const list = byStructure.get(c.structure) ?? [];
-      list.push({ subject: subjectOf.get(c.subjectId)!, row: c });
-      byStructure.set(c.structure, list);
-    }
     const structures = (summaries.get(e.id) ?? []).map((summary) => {
-      const rows = byStructure.get(summary.structure) ?? [];
-      const meanInterval = (value: (c: StructureCase) => number | null) => {
-        const sums = perSubject(S);
-        const counts = perSubject(S);
-        for (const { subject, row } of rows) {
-          const v = value(row);
-          if (v === null) continue;
-          sums[subject] += v;
-          counts[subject]++;
-        }
-        return interval(weightedMean(sums, counts));
-      };
+      const mean = (value: (c: StructureCase) => number | null) =>
+        later(e.id, (d) => d.structureMean(summary.structure, value));
       return {
         ...summary,
         get diceCi95() {
-          return meanInterval((c) => c.dice);
+          return mean((c) => c.dice);
         },
         get assdCi95() {
-          return meanInterval((c) => c.assd);
+          return mean((c) => c.assd);
         },
         get hdCi95() {
-          return meanInterval((c) => c.hd);
+          return mean((c) => c.hd);
         },
         get hd95Ci95() {
-          return meanInterval((c) => c.hd95);
+          return mean((c) => c.hd95);
         },
       };
     });
-    // Per structure with rows, then measure (Evaluation.correlations' order): ρ on every row with
-    // the engine's spearman (the same number as Evaluation.correlations), its interval by SubjectSpearman.
-    const correlations = STRUCTURES.flatMap((structure) => {
-      const rows = byStructure.get(structure);
-      if (!rows?.length) return [];
-      return UNCERTAINTY_MEASURES.map((measure): ComparedCorrelation => {
-        const r = spearman(
-          rows.map(({ row }) => row.values[measure]),
-          rows.map(({ row }) => row.assd),
-        );
-        return {
-          structure,
-          measure,
-          spearman: r.rho,
-          n: r.n,
-          get spearmanCi95() {
-            const pairs = rows.map(({ subject, row }) => ({ subject, x: row.values[measure], y: row.assd }));
-            return S ? ci(new SubjectSpearman(pairs, S).bootstrap(multiplicities)) : null;
-          },
-        };
-      });
-    });
     const imageMeans = means.get(e.id);
     return {
+      ...describe(index),
       evaluationId: e.id,
-      subjects: S,
+      get subjects() {
+        return later(e.id, (d) => d.subjects);
+      },
       structures,
       calibration: {
         ...calibrationFrom(imageMeans, binSums.get(e.id) ?? [], bins, bins),
         get eceCi95() {
-          return interval(ece);
+          return later(e.id, (d) => d.ece());
         },
         get nllCi95() {
-          return imageInterval('nll');
+          return later(e.id, (d) => d.imageMean('nll'));
         },
         get brierCi95() {
-          return imageInterval('brier');
+          return later(e.id, (d) => d.imageMean('brier'));
         },
       },
       entropy: imageMeans?.entropy ?? null,
       get entropyCi95() {
-        return imageInterval('entropy');
+        return later(e.id, (d) => d.imageMean('entropy'));
       },
       mi: imageMeans?.mi ?? null,
       get miCi95() {
-        return imageInterval('mi');
+        return later(e.id, (d) => d.imageMean('mi'));
       },
-      correlations,
-      qcSource: { subjects: S, cases: byStructure, multiplicities },
+      get correlations() {
+        return later(e.id, (d) => d.correlations);
+      },
+      get qcSource() {
+        return later(e.id, (d) => d.qcSource);
+      },
     };
   });
 }

@@ -232,6 +232,27 @@ describe('batched reads', () => {
     expect(three.data.compare[0]).toEqual(one.data.compare[0]);
   });
 
+  test('a table of point estimates does not read the per-subject rows, and its figures are those of the full query', async () => {
+    const POINTS = `query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId structures { structure n dice assd }
+      calibration { ece nll } entropy } }`;
+    const points = await count(POINTS, { ids: seeded.evaluationIds });
+    // Nor later, in the background, after the answer.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(statements).toBe(points.statements);
+    const full = await count(QUERY, { ids: seeded.evaluationIds, seed: SEED });
+    // The two per-subject reads (structure rows, subject image sums) are the difference.
+    expect(points.statements).toBe(full.statements - 2);
+    points.data.compare.forEach((row: any, i: number) => {
+      const whole = full.data.compare[i];
+      expect(row.evaluationId).toBe(whole.evaluationId);
+      expect(row.calibration).toEqual({ ece: whole.calibration.ece, nll: whole.calibration.nll });
+      expect(row.entropy).toBe(whole.entropy);
+      expect(row.structures).toEqual(
+        whole.structures.map((s: any) => ({ structure: s.structure, n: s.n, dice: s.dice, assd: s.assd })),
+      );
+    });
+  });
+
   test('means, ECE, QC curves and every interval equal brute force over the stored rows', async () => {
     const { data } = await count(QUERY, { ids: seeded.evaluationIds, seed: SEED });
     for (const r of data.compare) {
