@@ -288,6 +288,9 @@ async function drain(url: string) {
     });
     const structures = await store.structureMetric.count({ where: { evaluationId: study.evaluationId } });
     const chain = await verifyAuditChain(store);
+    // Links intact and every recorded result verifies; rows no event records are the synthetic
+    // seeds' (bulk SQL, no events), which is why `chain.ok` cannot be the test here.
+    const intact = !chain.firstBroken && !chain.results?.firstMismatch;
     console.log(
       `\nQueue drain: ${sliceIds.length} evaluate-shard jobs (enqueued in ${enqueueS.toFixed(1)} s), 2 worker processes (synthetic results, real queue, real writer)`,
     );
@@ -295,7 +298,7 @@ async function drain(url: string) {
       `  drained in ${drainS.toFixed(1)} s (${(sliceIds.length / drainS).toFixed(0)} shards/s, worker start included); handler attempts per worker: ${attempts.join(' + ')}`,
     );
     console.log(
-      `  predictions ${done} / ${sliceIds.length}; structure rows ${structures} (expect ${3 * sliceIds.length}); shards written twice ${dupes.n}; shard audit events ${audits}; audit chain ${chain.ok ? 'OK' : `NOT OK: ${describeVerification(chain)}`}`,
+      `  predictions ${done} / ${sliceIds.length}; structure rows ${structures} (expect ${3 * sliceIds.length}); shards written twice ${dupes.n}; shard audit events ${audits}; audit chain ${intact ? 'intact, every recorded shard verifies' : `NOT OK: ${describeVerification(chain)}`}${chain.results?.unrecorded ? ` (unrecorded, the synthetic seeds: ${describeVerification(chain)})` : ''}`,
     );
     console.log(`  job states: ${rows.map((r) => `${r.state} ${r.n}`).join(', ')}`);
     return (
@@ -303,7 +306,7 @@ async function drain(url: string) {
       dupes.n === 0 &&
       audits === sliceIds.length &&
       structures === 3 * sliceIds.length &&
-      chain.ok
+      intact
     );
   } finally {
     await boss.stop({ graceful: false, timeout: 2000 });
