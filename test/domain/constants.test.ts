@@ -72,7 +72,7 @@ describe('domain constants', () => {
   });
 
   test("a study plan's variants carry the labels their training runs will have; the plan key ignores labels", () => {
-    expect(studyPlan('quick').variants.map((v) => v.label)).toEqual(['PLAIN', 'MCD-0.1', 'MCD-0.5', 'BBB', 'DE-5']);
+    expect(studyPlan('quick').variants.map((v) => v.label)).toEqual(['PLAIN', 'MCD-0.1', 'MCD-0.5', 'BBB', 'DE-4']);
     expect(studyPlan('paper').variants.map(plannedVariantLabel)).toEqual([
       'PLAIN',
       'MCD-0.1',
