@@ -5,7 +5,7 @@
  * run, and every child run is found again by the configuration it was launched with.
  *
  * - `paper`: the paper's design (ensemble M = 10, T = 50) on a phantom large enough for a GPU.
- * - `quick`: the same design sized for a 2-core CPU (target 30 min; measured 31.9 min quiet,
+ * - `quick`: the same design sized for a 2-core CPU (target 30 min; measured 23.9 min quiet,
  *   docs/design.md "The study's variants"): 20 site-A subjects (14/2/4 by subject) plus 16 more
  *   test subjects (test 20), 10 site-B subjects, ensemble M = 4 whose member 0 is the plain U-Net,
  *   T = 20 posterior samples for MC Dropout and BBB instead of 50 (T = 10 in the distortion sweeps),
