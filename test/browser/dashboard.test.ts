@@ -83,8 +83,12 @@ describe('dashboard in Chromium', () => {
     return page;
   }
 
-  async function loaded(page: Page) {
-    await page.waitForSelector('#view[data-loaded=true]');
+  /** After the page changed its own URL: waits until the view has rendered for that URL, not the one before. */
+  async function routed(page: Page) {
+    await page.waitForFunction(() => {
+      const view = document.getElementById('view')!;
+      return view.dataset.loaded === 'true' && view.dataset.hash === location.hash;
+    });
   }
 
   async function points(page: Page, selector: string): Promise<any> {
@@ -239,7 +243,7 @@ describe('dashboard in Chromium', () => {
     const before = await points(page, '#chart-reliability');
     await page.selectOption('#filters select[name=site]', 'B');
     await page.waitForFunction(() => location.hash.includes('site=B'));
-    await loaded(page);
+    await routed(page);
     const after = await points(page, '#chart-reliability');
     expect(after).not.toEqual(before);
     const { compare } = await gqlData(
@@ -306,7 +310,7 @@ describe('dashboard in Chromium', () => {
     // Another measure from the toolbar redraws from the same query.
     await page.selectOption('select[name=unc]', 'mi');
     await page.waitForFunction(() => location.hash.includes('unc=mi'));
-    await loaded(page);
+    await routed(page);
     expect(await points(page, '#chart-NOISE-mi')).toEqual(expected(distortionSweep, 'NOISE', 'mi', null));
     await shot(page, 'distortions-bbb');
 
@@ -458,7 +462,7 @@ describe('dashboard in Chromium', () => {
     // Another biomarker redraws both charts with its numbers.
     await page.selectOption('select[name=biomarker]', 'MYO_MASS_ED_G');
     await page.waitForFunction(() => location.hash.includes('biomarker=MYO_MASS_ED_G'));
-    await loaded(page);
+    await routed(page);
     const mass = await points(page, '#chart-biomarker-intervals');
     expect(mass.subjects.map((r: any) => r.mean)).toEqual(
       evaluation.biomarkers.map((s: any) => of(s, 'MYO_MASS_ED_G').posterior.mean),
@@ -588,7 +592,7 @@ describe('dashboard in Chromium', () => {
     await page.focus('nav a[data-view=compare]');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => location.hash.startsWith('#/compare'));
-    await loaded(page);
+    await routed(page);
     expect(await page.getAttribute('nav a[aria-current=page]', 'data-view')).toBe('compare');
     expect(consoleErrors).toEqual([]);
   });
@@ -707,7 +711,7 @@ describe('dashboard in Chromium', () => {
     ).getAttribute('data-prediction-id');
     await page.click('#lineage-link');
     await page.waitForFunction(() => location.hash.startsWith('#/lineage'));
-    await loaded(page);
+    await routed(page);
     const { lineage } = await gqlData(
       `query($id: ID!) { lineage(predictionId: $id) { evaluation { label } slice { contentHash } dataset { name contentHash }
         checkpoints { weightsSha256 } training { id seed actor codeVersion backend } links { name from to status detail auditSeq reason } } }`,

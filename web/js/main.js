@@ -72,6 +72,9 @@ async function route() {
   disposeCharts();
   root.replaceChildren();
   root.dataset.view = view;
+  // The state this render is for: data-loaded=true with data-hash = location.hash means the page
+  // shows the current URL (a script that changes the hash can wait for exactly that).
+  root.dataset.hash = location.hash;
   root.dataset.loaded = 'false';
   setStatus('Loading…');
   try {
