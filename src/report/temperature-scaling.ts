@@ -141,7 +141,11 @@ export function temperatureChanges(data: ReportData): TemperatureChange[] {
   });
 }
 
-const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(4)}`;
+/** Signed to 4 decimals; a change that rounds to zero reads +0.0000 (float noise must not print a minus). */
+const signed = (v: number) => {
+  const rounded = Number(v.toFixed(4));
+  return `${rounded >= 0 ? '+' : ''}${rounded.toFixed(4)}`;
+};
 
 /** The section: a table per tempered evaluation, and a one-line finding; says so when there is none. */
 export function temperatureBlocks(data: ReportData): Block[] {
