@@ -20,6 +20,8 @@ import { uploadRoutes } from './server/uploads';
 import { sweepUploads } from './services/uploads';
 import { startHttpServer, type Readiness } from './server/http';
 import { startSubscriptions } from './server/subscriptions';
+import { responseCache } from './server/response-cache';
+import { StoreChanges } from './server/store-changes';
 import {
   bodyErrorHandler,
   complexityPlugin,
@@ -135,6 +137,9 @@ export async function startPlatform(
       // Closed before the store it writes the last window's failure counts to.
       closers.push(() => gate.close());
       const schema = await buildApiSchema();
+      const changes = new StoreChanges(database.url, log);
+      await changes.start();
+      closers.push(() => changes.close());
       const readiness = async (): Promise<Readiness> => {
         if (!database.available()) return { ready: false, reason: 'database: restarting', database: 'restarting' };
         try {
@@ -167,7 +172,12 @@ export async function startPlatform(
         errorHandler: bodyErrorHandler,
         validationRules: limitValidationRules(config.limits),
         // Arguments are checked (variables coerced) before complexity is estimated from them.
-        plugins: [mutationsNeedRole, argumentChecks, complexityPlugin(schema, config.limits)],
+        plugins: [
+          mutationsNeedRole,
+          argumentChecks,
+          complexityPlugin(schema, config.limits),
+          ...responseCache(changes, config.responseCacheBytes),
+        ],
         readiness,
         databaseAvailable: () => database.available(),
         context: async ({ res }) => contextOf(principalOf(res, config.actor)),

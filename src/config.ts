@@ -12,6 +12,9 @@ import { codeVersion, packageVersion } from './version';
 /** The largest file POST /uploads takes by default: 512 MiB, a few 4-D cines. */
 const DEFAULT_MAX_UPLOAD_BYTES = 512 * 2 ** 20;
 
+/** Memory for cached answers (src/server/response-cache.ts): a few thousand dashboard answers. */
+const DEFAULT_RESPONSE_CACHE_MB = 64;
+
 const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   CARDIAC_UQ_DATA_DIR: z.string().default('.cardiac-uq'),
@@ -32,6 +35,7 @@ const EnvSchema = z.object({
   CARDIAC_UQ_RATE_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.ratePerMinute),
   CARDIAC_UQ_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.authFailuresPerMinute),
   CARDIAC_UQ_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).default(DEFAULT_LIMITS.queryTimeoutMs),
+  CARDIAC_UQ_RESPONSE_CACHE_MB: z.coerce.number().min(0).default(DEFAULT_RESPONSE_CACHE_MB),
   CARDIAC_UQ_JOB_HEARTBEAT_SECONDS: z.coerce
     .number()
     .int()
@@ -65,6 +69,8 @@ export interface Config {
   uploads: { dir: string; maxBytes: number; ttlSeconds: number };
   /** What one API request may cost (src/server/limits.ts). */
   limits: ApiLimits;
+  /** JSON bytes of answers the API keeps to serve again until the store changes (src/server/response-cache.ts); 0 switches it off. */
+  responseCacheBytes: number;
   /** pg-boss heartbeat, expiry and retry timing (src/jobs/job-policy.ts). */
   jobs: JobPolicy;
 }
@@ -106,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authFailuresPerMinute: e.CARDIAC_UQ_AUTH_FAILURE_LIMIT,
       queryTimeoutMs: e.CARDIAC_UQ_QUERY_TIMEOUT_MS,
     },
+    responseCacheBytes: Math.round(e.CARDIAC_UQ_RESPONSE_CACHE_MB * 2 ** 20),
     jobs: {
       heartbeatSeconds: e.CARDIAC_UQ_JOB_HEARTBEAT_SECONDS,
       expireSeconds: e.CARDIAC_UQ_JOB_EXPIRE_SECONDS,

@@ -165,6 +165,24 @@ describe('API keys and roles', () => {
     for (const row of stored) for (const key of Object.values(keys)) expectNoSecret(JSON.stringify(row), key);
   });
 
+  test("an answer the response cache holds for one key's role is not served to another", async () => {
+    const query = '{ apiKeys { name } }';
+    const cachedFor = async (key: string) => {
+      const response = await fetch(api.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ query }),
+      });
+      const body = (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+      return { cached: response.headers.get('age') !== null, code: body.errors?.[0].extensions?.code, data: body.data };
+    };
+    await cachedFor(keys.ADMIN);
+    const admin = await cachedFor(keys.ADMIN);
+    expect(admin).toMatchObject({ cached: true, code: undefined });
+    expect(await cachedFor(keys.ANALYST)).toMatchObject({ cached: false, code: 'FORBIDDEN' });
+    expect(await cachedFor(keys.OPERATOR)).toMatchObject({ cached: false, code: 'FORBIDDEN' });
+  });
+
   test('a revoked key stops working', async () => {
     await revokeApiKey(store, 'analyst-key', 'test');
     await new Promise((resolve) => setTimeout(resolve, 2200));
