@@ -12,6 +12,9 @@
  *    b. BENCH_CLIENTS (100) concurrent clients for BENCH_SECONDS (30) s of the read mix; latency
  *       p50/p95/p99 and errors.
  *    The per-key rate limit is switched off (CARDIAC_UQ_RATE_LIMIT=0): all clients are one process.
+ *    The API's response cache is on, as by default (docs/design.md "Response cache"): the bench
+ *    prints the share of answers it served and, beside the mix, how many store changes per second
+ *    ended cached answers (a training job writes its progress at most once a second).
  * 2. Queue: BENCH_SHARDS (1 000) evaluation shards on the real pg-boss `evaluate-shard` queue,
  *    drained by two worker processes (bench/shard-drain-worker.ts) that write through the real
  *    exactly-once shard writer with synthetic slice results (no engine). Checks none lost or
@@ -30,6 +33,7 @@ import { createStore } from '../src/db/client';
 import { verifyAuditChain } from '../src/db/audit';
 import { applyMigrations } from '../src/db/migrate';
 import { QUEUES, enqueue, startBoss } from '../src/jobs/queues';
+import { STORE_CHANGED_CHANNEL } from '../src/server/store-changes';
 import { seedSyntheticStudy } from '../test/support/synthetic-store';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -103,6 +107,8 @@ async function post(url: string, query: string) {
   });
   return {
     status: response.status,
+    // Apollo's response cache marks an answer it served from memory with `age`.
+    cached: response.headers.get('age') !== null,
     body: (await response.json()) as { data?: any; errors?: Array<{ message: string }> },
   };
 }
@@ -111,6 +117,8 @@ interface Load {
   latencies: Map<string, number[]>;
   all: number[];
   errors: string[];
+  /** Answers served from the API's response cache. */
+  cached: number;
 }
 
 /** `clients` loops over `queries` until `seconds` have passed; latencies per query name. */
@@ -121,7 +129,7 @@ async function load(
   seconds: number,
   into?: Load,
 ): Promise<Load> {
-  const result = into ?? { latencies: new Map(queries.map(([name]) => [name, []])), all: [], errors: [] };
+  const result = into ?? { latencies: new Map(queries.map(([name]) => [name, []])), all: [], errors: [], cached: 0 };
   const deadline = Date.now() + seconds * 1000;
   await Promise.all(
     Array.from({ length: clients }, async (_, client) => {
@@ -129,7 +137,8 @@ async function load(
         const [name, query] = queries[i % queries.length];
         const t0 = performance.now();
         try {
-          const { status, body } = await post(url, query);
+          const { status, cached, body } = await post(url, query);
+          if (cached) result.cached++;
           if (status !== 200 || body.errors) result.errors.push(`${name}: ${status} ${JSON.stringify(body.errors)}`);
         } catch (error) {
           result.errors.push(`${name}: ${(error as Error).message}`);
@@ -158,13 +167,21 @@ const p95 = (xs: number[]) =>
  * then from one client and the read mix from MIX_CLIENTS at the same time (it then also waits its
  * turn behind the mix's requests on the one event loop).
  */
-async function serverInfoAndMix(url: string, mix: Array<[string, string]>) {
+async function serverInfoAndMix(url: string, dbUrl: string, mix: Array<[string, string]>) {
   const alone = await load(url, [['serverInfo', SERVER_INFO]], 1, MIX_SECONDS / 2);
+  // What ends cached answers: the store's change notifications (docs/design.md "Response cache").
+  const listener = new pg.Client({ connectionString: dbUrl });
+  await listener.connect();
+  let changes = 0;
+  listener.on('notification', () => changes++);
+  await listener.query(`LISTEN ${STORE_CHANGED_CHANNEL}`);
   const [info, reads] = await Promise.all([
     load(url, [['serverInfo', SERVER_INFO]], 1, MIX_SECONDS),
     load(url, mix, MIX_CLIENTS, MIX_SECONDS),
-  ]);
+  ]).finally(() => listener.end());
   return {
+    changesPerSecond: changes / MIX_SECONDS,
+    mixCached: reads.cached / reads.all.length,
     serverInfoAlone: p95(alone.all),
     serverInfo: p95(info.all),
     mix: p95(reads.all),
@@ -217,10 +234,10 @@ async function twoTrainings(url: string, dbUrl: string, dataDir: string) {
 
 async function apiLoad(url: string, ids: { evaluationId: string; datasetId: string }, dbUrl: string) {
   const mix = readMix(ids);
-  const idle = await serverInfoAndMix(url, mix);
+  const idle = await serverInfoAndMix(url, dbUrl, mix);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cuq-load-bench-'));
   const training = await twoTrainings(url, dbUrl, dataDir);
-  const busy = await serverInfoAndMix(url, mix).finally(() => training.stop());
+  const busy = await serverInfoAndMix(url, dbUrl, mix).finally(() => training.stop());
   fs.rmSync(dataDir, { recursive: true, force: true });
   console.log(
     `\nAPI while idle and while 2 worker processes train (1 serverInfo client alone × ${MIX_SECONDS / 2} s, then with ${MIX_CLIENTS} read-mix clients × ${MIX_SECONDS} s):`,
@@ -233,10 +250,13 @@ async function apiLoad(url: string, ids: { evaluationId: string; datasetId: stri
   );
   console.log(`  read mix p95:   idle ${idle.mix.toFixed(1)} ms, training ${busy.mix.toFixed(1)} ms (target ≤ 300)`);
   console.log(`  requests ${idle.n} / ${busy.n}, errors ${idle.errors} / ${busy.errors}`);
+  console.log(
+    `  store changes heard: idle ${idle.changesPerSecond.toFixed(1)}/s, training ${busy.changesPerSecond.toFixed(1)}/s; read-mix answers from the response cache: idle ${(100 * idle.mixCached).toFixed(1)} %, training ${(100 * busy.mixCached).toFixed(1)} %`,
+  );
 
   const result = await load(url, mix, CLIENTS, SECONDS);
   console.log(
-    `\nAPI load: ${CLIENTS} clients × ${SECONDS} s  (${result.all.length} requests, ${(result.all.length / SECONDS).toFixed(0)} req/s, errors ${result.errors.length})`,
+    `\nAPI load: ${CLIENTS} clients × ${SECONDS} s  (${result.all.length} requests, ${(result.all.length / SECONDS).toFixed(0)} req/s, ${((100 * result.cached) / result.all.length).toFixed(1)} % from the response cache, errors ${result.errors.length})`,
   );
   console.log(`${'query'.padEnd(12)} ${'n'.padStart(7)}`);
   for (const [name, xs] of result.latencies) console.log(row(name, xs));
