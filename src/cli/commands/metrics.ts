@@ -75,11 +75,16 @@ export function describeLabels(labels: LabelMap): string {
  * Converts a row-major slice of label values to bytes, refusing anything that is not 0 or a value
  * of the label map.
  */
-export function labelImage(data: Float32Array, cols: number, labels: LabelMap, what: string): Uint8Array {
+export function labelImage(
+  data: Float32Array,
+  cols: number,
+  labels: LabelMap,
+  what: string,
+  out = new Uint8Array(data.length),
+): Uint8Array {
   // A table over the byte values, not a Set: this runs once per voxel.
   const allowed = new Uint8Array(256);
   for (const value of [0, ...STRUCTURES.map((s) => labels[s])]) allowed[value] = 1; // parseLabelMap: 1..255
-  const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     const byte = v & 255;
@@ -138,9 +143,13 @@ export function runMetrics(options: MetricsOptions): string {
   const [rows, cols] = [gt.dims[0], gt.dims[1]];
   const ws = new SegmentationMetricsWorkspace(rows, cols);
   const slices = [];
+  // One set of slice buffers for the whole volume: a fresh 256² slice a time costs more in page
+  // faults than the copy itself.
+  const values = new Float32Array(rows * cols);
+  const [predSlice, gtSlice] = [new Uint8Array(rows * cols), new Uint8Array(rows * cols)];
   for (let z = 0; z < nz; z++) {
-    const p = labelImage(sliceOf(pred, z).data, cols, labels, `prediction slice z=${z}`);
-    const g = labelImage(sliceOf(gt, z).data, cols, labels, `ground truth slice z=${z}`);
+    const p = labelImage(sliceOf(pred, z, 0, values).data, cols, labels, `prediction slice z=${z}`, predSlice);
+    const g = labelImage(sliceOf(gt, z, 0, values).data, cols, labels, `ground truth slice z=${z}`, gtSlice);
     const m = sliceMetrics(p, g, rows, cols, spacing, labels, ws);
     slices.push({ z, LV: m.LV, MYO: m.MYO, RV: m.RV });
   }

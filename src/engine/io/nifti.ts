@@ -557,7 +557,8 @@ function setGeometry(v: DataView, g: NiftiGeometry): void {
 }
 
 /** Slice z (frame t for 4-D) in row-major layout, rows = x, cols = y, index x * cols + y. */
-export function sliceOf(vol: NiftiVolume, z: number, t = 0): Slice2DData {
+/** `out`, when given (nx · ny values), receives the slice: a loop over many slices then allocates nothing. */
+export function sliceOf(vol: NiftiVolume, z: number, t = 0, out?: Float32Array): Slice2DData {
   const [nx, ny] = vol.dims;
   const nz = vol.dims[2] ?? 1;
   const nt = vol.dims[3] ?? 1;
@@ -566,7 +567,8 @@ export function sliceOf(vol: NiftiVolume, z: number, t = 0): Slice2DData {
   }
   const base = nx * ny * (z + nz * t);
   const source = vol.data;
-  const data = new Float32Array(nx * ny);
+  const data = out ?? new Float32Array(nx * ny);
+  if (data.length !== nx * ny) throw new RangeError(`sliceOf: out holds ${data.length} values, the slice ${nx * ny}`);
   // Read the file's x-fastest rows in order; the writes stride by ny.
   for (let y = 0; y < ny; y++) {
     const row = base + nx * y;

@@ -101,6 +101,13 @@ describe('readNifti on hand-made files', () => {
         expect(s.data[x * 3 + y]).toBe(values[x + 4 * y + 12]);
       }
   });
+  it('sliceOf fills a given buffer with the same values, and refuses one of the wrong size', () => {
+    const vol = readNifti(handMadeNifti({ dims: [4, 3, 2], pixdim: [1, 1, 1], datatype: 4, bitpix: 16, values }));
+    const out = new Float32Array(12).fill(-1);
+    expect(sliceOf(vol, 0, 0, out).data).toBe(out);
+    expect(Array.from(out)).toEqual(Array.from(sliceOf(vol, 0).data));
+    expect(() => sliceOf(vol, 0, 0, new Float32Array(11))).toThrow(RangeError);
+  });
 });
 
 describe('writeNifti', () => {
