@@ -1,12 +1,14 @@
 /**
  * `serve --role all` (what `npm start` runs) as a real process keeps its API's event loop free
  * while a training runs: the training is in a worker child (another pid, listed by /readyz), and
- * the API process's own event-loop delay stays well under a second while `{ __typename }` keeps
+ * the API process's own event-loop delay stays under a second (beyond any pause this test's own
+ * process saw at the same time: the machine's, not the API's) while `{ __typename }` keeps
  * answering. With the worker in the API process each training step froze it for seconds.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { gqlAt, startServe } from '../support/serve-process';
 
 const readyz = async (graphqlUrl: string) => {
@@ -46,6 +48,10 @@ test('a training in `serve --role all` runs in a child; the API answers and its 
       `mutation { startTraining(input: { datasetId: "${dataset.datasetId}", method: PLAIN, preset: "tiny", epochs: 500 }) { id } }`,
     );
     const trainingId = training.startTraining.id;
+    // This process's own loop over the same time: a pause of the whole machine (a busy CI host)
+    // delays every process alike, and is not the API's doing.
+    const ownDelay = monitorEventLoopDelay({ resolution: 10 });
+    ownDelay.enable();
     await until(trainingId, (r) => r.status === 'RUNNING' && r.progress > 0);
 
     const { body: first } = await readyz(serve.graphqlUrl);
@@ -65,8 +71,9 @@ test('a training in `serve --role all` runs in a child; the API answers and its 
     const { status, body: after } = await readyz(serve.graphqlUrl);
     expect(status).toBe(200);
     expect((await run(trainingId)).status).toBe('RUNNING'); // it trained all along
-    expect(after.eventLoopDelay.maxMs).toBeLessThan(1000);
+    ownDelay.disable();
     expect(slowest).toBeLessThan(1000);
+    expect(after.eventLoopDelay.maxMs).toBeLessThan(1000 + ownDelay.max / 1e6);
     expect(answered).toBeGreaterThan(50);
   } finally {
     serve.child.kill('SIGINT');
