@@ -137,9 +137,12 @@ export async function startPlatform(
       // Closed before the store it writes the last window's failure counts to.
       closers.push(() => gate.close());
       const schema = await buildApiSchema();
-      const changes = new StoreChanges(database.url, log);
-      await changes.start();
-      closers.push(() => changes.close());
+      // Heard only for the response cache: with it off, no listening connection.
+      const changes = config.responseCacheBytes > 0 ? new StoreChanges(database.url, log) : undefined;
+      if (changes) {
+        await changes.start();
+        closers.push(() => changes.close());
+      }
       const readiness = async (): Promise<Readiness> => {
         if (!database.available()) return { ready: false, reason: 'database: restarting', database: 'restarting' };
         try {
@@ -176,7 +179,7 @@ export async function startPlatform(
           mutationsNeedRole,
           argumentChecks,
           complexityPlugin(schema, config.limits),
-          ...responseCache(changes, config.responseCacheBytes),
+          ...(changes ? responseCache(changes, config.responseCacheBytes) : []),
         ],
         readiness,
         databaseAvailable: () => database.available(),

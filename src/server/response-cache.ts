@@ -35,6 +35,7 @@ interface RequestState {
   follower?: boolean;
 }
 
+/** The plugins, for a cache of `maxBytes` (> 0) of JSON. */
 export function responseCache(changes: StoreChanges, maxBytes: number): ApolloServerPlugin<ApiContext>[] {
   const requests = new WeakMap<ApiContext, RequestState>();
   const inFlight = new Map<string, Promise<Answer>>();
@@ -69,7 +70,7 @@ export function responseCache(changes: StoreChanges, maxBytes: number): ApolloSe
           const body = request.response.body;
           const kept =
             body.kind === 'single' && !body.singleResult.errors && request.overallCachePolicy.policyIfCacheable();
-          state.settle(kept && body.kind === 'single' ? (body.singleResult.data ?? null) : null);
+          state.settle(kept ? (body.singleResult.data ?? null) : null);
         },
       };
     },
@@ -77,24 +78,19 @@ export function responseCache(changes: StoreChanges, maxBytes: number): ApolloSe
 
   return [
     // Hints decide only what this cache keeps: no HTTP Cache-Control, so no browser or proxy serves stale answers.
-    ApolloServerPluginCacheControl({ defaultMaxAge: maxBytes > 0 ? ENTRY_TTL_S : 0, calculateHttpHeaders: false }),
-    ...(maxBytes > 0
-      ? [
-          responseCachePlugin<ApiContext>({
-            cache: new InMemoryLRUCache({ maxSize: maxBytes }),
-            extraCacheKeyData: async ({ contextValue, request }) => {
-              const extra = { generation: changes.generation, actor: contextValue.actor, role: contextValue.role };
-              const key = JSON.stringify([request.query, request.operationName, request.variables, extra]);
-              requests.set(contextValue, { generation: changes.generation, key });
-              return extra;
-            },
-            shouldReadFromCache: current,
-            // Computed across a change (possibly from before it, and already out of date), or someone else's answer.
-            shouldWriteToCache: async (request) =>
-              (await current(request)) && !requests.get(request.contextValue)?.follower,
-          }),
-          coalesce,
-        ]
-      : []),
+    ApolloServerPluginCacheControl({ defaultMaxAge: ENTRY_TTL_S, calculateHttpHeaders: false }),
+    responseCachePlugin<ApiContext>({
+      cache: new InMemoryLRUCache({ maxSize: maxBytes }),
+      extraCacheKeyData: async ({ contextValue, request }) => {
+        const extra = { generation: changes.generation, actor: contextValue.actor, role: contextValue.role };
+        const key = JSON.stringify([request.query, request.operationName, request.variables, extra]);
+        requests.set(contextValue, { generation: changes.generation, key });
+        return extra;
+      },
+      shouldReadFromCache: current,
+      // Computed across a change (possibly from before it, and already out of date), or someone else's answer.
+      shouldWriteToCache: async (request) => (await current(request)) && !requests.get(request.contextValue)?.follower,
+    }),
+    coalesce,
   ];
 }

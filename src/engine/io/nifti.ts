@@ -556,8 +556,10 @@ function setGeometry(v: DataView, g: NiftiGeometry): void {
   g.srow.forEach((q, i) => v.setFloat32(L.srow + 4 * i, q, true));
 }
 
-/** Slice z (frame t for 4-D) in row-major layout, rows = x, cols = y, index x * cols + y. */
-/** `out`, when given (nx · ny values), receives the slice: a loop over many slices then allocates nothing. */
+/**
+ * Slice z (frame t for 4-D) in row-major layout, rows = x, cols = y, index x * cols + y. `out`,
+ * when given (nx · ny values), receives the slice: a loop over many slices then allocates nothing.
+ */
 export function sliceOf(vol: NiftiVolume, z: number, t = 0, out?: Float32Array): Slice2DData {
   const [nx, ny] = vol.dims;
   const nz = vol.dims[2] ?? 1;
