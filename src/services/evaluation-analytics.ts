@@ -7,7 +7,7 @@ import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
 import { STRUCTURES, UNCERTAINTY_MEASURES, type UncertaintyMeasureName } from '../domain/constants';
 import { expectedCalibrationError, reliabilityDiagram, type ReliabilityHistogram } from '../engine/metrics/calibration';
-import { randomReviewBaseline } from '../engine/metrics/qc-curve';
+import { qcCurveOfSteps, randomReviewBaseline, reviewFractionAt, thinCurvePoints } from '../engine/metrics/qc-curve';
 import { spearman } from '../engine/metrics/spearman';
 import {
   calibrationBinSumsByEvaluation,
@@ -19,8 +19,7 @@ import {
   type ImageMeans,
 } from '../store/evaluation-queries';
 import {
-  qcCurveInSql,
-  reviewFractionInSql,
+  qcCurveSteps,
   storedQcCurve,
   storedReviewFraction,
   type CurveSource,
@@ -111,10 +110,22 @@ export async function calibrationOf(
   return calibrationFrom(means.get(evaluationId), sums.get(evaluationId)!, storedBins, bins);
 }
 
-/** QC curves are computed in SQL over every row (store/qc-curve-sql.ts); `maxPoints` only thins the points sent. */
-async function sqlCurve(store: Store, source: CurveSource, maxPoints: number): Promise<QcCurveResult | null> {
-  const curve = await qcCurveInSql(store, source, maxPoints);
-  return curve && { ...curve, reviewAtFn: (target) => reviewFractionInSql(store, source, target) };
+/**
+ * The live curve over every row: Postgres groups the rows into steps (store/qc-curve-sql.ts), the
+ * engine makes the points and AUC from them, `maxPoints` thins only the points sent, and `reviewAt`
+ * reads the full curve. O(steps) arithmetic, about a millisecond per 50 000 steps.
+ */
+export async function liveQcCurve(store: Store, source: CurveSource, maxPoints: number): Promise<QcCurveResult | null> {
+  const steps = await qcCurveSteps(store, source);
+  if (steps.count.length === 0) return null;
+  const curve = qcCurveOfSteps(steps.count, steps.poor);
+  return {
+    n: curve.n,
+    poor: curve.poor,
+    auc: curve.auc,
+    points: thinCurvePoints(curve.points, maxPoints).map(([flagged, remaining]) => ({ flagged, remaining })),
+    reviewAtFn: (target) => reviewFractionAt(curve.points, target),
+  };
 }
 
 /** No filter at all (GraphQL sends an explicit null as readily as it omits a field). */
@@ -140,7 +151,7 @@ export async function qcCurveOf(
     if (stored !== undefined)
       return stored && { ...stored, reviewAtFn: (target) => storedReviewFraction(store, key, target) };
   }
-  return sqlCurve(store, { evaluationId, structure, score: SCORE_SQL[measure], scope }, maxPoints);
+  return liveQcCurve(store, { evaluationId, structure, score: SCORE_SQL[measure], scope }, maxPoints);
 }
 
 export async function baselinesOf(
@@ -150,7 +161,7 @@ export async function baselinesOf(
   scope?: SliceScope,
   maxPoints = DEFAULT_CURVE_POINTS,
 ) {
-  const position = await sqlCurve(
+  const position = await liveQcCurve(
     store,
     { evaluationId, structure, score: POSITION_SCORE_SQL, slice: true, scope },
     maxPoints,

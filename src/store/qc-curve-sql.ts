@@ -1,19 +1,20 @@
 /**
- * QC curves computed in Postgres over every row (docs/design.md "Quality control", "GraphQL API"):
- * the same curve as the engine's qcCurve (src/engine/metrics/qc-curve.ts), built with window
- * functions. Rows with equal scores form one group (one step); groups ordered by descending score
- * give the cumulative flagged and poor counts, so point k is (F_k / N, (P − poor_k) / N) after the
- * start point (0, P/N). The AUC is the trapezoid sum taken in point order and the review fraction
- * the flagged fraction of the first point with ≤ target + 1e-9 poor remaining, the engine's
- * arithmetic step for step, so both agree to the last bit.
+ * QC curves over every row, in Postgres (docs/design.md "Quality control", "GraphQL API"). Rows
+ * with equal scores form one group (one step of the curve); the groups in descending score are the
+ * curve's steps, each with its row count and poor count.
+ *
+ * - A running evaluation, or a scope: `qcCurveSteps` sends those steps, and the engine's
+ *   qcCurveOfSteps (src/engine/metrics/qc-curve.ts) makes the points and AUC, so the live curve is
+ *   the engine's own arithmetic. One sort and no window: the grouping is all Postgres does.
+ * - A settled evaluation: its curves are stored (`curveStepsSql`, written by evaluation-curves.ts)
+ *   as integer counts per step, with window functions giving the cumulative flagged and poor counts
+ *   and the AUC as the trapezoid sum taken in point order, the engine's arithmetic step for step.
+ *   `storedQcCurve` and `storedReviewFraction` redo x = f/n, y = (p − pf)/n in float8 over them,
+ *   so stored and live curves agree to the last bit.
  *
  * Only the points sent are thinned (`maxPoints` ≥ 2): when the curve has more, the start point is
  * kept and the flagged axis (0, 1] is cut into maxPoints − 1 equal bins, each represented by its
  * last point, so (1, 0) is always kept and the drawn polyline stays within one bin of the curve.
- *
- * A settled evaluation's curves are stored by the same SQL (`curveStepsSql`, written by
- * evaluation-curves.ts) as integer counts per step; `storedQcCurve` and `storedReviewFraction` redo
- * the float8 arithmetic above over them, so stored and live curves agree to the last bit.
  */
 import { Prisma } from '../db/generated/client';
 import type { Structure } from '../db/generated/enums';
@@ -38,16 +39,21 @@ export interface SqlQcCurve {
 
 const REVIEW_SLACK = 1e-9;
 
-/**
- * The curve's steps in review order as the CTE `cum(score, k, f, pf)` — step k = 1..steps, with f
- * rows and pf poor rows flagged once it is taken — and the totals `tot(n, p, steps)`. One sort
- * (the window's) orders them; everything after runs in that order.
- */
-function curveCtes(source: CurveSource): Prisma.Sql {
+/** The curve's steps as the CTE `g(score, c, pc)`, in no order: c rows with the score, pc of them poor. */
+function stepCtes(source: CurveSource): Prisma.Sql {
   return Prisma.sql`
     r AS (SELECT (${source.score})::float8 AS score, sm.poor
           FROM ${structureRows(source.evaluationId, source.scope, { slice: source.slice })} AND sm.structure = ${source.structure}::"Structure"),
-    g AS (SELECT score, count(*) AS c, count(*) FILTER (WHERE poor) AS pc FROM r GROUP BY score),
+    g AS (SELECT score, count(*) AS c, count(*) FILTER (WHERE poor) AS pc FROM r GROUP BY score)`;
+}
+
+/**
+ * The steps in review order as the CTE `cum(score, k, f, pf)` — step k = 1..steps, with f rows and
+ * pf poor rows flagged once it is taken — and the totals `tot(n, p, steps)`. One sort (the
+ * window's) orders them; everything after runs in that order.
+ */
+function curveCtes(source: CurveSource): Prisma.Sql {
+  return Prisma.sql`${stepCtes(source)},
     tot AS (SELECT sum(c)::float8 AS n, sum(pc)::float8 AS p, count(*)::int AS steps FROM g),
     cum AS (SELECT score, row_number() OVER w AS k, (sum(c) OVER w)::float8 AS f, (sum(pc) OVER w)::float8 AS pf
             FROM g WINDOW w AS (ORDER BY score DESC NULLS LAST ROWS UNBOUNDED PRECEDING))`;
@@ -86,19 +92,23 @@ function curveOf(row: CurveRow | undefined): SqlQcCurve | null {
   };
 }
 
-/** The QC curve of one structure, null when no row is in scope. */
-export async function qcCurveInSql(store: Store, source: CurveSource, maxPoints: number): Promise<SqlQcCurve | null> {
-  const [row] = await store.$queryRaw<CurveRow[]>`
-    WITH ${runCtes(source)}
-    SELECT tot.n, tot.p AS poor,
-      (SELECT area FROM run WHERE k = steps) AS auc,
-      (SELECT json_agg(json_build_array(x, y) ORDER BY k) FROM (
-         SELECT 0::bigint AS k, 0::float8 AS x, tot.p / tot.n AS y WHERE tot.n > 0
-         UNION ALL
-         SELECT k, x, y FROM run WHERE ${keptPoint(maxPoints, Prisma.sql`steps`)}
-       ) kept) AS points
-    FROM tot`;
-  return curveOf(row);
+/** A curve's steps in review order (descending score): `count[k]` rows, `poor[k]` of them poor. */
+export interface CurveSteps {
+  count: Int32Array;
+  poor: Int32Array;
+}
+
+/** The steps of one structure's curve over the rows in scope (none when no row is). */
+export async function qcCurveSteps(store: Store, source: CurveSource): Promise<CurveSteps> {
+  const rows = await store.$queryRaw<Array<{ c: number; pc: number }>>`
+    WITH ${stepCtes(source)}
+    SELECT c::int AS c, pc::int AS pc FROM g ORDER BY score DESC NULLS LAST`;
+  const steps = { count: new Int32Array(rows.length), poor: new Int32Array(rows.length) };
+  rows.forEach((row, k) => {
+    steps.count[k] = row.c;
+    steps.poor[k] = row.pc;
+  });
+  return steps;
 }
 
 /**
@@ -152,7 +162,7 @@ export async function storedQcCurve(
   return rows.length ? curveOf(rows[0]) : undefined;
 }
 
-/** Review fraction for `target` from a stored curve (as reviewFractionInSql over its points). */
+/** Review fraction for `target` from a stored curve (as reviewFractionAt over its points). */
 export async function storedReviewFraction(store: Store, key: StoredCurveKey, target: number): Promise<number> {
   const threshold = Prisma.sql`${target + REVIEW_SLACK}::float8`;
   const [row] = await store.$queryRaw<Array<{ f: number | null }>>`
@@ -160,16 +170,5 @@ export async function storedReviewFraction(store: Store, key: StoredCurveKey, ta
                 ELSE (SELECT min(u.f::float8 / c.n::float8) FROM unnest(c.flagged, c."poorFlagged") AS u(f, pf)
                       WHERE (c.poor::float8 - u.pf::float8) / c.n::float8 <= ${threshold}) END AS f
     FROM ${storedCurve(key)}`;
-  return row?.f ?? 1;
-}
-
-/** Review fraction for `target` over every point of the curve (1 when no point reaches it). */
-export async function reviewFractionInSql(store: Store, source: CurveSource, target: number): Promise<number> {
-  const threshold = Prisma.sql`${target + REVIEW_SLACK}::float8`;
-  const [row] = await store.$queryRaw<Array<{ f: number | null }>>`
-    WITH ${curveCtes(source)}
-    SELECT CASE WHEN tot.p / tot.n <= ${threshold} THEN 0::float8
-                ELSE (SELECT min(cum.f / tot.n) FILTER (WHERE (tot.p - cum.pf) / tot.n <= ${threshold}) FROM cum) END AS f
-    FROM tot`;
   return row?.f ?? 1;
 }

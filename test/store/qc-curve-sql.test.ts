@@ -1,14 +1,15 @@
 /**
- * QC curves in SQL (src/store/qc-curve-sql.ts) against the engine's qcCurve and reviewFractionAt on
- * the same rows: random synthetic evaluations with many tied scores, +∞ scores (undefined ASSD
+ * Live QC curves (the steps grouped in SQL, src/store/qc-curve-sql.ts, made into a curve by
+ * services/evaluation-analytics.ts liveQcCurve) against the engine's qcCurve and reviewFractionAt
+ * over the rows themselves: random synthetic evaluations with many tied scores, +∞ scores (undefined ASSD
  * within) and both phases, every measure and structure, the slice-position score, a scope; then
  * the thinning rule of `maxPoints`.
  */
 import { createStore, type Store } from '../../src/db/client';
 import { qcCurve, reviewFractionAt, slicePositionBaseline } from '../../src/engine/metrics/qc-curve';
 import { STRUCTURES, UNCERTAINTY_MEASURES } from '../../src/domain/constants';
+import { liveQcCurve } from '../../src/services/evaluation-analytics';
 import { POSITION_SCORE_SQL, qcRows, SCORE_SQL } from '../../src/store/evaluation-queries';
-import { qcCurveInSql, reviewFractionInSql } from '../../src/store/qc-curve-sql';
 import { createDatabase, testServers } from '../support/databases';
 import { seedSyntheticResults, type SyntheticStore } from '../support/synthetic-results';
 
@@ -42,13 +43,12 @@ describe.each(testServers())('QC curves in SQL on $name Postgres', (server) => {
           rows.map((r) => r.poor),
         );
         const source = { evaluationId, structure, score: SCORE_SQL[measure] };
-        const sql = (await qcCurveInSql(store, source, 1e6))!;
+        const sql = (await liveQcCurve(store, source, 1e6))!;
         expect(sql.n).toBe(engine.n);
         expect(sql.poor).toBe(engine.poor);
         expect(sql.points.map((p) => [p.flagged, p.remaining])).toEqual(engine.points);
         expect(sql.auc).toBe(engine.auc);
-        for (const target of TARGETS)
-          expect(await reviewFractionInSql(store, source, target)).toBe(reviewFractionAt(engine.points, target));
+        for (const target of TARGETS) expect(sql.reviewAtFn(target)).toBe(reviewFractionAt(engine.points, target));
         if (which === 'tied') expect(engine.points.length).toBeLessThan(rows.length / 10);
       }
     }
@@ -73,14 +73,13 @@ describe.each(testServers())('QC curves in SQL on $name Postgres', (server) => {
       slice: true,
       scope: { phase: 'ES' as const, group: 'DCM' },
     };
-    const sql = (await qcCurveInSql(store, source, 1e6))!;
+    const sql = (await liveQcCurve(store, source, 1e6))!;
     expect(kept.length).toBeGreaterThan(100);
     expect(sql.n).toBe(kept.length);
     expect(sql.points.map((p) => [p.flagged, p.remaining])).toEqual(engine.points);
     expect(sql.auc).toBe(engine.auc);
-    for (const target of TARGETS)
-      expect(await reviewFractionInSql(store, source, target)).toBe(reviewFractionAt(engine.points, target));
-    expect(await qcCurveInSql(store, { ...source, scope: { site: 'nowhere' } }, 10)).toBeNull();
+    for (const target of TARGETS) expect(sql.reviewAtFn(target)).toBe(reviewFractionAt(engine.points, target));
+    expect(await liveQcCurve(store, { ...source, scope: { site: 'nowhere' } }, 10)).toBeNull();
   });
 
   test('maxPoints keeps the start, (1, 0) and the last point of each of maxPoints − 1 equal bins of the flagged axis', async () => {
@@ -91,7 +90,7 @@ describe.each(testServers())('QC curves in SQL on $name Postgres', (server) => {
       rows.map((r) => r.poor),
     );
     for (const maxPoints of [2, 3, 10, 101]) {
-      const thin = (await qcCurveInSql(store, { evaluationId, structure: 'LV', score: SCORE_SQL.ENTROPY }, maxPoints))!;
+      const thin = (await liveQcCurve(store, { evaluationId, structure: 'LV', score: SCORE_SQL.ENTROPY }, maxPoints))!;
       // Brute force: bin b ∈ [0, m − 2] of point k > 0 is min(⌊x (m − 1)⌋, m − 2); keep each bin's last.
       const lastOfBin = new Map<number, [number, number]>();
       for (const point of full.points.slice(1))
@@ -102,7 +101,7 @@ describe.each(testServers())('QC curves in SQL on $name Postgres', (server) => {
       expect(thin.points.at(-1)).toEqual({ flagged: 1, remaining: 0 });
       expect(thin.auc).toBe(full.auc);
     }
-    const all = (await qcCurveInSql(
+    const all = (await liveQcCurve(
       store,
       { evaluationId, structure: 'LV', score: SCORE_SQL.ENTROPY },
       full.points.length,

@@ -40,6 +40,33 @@ export function trapezoidArea(points: ReadonlyArray<readonly [number, number]>):
   return a;
 }
 
+/**
+ * The curve's points and AUC from its steps in review order: step k flags `count[k]` segmentations,
+ * `poorCount[k]` of them poor (the store groups rows by score in SQL and sends only these).
+ */
+export function qcCurveOfSteps(
+  count: ArrayLike<number>,
+  poorCount: ArrayLike<number>,
+): Pick<QcCurve, 'points' | 'auc' | 'n' | 'poor'> {
+  if (count.length !== poorCount.length)
+    throw new RangeError(`need one poor count per step (${count.length} steps, ${poorCount.length} poor counts)`);
+  let n = 0;
+  let totalPoor = 0;
+  for (let k = 0; k < count.length; k++) {
+    n += count[k];
+    totalPoor += poorCount[k];
+  }
+  const points: Array<[number, number]> = [[0, totalPoor / n]];
+  let flagged = 0;
+  let poorFlagged = 0;
+  for (let k = 0; k < count.length; k++) {
+    flagged += count[k];
+    poorFlagged += poorCount[k];
+    points.push([flagged / n, (totalPoor - poorFlagged) / n]);
+  }
+  return { points, auc: trapezoidArea(points), n, poor: totalPoor };
+}
+
 /** QC curve of uncertainty `scores` (finite) against `poor` flags, same length ≥ 1. */
 export function qcCurve(
   scores: ArrayLike<number>,
@@ -50,28 +77,33 @@ export function qcCurve(
   if (n === 0 || poor.length !== n)
     throw new RangeError(`need equal, non-zero numbers of scores and flags (${n}, ${poor.length})`);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
-  let totalPoor = 0;
-  for (let i = 0; i < n; i++) if (poor[i]) totalPoor++;
-  const slack = 1e-9;
-  const points: Array<[number, number]> = [[0, totalPoor / n]];
-  let reviewFraction = totalPoor <= target * n + slack ? 0 : 1;
-  let found = reviewFraction === 0;
-  let flagged = 0;
-  let remaining = totalPoor;
+  const count: number[] = [];
+  const poorCount: number[] = [];
   for (let i = 0; i < n;) {
     const s = scores[order[i]];
-    while (i < n && scores[order[i]] === s) {
-      if (poor[order[i]]) remaining--;
-      flagged++;
-      i++;
-    }
-    points.push([flagged / n, remaining / n]);
-    if (!found && remaining <= target * n + slack) {
-      reviewFraction = flagged / n;
-      found = true;
+    let c = 0;
+    let pc = 0;
+    for (; i < n && scores[order[i]] === s; i++, c++) if (poor[order[i]]) pc++;
+    count.push(c);
+    poorCount.push(pc);
+  }
+  const curve = qcCurveOfSteps(count, poorCount);
+  // Counted, not read off the points: the target is compared with whole segmentations remaining.
+  const reached = (remaining: number) => remaining <= target * n + 1e-9;
+  let reviewFraction = 0;
+  if (!reached(curve.poor)) {
+    let flagged = 0;
+    let remaining = curve.poor;
+    for (let k = 0; k < count.length; k++) {
+      flagged += count[k];
+      remaining -= poorCount[k];
+      if (reached(remaining)) {
+        reviewFraction = flagged / n;
+        break;
+      }
     }
   }
-  return { points, auc: trapezoidArea(points), reviewFraction, target, n, poor: totalPoor };
+  return { ...curve, reviewFraction, target };
 }
 
 /** Expected curve of reviewing in random order. */

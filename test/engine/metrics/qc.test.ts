@@ -1,6 +1,7 @@
 import { INTER_OBSERVER_ASSD_MM, isPoorAssd, isPoorSegmentation } from '../../../src/engine/metrics/poor-segmentation';
 import {
   qcCurve,
+  qcCurveOfSteps,
   randomReviewBaseline,
   slicePositionBaseline,
   slicePositionScore,
@@ -42,6 +43,20 @@ describe('QC curve', () => {
     expect(c.reviewFraction).toBe(0.75);
     expect(c.n).toBe(4);
     expect(c.poor).toBe(2);
+  });
+
+  it('from its steps, by hand: the points and AUC of the rows the steps group', () => {
+    // Steps [1 (1 poor), 2 (1 poor), 1 (0 poor)] are the example above grouped by score: N = 4, P = 2.
+    const c = qcCurveOfSteps([1, 2, 1], new Int32Array([1, 1, 0]));
+    expect(c.points).toEqual([
+      [0, 0.5],
+      [0.25, 0.25],
+      [0.75, 0],
+      [1, 0],
+    ]);
+    expect(c.auc).toBeCloseTo(0.15625, 12);
+    expect([c.n, c.poor]).toEqual([4, 2]);
+    expect(() => qcCurveOfSteps([1, 2], [1])).toThrow(RangeError);
   });
 
   it('order of input does not matter; all-tied scores make one step', () => {
