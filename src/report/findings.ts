@@ -11,6 +11,7 @@
 import { isEnsembleLabel } from '../domain/methods';
 import type { ReportData, StructureName } from './collect';
 import { STRUCTURES } from './collect';
+import { signed } from './signed-number';
 import {
   hoursSavedInterval,
   intervalsOf,
@@ -77,7 +78,6 @@ export interface Finding {
 
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '—' : `${(100 * x).toFixed(0)} %`);
-const signed = (x: number, digits: number) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
 
 /** "+0.012 [0.003, 0.020]" of a difference's estimate and interval. */
 function diff(ci: BootstrapInterval | null, digits = 3): string {

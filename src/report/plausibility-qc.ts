@@ -15,6 +15,7 @@ import { REPORT_BOOTSTRAP } from './analysis';
 import type { ReportData, VariantResult } from './collect';
 import type { Block } from './document';
 import type { GqlClient } from './graphql-client';
+import { signed, signedPercent } from './signed-number';
 import { directionVerdict } from './verdicts';
 
 export const PLAUSIBILITY_MEASURE: QcMeasure = 'ENTROPY';
@@ -115,8 +116,7 @@ async function judge(gql: GqlClient, fitId: string, condition: Condition, unfit:
 
 const fixed3 = (x: number) => x.toFixed(3);
 const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
-const signed3 = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(3)}`;
-const signedPercent = (x: number) => `${x >= 0 ? '+' : '−'}${(100 * Math.abs(x)).toFixed(1)} %`;
+const signed3 = (x: number) => signed(x, 3);
 
 /** "0.123 [0.100, 0.150]"; "[—]" when no resample defines the figure. */
 const withCi = (x: number, ci: Ci95, f: (v: number) => string) =>

@@ -10,6 +10,7 @@ import { fixed, REPORT_BOOTSTRAP, withInterval, evaluationFigure } from './analy
 import type { Calibration, ReportData, Training } from './collect';
 import type { Block } from './document';
 import type { GqlClient } from './graphql-client';
+import { signed } from './signed-number';
 import { differenceOf, Resampler, type BootstrapInterval } from './subject-intervals';
 import { directionVerdict, VERDICT_RULES } from './verdicts';
 
@@ -141,11 +142,7 @@ export function temperatureChanges(data: ReportData): TemperatureChange[] {
   });
 }
 
-/** Signed to 4 decimals; a change that rounds to zero reads +0.0000 (float noise must not print a minus). */
-const signed = (v: number) => {
-  const rounded = Number(v.toFixed(4));
-  return `${rounded >= 0 ? '+' : ''}${rounded.toFixed(4)}`;
-};
+const signed4 = (x: number) => signed(x, 4);
 
 /** The section: a table per tempered evaluation, and a one-line finding; says so when there is none. */
 export function temperatureBlocks(data: ReportData): Block[] {
@@ -182,7 +179,7 @@ export function temperatureBlocks(data: ReportData): Block[] {
         return [
           withInterval(b, x.before, f4),
           withInterval(a, x.after, f4),
-          withInterval(a !== null && b !== null ? a - b : null, x.change, signed),
+          withInterval(a !== null && b !== null ? a - b : null, x.change, signed4),
         ];
       }),
     ]),

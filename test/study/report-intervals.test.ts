@@ -462,7 +462,7 @@ describe('findings judged by paired intervals', () => {
     const best = (d: ReportData) => findings(d).find((f) => f.topic === 'Site A: best accuracy and calibration')!;
     const better = best(data(0.02));
     expect(better.verdict).toBe('agrees');
-    expect(better.ours).toContain('PLAIN: Dice +0.020 [+0.020, +0.020], NLL -0.0500 [-0.0500, -0.0500]');
+    expect(better.ours).toContain('PLAIN: Dice +0.020 [+0.020, +0.020], NLL −0.0500 [−0.0500, −0.0500]');
     expect(better.rule).toContain('excludes 0');
     const same = best(data(0));
     expect(same.verdict).toBe('inconclusive');

@@ -132,7 +132,7 @@ describe('report: temperature scaling before and after', () => {
       const lo = Math.floor(h);
       return changes[lo] + (h - lo) * (changes[lo + 1] - changes[lo]);
     };
-    const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+    const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
     expect(row['Δ NLL']).toBe(`${signed(-nll / 2)} [${signed(q(0.025))}, ${signed(q(0.975))}]`);
     // The same histograms: ECE unchanged, its change exactly 0 in every resample.
     expect(row['Δ ECE']).toBe('+0.0000 [+0.0000, +0.0000]');
