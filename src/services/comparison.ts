@@ -12,9 +12,10 @@
  * fraction (SubjectQcCurve), the rows with both values finite weighted by their subject's draws
  * for Spearman ρ of each measure with ASSD (SubjectSpearman). The same statistic on the
  * concatenated resampled cases gives the same value, so the intervals are those of
- * subjectBootstrap over the rows. Intervals are getters: resampled only when a request selects them,
- * and the per-subject rows (every structure row of every evaluation compared) are read only when a
- * selected field needs them, so a table of point estimates costs the grouped aggregates alone.
+ * subjectBootstrap over the rows. Intervals are getters: resampled only when a request selects them.
+ * The per-subject sums (grouped in SQL) are read only when a selected interval needs them, and every
+ * structure row of every evaluation compared only when correlations or QC are selected, so a table
+ * of point estimates costs the grouped aggregates alone, and one with intervals the per-subject ones.
  */
 import type { Structure } from '../db/generated/enums';
 import type { Store } from '../db/client';
@@ -31,7 +32,15 @@ import {
 } from '../engine/statistics/bootstrap';
 import { SubjectQcCurve } from '../engine/statistics/subject-qc-curve';
 import { SubjectSpearman } from '../engine/statistics/subject-spearman';
-import { structureCases, subjectImageSums, type StructureCase, type SubjectImageSums } from '../store/comparison-rows';
+import {
+  structureCases,
+  subjectImageSums,
+  subjectStructureSums,
+  type StructureCase,
+  type StructureValue,
+  type SubjectImageSums,
+  type SubjectStructureSums,
+} from '../store/comparison-rows';
 import {
   calibrationBinSumsByEvaluation,
   imageMeansByEvaluation,
@@ -95,22 +104,23 @@ const perSubject = (subjects: number) => new Float64Array(subjects);
 type ImageValue = 'nll' | 'brier' | 'entropy' | 'mi';
 
 /** What one evaluation's intervals, correlations and QC are computed from (the header says how). */
-interface SubjectData {
+/** What one evaluation's mean intervals rest on: its subjects in scope (by id), their sums, the resamples. */
+interface SubjectMeans {
   subjects: number;
-  structureMean(structure: Structure, value: (c: StructureCase) => number | null): Interval95 | null;
+  subjectOf: Map<string, number>;
+  multiplicities: Int32Array[];
+  structureMean(structure: Structure, value: StructureValue): Interval95 | null;
   imageMean(value: ImageValue): Interval95 | null;
   ece(): Interval95 | null;
-  correlations: ComparedCorrelation[];
-  qcSource: QcSource;
 }
 
-function subjectData(
+function subjectMeans(
   calibrationBins: number,
-  mine: StructureCase[],
+  structureSums: SubjectStructureSums[],
   images: SubjectImageSums[],
   seed: number,
-): SubjectData {
-  const subjectIds = [...new Set([...mine.map((c) => c.subjectId), ...images.map((r) => r.subjectId)])].sort();
+): SubjectMeans {
+  const subjectIds = [...new Set([...structureSums.map((c) => c.subjectId), ...images.map((r) => r.subjectId)])].sort();
   const subjectOf = new Map(subjectIds.map((id, i) => [id, i]));
   const S = subjectIds.length;
   const multiplicities = S ? subjectMultiplicities(S, COMPARE_RESAMPLES, seed) : [];
@@ -148,8 +158,36 @@ function subjectData(
     return expectedCalibrationError(histogram);
   };
 
+  return {
+    subjects: S,
+    subjectOf,
+    multiplicities,
+    structureMean(structure, value) {
+      const sums = perSubject(S);
+      const counts = perSubject(S);
+      for (const r of structureSums) {
+        if (r.structure !== structure) continue;
+        const subject = subjectOf.get(r.subjectId)!;
+        sums[subject] = r.sums[value];
+        counts[subject] = r.counts[value];
+      }
+      return interval(weightedMean(sums, counts));
+    },
+    imageMean: (k) => interval(weightedMean(imageSum[k], slices)),
+    ece: () => interval(ece),
+  };
+}
+
+/** What one evaluation's correlations and QC rest on: every structure row, by structure, on the means' subjects. */
+interface SubjectRows {
+  correlations: ComparedCorrelation[];
+  qcSource: QcSource;
+}
+
+function subjectRows(means: SubjectMeans, cases: StructureCase[]): SubjectRows {
+  const { subjects: S, subjectOf, multiplicities } = means;
   const byStructure = new Map<Structure, Array<{ subject: number; row: StructureCase }>>();
-  for (const c of mine) {
+  for (const c of cases) {
     const list = byStructure.get(c.structure) ?? [];
     list.push({ subject: subjectOf.get(c.subjectId)!, row: c });
     byStructure.set(c.structure, list);
@@ -176,24 +214,7 @@ function subjectData(
       };
     });
   });
-  return {
-    subjects: S,
-    structureMean(structure, value) {
-      const sums = perSubject(S);
-      const counts = perSubject(S);
-      for (const { subject, row } of byStructure.get(structure) ?? []) {
-        const v = value(row);
-        if (v === null) continue;
-        sums[subject] += v;
-        counts[subject]++;
-      }
-      return interval(weightedMean(sums, counts));
-    },
-    imageMean: (k) => interval(weightedMean(imageSum[k], slices)),
-    ece: () => interval(ece),
-    correlations,
-    qcSource: { subjects: S, cases: byStructure, multiplicities },
-  };
+  return { correlations, qcSource: { subjects: S, cases: byStructure, multiplicities } };
 }
 
 /** `items` grouped by their evaluation id. */
@@ -225,43 +246,53 @@ export async function compareEvaluations<Description extends object>(
     imageMeansByEvaluation(store, ids, scope),
     calibrationBinSumsByEvaluation(store, ids, scope),
   ]);
-  // Every structure row of every evaluation: read once, on the first field that needs it.
-  let subjectRows: Promise<Map<string, SubjectData>> | undefined;
-  const readSubjectRows = async () => {
-    const [cases, imageSums] = await Promise.all([
-      structureCases(store, ids, scope),
-      subjectImageSums(store, ids, scope),
+  // Per-subject sums, and every structure row of every evaluation: each read once, on the first
+  // field that needs it; the rows only for correlations and QC.
+  let meansRead: Promise<Map<string, SubjectMeans>> | undefined;
+  const readMeans = async () => {
+    const bins = Math.max(0, ...evaluations.map((e) => e.calibrationBins));
+    const [structureSums, imageSums] = await Promise.all([
+      subjectStructureSums(store, ids, scope),
+      subjectImageSums(store, ids, bins, scope),
     ]);
-    const casesOf = byEvaluation(cases);
+    const sumsOf = byEvaluation(structureSums);
     const imagesOf = byEvaluation(imageSums);
     return new Map(
       evaluations.map((e) => [
         e.id,
-        subjectData(e.calibrationBins, casesOf.get(e.id) ?? [], imagesOf.get(e.id) ?? [], seed),
+        subjectMeans(e.calibrationBins, sumsOf.get(e.id) ?? [], imagesOf.get(e.id) ?? [], seed),
       ]),
     );
   };
-  const later = <T>(id: string, pick: (d: SubjectData) => T): Promise<T> =>
-    (subjectRows ??= readSubjectRows()).then((data) => pick(data.get(id)!));
+  const sumsOfSubjects = () => (meansRead ??= readMeans());
+  let rowsRead: Promise<Map<string, SubjectRows>> | undefined;
+  const readRows = async () => {
+    const [meansOf, cases] = await Promise.all([sumsOfSubjects(), structureCases(store, ids, scope)]);
+    const casesOf = byEvaluation(cases);
+    return new Map(evaluations.map((e) => [e.id, subjectRows(meansOf.get(e.id)!, casesOf.get(e.id) ?? [])]));
+  };
+  const later = <T>(id: string, pick: (d: SubjectMeans) => T): Promise<T> =>
+    sumsOfSubjects().then((data) => pick(data.get(id)!));
+  const laterRows = <T>(id: string, pick: (d: SubjectRows) => T): Promise<T> =>
+    (rowsRead ??= readRows()).then((data) => pick(data.get(id)!));
 
   return evaluations.map((e, index) => {
     const bins = e.calibrationBins;
     const structures = (summaries.get(e.id) ?? []).map((summary) => {
-      const mean = (value: (c: StructureCase) => number | null) =>
-        later(e.id, (d) => d.structureMean(summary.structure, value));
+      const mean = (value: StructureValue) => later(e.id, (d) => d.structureMean(summary.structure, value));
       return {
         ...summary,
         get diceCi95() {
-          return mean((c) => c.dice);
+          return mean('dice');
         },
         get assdCi95() {
-          return mean((c) => c.assd);
+          return mean('assd');
         },
         get hdCi95() {
-          return mean((c) => c.hd);
+          return mean('hd');
         },
         get hd95Ci95() {
-          return mean((c) => c.hd95);
+          return mean('hd95');
         },
       };
     });
@@ -294,10 +325,10 @@ export async function compareEvaluations<Description extends object>(
         return later(e.id, (d) => d.imageMean('mi'));
       },
       get correlations() {
-        return later(e.id, (d) => d.correlations);
+        return laterRows(e.id, (d) => d.correlations);
       },
       get qcSource() {
-        return later(e.id, (d) => d.qcSource);
+        return laterRows(e.id, (d) => d.qcSource);
       },
     };
   });

@@ -2,14 +2,17 @@
  * The per-subject reads behind `compare`'s subject-bootstrap intervals and its QC curves
  * (docs/design.md "Bootstrap intervals", "GraphQL API" → compare): every evaluation in one
  * statement each, restricted by the SliceScope like the other evaluation reads.
- *   - structureCases: each structure row with its subject, the values whose means compare shows,
- *     the QC scores of every measure (SCORE_SQL, so they are the curves' own), the slice-position
- *     score and the measures' raw values (VALUE_SQL, what Evaluation.correlations ranks against ASSD);
+ *   - subjectStructureSums: per evaluation, subject and structure, the sums and counts of Dice,
+ *     ASSD, HD and HD95 (what a resample's means are computed from);
  *   - subjectImageSums: per evaluation and subject, the sums and counts of the image-level values
  *     and the stored reliability histograms summed bin by bin (what NLL, Brier, entropy, MI and ECE
- *     of a resample are computed from).
+ *     of a resample are computed from);
+ *   - structureCases: each structure row with its subject, the QC scores of every measure
+ *     (SCORE_SQL, so they are the curves' own), the slice-position score and the measures' raw
+ *     values (VALUE_SQL, what Evaluation.correlations ranks against ASSD): read only for the QC
+ *     curves and correlations, which need every row.
  * Float sums run in prediction-id order (as evaluation-queries.ts's), so an interval does not
- * change in its last digit with the plan.
+ * change in its last digit with the plan, and a sum equals the same values added in that order.
  */
 import { Prisma } from '../db/generated/client';
 import type { Structure } from '../db/generated/enums';
@@ -22,10 +25,8 @@ export interface StructureCase {
   evaluationId: string;
   subjectId: string;
   structure: Structure;
-  dice: number;
+  /** What the measures' values are ranked against (null where undefined). */
   assd: number | null;
-  hd: number | null;
-  hd95: number | null;
   poor: boolean;
   /** QC scores by measure (higher = review first); null where the score is undefined (sorted last). */
   scores: Record<UncertaintyMeasureName, number | null>;
@@ -47,7 +48,7 @@ export async function structureCases(
   );
   const rows = await store.$queryRaw<Array<Record<string, unknown>>>`
     SELECT sm."evaluationId"::text AS "evaluationId", s."subjectId"::text AS "subjectId", sm.structure::text AS structure,
-      sm.dice::float8 AS dice, sm."assdMm"::float8 AS assd, sm."hdMm"::float8 AS hd, sm."hd95Mm"::float8 AS hd95, sm.poor,
+      sm."assdMm"::float8 AS assd, sm.poor,
       ${Prisma.join(scoreColumns, ', ')}, (${POSITION_SCORE_SQL})::float8 AS "positionScore",
       ${Prisma.join(valueColumns, ', ')}
     FROM ${structureRows(ids, scope, { slice: true })}
@@ -56,10 +57,7 @@ export async function structureCases(
     evaluationId: r.evaluationId as string,
     subjectId: r.subjectId as string,
     structure: r.structure as Structure,
-    dice: r.dice as number,
     assd: r.assd as number | null,
-    hd: r.hd as number | null,
-    hd95: r.hd95 as number | null,
     poor: r.poor as boolean,
     scores: Object.fromEntries(UNCERTAINTY_MEASURES.map((m) => [m, r[`score_${m}`] as number | null])) as Record<
       UncertaintyMeasureName,
@@ -69,6 +67,55 @@ export async function structureCases(
     values: Object.fromEntries(UNCERTAINTY_MEASURES.map((m) => [m, r[`value_${m}`] as number | null])) as Record<
       UncertaintyMeasureName,
       number | null
+    >,
+  }));
+}
+
+/** The values whose means `compare` gives per structure, each summed over the rows where it is defined. */
+export const STRUCTURE_VALUES = ['dice', 'assd', 'hd', 'hd95'] as const;
+export type StructureValue = (typeof STRUCTURE_VALUES)[number];
+
+export interface SubjectStructureSums {
+  evaluationId: string;
+  subjectId: string;
+  structure: Structure;
+  /** Per value, its sum over the subject's rows of the structure where it is defined, and their count. */
+  sums: Record<StructureValue, number>;
+  counts: Record<StructureValue, number>;
+}
+
+const STRUCTURE_COLUMNS: Record<StructureValue, Prisma.Sql> = {
+  dice: Prisma.sql`sm.dice`,
+  assd: Prisma.sql`sm."assdMm"`,
+  hd: Prisma.sql`sm."hdMm"`,
+  hd95: Prisma.sql`sm."hd95Mm"`,
+};
+
+export async function subjectStructureSums(
+  store: Store,
+  ids: readonly string[],
+  scope?: SliceScope,
+): Promise<SubjectStructureSums[]> {
+  const columns = STRUCTURE_VALUES.flatMap((v) => [
+    Prisma.sql`coalesce(sum(${STRUCTURE_COLUMNS[v]} ORDER BY sm."predictionId"), 0)::float8 AS ${Prisma.raw(`"sum_${v}"`)}`,
+    Prisma.sql`count(${STRUCTURE_COLUMNS[v]})::int AS ${Prisma.raw(`"count_${v}"`)}`,
+  ]);
+  const rows = await store.$queryRaw<Array<Record<string, unknown>>>`
+    SELECT sm."evaluationId"::text AS "evaluationId", s."subjectId"::text AS "subjectId", sm.structure::text AS structure,
+      ${Prisma.join(columns, ', ')}
+    FROM ${metricRows('structure', ids, scope, { slice: true })}
+    GROUP BY sm."evaluationId", s."subjectId", sm.structure`;
+  return rows.map((r) => ({
+    evaluationId: r.evaluationId as string,
+    subjectId: r.subjectId as string,
+    structure: r.structure as Structure,
+    sums: Object.fromEntries(STRUCTURE_VALUES.map((v) => [v, r[`sum_${v}`] as number])) as Record<
+      StructureValue,
+      number
+    >,
+    counts: Object.fromEntries(STRUCTURE_VALUES.map((v) => [v, r[`count_${v}`] as number])) as Record<
+      StructureValue,
+      number
     >,
   }));
 }
@@ -87,30 +134,34 @@ export interface SubjectImageSums {
   binCorrect: number[];
 }
 
+/**
+ * `bins`: the most stored bins of the evaluations read; each histogram sum has that many entries,
+ * 0 beyond an evaluation's own. Bin b is summed by subscript, one aggregate per bin and array, in
+ * the same pass as the image values.
+ */
 export async function subjectImageSums(
   store: Store,
   ids: readonly string[],
+  bins: number,
   scope?: SliceScope,
 ): Promise<SubjectImageSums[]> {
+  const perBin = (column: string, ordered: boolean) =>
+    Prisma.join(
+      Array.from({ length: bins }, (_, b) => {
+        const entry = Prisma.raw(`im."${column}"[${b + 1}]`);
+        return ordered
+          ? Prisma.sql`coalesce(sum(${entry} ORDER BY im."predictionId"), 0)::float8`
+          : Prisma.sql`coalesce(sum(${entry}), 0)::float8`;
+      }),
+      ', ',
+    );
   return store.$queryRaw<SubjectImageSums[]>`
-    WITH r AS (SELECT im."evaluationId", s."subjectId", im."predictionId", im.nll, im.brier, im.entropy, im.mi,
-                 im."binCounts", im."binConfidenceSum", im."binCorrect"
-               FROM ${metricRows('image', ids, scope, { slice: true })}),
-    sums AS (SELECT "evaluationId", "subjectId", count(*)::int AS slices, sum(nll ORDER BY "predictionId")::float8 AS nll,
-               sum(brier ORDER BY "predictionId")::float8 AS brier, sum(entropy ORDER BY "predictionId")::float8 AS entropy,
-               sum(mi ORDER BY "predictionId")::float8 AS mi
-             FROM r GROUP BY "evaluationId", "subjectId"),
-    bins AS (SELECT r."evaluationId", r."subjectId", u.i, sum(u.c)::float8 AS c,
-               sum(u.conf ORDER BY r."predictionId")::float8 AS conf,
-               sum(u.cor)::float8 AS cor
-             FROM r, unnest(r."binCounts", r."binConfidenceSum", r."binCorrect") WITH ORDINALITY AS u(c, conf, cor, i)
-             GROUP BY r."evaluationId", r."subjectId", u.i),
-    hist AS (SELECT "evaluationId", "subjectId", array_agg(c ORDER BY i) AS "binCounts",
-               array_agg(conf ORDER BY i) AS "binConfidence", array_agg(cor ORDER BY i) AS "binCorrect"
-             FROM bins GROUP BY "evaluationId", "subjectId")
-    SELECT sums."evaluationId"::text AS "evaluationId", sums."subjectId"::text AS "subjectId", sums.slices,
-      sums.nll, sums.brier, sums.entropy, sums.mi,
-      coalesce(hist."binCounts", '{}') AS "binCounts", coalesce(hist."binConfidence", '{}') AS "binConfidence",
-      coalesce(hist."binCorrect", '{}') AS "binCorrect"
-    FROM sums LEFT JOIN hist USING ("evaluationId", "subjectId")`;
+    SELECT im."evaluationId"::text AS "evaluationId", s."subjectId"::text AS "subjectId", count(*)::int AS slices,
+      sum(im.nll ORDER BY im."predictionId")::float8 AS nll, sum(im.brier ORDER BY im."predictionId")::float8 AS brier,
+      sum(im.entropy ORDER BY im."predictionId")::float8 AS entropy, sum(im.mi ORDER BY im."predictionId")::float8 AS mi,
+      ARRAY[${perBin('binCounts', false)}]::float8[] AS "binCounts",
+      ARRAY[${perBin('binConfidenceSum', true)}]::float8[] AS "binConfidence",
+      ARRAY[${perBin('binCorrect', false)}]::float8[] AS "binCorrect"
+    FROM ${metricRows('image', ids, scope, { slice: true })}
+    GROUP BY im."evaluationId", s."subjectId"`;
 }

@@ -227,7 +227,7 @@ describe('batched reads', () => {
     const three = await count(QUERY, { ids: seeded.evaluationIds, seed: SEED });
     expect(three.data.compare.map((r: any) => r.evaluationId)).toEqual(seeded.evaluationIds);
     expect(three.statements).toBe(one.statements);
-    expect(three.statements).toBeLessThanOrEqual(8);
+    expect(three.statements).toBeLessThanOrEqual(9);
     // Each evaluation's row is the same whether compared alone or with others.
     expect(three.data.compare[0]).toEqual(one.data.compare[0]);
   });
@@ -240,8 +240,8 @@ describe('batched reads', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(statements).toBe(points.statements);
     const full = await count(QUERY, { ids: seeded.evaluationIds, seed: SEED });
-    // The two per-subject reads (structure rows, subject image sums) are the difference.
-    expect(points.statements).toBe(full.statements - 2);
+    // The three per-subject reads (structure sums, image sums, structure rows) are the difference.
+    expect(points.statements).toBe(full.statements - 3);
     points.data.compare.forEach((row: any, i: number) => {
       const whole = full.data.compare[i];
       expect(row.evaluationId).toBe(whole.evaluationId);
@@ -250,6 +250,27 @@ describe('batched reads', () => {
       expect(row.structures).toEqual(
         whole.structures.map((s: any) => ({ structure: s.structure, n: s.n, dice: s.dice, assd: s.assd })),
       );
+    });
+  });
+
+  test("intervals of the means read the per-subject sums, not every row, and equal the full query's", async () => {
+    const INTERVALS = `query($ids: [ID!]!, $seed: Int) { compare(evaluationIds: $ids, seed: $seed) { evaluationId subjects
+      structures { structure diceCi95 { low high } assdCi95 { low high } hdCi95 { low high } hd95Ci95 { low high } }
+      calibration { eceCi95 { low high } nllCi95 { low high } brierCi95 { low high } } entropyCi95 { low high } miCi95 { low high } } }`;
+    const points = await count(
+      `query($ids: [ID!]!) { compare(evaluationIds: $ids) { evaluationId structures { structure n dice assd } calibration { ece nll } entropy } }`,
+      { ids: seeded.evaluationIds },
+    );
+    const intervals = await count(INTERVALS, { ids: seeded.evaluationIds, seed: SEED });
+    // Structure sums and image sums, grouped per subject in SQL; the structure rows are not read.
+    expect(intervals.statements).toBe(points.statements + 2);
+    const full = await count(QUERY, { ids: seeded.evaluationIds, seed: SEED });
+    intervals.data.compare.forEach((row: any, i: number) => {
+      const whole = full.data.compare[i];
+      expect(row.subjects).toBe(whole.subjects);
+      expect(row.entropyCi95).toEqual(whole.entropyCi95);
+      expect(row.calibration.eceCi95).toEqual(whole.calibration.eceCi95);
+      expect(row.structures.map((s: any) => s.diceCi95)).toEqual(whole.structures.map((s: any) => s.diceCi95));
     });
   });
 
